@@ -1,0 +1,80 @@
+import { EventEmitter } from 'node:events';
+import {
+  closeConnection,
+  openConnection,
+  redact,
+  whenReady,
+  type HeldConnection,
+  type RedisClient,
+} from './connection.js';
+import { QueueKeys } from './keys.js';
+import { checkPrefix, checkQueueName, DEFAULT_PREFIX, type QueueBaseOptions } from './options.js';
+import { runScript } from './scripts.js';
+
+/**
+ * What Queue, Worker and QueueEvents share: a validated name and prefix, the queue's keys, and a
+ * command connection that is ours to close unless the user passed the client.
+ */
+export class QueueBase extends EventEmitter {
+  readonly name: string;
+  readonly prefix: string;
+  readonly keys: QueueKeys;
+  protected readonly connection: HeldConnection;
+  protected closing: Promise<void> | undefined;
+
+  constructor(name: string, opts: QueueBaseOptions = {}) {
+    super();
+    checkQueueName(name);
+    const prefix = opts.prefix ?? DEFAULT_PREFIX;
+    checkPrefix(prefix);
+    this.name = name;
+    this.prefix = prefix;
+    this.keys = new QueueKeys(prefix, name);
+    this.connection = openConnection(opts.connection);
+    if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
+  }
+
+  /** `<prefix>:<queue>`: how flows and parents name this queue. */
+  get qualifiedName(): string {
+    return this.keys.qualifiedName;
+  }
+
+  /** The command connection, once it is ready (rejects with a clear error if it cannot be). */
+  get client(): Promise<RedisClient> {
+    if (this.closing) return Promise.reject(new Error(`${this.constructor.name} "${this.name}" is closed`));
+    const client = this.connection.client;
+    return client.status === 'ready' ? Promise.resolve(client) : whenReady(client).then(() => client);
+  }
+
+  /** Waits until the connection is ready. */
+  async waitUntilReady(): Promise<RedisClient> {
+    return this.client;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Runs a script on the command connection. */
+  async exec(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return runScript(await this.client, script, keys, args);
+  }
+
+  /**
+   * `error` only reaches listeners that exist: an EventEmitter without one would throw and take
+   * the process down for a transient Redis hiccup.
+   */
+  protected emitError(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    error.message = redact(error.message);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  protected async closeConnection(): Promise<void> {
+    await closeConnection(this.connection);
+  }
+
+  async disconnect(): Promise<void> {
+    await closeConnection(this.connection, true);
+  }
+}

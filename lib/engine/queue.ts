@@ -1,0 +1,133 @@
+import { ConveyorValidationError, scriptError } from './errors.js';
+import { Job } from './job.js';
+import {
+  DEFAULT_MAX_LEN_EVENTS,
+  encodeStoredOptions,
+  serializeData,
+  show,
+  validateJobOptions,
+  type JobsOptions,
+  type QueueOptions,
+} from './options.js';
+import { QueueBase } from './queue-base.js';
+import { LIBRARY_VERSION } from './version.js';
+
+export interface BulkJob<DataType = any, NameType extends string = string> {
+  name: NameType;
+  data: DataType;
+  opts?: JobsOptions;
+}
+
+/** One job as the add script takes it. */
+interface AddPayload {
+  name: string;
+  data: string;
+  opts: string;
+  timestamp: number;
+  delay: number;
+  priority: number;
+  lifo?: boolean;
+  id?: string;
+  parentKey?: string;
+  parent?: string;
+}
+
+export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
+  readonly opts: QueueOptions;
+  readonly defaultJobOptions: JobsOptions;
+  private readonly metaWritten: Promise<void>;
+
+  constructor(name: string, opts: QueueOptions = {}) {
+    super(name, opts);
+    this.opts = opts;
+    this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
+    validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
+    this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
+  }
+
+  private async writeMeta(): Promise<void> {
+    try {
+      const client = await this.client;
+      await client.hset(this.keys.meta, 'opts.maxLenEvents', this.opts.streams?.events?.maxLen ?? DEFAULT_MAX_LEN_EVENTS, 'version', LIBRARY_VERSION);
+    } catch (err) {
+      this.emitError(err);
+    }
+  }
+
+  /** Adds a job; resolves once Redis has it. */
+  async add(name: NameType, data: DataType, opts?: JobsOptions): Promise<Job<DataType, ResultType, NameType>> {
+    const [job] = await this.addJobs([{ name, data, opts }]);
+    return job;
+  }
+
+  /** Adds several jobs atomically: all or none. */
+  async addBulk(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {
+    if (!Array.isArray(jobs)) throw new TypeError(`addBulk takes an array of { name, data, opts }, got ${typeof jobs}`);
+    if (jobs.length === 0) return [];
+    return this.addJobs(jobs);
+  }
+
+  private async addJobs(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {
+    // validate and encode everything first: nothing reaches Redis if any job is bad
+    const prepared = jobs.map(({ name, data, opts }) => this.prepare(name, data, opts));
+    await this.metaWritten;
+    const result = await this.exec('addJobs', [this.keys.meta], [this.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
+    if (typeof result === 'number') {
+      throw scriptError(result, prepared[0].payload.id, 'addJob');
+    }
+    const ids = result as string[];
+    return prepared.map(({ job }, i) => {
+      job.id = ids[i];
+      this.emit('waiting', job);
+      return job;
+    });
+  }
+
+  private prepare(name: NameType, data: DataType, opts: JobsOptions | undefined) {
+    if (typeof name !== 'string') throw new ConveyorValidationError(`job name must be a string, got ${show(name)}`);
+    validateJobOptions(opts, this.opts.customBackoffTypes);
+    const merged: JobsOptions = { ...this.defaultJobOptions, ...(opts ?? {}) };
+    const json = serializeData(data, name, merged.sizeLimit);
+    const timestamp = merged.timestamp ?? Date.now();
+    const job = new Job<DataType, ResultType, NameType>(this, name, data, merged);
+    job.timestamp = timestamp;
+    const payload: AddPayload = {
+      name,
+      data: json,
+      opts: encodeStoredOptions(merged),
+      timestamp,
+      delay: merged.delay ?? 0,
+      priority: merged.priority ?? 0,
+    };
+    if (merged.lifo) payload.lifo = true;
+    if (merged.jobId !== undefined) payload.id = merged.jobId;
+    if (merged.parent) {
+      payload.parentKey = `${merged.parent.queue}:${merged.parent.id}`;
+      const parent: Record<string, unknown> = { id: merged.parent.id, queueKey: merged.parent.queue };
+      if (merged.failParentOnFailure) parent.fpof = true;
+      if (merged.continueParentOnFailure) parent.cpof = true;
+      if (merged.ignoreDependencyOnFailure) parent.idof = true;
+      if (merged.removeDependencyOnFailure) parent.rdof = true;
+      payload.parent = JSON.stringify(parent);
+      job.parentKey = payload.parentKey;
+      job.parent = parent as unknown as Job['parent'];
+    }
+    return { job, payload };
+  }
+
+  /** Reads a job by id; undefined when it does not exist. */
+  async getJob(jobId: string): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    return Job.fromId<DataType, ResultType, NameType>(this, jobId);
+  }
+
+  /** Closes the queue's own connection (a client the user passed stays open). */
+  async close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        await this.metaWritten;
+        await this.closeConnection();
+      })();
+    }
+    return this.closing;
+  }
+}
