@@ -1,0 +1,136 @@
+// bullmq@6.7.0 produces, a Conveyor worker consumes.
+import { Queue as BullQueue } from 'bullmq';
+import { Worker, type Job } from '../../lib/index.js';
+import { once, times } from '../support/events.js';
+import { bullConnection, conveyorConnection, Scope } from './support.js';
+
+describe('interop: bullmq producer -> Conveyor worker', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('runs lifo first, then FIFO, then prioritized jobs in priority order, with results readable by bullmq', async () => {
+    const name = scope.queueName('b2c-order');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    await producer.add('plain', { n: 'A' });
+    await producer.add('plain', { n: 'B' });
+    await producer.add('lifo', { n: 'L' }, { lifo: true });
+    await producer.add('prio', { n: 'P3' }, { priority: 3 });
+    await producer.add('prio', { n: 'P1' }, { priority: 1 });
+    await producer.add('prio', { n: 'P1b' }, { priority: 1 });
+    await producer.add('prio', { n: 'P2' }, { priority: 2 });
+    const custom = await producer.add('custom', { n: 'C' }, { jobId: 'my-custom-id' });
+    expect(custom.id).toBe('my-custom-id');
+
+    const seen: string[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => {
+        seen.push(job.data.n);
+        return { echo: job.data.n, name: job.name };
+      }, { connection: conveyorConnection(), autorun: false }),
+    );
+    const done = times(worker, 'completed', 8, 10000);
+    void worker.run();
+    const completed = await done;
+
+    // wait: LPUSH A, LPUSH B, RPUSH L, LPUSH C (custom); consumers take from the right
+    expect(seen).toEqual(['L', 'A', 'B', 'C', 'P1', 'P1b', 'P2', 'P3']);
+    for (const [job] of completed) {
+      const read = await producer.getJob(job.id!);
+      expect(read?.returnvalue).toEqual({ echo: job.data.n, name: job.name });
+      expect(read?.attemptsMade).toBe(1);
+      expect(read?.attemptsStarted).toBe(1);
+      expect(typeof read?.finishedOn).toBe('number');
+      expect(await read?.getState()).toBe('completed');
+    }
+    const customRead = await producer.getJob('my-custom-id');
+    expect(customRead?.data).toEqual({ n: 'C' });
+    expect(await producer.getJobCounts('completed', 'waiting', 'prioritized', 'active')).toEqual({
+      completed: 8, waiting: 0, prioritized: 0, active: 0,
+    });
+  });
+
+  it('holds a delayed job until its due time, then runs it', async () => {
+    const name = scope.queueName('b2c-delay');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => ({ ranAt: Date.now(), due: job.timestamp + job.opts.delay! }), {
+        connection: conveyorConnection(),
+      }),
+    );
+    await once(worker, 'ready');
+    const delayed = await producer.add('later', { x: 1 }, { delay: 700 });
+    expect(await delayed.getState()).toBe('delayed');
+    const immediate = await producer.add('now', { x: 2 });
+
+    const [first] = await once(worker, 'completed', 5000);
+    expect(first.id).toBe(immediate.id);
+    const [second, result] = await once(worker, 'completed', 5000);
+    expect(second.id).toBe(delayed.id);
+    expect(result.ranAt).toBeGreaterThanOrEqual(delayed.timestamp + 700);
+
+    const read = await producer.getJob(delayed.id!);
+    expect(read?.processedOn).toBeGreaterThanOrEqual(delayed.timestamp + 700);
+    // a promoted job's delay field is reset to 0 (wire-format §7.3)
+    expect(read?.delay).toBe(0);
+    expect(read?.opts.delay).toBe(700);
+  });
+
+  it('retries a failing job per bullmq attempts + backoff and completes it on the third attempt', async () => {
+    const name = scope.queueName('b2c-retry');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const starts: number[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => {
+        starts.push(Date.now());
+        if (job.attemptsMade < 2) throw new Error(`boom ${job.attemptsMade}`);
+        return 'third time lucky';
+      }, { connection: conveyorConnection() }),
+    );
+    const failures = times(worker, 'failed', 2, 10000);
+    const completed = once(worker, 'completed', 10000);
+    const job = await producer.add('flaky', { y: 1 }, { attempts: 3, backoff: { type: 'fixed', delay: 300 } });
+    await failures;
+    await completed;
+
+    expect(starts).toHaveLength(3);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(300);
+    expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(300);
+    const read = await producer.getJob(job.id!);
+    expect(read?.returnvalue).toBe('third time lucky');
+    expect(read?.attemptsMade).toBe(3);
+    expect(read?.attemptsStarted).toBe(3);
+    expect(read?.failedReason).toBe('boom 1');
+    expect(read?.stacktrace).toHaveLength(2);
+    expect(await read?.getState()).toBe('completed');
+  });
+
+  it('fails a job for good after its attempts, exponential backoff included', async () => {
+    const name = scope.queueName('b2c-fail');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const starts: number[] = [];
+    const worker = scope.track(
+      new Worker(name, async () => {
+        starts.push(Date.now());
+        throw new Error('always');
+      }, { connection: conveyorConnection() }),
+    );
+    const final = once(worker, 'failed', 10000, (_job: Job) => _job.finishedOn !== undefined);
+    const job = await producer.add('doomed', {}, { attempts: 3, backoff: { type: 'exponential', delay: 100 } });
+    await final;
+
+    expect(starts).toHaveLength(3);
+    // exponential: 100 ms after attempt 1, 200 ms after attempt 2
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(100);
+    expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(200);
+    const read = await producer.getJob(job.id!);
+    expect(await read?.getState()).toBe('failed');
+    expect(read?.attemptsMade).toBe(3);
+    expect(read?.failedReason).toBe('always');
+    expect(read?.stacktrace).toHaveLength(3);
+  });
+});
