@@ -1,0 +1,170 @@
+// Stalled-job recovery across engines: a worker process dies mid-job (SIGKILL), the other engine's
+// stalled checker notices the expired lock and runs the job again.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
+import { Queue, Worker, type Job } from '../../lib/index.js';
+import { once } from '../support/events.js';
+import { REDIS_URL } from '../support/redis.js';
+import { bullConnection, ChildWorker, conveyorConnection, rawJob, Scope, streamEvents, until } from './support.js';
+
+const BULLMQ_FIXTURE = fileURLToPath(new URL('../fixtures/interop-bullmq-worker.mjs', import.meta.url));
+const CONVEYOR_FIXTURE = fileURLToPath(new URL('../fixtures/interop-conveyor-worker.mjs', import.meta.url));
+const BUILT_ENGINE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+const LOCK_DURATION = 1000;
+const STALLED_INTERVAL = 500;
+const childEnv = (queue: string) => ({
+  REDIS_URL,
+  QUEUE: queue,
+  LOCK_DURATION: String(LOCK_DURATION),
+  STALLED_INTERVAL: String(STALLED_INTERVAL),
+});
+
+/** A live worker renews its lock: the lock outlives its first lockDuration (so nobody steals a live job). */
+async function expectLockRenewed(scope: Scope, lockKey: string): Promise<void> {
+  const since = Date.now();
+  const seen = await until(
+    `${lockKey} to outlive ${LOCK_DURATION} ms`,
+    async () => ({ age: Date.now() - since, exists: await scope.redis.exists(lockKey) }),
+    (v) => v.exists === 0 || v.age > LOCK_DURATION * 1.5,
+    5000,
+  );
+  expect(seen.exists).toBe(1);
+}
+
+describe('interop: stalled jobs recovered across engines', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('a bullmq worker killed mid-job: a Conveyor worker recovers the job (stalled, stc=1) and completes it', async () => {
+    const name = scope.queueName('stall-b2c');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const job = await producer.add('long', { v: 1 });
+
+    const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
+    try {
+      const active = await child.message('active');
+      expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
+      expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
+      await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
+      await child.kill();
+    } finally {
+      await child.kill();
+    }
+
+    const worker = scope.track(
+      new Worker(name, async (j: Job) => ({ recovered: j.id, stalledCounter: j.stalledCounter, attemptsStarted: j.attemptsStarted }), {
+        connection: conveyorConnection(),
+        lockDuration: LOCK_DURATION,
+        stalledInterval: STALLED_INTERVAL,
+      }),
+    );
+    const stalled = once(worker, 'stalled', 10000);
+    const completed = once(worker, 'completed', 10000);
+    const [stalledId] = await stalled;
+    expect(stalledId).toBe(job.id);
+    const [, result] = await completed;
+    expect(result).toEqual({ recovered: job.id, stalledCounter: 1, attemptsStarted: 2 });
+
+    const read = await producer.getJob(job.id!);
+    expect(await read?.getState()).toBe('completed');
+    expect(read?.stalledCounter).toBe(1);
+    expect(read?.attemptsStarted).toBe(2);
+    expect(read?.attemptsMade).toBe(1);
+    expect(read?.returnvalue).toEqual(result);
+    const hash = await rawJob(scope.redis, name, job.id!);
+    expect(hash.stc).toBe('1');
+    expect(hash.defa).toBeUndefined();
+    const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
+    expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+  });
+
+  it('a Conveyor worker (built engine) killed mid-job: a bullmq worker recovers the job (stalled, stc=1) and completes it', async () => {
+    if (!existsSync(BUILT_ENGINE)) {
+      throw new Error(`${BUILT_ENGINE} is missing: build the engine first (npx tsc -p tsconfig.build.json)`);
+    }
+    const name = scope.queueName('stall-c2b');
+    const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
+    const job = await producer.add('long', { v: 2 });
+
+    const child = new ChildWorker(CONVEYOR_FIXTURE, childEnv(name));
+    try {
+      const active = await child.message('active');
+      expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
+      expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
+      await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
+      await child.kill();
+    } finally {
+      await child.kill();
+    }
+
+    const worker = scope.track(
+      new BullWorker(name, async (j: BullJob) => ({ recovered: j.id, stalledCounter: j.stalledCounter, attemptsStarted: j.attemptsStarted }), {
+        connection: bullConnection(),
+        lockDuration: LOCK_DURATION,
+        stalledInterval: STALLED_INTERVAL,
+      }),
+    );
+    const stalled = once(worker, 'stalled', 10000);
+    const completed = once(worker, 'completed', 10000);
+    const [stalledId] = await stalled;
+    expect(stalledId).toBe(job.id);
+    const [, result] = await completed;
+    expect(result).toEqual({ recovered: job.id, stalledCounter: 1, attemptsStarted: 2 });
+
+    const read = await producer.getJob(job.id!);
+    expect(await read?.getState()).toBe('completed');
+    expect(read?.stalledCounter).toBe(1);
+    expect(read?.attemptsStarted).toBe(2);
+    expect(read?.attemptsMade).toBe(1);
+    expect(read?.returnvalue).toEqual(result);
+    const hash = await rawJob(scope.redis, name, job.id!);
+    expect(hash.stc).toBe('1');
+    expect(hash.defa).toBeUndefined();
+    const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
+    expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+  });
+  it('past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it', async () => {
+    const name = scope.queueName('stall-defa');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const job = await producer.add('long', { v: 3 });
+
+    const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
+    try {
+      await child.message('active');
+      await child.kill();
+    } finally {
+      await child.kill();
+    }
+
+    // a Conveyor worker that only runs the stalled checker, with no stall allowed
+    const checker = scope.track(
+      new Worker(name, null, { connection: conveyorConnection(), maxStalledCount: 0, stalledInterval: STALLED_INTERVAL }),
+    );
+    await until('the checker to recover the job', () => checker.checkStalled(), (ids) => ids.includes(job.id!), 10000);
+    const hash = await rawJob(scope.redis, name, job.id!);
+    expect(hash.stc).toBe('1');
+    expect(hash.defa).toBe('job stalled more than allowable limit');
+    expect(await scope.redis.lrange(`bull:${name}:wait`, 0, -1)).toEqual([job.id]);
+
+    let ran = false;
+    const worker = scope.track(
+      new BullWorker(name, async () => {
+        ran = true;
+      }, { connection: bullConnection() }),
+    );
+    const [failed, error] = await once(worker, 'failed', 5000);
+    expect(failed.id).toBe(job.id);
+    expect(error.message).toBe('job stalled more than allowable limit');
+    expect(ran).toBe(false);
+    const after = await rawJob(scope.redis, name, job.id!);
+    expect(after.failedReason).toBe('job stalled more than allowable limit');
+    expect(after.defa).toBeUndefined();
+  });
+});
