@@ -72,6 +72,7 @@ export const DEFAULT_MAX_LEN_EVENTS = 10_000;
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return String(value); // JSON would print NaN and Infinity as null
   if (typeof value === 'function') return 'a function';
   if (value === undefined) return 'undefined';
   try {

@@ -1,0 +1,77 @@
+import { fileURLToPath } from 'node:url';
+import { flattenScript, listScripts, loadScript, runScript, ScriptLoaderError } from '../../lib/engine/scripts.js';
+import { rawClient } from '../support/redis.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/lua/', import.meta.url));
+
+describe('Lua script loader', () => {
+  it('inlines each include once, at its first use', () => {
+    const source = flattenScript('diamond.lua', fixtures);
+    expect(source.match(/local function shared\(\)/g)).toHaveLength(1);
+    expect(source.indexOf('local function shared')).toBeLessThan(source.indexOf('local function left'));
+    expect(source).not.toContain('@include');
+  });
+
+  it('reports a circular include with the chain and the place', () => {
+    expect(() => flattenScript('circular-a.lua', fixtures)).toThrow(ScriptLoaderError);
+    expect(() => flattenScript('circular-a.lua', fixtures)).toThrow(
+      /Circular include of includes\/cycle-b\.lua at includes\/cycle-c\.lua:1:1 \(chain: circular-a\.lua -> includes\/cycle-b\.lua -> includes\/cycle-c\.lua -> includes\/cycle-b\.lua\)/,
+    );
+  });
+
+  it('names the missing file and who included it', () => {
+    expect(() => flattenScript('missing.lua', fixtures)).toThrow(/Cannot read Lua file includes\/nowhere\.lua \(included from missing\.lua\)/);
+  });
+
+  it('loads every shipped script, each with a contract header and no include left', () => {
+    const names = listScripts();
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) {
+      const { source } = loadScript(name);
+      expect(source.trimStart().startsWith('--[[')).toBe(true);
+      expect(source).not.toMatch(/@include/);
+      expect(source).toMatch(/KEYS\[1\]/);
+    }
+  });
+
+  describe('on a real Redis', () => {
+    const client = rawClient();
+    afterAll(() => client.quit());
+
+    it('compiles on the server (every shipped script)', async () => {
+      for (const name of listScripts()) {
+        const { source } = loadScript(name);
+        // SCRIPT LOAD compiles without running: a syntax error fails here, naming the script
+        await expect(client.script('LOAD', source).catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`)))).resolves.toHaveLength(40);
+      }
+    });
+
+    it('falls back to EVAL after SCRIPT FLUSH and the next call uses EVALSHA again', async () => {
+      const key = `bull:loader-${process.pid}-${Date.now()}:meta`;
+      const base = key.slice(0, -'meta'.length);
+      const monitor = await client.monitor();
+      const runner = rawClient();
+      await runner.ping();
+      // MONITOR shows every client: keep only the runner's own commands (parallel tests run too)
+      const runnerAddress = `${runner.stream.localAddress}:${runner.stream.localPort}`;
+      const seen: string[] = [];
+      monitor.on('monitor', (_time: string, args: string[], source: string) => {
+        if (source === runnerAddress && (args[0] === 'evalsha' || args[0] === 'eval')) seen.push(args[0]);
+      });
+      try {
+        await client.script('FLUSH');
+        try {
+          await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
+          await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
+          await runner.ping(); // MONITOR output is ordered: once the PING's reply is in, so are the scripts'
+        } finally {
+          runner.disconnect();
+        }
+        await new Promise((r) => setImmediate(r));
+        expect(seen).toEqual(['evalsha', 'eval', 'evalsha']);
+      } finally {
+        monitor.disconnect();
+      }
+    });
+  });
+});
