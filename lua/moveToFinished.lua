@@ -113,7 +113,8 @@ end
 if fetchCount > 0 then
   local next = fetchJobs(Q, token, tonumber(ARGV[13]), now, tonumber(ARGV[14]), tonumber(ARGV[15]), ARGV[16],
     fetchCount, maxEvents)
-  if #next > 2 or next[1] > 0 then
+  -- a job, a rate limit, a delayed job due later or a paused/maxed queue is "something": no drained
+  if #next > 2 or next[1] > 0 or next[2] > 0 or isQueuePausedOrMaxed(Q.meta, Q.active) then
     table.insert(next, 1, 0)
     return next
   end
