@@ -2,7 +2,7 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection, Scope, until } from './support.js';
 
 describe('interop: bullmq producer -> Conveyor worker', () => {
   let scope: Scope;
@@ -132,5 +132,16 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(read?.attemptsMade).toBe(3);
     expect(read?.failedReason).toBe('always');
     expect(read?.stacktrace).toHaveLength(3);
+  });
+  it("bullmq's getWorkers() lists Conveyor workers, named and unnamed (client names, wire-format §1.4)", async () => {
+    const name = scope.queueName('b2c-workers');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    scope.track(new Worker(name, async () => 1, { connection: conveyorConnection(), name: 'conveyor-named' }));
+    scope.track(new Worker(name, async () => 1, { connection: conveyorConnection() }));
+    const workers = await until('both workers to be listed', () => producer.getWorkers(), (list) => list.length === 2);
+    const base = `bull:${Buffer.from(name).toString('base64')}`;
+    expect(workers.map((w) => w.rawname).sort()).toEqual([base, `${base}:w:conveyor-named`]);
+    expect(workers.every((w) => w.name === name)).toBe(true);
+    expect(await producer.getWorkersCount()).toBe(2);
   });
 });

@@ -99,7 +99,8 @@ function encodingOf(field: string, value: string): string {
   if (field === 'stacktrace') {
     const parsed = JSON.parse(value) as unknown;
     if (!Array.isArray(parsed) || parsed.some((s) => typeof s !== 'string')) return `NOT A JSON STRING ARRAY: ${value}`;
-    return `json string[${parsed.length}]`;
+    // each entry is an error's stack: compare its first line (the message), not the frames
+    return `json string[${parsed.length}] ${JSON.stringify(parsed.map((s) => s.split('\n')[0]))}`;
   }
   if (field === 'opts') return `json ${JSON.stringify(sortKeys(JSON.parse(value)))}`;
   if (['data', 'returnvalue', 'progress', 'parent'].includes(field)) return `json ${JSON.stringify(sortKeys(JSON.parse(value)))}`;
