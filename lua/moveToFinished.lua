@@ -28,6 +28,7 @@
 --- @include "includes/releaseLock"
 --- @include "includes/removeJobKeys"
 --- @include "includes/updateParentOnFinish"
+--- @include "includes/requeueKeptJob"
 --- @include "includes/fetchJobs"
 
 local jobKey = KEYS[1]
@@ -60,9 +61,11 @@ local fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid")
 -- a simple (no TTL) deduplication key is released when its owner finishes
 if fields[3] then
   local dedupKey = Q.base .. "de:" .. fields[3]
-  if redis.call("GET", dedupKey) == jobId and redis.call("PTTL", dedupKey) == -1 then
+  local owner = redis.call("GET", dedupKey)
+  if owner == jobId and redis.call("PTTL", dedupKey) == -1 then
     redis.call("DEL", dedupKey)
   end
+  if owner == jobId or not owner then requeueKeptJob(Q, fields[3], now, maxEvents) end
 end
 if fields[1] or fields[2] then
   updateParentOnFinish(jobKey, fields[1], fields[2], target, value, now)
