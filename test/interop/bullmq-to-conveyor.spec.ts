@@ -2,7 +2,7 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection, Scope, streamEvents, until } from './support.js';
 
 describe('interop: bullmq producer -> Conveyor worker', () => {
   let scope: Scope;
@@ -143,5 +143,64 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(workers.map((w) => w.rawname).sort()).toEqual([base, `${base}:w:conveyor-named`]);
     expect(workers.every((w) => w.name === name)).toBe(true);
     expect(await producer.getWorkersCount()).toBe(2);
+  });
+  it("releases bullmq's simple deduplication key when the owner job finishes", async () => {
+    const name = scope.queueName('b2c-dedup');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const first = await producer.add('d', { n: 1 }, { deduplication: { id: 'S' } });
+    const duplicate = await producer.add('d', { n: 2 }, { deduplication: { id: 'S' } });
+    expect(duplicate.id).toBe(first.id);
+    expect(await scope.redis.get(`bull:${name}:de:S`)).toBe(first.id);
+
+    const worker = scope.track(new Worker(name, async (job: Job) => job.data.n, { connection: conveyorConnection() }));
+    await once(worker, 'completed', 5000);
+    expect(await scope.redis.exists(`bull:${name}:de:S`)).toBe(0);
+    const next = await producer.add('d', { n: 3 }, { deduplication: { id: 'S' } });
+    expect(next.id).not.toBe(first.id);
+    const [job, result] = await once(worker, 'completed', 5000);
+    expect(job.id).toBe(next.id);
+    expect(result).toBe(3);
+  });
+
+  it('runs the job bullmq kept with keepLastIfActive once the active owner finishes (wire-format §7.2)', async () => {
+    const name = scope.queueName('b2c-keeplast');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const seen: number[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => {
+        seen.push(job.data.n);
+        if (job.data.n === 1) await held;
+        return job.data.n;
+      }, { connection: conveyorConnection() }),
+    );
+    const dedup = { deduplication: { id: 'K', keepLastIfActive: true } };
+    const owner = await producer.add('k', { n: 1 }, dedup);
+    await once(worker, 'active', 5000);
+    await producer.add('k', { n: 2 }, dedup);
+    await producer.add('k', { n: 3 }, { ...dedup, priority: 2 });
+    expect(await scope.redis.hget(`bull:${name}:dn:K`, 'data')).toBe('{"n":3}');
+
+    const both = times(worker, 'completed', 2, 5000);
+    release();
+    const [[firstJob], [keptJob, keptResult]] = await both;
+    expect(firstJob.id).toBe(owner.id);
+    expect(keptResult).toBe(3);
+    expect(seen).toEqual([1, 3]);
+    // the kept job got the id reserved for it when it was deduplicated, and its own options
+    const kept = await producer.getJob(keptJob.id!);
+    expect(kept?.id).toBe('3');
+    expect(kept?.priority).toBe(2);
+    expect(kept?.deduplicationId).toBe('K');
+    expect(await scope.redis.exists(`bull:${name}:dn:K`)).toBe(0);
+    expect(await scope.redis.exists(`bull:${name}:de:K`)).toBe(0);
+    const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event} ${e.jobId ?? ''}`.trim());
+    expect(events).toEqual([
+      'added 1', 'waiting 1', 'active 1', 'deduplicated 1', 'deduplicated 1',
+      'added 3', 'waiting 3', 'completed 1', 'active 3', 'completed 3', 'drained',
+    ]);
   });
 });
