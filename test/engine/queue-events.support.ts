@@ -1,0 +1,67 @@
+// Helpers shared by the QueueEvents / waitUntilFinished suites.
+import type { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+
+/** One emit: the event name and its arguments. */
+export type Emitted = [event: string, ...args: unknown[]];
+
+/**
+ * Records every string event an emitter emits (symbols are engine-internal), in order. Works on
+ * ours and on BullMQ's QueueEvents alike, so both can be compared call for call.
+ */
+export function recordEmits(emitter: EventEmitter, skip: string[] = ['ioredis:close', 'error']): Emitted[] {
+  const seen: Emitted[] = [];
+  const original = emitter.emit.bind(emitter);
+  emitter.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (typeof event === 'string' && !skip.includes(event)) seen.push([event, ...args]);
+    return original(event, ...args);
+  }) as typeof emitter.emit;
+  return seen;
+}
+
+/**
+ * Polls `probe` until `accept` passes, for state that has no event to await (a connection showing
+ * up in CLIENT LIST). Fails naming `what` and the last value after `timeoutMs`.
+ */
+export async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await probe();
+    if (accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+}
+
+export interface ClientInfo {
+  id: string;
+  name: string;
+  cmd: string;
+}
+
+/** CLIENT LIST entries whose name is `name`. */
+export async function clientsNamed(redis: Redis, name: string): Promise<ClientInfo[]> {
+  const list = (await redis.client('LIST')) as string;
+  return list
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))
+    .filter((c) => c.name === name)
+    .map((c) => ({ id: c.id, name: c.name, cmd: c.cmd }));
+}
+
+/** The client name QueueEvents gives its blocking connection (wire-format §1.4). */
+export function queueEventsClientName(queue: string, prefix = 'bull'): string {
+  return `${prefix}:${Buffer.from(queue).toString('base64')}:qe`;
+}
+
+/** Waits until exactly one connection with that name sits in a blocking XREAD; returns it. */
+export async function blockedReader(redis: Redis, queue: string, prefix = 'bull'): Promise<ClientInfo> {
+  const name = queueEventsClientName(queue, prefix);
+  const [reader] = await until(
+    `a connection named ${name} blocked in XREAD`,
+    () => clientsNamed(redis, name),
+    (cs) => cs.length === 1 && cs[0].cmd === 'xread',
+  );
+  return reader;
+}
