@@ -203,4 +203,39 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
       'added 3', 'waiting 3', 'completed 1', 'active 3', 'completed 3', 'drained',
     ]);
   });
+  it("honours bullmq's global concurrency (meta.concurrency) across a wide Conveyor worker", async () => {
+    const name = scope.queueName('b2c-global-conc');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    await producer.setGlobalConcurrency(1);
+    for (let i = 0; i < 6; i++) await producer.add('j', { i });
+    let running = 0;
+    let most = 0;
+    const worker = scope.track(
+      new Worker(name, async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setImmediate(resolve));
+        running -= 1;
+      }, { connection: conveyorConnection(), concurrency: 4 }),
+    );
+    await times(worker, 'completed', 6, 10000);
+    expect(most).toBe(1);
+  });
+
+  it("honours bullmq's global rate limit (meta.max/duration)", async () => {
+    const name = scope.queueName('b2c-global-rate');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    await producer.setGlobalRateLimit(2, 500);
+    for (let i = 0; i < 6; i++) await producer.add('j', { i });
+    const starts: number[] = [];
+    const worker = scope.track(
+      new Worker(name, async () => {
+        starts.push(Date.now());
+      }, { connection: conveyorConnection(), concurrency: 6 }),
+    );
+    await times(worker, 'completed', 6, 10000);
+    // two jobs per 500 ms window: the third window opens at least 1000 ms after the first
+    expect(starts[5] - starts[0]).toBeGreaterThanOrEqual(950);
+    expect(starts[2] - starts[0]).toBeGreaterThanOrEqual(450);
+  });
 });
