@@ -3,6 +3,15 @@
 // Engine (framework-free, BullMQ-compatible)
 export { Queue } from './engine/queue.js';
 export type { BulkJob } from './engine/queue.js';
+export type { JobType } from './engine/queue-getters.js';
+export type {
+  CleanType,
+  FinishedStatus,
+  ObliterateOptions,
+  PromoteJobsOptions,
+  RemoveOptions,
+  RetryJobsOptions,
+} from './engine/queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
 export type { Processor, WorkerOptions } from './engine/worker.js';
 export { Job } from './engine/job.js';

@@ -1,6 +1,7 @@
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
 import {
+  checkInteger,
   DEFAULT_MAX_LEN_EVENTS,
   encodeStoredOptions,
   serializeData,
@@ -9,7 +10,22 @@ import {
   type JobsOptions,
   type QueueOptions,
 } from './options.js';
-import { QueueBase } from './queue-base.js';
+import {
+  cleanQueue,
+  drainQueue,
+  obliterateQueue,
+  pauseQueue,
+  promoteQueueJobs,
+  removeJobById,
+  resumeQueue,
+  retryQueueJobs,
+  type CleanType,
+  type ObliterateOptions,
+  type PromoteJobsOptions,
+  type RemoveOptions,
+  type RetryJobsOptions,
+} from './queue-admin.js';
+import { checkJobIdArg, QueueGetters } from './queue-getters.js';
 import { LIBRARY_VERSION } from './version.js';
 
 export interface BulkJob<DataType = any, NameType extends string = string> {
@@ -32,7 +48,7 @@ interface AddPayload {
   parent?: string;
 }
 
-export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
+export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueGetters<DataType, ResultType, NameType> {
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
@@ -115,9 +131,56 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     return { job, payload };
   }
 
-  /** Reads a job by id; undefined when it does not exist. */
-  async getJob(jobId: string): Promise<Job<DataType, ResultType, NameType> | undefined> {
-    return Job.fromId<DataType, ResultType, NameType>(this, jobId);
+  /** Workers stop taking jobs (BullMQ 6: jobs stay in `wait`, adds keep going there). */
+  async pause(): Promise<void> {
+    return pauseQueue(this);
+  }
+
+  async resume(): Promise<void> {
+    return resumeQueue(this);
+  }
+
+  /** Removes the jobs waiting to run (with `delayed`, delayed ones too); scheduler iterations stay. */
+  async drain(delayed = false): Promise<void> {
+    return drainQueue(this, delayed);
+  }
+
+  /**
+   * Removes up to `limit` (0 = all) jobs of one state that are older than `grace` ms; resolves with
+   * their ids and emits `cleaned` (ids, type).
+   */
+  async clean(grace: number, limit: number, type: CleanType = 'completed'): Promise<string[]> {
+    return cleanQueue(this, grace, limit, type);
+  }
+
+  /** Deletes the queue with all its jobs; rejects while jobs are active unless `force`. */
+  async obliterate(opts?: ObliterateOptions): Promise<void> {
+    await this.metaWritten;
+    return obliterateQueue(this, opts);
+  }
+
+  /** 1 when the job is gone (or never existed), 0 when a worker holds it (or one of its children). */
+  async remove(jobId: string, opts?: RemoveOptions): Promise<0 | 1> {
+    checkJobIdArg(jobId);
+    const removed = await removeJobById(await this.client, this.keys, jobId, opts);
+    if (removed === 1) this.emit('removed', jobId);
+    return removed;
+  }
+
+  /** Moves failed (or completed) jobs back to wait. */
+  async retryJobs(opts?: RetryJobsOptions): Promise<void> {
+    return retryQueueJobs(this, opts);
+  }
+
+  /** Moves all delayed jobs to wait. */
+  async promoteJobs(opts?: PromoteJobsOptions): Promise<void> {
+    return promoteQueueJobs(this, opts);
+  }
+
+  /** Trims the events stream to about `maxLength` entries; resolves with the number removed. */
+  async trimEvents(maxLength: number): Promise<number> {
+    checkInteger('maxLength', maxLength, 0);
+    return (await this.client).xtrim(this.keys.events, 'MAXLEN', '~', maxLength);
   }
 
   /** Closes the queue's own connection (a client the user passed stays open). */

@@ -1,0 +1,189 @@
+import { ConveyorValidationError } from './errors.js';
+import { Job, type JobState } from './job.js';
+import { checkInteger, MAX_PRIORITY, show } from './options.js';
+import { QueueBase } from './queue-base.js';
+
+/**
+ * The states a getter can be asked about. `waiting` and `wait` both mean the `wait` list;
+ * `paused` is the legacy v5 list (v6 keeps paused jobs in `wait`).
+ */
+export type JobType =
+  | 'active'
+  | 'completed'
+  | 'delayed'
+  | 'failed'
+  | 'prioritized'
+  | 'waiting'
+  | 'wait'
+  | 'waiting-children'
+  | 'paused';
+
+/** BullMQ 6's default set for getJobCounts / getJobs (no legacy `paused`). */
+export const DEFAULT_JOB_TYPES: readonly JobType[] = [
+  'active',
+  'completed',
+  'delayed',
+  'failed',
+  'prioritized',
+  'waiting',
+  'waiting-children',
+];
+
+/** What Queue#count counts: jobs that are still to be processed (checked against bullmq 6.7). */
+const TO_BE_PROCESSED: readonly JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-children'];
+
+const KEY_SUFFIX: Record<JobType, string> = {
+  active: 'active',
+  completed: 'completed',
+  delayed: 'delayed',
+  failed: 'failed',
+  prioritized: 'prioritized',
+  waiting: 'wait',
+  wait: 'wait',
+  'waiting-children': 'waiting-children',
+  paused: 'paused',
+};
+
+/** Validates a `types` argument (one type or a list); none means the default set. */
+export function checkJobTypes(name: string, types: unknown): JobType[] {
+  if (types === undefined) return [...DEFAULT_JOB_TYPES];
+  const list = typeof types === 'string' ? [types] : types;
+  if (!Array.isArray(list)) {
+    throw new ConveyorValidationError(`${name} must be a job type or an array of job types, got ${show(types)}`);
+  }
+  for (const type of list) {
+    if (typeof type !== 'string' || !(type in KEY_SUFFIX)) {
+      throw new ConveyorValidationError(
+        `${name} must contain only ${Object.keys(KEY_SUFFIX).map((t) => `'${t}'`).join(', ')}; got ${show(type)}`,
+      );
+    }
+  }
+  return list.length === 0 ? [...DEFAULT_JOB_TYPES] : [...new Set(list as JobType[])];
+}
+
+/** start >= 0 and end >= -1 (-1 = to the last): pages count from the end being read first. */
+export function checkRange(start: unknown, end: unknown): void {
+  checkInteger('start', start, 0);
+  checkInteger('end', end, -1);
+}
+
+function checkAsc(asc: unknown): asserts asc is boolean {
+  if (typeof asc !== 'boolean') throw new ConveyorValidationError(`asc must be a boolean, got ${show(asc)}`);
+}
+
+export function checkJobIdArg(jobId: unknown): asserts jobId is string {
+  if (typeof jobId !== 'string' || jobId.length === 0) {
+    throw new ConveyorValidationError(`jobId must be a non-empty string, got ${show(jobId)}`);
+  }
+}
+
+const suffixesOf = (types: JobType[]) => [...new Set(types.map((t) => KEY_SUFFIX[t]))];
+
+/**
+ * Read-only views of a queue, named and shaped as BullMQ's QueueGetters. Lists and zsets are read
+ * in one script call per getter, so counts and pages are consistent snapshots.
+ */
+export class QueueGetters<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
+  /** Reads a job by id; undefined when it does not exist. */
+  async getJob(jobId: string): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    return Job.fromId<DataType, ResultType, NameType>(this, jobId);
+  }
+
+  /**
+   * Jobs in the given states, `start`..`end` of each state. Descending (default) = newest first;
+   * ascending = oldest (or lowest score) first. A job listed in two states is returned once.
+   */
+  async getJobs(types?: JobType | JobType[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
+    const list = checkJobTypes('types', types);
+    checkRange(start, end);
+    checkAsc(asc);
+    const ranges = (await this.exec('getRanges', [this.keys.meta], [this.keys.base, start, end, asc ? 1 : 0, ...suffixesOf(list)])) as string[][];
+    return this.jobsByIds([...new Set(ranges.flat())]);
+  }
+
+  private async jobsByIds(ids: string[]): Promise<Job<DataType, ResultType, NameType>[]> {
+    if (ids.length === 0) return [];
+    const pipeline = (await this.client).pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const jobs: Job<DataType, ResultType, NameType>[] = [];
+    replies.forEach(([err, hash], i) => {
+      if (err) throw err;
+      // a job removed between the two reads is left out
+      if (hash && Object.keys(hash).length > 0) jobs.push(Job.fromHash(this, hash as Record<string, string>, ids[i]));
+    });
+    return jobs;
+  }
+
+  /** Counts per state, keyed as asked (`getJobCounts('wait')` gives `{ wait: n }`). */
+  async getJobCounts(...types: JobType[]): Promise<Record<string, number>> {
+    const list = checkJobTypes('types', types);
+    const counts = (await this.exec('getCounts', [this.keys.meta], [this.keys.base, ...list.map((t) => KEY_SUFFIX[t])])) as number[];
+    return Object.fromEntries(list.map((type, i) => [type, Number(counts[i])]));
+  }
+
+  /** The number of jobs in all the given states together (`wait` and `waiting` count once). */
+  async getJobCountByTypes(...types: JobType[]): Promise<number> {
+    const suffixes = suffixesOf(checkJobTypes('types', types));
+    const counts = (await this.exec('getCounts', [this.keys.meta], [this.keys.base, ...suffixes])) as number[];
+    return counts.reduce((sum, n) => sum + Number(n), 0);
+  }
+
+  /** Jobs still to be processed: waiting, delayed, prioritized and waiting-children. */
+  async count(): Promise<number> {
+    return this.getJobCountByTypes(...TO_BE_PROCESSED);
+  }
+
+  // BullMQ's per-state getters read oldest first, except completed and failed (newest first).
+  getWaiting(start = 0, end = -1) { return this.getJobs('waiting', start, end, true); }
+  getActive(start = 0, end = -1) { return this.getJobs('active', start, end, true); }
+  getDelayed(start = 0, end = -1) { return this.getJobs('delayed', start, end, true); }
+  getPrioritized(start = 0, end = -1) { return this.getJobs('prioritized', start, end, true); }
+  getWaitingChildren(start = 0, end = -1) { return this.getJobs('waiting-children', start, end, true); }
+  getCompleted(start = 0, end = -1) { return this.getJobs('completed', start, end, false); }
+  getFailed(start = 0, end = -1) { return this.getJobs('failed', start, end, false); }
+
+  getWaitingCount() { return this.getJobCountByTypes('waiting'); }
+  getActiveCount() { return this.getJobCountByTypes('active'); }
+  getDelayedCount() { return this.getJobCountByTypes('delayed'); }
+  getPrioritizedCount() { return this.getJobCountByTypes('prioritized'); }
+  getWaitingChildrenCount() { return this.getJobCountByTypes('waiting-children'); }
+  getCompletedCount() { return this.getJobCountByTypes('completed'); }
+  getFailedCount() { return this.getJobCountByTypes('failed'); }
+
+  /** Ready jobs per priority (0 = the `wait` list), keyed by the priority as a string. */
+  async getCountsPerPriority(priorities: number[]): Promise<Record<string, number>> {
+    if (!Array.isArray(priorities)) throw new ConveyorValidationError(`priorities must be an array of integers, got ${show(priorities)}`);
+    priorities.forEach((p, i) => checkInteger(`priorities[${i}]`, p, 0, MAX_PRIORITY));
+    const unique = [...new Set(priorities)];
+    const counts = (await this.exec('getCountsPerPriority', [this.keys.meta], [this.keys.base, ...unique])) as number[];
+    return Object.fromEntries(unique.map((p, i) => [String(p), Number(counts[i])]));
+  }
+
+  /** The state of a job; `unknown` when it is in none. */
+  async getJobState(jobId: string): Promise<JobState> {
+    checkJobIdArg(jobId);
+    return (await this.exec('getState', [this.keys.meta], [this.keys.base, jobId])) as JobState;
+  }
+
+  /** A page of a job's log lines (oldest first unless `asc` is false) and how many it has. */
+  async getJobLogs(jobId: string, start = 0, end = -1, asc = true): Promise<{ logs: string[]; count: number }> {
+    checkJobIdArg(jobId);
+    checkRange(start, end);
+    checkAsc(asc);
+    const logsKey = `${this.keys.job(jobId)}:logs`;
+    const client = await this.client;
+    const [[rangeErr, range], [countErr, count]] = (await client
+      .multi()
+      .lrange(logsKey, asc ? start : -(end + 1), asc ? end : -(start + 1))
+      .llen(logsKey)
+      .exec()) as [[Error | null, string[]], [Error | null, number]];
+    if (rangeErr || countErr) throw rangeErr ?? countErr;
+    return { logs: asc ? range : [...range].reverse(), count };
+  }
+
+  /** Whether the queue is paused (meta `paused` exists, whoever paused it). */
+  async isPaused(): Promise<boolean> {
+    return (await (await this.client).hexists(this.keys.meta, 'paused')) === 1;
+  }
+}

@@ -1,0 +1,88 @@
+--[[
+  One batch of Queue.obliterate (wire-format §7.9): deletes up to ARGV[3] jobs, then, once no job
+  is left, every queue-level key. The first call pauses the queue (the same effects as pause), so
+  no worker takes a job while later batches run. Unlike BullMQ, jobs in waiting-children are
+  deleted too, so no job hash outlives its queue.
+
+  Per job: the owned deduplication key and the link in a parent in another queue go with it (a
+  parent waiting only for it is released); active jobs lose their lock. Not deleted (as BullMQ):
+  "limiter" and deduplication keys of no remaining job.
+
+  KEYS[1] meta key of the queue
+  ARGV[1] queue base "<prefix>:<queue>:"
+  ARGV[2] "1" = also delete active jobs, "0" = refuse while any job is active
+  ARGV[3] most jobs to delete in this call
+  ARGV[4] now ms
+  Returns 0 when the queue is gone, 1 when jobs remain (call again), or "active" when refused
+  (then nothing was written).
+]]
+--- @include "includes/queueKeys"
+--- @include "includes/removeJobAndLinks"
+
+local Q = queueKeys(ARGV[1])
+local force = ARGV[2] == "1"
+local budget = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+
+if not force and redis.call("LLEN", Q.active) > 0 then return "active" end
+
+if redis.call("HEXISTS", Q.meta, "paused") == 0 then
+  redis.call("HSET", Q.meta, "paused", 1)
+  redis.call("DEL", Q.marker)
+  redis.call("XADD", Q.events, "*", "event", "paused")
+end
+
+local function deleteFromList(key, withLocks)
+  if budget <= 0 then return end
+  local ids = redis.call("LRANGE", key, -budget, -1)
+  if #ids == 0 then return end
+  redis.call("LTRIM", key, 0, -(#ids + 1))
+  for _, jobId in ipairs(ids) do
+    if withLocks then redis.call("DEL", Q.base .. jobId .. ":lock") end
+    removeJobAndLinks(Q, jobId, now)
+  end
+  budget = budget - #ids
+end
+
+local function deleteFromZset(key)
+  if budget <= 0 then return end
+  local ids = redis.call("ZRANGE", key, 0, budget - 1)
+  if #ids == 0 then return end
+  for i = 1, #ids, 5000 do
+    redis.call("ZREM", key, unpack(ids, i, math.min(i + 4999, #ids)))
+  end
+  for _, jobId in ipairs(ids) do removeJobAndLinks(Q, jobId, now) end
+  budget = budget - #ids
+end
+
+local function deleteSchedulers()
+  if budget <= 0 then return end
+  local ids = redis.call("ZRANGE", Q.repeat_, 0, budget - 1)
+  if #ids == 0 then return end
+  for _, schedulerId in ipairs(ids) do redis.call("DEL", Q.repeat_ .. ":" .. schedulerId) end
+  for i = 1, #ids, 5000 do
+    redis.call("ZREM", Q.repeat_, unpack(ids, i, math.min(i + 4999, #ids)))
+  end
+  budget = budget - #ids
+end
+
+deleteFromList(Q.active, true)
+deleteFromZset(Q.delayed)
+deleteSchedulers()
+deleteFromZset(Q.completed)
+deleteFromList(Q.wait, false)
+deleteFromList(Q.paused, false)
+deleteFromZset(Q.prioritized)
+deleteFromZset(Q.failed)
+deleteFromZset(Q.waitingChildren)
+
+-- a deleted child may have released a parent of this queue into wait: look again
+if redis.call("EXISTS", Q.active, Q.delayed, Q.repeat_, Q.completed, Q.wait, Q.paused, Q.prioritized,
+    Q.failed, Q.waitingChildren) > 0 then
+  return 1
+end
+
+redis.call("DEL", Q.events, Q.base .. "delay", Q.stalledCheck, Q.stalled, Q.id, Q.pc, Q.marker, Q.meta,
+  Q.base .. "metrics:completed", Q.base .. "metrics:completed:data", Q.base .. "metrics:failed",
+  Q.base .. "metrics:failed:data")
+return 0
