@@ -1,6 +1,15 @@
 import type { RedisClient } from './connection.js';
 import { parseJobKey, type QueueKeys } from './keys.js';
-import { decodeStoredOptions, type JobsOptions } from './options.js';
+import { ConveyorValidationError, scriptError } from './errors.js';
+import { checkInteger, decodeStoredOptions, serializeData, show, type JobsOptions } from './options.js';
+import {
+  checkBooleanArg,
+  checkFinishedState,
+  checkOptionsObject,
+  removeJobById,
+  type FinishedStatus,
+  type RemoveOptions,
+} from './queue-admin.js';
 import { runScript } from './scripts.js';
 
 /** What a Job needs from its Queue or Worker. */
@@ -171,6 +180,94 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   async isActive(): Promise<boolean> { return (await this.getState()) === 'active'; }
   async isWaiting(): Promise<boolean> { return (await this.getState()) === 'waiting'; }
   async isWaitingChildren(): Promise<boolean> { return (await this.getState()) === 'waiting-children'; }
+
+  /** The id, or a clear error for a job that was never stored. */
+  private storedId(method: string): string {
+    if (!this.id) throw new ConveyorValidationError(`job.${method}() needs a stored job, but this job has no id`);
+    return this.id;
+  }
+
+  /** Runs a script on this job's key; negative codes become errors through scriptError. */
+  private async runOnJob(script: string, command: string, args: (string | number)[], state?: string): Promise<number> {
+    const client = await this.queue.client;
+    const reply = Number(await runScript(client, script, [this.key], args));
+    if (reply < 0) throw scriptError(reply, this.id, command, state);
+    return reply;
+  }
+
+  /** Stores the progress (a number or an object), emits `progress` on the queue and to QueueEvents. */
+  async updateProgress(progress: number | object): Promise<void> {
+    const id = this.storedId('updateProgress');
+    const valid = (typeof progress === 'number' && Number.isFinite(progress)) || (typeof progress === 'object' && progress !== null);
+    if (!valid) throw new ConveyorValidationError(`progress must be a finite number or an object, got ${show(progress)}`);
+    let json: string;
+    try {
+      json = JSON.stringify(progress);
+    } catch (err) {
+      throw new ConveyorValidationError(`progress cannot be serialized to JSON: ${(err as Error).message}`);
+    }
+    await this.runOnJob('updateProgress', 'updateProgress', [this.queue.keys.base, id, json]);
+    this.progress = progress;
+    this.queue.emit('progress', this, progress);
+  }
+
+  /** Appends a log line; resolves with the number of lines kept (the job's keepLogs applies). */
+  async log(logRow: string): Promise<number> {
+    this.storedId('log');
+    if (typeof logRow !== 'string') throw new ConveyorValidationError(`logRow must be a string, got ${show(logRow)}`);
+    return this.runOnJob('addLog', 'addLog', [logRow]);
+  }
+
+  /** Deletes the job's log lines, or keeps the newest `keepLogs` of them. */
+  async clearLogs(keepLogs?: number): Promise<void> {
+    this.storedId('clearLogs');
+    if (keepLogs !== undefined) checkInteger('keepLogs', keepLogs, 0);
+    const client = await this.queue.client;
+    const logsKey = `${this.key}:logs`;
+    if (keepLogs) await client.ltrim(logsKey, -keepLogs, -1);
+    else await client.del(logsKey);
+  }
+
+  /** Replaces the job's data. */
+  async updateData(data: DataType): Promise<void> {
+    const id = this.storedId('updateData');
+    const json = serializeData(data, this.name, this.opts.sizeLimit);
+    await this.runOnJob('updateData', 'updateData', [json]);
+    this.data = data;
+  }
+
+  /** Removes the job (and by default its children); rejects when a worker holds it. */
+  async remove({ removeChildren = true }: RemoveOptions = {}): Promise<void> {
+    const id = this.storedId('remove');
+    const removed = await removeJobById(await this.queue.client, this.queue.keys, id, { removeChildren });
+    if (removed === 0) throw new Error(`Job ${id} could not be removed because it is locked by another worker`);
+    this.queue.emit('removed', this);
+  }
+
+  /** Runs a completed or failed job again (to the back of the line). */
+  async retry(state: FinishedStatus = 'failed', opts: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean } = {}): Promise<void> {
+    const id = this.storedId('retry');
+    checkFinishedState('state', state);
+    const o = checkOptionsObject('retry options', opts, ['resetAttemptsMade', 'resetAttemptsStarted']);
+    const resetMade = o.resetAttemptsMade ?? false;
+    const resetStarted = o.resetAttemptsStarted ?? false;
+    checkBooleanArg('resetAttemptsMade', resetMade);
+    checkBooleanArg('resetAttemptsStarted', resetStarted);
+    await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, state, resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
+    this.finishedOn = undefined;
+    this.processedOn = undefined;
+    if (state === 'completed') this.returnvalue = null;
+    else this.failedReason = undefined;
+    if (resetMade) this.attemptsMade = 0;
+    if (resetStarted) this.attemptsStarted = 0;
+  }
+
+  /** Makes a delayed job ready now. */
+  async promote(): Promise<void> {
+    const id = this.storedId('promote');
+    await this.runOnJob('promote', 'promote', [this.queue.keys.base, id], 'delayed');
+    this.delay = 0;
+  }
 
   /** The fields BullMQ's `Job#asJSON` gives, with the hash's string encodings. */
   asJSON(): Record<string, unknown> {
