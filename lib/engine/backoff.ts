@@ -1,5 +1,5 @@
 import type { Job } from './job.js';
-import { normalizeBackoff, type BackoffOptions } from './options.js';
+import { normalizeBackoff, show, type BackoffOptions } from './options.js';
 
 /**
  * A custom backoff: receives the attempts made (the failing one included), the backoff type, the
@@ -36,4 +36,43 @@ export async function backoffDelay(
   if (b.type === 'exponential') return withJitter(Math.round(2 ** (attemptsMade - 1) * delay), b.jitter);
   if (!strategy) return undefined;
   return strategy(attemptsMade, b.type, err, job);
+}
+
+/** What happens after a failed attempt: a retry after `delay` ms, or the final failure. */
+export type RetryPlan = { retry: true; delay: number } | { retry: false; reason?: string };
+
+/**
+ * Decides whether a failed attempt is retried (wire-format §7.6): only while attempts remain, the
+ * error is recoverable and the backoff gives a delay. A backoff that cannot be computed fails the
+ * job with a reason saying why, instead of retrying blindly or never.
+ */
+export async function planRetry(
+  job: Job,
+  err: Error,
+  opts: { unrecoverable: boolean; maxStartedAttempts?: number; strategy?: BackoffStrategy },
+): Promise<RetryPlan> {
+  const attempts = Number(job.opts.attempts ?? 0);
+  const attemptsMade = job.attemptsMade + 1;
+  if (opts.unrecoverable || attemptsMade >= attempts) return { retry: false };
+  if (opts.maxStartedAttempts !== undefined && job.attemptsStarted >= opts.maxStartedAttempts) return { retry: false };
+  const type = normalizeBackoff(job.opts.backoff)?.type;
+  let delay: number | undefined;
+  try {
+    delay = await backoffDelay(job.opts.backoff, attemptsMade, err, job, opts.strategy);
+  } catch (thrown) {
+    const why = thrown instanceof Error ? thrown.message : show(thrown);
+    return { retry: false, reason: `settings.backoffStrategy threw for backoff type ${show(type)}: ${why} (the attempt failed with: ${err.message})` };
+  }
+  if (delay === undefined) {
+    const hint = opts.strategy ? 'settings.backoffStrategy returned undefined for it' : 'the worker has no settings.backoffStrategy';
+    return { retry: false, reason: `Unknown backoff type ${show(type)}: ${hint} (the attempt failed with: ${err.message})` };
+  }
+  if (delay === -1) return { retry: false };
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+    return {
+      retry: false,
+      reason: `settings.backoffStrategy returned ${show(delay)} for backoff type ${show(type)}; expected a delay in ms or -1 (the attempt failed with: ${err.message})`,
+    };
+  }
+  return { retry: true, delay: Math.round(delay) };
 }

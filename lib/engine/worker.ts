@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { backoffDelay, type BackoffStrategy } from './backoff.js';
-import { duplicateConnection, type RedisClient } from './connection.js';
+import { planRetry } from './backoff.js';
+import { duplicateConnection, whenReady, type RedisClient } from './connection.js';
 import {
-  ConveyorScriptError,
   DelayedError,
   RateLimitError,
   scriptError,
@@ -10,12 +9,16 @@ import {
   WaitingChildrenError,
   WaitingError,
 } from './errors.js';
+import { appendStack, describeFailure } from './failure.js';
 import { Job } from './job.js';
-import { checkInteger, keepJobsArgs, show, type KeepJobs, type QueueBaseOptions } from './options.js';
+import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { runScript } from './scripts.js';
-import { describeFailure } from './failure.js';
-import { Deadline, Signal } from './timing.js';
+import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+
+export { WORKER_DEFAULTS } from './worker-options.js';
+export type { WorkerOptions } from './worker-options.js';
 
 export type Processor<DataType = any, ResultType = any, NameType extends string = string> = (
   job: Job<DataType, ResultType, NameType>,
@@ -23,89 +26,74 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
   signal?: AbortSignal,
 ) => Promise<ResultType> | ResultType;
 
-export interface WorkerOptions extends QueueBaseOptions {
-  /** Jobs processed at once by this worker. @default 1 */
-  concurrency?: number;
-  /** Written to `processedBy` and the blocking connection's client name. */
-  name?: string;
-  /** Start processing in the constructor. @default true */
-  autorun?: boolean;
-  /** How long a job's lock lives without renewal, ms. @default 30000 */
-  lockDuration?: number;
-  /** How often held locks are renewed, ms. @default lockDuration / 2 */
-  lockRenewTime?: number;
-  /** How often the stalled checker runs, ms. @default 30000 */
-  stalledInterval?: number;
-  /** Stalls a job survives before it fails. @default 1 */
-  maxStalledCount?: number;
-  skipStalledCheck?: boolean;
-  skipLockRenewal?: boolean;
-  /** Longest idle wait for a new job, in seconds (BullMQ's unit). @default 5 */
-  drainDelay?: number;
-  /** At most `max` jobs started per `duration` ms, across all workers of the queue. */
-  limiter?: { max: number; duration: number };
-  removeOnComplete?: KeepJobs;
-  removeOnFail?: KeepJobs;
-  /** Fail a job without running it once it was started more often than this. */
-  maxStartedAttempts?: number;
-  settings?: { backoffStrategy?: BackoffStrategy };
-}
-
-/** The defaults, in one place (BullMQ's values and units). */
-export const WORKER_DEFAULTS = {
-  concurrency: 1,
-  lockDuration: 30_000,
-  stalledInterval: 30_000,
-  maxStalledCount: 1,
-  drainDelay: 5,
-};
-
-type ResolvedWorkerOptions = WorkerOptions & typeof WORKER_DEFAULTS & { lockRenewTime: number };
-
-/** Backoff after a failed fetch: fast first retries, capped so a refusing Redis sees a few a second. */
-const FETCH_RETRY_MS = { first: 50, max: 2_000 };
 /** How often a finish that hit a connection error is retried while the job is still ours. */
 const FINISH_RETRIES = 20;
 
+/** A job this worker holds (its lock is ours). */
 interface Held {
   job: Job;
   token: string;
   controller: AbortController;
+  /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
+  phase: 'running' | 'finishing';
+  /** Handed back to wait by close(true): whatever the processor does later is ignored. */
+  abandoned: boolean;
+  /** Renewal found the lock gone; no more renewals for it. */
+  lockLost: boolean;
+  done?: Promise<void>;
 }
 
-type FetchReply = { rateLimitTtl: number; nextDelayed: number; jobs: Job[] };
+interface FetchReply {
+  rateLimitTtl: number;
+  nextDelayed: number;
+  jobs: Job[];
+}
+
+/** A finish that went through: what its fetch-next brought, and the slots it had reserved. */
+interface Finished {
+  reply: FetchReply;
+  now: number;
+  requested: number;
+  reserved: number;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
 
 export class Worker<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
   readonly opts: ResolvedWorkerOptions;
   readonly id = randomUUID();
-  private processor: Processor<DataType, ResultType, NameType> | undefined;
+  private readonly processor: Processor<DataType, ResultType, NameType> | undefined;
   private blocking: RedisClient | undefined;
   private readonly held = new Map<string, Held>();
+  /** Processing chains close() waits for (handed-back ones leave it). */
   private readonly processing = new Set<Promise<void>>();
-  private readonly slotFreed = new Signal();
-  private readonly wake = new Signal();
+  /** Slots promised to fetches in flight, so a loop fetch and a fetch-next never overfill. */
+  private reserved = 0;
+  /** Anything the main loop may be waiting for changed: a slot, pause, resume, close. */
+  private readonly changed = new Signal();
+  private readonly sleeper = new Sleeper();
   private tokenCounter = 0;
   private running: Promise<void> | undefined;
   private paused = false;
-  private drained = false;
-  private fetchFailures = 0;
+  /** The last fetch found nothing: wait on the marker before fetching again. */
+  private idle = false;
+  private drainedEmitted = false;
   private nextDelayedAt = 0;
   private lockTimer: NodeJS.Timeout | undefined;
   private stalledTimer: NodeJS.Timeout | undefined;
+  private renewing = false;
+  private checkingStalled = false;
   private forceClosing = false;
+  private connectionClosed = false;
+  private forcing: Promise<void> | undefined;
 
   constructor(name: string, processor?: Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
-    super(name, opts);
-    const lockDuration = opts.lockDuration ?? WORKER_DEFAULTS.lockDuration;
-    this.opts = {
-      ...WORKER_DEFAULTS,
-      ...stripUndefined(opts),
-      lockRenewTime: opts.lockRenewTime ?? lockDuration / 2,
-    } as ResolvedWorkerOptions;
-    validateWorkerOptions(this.opts);
+    const resolved = resolveWorkerOptions(opts);
     if (processor !== undefined && processor !== null && typeof processor !== 'function') {
-      throw new TypeError(`processor must be a function (file-path processors are not supported yet), got ${show(processor)}`);
+      throw new TypeError(`processor must be a function (file-path processors are not supported), got ${show(processor)}`);
     }
+    super(name, opts);
+    this.opts = resolved;
     this.processor = processor ?? undefined;
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
@@ -119,7 +107,17 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   set concurrency(value: number) {
     checkInteger('concurrency', value, 1);
     this.opts.concurrency = value;
-    this.slotFreed.notify();
+    this.changed.notify();
+  }
+
+  /**
+   * The command connection. Unlike a closed Queue's, it stays usable while close() waits for the
+   * jobs in hand, so their processors can still report progress and logs.
+   */
+  override get client(): Promise<RedisClient> {
+    if (this.connectionClosed) return Promise.reject(new Error(`Worker "${this.name}" is closed`));
+    const client = this.connection.client;
+    return client.status === 'ready' ? Promise.resolve(client) : whenReady(client).then(() => client);
   }
 
   isRunning(): boolean {
@@ -132,90 +130,110 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   /** Jobs this worker holds right now. */
   get activeJobs(): Job[] {
-    return [...this.held.values()].map((h) => h.job);
+    return [...this.held.values()].filter((h) => !h.abandoned).map((h) => h.job);
   }
 
-  /** Starts processing; resolves when the worker has closed. */
-  run(): Promise<void> {
-    if (!this.processor) throw new Error(`Worker "${this.name}" has no processor to run`);
-    if (this.closing) throw new Error(`Worker "${this.name}" is closed`);
+  /** Starts processing; resolves once the worker has stopped and its jobs are finished. */
+  async run(): Promise<void> {
+    if (!this.processor) throw new Error(`Worker "${this.name}" has no processor: pass one to the constructor to run it`);
+    if (this.closing) throw new Error(`Worker "${this.name}" is closed and cannot run again`);
     if (this.running) throw new Error(`Worker "${this.name}" is already running`);
-    this.running = this.loop();
+    this.running = this.loop().then(() => this.whenIdle());
     return this.running;
   }
 
   /** Stops fetching new jobs; unless `doNotWaitActive`, waits for the jobs in hand. */
   async pause(doNotWaitActive = false): Promise<void> {
     if (this.paused) return;
-    // a wait on the marker in progress ends by itself within drainDelay; no job is fetched after it
     this.paused = true;
     if (!doNotWaitActive) await this.whenIdle();
-    this.emit('paused');
+    this.notify('paused');
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.wake.notify();
-    this.emit('resumed');
+    this.changed.notify();
+    this.notify('resumed');
   }
 
-  private async loop(): Promise<void> {
-    while (!this.closing && !this.blocking) {
-      try {
-        await this.client;
-        this.blocking = duplicateConnection(this.connection.client, {
-          connectionName: this.clientName(),
-          maxRetriesPerRequest: null,
-        });
-        this.blocking.on('error', (err: Error) => {
-          if (!this.closing) this.emitError(err);
-        });
-      } catch (err) {
-        if (this.closing) return;
-        this.emitError(err);
-        this.fetchFailures += 1;
-        await this.sleep(Math.min(FETCH_RETRY_MS.first * 2 ** (this.fetchFailures - 1), FETCH_RETRY_MS.max));
-      }
-    }
-    if (this.closing) return;
-    this.fetchFailures = 0;
-    this.startTimers();
-    this.emit('ready');
+  // ------------------------------------------------------------------------------ the fetch loop
 
+  private async loop(): Promise<void> {
+    if (!(await this.connectBlocking())) return;
+    this.startTimers();
+    this.notify('ready');
+    let failures = 0;
     while (!this.closing) {
       if (this.paused) {
-        await this.wake.wait();
+        await this.changed.wait();
         continue;
       }
-      const free = this.opts.concurrency - this.held.size;
+      const free = this.freeSlots();
       if (free <= 0) {
-        await Promise.race([this.slotFreed.wait(), this.wake.wait()]);
+        await this.changed.wait();
         continue;
       }
-      if (this.drained) {
+      if (this.idle) {
         await this.waitForJobs();
-        if (this.closing || this.paused) continue;
+        continue;
       }
-      let reply: FetchReply;
+      this.reserved += free;
+      let reply: FetchReply | undefined;
       try {
         reply = await this.fetch(free);
-        this.fetchFailures = 0;
+        failures = 0;
       } catch (err) {
-        if (this.closing) break;
-        this.emitError(err);
-        this.fetchFailures += 1;
-        await this.sleep(Math.min(FETCH_RETRY_MS.first * 2 ** (this.fetchFailures - 1), FETCH_RETRY_MS.max));
+        if (!this.closing) this.emitError(err);
+        failures += 1;
+      }
+      if (!reply) {
+        this.reserved -= free;
+        if (!this.closing) await this.sleeper.sleep(retryDelayMs(failures));
         continue;
       }
       if (this.closing) {
-        // a fetch in flight when close() began: hand its jobs back at once, never leave them active
-        await Promise.all(reply.jobs.map((job) => this.handBack(job)));
+        // a fetch in flight when close() began: its jobs go back to wait at once, never stay active
+        await this.handBackAll(reply.jobs);
+        this.reserved -= free;
         break;
       }
-      this.absorb(reply);
-      if (reply.rateLimitTtl > 0) await this.sleep(reply.rateLimitTtl);
+      this.take(reply, free, free);
+      if (reply.rateLimitTtl > 0) await this.sleeper.sleep(reply.rateLimitTtl);
     }
+  }
+
+  /** The command connection must answer before the blocking one is made (it copies its options). */
+  private async connectBlocking(): Promise<boolean> {
+    let failures = 0;
+    while (!this.closing) {
+      try {
+        // close() must not wait for a connection that may never come
+        const ready = await Promise.race([this.client.then(() => true), this.changed.wait().then(() => false)]);
+        if (this.closing) return false;
+        if (!ready) continue;
+        const blocking = duplicateConnection(this.connection.client, {
+          connectionName: this.clientName(),
+          // a BZPOPMIN waits through a reconnect instead of failing
+          maxRetriesPerRequest: null,
+        });
+        blocking.on('error', (err: Error) => {
+          if (!this.closing) this.emitError(err);
+        });
+        this.blocking = blocking;
+        return true;
+      } catch (err) {
+        if (this.closing) return false;
+        this.emitError(err);
+        failures += 1;
+        await this.sleeper.sleep(retryDelayMs(failures));
+      }
+    }
+    return false;
+  }
+
+  private freeSlots(): number {
+    return this.opts.concurrency - this.held.size - this.reserved;
   }
 
   private clientName(): string {
@@ -228,14 +246,13 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return `${this.id}:${this.tokenCounter}`;
   }
 
-  private fetchArgs(token: string, count: number): (string | number)[] {
-    const limiter = this.opts.limiter;
-    return [token, this.opts.lockDuration, Date.now(), limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '', count];
-  }
-
   private async fetch(count: number): Promise<FetchReply> {
     const token = this.nextToken();
-    const raw = (await this.exec_('moveToActive', [this.keys.meta], [this.keys.base, ...this.fetchArgs(token, count)])) as unknown[];
+    const limiter = this.opts.limiter;
+    const raw = (await runScript(this.connection.client, 'moveToActive', [this.keys.meta], [
+      this.keys.base, token, this.opts.lockDuration, Date.now(), limiter?.max ?? 0, limiter?.duration ?? 0,
+      this.opts.name ?? '', count,
+    ])) as unknown[];
     return this.parseFetch(raw, 0, token);
   }
 
@@ -249,228 +266,238 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
   }
 
-  /** Starts the jobs of a fetch reply and notes whether the queue ran dry. */
-  private absorb(reply: FetchReply): void {
+  /**
+   * Starts the jobs a fetch brought and gives back the slots it had reserved. A fetch that asked
+   * for jobs and got none (and no rate limit) means the queue ran dry: wait on the marker next,
+   * and say 'drained' once per dry spell.
+   */
+  private take(reply: FetchReply, requested: number, reserved: number): void {
     this.nextDelayedAt = reply.nextDelayed;
-    if (reply.jobs.length === 0) {
-      if (reply.rateLimitTtl === 0 && !this.drained) {
-        this.drained = true;
-        this.emit('drained');
-      }
-      return;
-    }
-    this.drained = false;
     for (const job of reply.jobs) this.start(job);
-  }
-
-  private async exec_(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    return runScript(this.connection.client, script, keys, args);
-  }
-
-  /** Idle: block on the marker until a job is ready, a delayed job is due, or drainDelay passes. */
-  private async waitForJobs(): Promise<void> {
-    const blocking = this.blocking!;
-    const deadline = Date.now() + this.opts.drainDelay * 1000;
-    while (!this.closing && !this.paused) {
-      const now = Date.now();
-      let until = deadline;
-      if (this.nextDelayedAt > 0) until = Math.min(until, this.nextDelayedAt);
-      const timeoutS = (until - now) / 1000;
-      if (timeoutS <= 0) break;
-      let popped: [string, string, string] | null;
-      try {
-        popped = (await blocking.bzpopmin(this.keys.marker, Math.max(timeoutS, 0.001))) as [string, string, string] | null;
-      } catch (err) {
-        if (this.closing || this.paused) return;
-        this.emitError(err);
-        await this.sleep(FETCH_RETRY_MS.first);
-        break;
-      }
-      if (!popped) break;
-      const [, member, score] = popped;
-      if (member === '1') {
-        const due = Number(score);
-        if (due > Date.now()) {
-          this.nextDelayedAt = due;
-          continue;
-        }
-      }
-      break;
-    }
-    this.drained = false;
-  }
-
-  private start(job: Job): void {
-    const entry: Held = { job, token: job.token!, controller: new AbortController() };
-    this.held.set(job.id!, entry);
-    const done = this.processJob(entry).finally(() => {
-      this.held.delete(job.id!);
-      this.processing.delete(done);
-      this.slotFreed.notify();
-    });
-    this.processing.add(done);
-  }
-
-  private async processJob(entry: Held): Promise<void> {
-    const { job, token, controller } = entry;
-    if (job.deferredFailure) {
-      return this.finishFailed(entry, new UnrecoverableError(job.deferredFailure));
-    }
-    if (this.opts.maxStartedAttempts !== undefined && job.attemptsStarted > this.opts.maxStartedAttempts) {
-      return this.finishFailed(entry, new UnrecoverableError('job started more than allowable limit'));
-    }
-    this.emit('active', job, 'waiting');
-    let result: ResultType;
-    try {
-      result = await this.processor!(job as Job<DataType, ResultType, NameType>, token, controller.signal);
-    } catch (err) {
-      return this.finishFailed(entry, err);
-    }
-    return this.finishCompleted(entry, result);
-  }
-
-  /** How many jobs a finish may fetch in the same call: none while closing or paused. */
-  private fetchNextCount(): number {
-    if (this.closing || this.paused) return 0;
-    // the finishing job's slot is free again; others may be free too
-    return Math.max(0, this.opts.concurrency - this.held.size + 1);
-  }
-
-  private async finishCompleted(entry: Held, result: ResultType): Promise<void> {
-    const { job, token } = entry;
-    if (this.forceClosing) return;
-    const returnvalue = JSON.stringify(result === undefined ? null : result) ?? 'null';
-    const keep = job.opts.removeOnComplete ?? this.opts.removeOnComplete;
-    const reply = await this.finish(entry, 'completed', returnvalue, keep, '');
-    if (!reply) return;
-    job.returnvalue = result;
-    job.finishedOn = reply.now;
-    job.attemptsMade += 1;
-    this.emit('completed', job, result, 'active');
-    this.continueWith(reply);
-  }
-
-  private async finishFailed(entry: Held, thrown: unknown): Promise<void> {
-    const { job, token } = entry;
-    if (this.forceClosing) return;
-    if (thrown instanceof DelayedError || thrown instanceof WaitingChildrenError || thrown instanceof WaitingError) {
-      // the processor moved the job itself; nothing to finish
-      return;
-    }
-    const { error, reason } = describeFailure(thrown);
-    job.failedReason = reason;
-    const stackLimit = job.opts.stackTraceLimit;
-    if (error.stack) job.stacktrace = [...(job.stacktrace ?? []), error.stack];
-    if (stackLimit === 0) job.stacktrace = [];
-    else if (stackLimit !== undefined) job.stacktrace = job.stacktrace.slice(-stackLimit);
-    const stacktrace = JSON.stringify(job.stacktrace);
-
-    if (thrown instanceof RateLimitError) {
-      await this.move(entry, 'retryJob', [Date.now(), 'RPUSH', '', '', '0', '1']);
-      return;
-    }
-
-    const attempts = Number(job.opts.attempts ?? 0);
-    const attemptsMade = job.attemptsMade + 1;
-    const recoverable = !(thrown instanceof UnrecoverableError);
-    if (recoverable && attemptsMade < attempts) {
-      let delay: number | undefined;
-      try {
-        delay = await backoffDelay(job.opts.backoff, attemptsMade, error, job, this.opts.settings?.backoffStrategy);
-      } catch (err) {
-        delay = undefined;
-        job.failedReason = `backoff strategy threw: ${describeFailure(err).reason}`;
-      }
-      if (delay === undefined && !job.failedReason?.startsWith('backoff strategy threw')) {
-        const type = typeof job.opts.backoff === 'object' ? job.opts.backoff.type : job.opts.backoff;
-        job.failedReason = `Unknown backoff strategy ${show(type)}: set settings.backoffStrategy on the worker (after: ${reason})`;
-      }
-      if (delay !== undefined && delay !== -1) {
-        const now = Date.now();
-        const ok =
-          delay > 0
-            ? await this.move(entry, 'moveToDelayed', [now, now + delay, reason, stacktrace, '1'])
-            : await this.move(entry, 'retryJob', [now, job.opts.lifo ? 'RPUSH' : 'LPUSH', reason, stacktrace, '1', '0']);
-        if (ok) {
-          job.attemptsMade = attemptsMade;
-          this.emit('failed', job, error, 'active');
-        }
-        return;
-      }
-    }
-    const keep = job.opts.removeOnFail ?? this.opts.removeOnFail;
-    const reply = await this.finish(entry, 'failed', job.failedReason ?? reason, keep, stacktrace);
-    if (!reply) return;
-    job.finishedOn = reply.now;
-    job.attemptsMade = attemptsMade;
-    this.emit('failed', job, error, 'active');
-    this.continueWith(reply);
-  }
-
-  /** Jobs a finish fetched take over the freed slot. */
-  private continueWith(reply: FetchReply & { now: number }): void {
-    if (this.closing) {
-      for (const job of reply.jobs) void this.handBack(job);
-      return;
-    }
+    this.reserved -= reserved;
+    if (requested === 0) return;
     if (reply.jobs.length > 0) {
-      this.drained = false;
-      for (const job of reply.jobs) this.start(job);
-    } else if (reply.rateLimitTtl === 0 && this.fetchNextCount() > 0) {
-      this.nextDelayedAt = reply.nextDelayed;
-      if (!this.drained && this.held.size <= 1) {
-        this.drained = true;
-        this.emit('drained');
+      this.idle = false;
+      this.drainedEmitted = false;
+    } else if (reply.rateLimitTtl === 0) {
+      this.idle = true;
+      if (!this.drainedEmitted) {
+        this.drainedEmitted = true;
+        this.notify('drained');
       }
     }
   }
 
   /**
-   * Runs the finish script. Connection errors are retried while the job is still ours; a lost lock
-   * is reported (another worker has the job now) and not retried.
+   * Idle: block on the marker until a job is ready (member "0"), a delayed job is due (member
+   * "1", score = due time), or drainDelay passes; never polls.
    */
-  private async finish(
-    entry: Held,
-    target: 'completed' | 'failed',
-    value: string,
-    keep: KeepJobs | undefined,
-    stacktrace: string,
-  ): Promise<(FetchReply & { now: number }) | undefined> {
+  private async waitForJobs(): Promise<void> {
+    const deadline = Date.now() + this.opts.drainDelay * 1000;
+    let failures = 0;
+    while (!this.closing && !this.paused) {
+      const until = this.nextDelayedAt > 0 ? Math.min(deadline, this.nextDelayedAt) : deadline;
+      const timeoutMs = until - Date.now();
+      if (timeoutMs <= 0) break;
+      let popped: string[] | null;
+      try {
+        popped = (await this.blocking!.bzpopmin(this.keys.marker, Math.max(timeoutMs, 1) / 1000)) as string[] | null;
+      } catch (err) {
+        if (this.closing || this.paused) break;
+        this.emitError(err);
+        failures += 1;
+        await this.sleeper.sleep(retryDelayMs(failures));
+        continue;
+      }
+      if (!popped) break;
+      const [, member, score] = popped;
+      if (member === '1' && Number(score) > Date.now()) {
+        // the earliest delayed job is not due yet: wait for it (or for a ready job) until then
+        this.nextDelayedAt = Number(score);
+        continue;
+      }
+      break;
+    }
+    this.idle = false;
+  }
+
+  // ------------------------------------------------------------------------------ processing
+
+  private start(job: Job): void {
+    const entry: Held = { job, token: job.token!, controller: new AbortController(), phase: 'running', abandoned: false, lockLost: false };
+    this.held.set(job.id!, entry);
+    const done: Promise<void> = this.processJob(entry)
+      .catch((err) => this.emitError(err))
+      .finally(() => {
+        this.processing.delete(done);
+        this.drop(entry);
+        this.changed.notify();
+      });
+    entry.done = done;
+    this.processing.add(done);
+  }
+
+  /** The job leaves this worker's hands (only this entry: a newer one may hold the same id). */
+  private drop(entry: Held): void {
+    if (this.held.get(entry.job.id!) === entry) {
+      this.held.delete(entry.job.id!);
+      this.changed.notify();
+    }
+  }
+
+  private async processJob(entry: Held): Promise<void> {
+    const { job } = entry;
+    let outcome: Outcome;
+    if (job.deferredFailure) {
+      // failed while waiting (stalled too often, or a child failed): fail it without running it
+      outcome = { ok: false, thrown: new UnrecoverableError(job.deferredFailure), withStack: false };
+    } else if (this.opts.maxStartedAttempts !== undefined && job.attemptsStarted > this.opts.maxStartedAttempts) {
+      outcome = { ok: false, thrown: new UnrecoverableError('job started more than allowable limit'), withStack: false };
+    } else {
+      this.notify('active', job, 'waiting');
+      try {
+        const value = await this.processor!(job as Job<DataType, ResultType, NameType>, entry.token, entry.controller.signal);
+        outcome = { ok: true, value };
+      } catch (thrown) {
+        outcome = { ok: false, thrown, withStack: true };
+      }
+    }
+    if (entry.abandoned) return;
+    entry.phase = 'finishing';
+    if (outcome.ok) await this.complete(entry, outcome.value);
+    else await this.fail(entry, outcome.thrown, outcome.withStack);
+  }
+
+  private async complete(entry: Held, result: unknown): Promise<void> {
+    const { job } = entry;
+    let returnvalue: string;
+    try {
+      returnvalue = JSON.stringify(result === undefined ? null : result) ?? 'null';
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return this.fail(entry, new Error(`return value of job ${job.id} cannot be stored as JSON: ${why}`), false);
+    }
+    const finished = await this.finish(entry, 'completed', returnvalue, job.opts.removeOnComplete ?? this.opts.removeOnComplete, '');
+    this.drop(entry);
+    if (!finished) return;
+    job.returnvalue = result;
+    job.finishedOn = finished.now;
+    job.attemptsMade += 1;
+    this.notify('completed', job, result, 'active');
+    await this.continueWith(finished);
+  }
+
+  private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
+    const { job } = entry;
+    if (thrown instanceof DelayedError || thrown instanceof WaitingChildrenError || thrown instanceof WaitingError) {
+      // the processor moved the job itself (job.moveToDelayed & co.); nothing left to do
+      this.drop(entry);
+      return;
+    }
+    if (thrown instanceof RateLimitError) {
+      // back in front of the queue without using an attempt
+      await this.move(entry, 'retryJob', [Date.now(), 'RPUSH', '', '', '0', '1']);
+      this.drop(entry);
+      return;
+    }
+    const { error, reason } = describeFailure(thrown);
+    const stacktrace = appendStack(job.stacktrace, withStack && thrown instanceof Error ? error.stack : undefined, job.opts.stackTraceLimit);
+    const plan = await planRetry(job, error, {
+      unrecoverable: thrown instanceof UnrecoverableError,
+      maxStartedAttempts: this.opts.maxStartedAttempts,
+      strategy: this.opts.settings?.backoffStrategy,
+    });
+    const stackJson = JSON.stringify(stacktrace);
+    if (plan.retry) {
+      const now = Date.now();
+      const moved =
+        plan.delay > 0
+          ? await this.move(entry, 'moveToDelayed', [now, now + plan.delay, reason, stackJson, '1'])
+          : await this.move(entry, 'retryJob', [now, job.opts.lifo ? 'RPUSH' : 'LPUSH', reason, stackJson, '1', '0']);
+      this.drop(entry);
+      if (!moved) return;
+      job.attemptsMade += 1;
+      job.failedReason = reason;
+      job.stacktrace = stacktrace;
+      this.notify('failed', job, error, 'active');
+      return;
+    }
+    // a backoff that could not be computed fails the job with its own reason
+    const finalError = plan.reason ? new Error(plan.reason, { cause: error }) : error;
+    const finalReason = plan.reason ?? reason;
+    const finished = await this.finish(entry, 'failed', finalReason, job.opts.removeOnFail ?? this.opts.removeOnFail, stackJson);
+    this.drop(entry);
+    if (!finished) return;
+    job.failedReason = finalReason;
+    job.stacktrace = stacktrace;
+    job.finishedOn = finished.now;
+    job.attemptsMade += 1;
+    this.notify('failed', job, finalError, 'active');
+    await this.continueWith(finished);
+  }
+
+  /** Jobs a finish fetched take over the freed slots (or go back to wait if close() began). */
+  private async continueWith(finished: Finished): Promise<void> {
+    const { reply, requested, reserved } = finished;
+    if (this.closing) {
+      await this.handBackAll(reply.jobs);
+      this.reserved -= reserved;
+      return;
+    }
+    this.take(reply, requested, reserved);
+  }
+
+  /**
+   * How many jobs a finish may fetch: its own slot plus the free ones (reserved until the reply is
+   * handled), none while closing or paused.
+   */
+  private claimNext(): { requested: number; reserved: number } {
+    if (this.closing || this.paused) return { requested: 0, reserved: 0 };
+    const free = this.freeSlots();
+    if (free < 0) return { requested: 0, reserved: 0 };
+    this.reserved += free;
+    return { requested: free + 1, reserved: free };
+  }
+
+  /**
+   * moveToFinished with fetch-next. Connection errors are retried while the job is still ours; a
+   * script refusal (lock lost, job gone) is reported and not retried.
+   */
+  private async finish(entry: Held, target: 'completed' | 'failed', value: string, keep: KeepJobs | undefined, stacktrace: string): Promise<Finished | undefined> {
     const { job, token } = entry;
     const [keepCount, keepAge, keepLimit] = keepJobsArgs(keep);
-    for (let attempt = 0; ; attempt++) {
+    const limiter = this.opts.limiter;
+    for (let attempt = 1; ; attempt++) {
+      const { requested, reserved } = this.claimNext();
       const now = Date.now();
-      const fetchCount = this.fetchNextCount();
-      const limiter = this.opts.limiter;
       try {
-        const raw = await this.exec_('moveToFinished', [job.key], [
+        const raw = await runScript(this.connection.client, 'moveToFinished', [job.key], [
           this.keys.base, job.id!, token, now, target, value, keepCount, keepAge, keepLimit,
-          Number(job.opts.attempts ?? 0), stacktrace, fetchCount, this.opts.lockDuration,
+          Number(job.opts.attempts ?? 0), stacktrace, requested, this.opts.lockDuration,
           limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '',
         ]);
         if (typeof raw === 'number') {
+          this.reserved -= reserved;
           this.emitError(scriptError(raw, job.id, target === 'completed' ? 'moveToCompleted' : 'moveToFailed'));
           return undefined;
         }
-        const arr = raw as unknown[];
-        return { ...this.parseFetch(arr, 1, token), now };
+        return { reply: this.parseFetch(raw as unknown[], 1, token), now, requested, reserved };
       } catch (err) {
-        if (err instanceof ConveyorScriptError || attempt >= FINISH_RETRIES || this.forceClosing) {
-          this.emitError(err);
-          return undefined;
-        }
+        this.reserved -= reserved;
         this.emitError(err);
-        await this.sleep(Math.min(FETCH_RETRY_MS.first * 2 ** attempt, FETCH_RETRY_MS.max), true);
+        if (attempt >= FINISH_RETRIES || this.forceClosing) return undefined;
+        // not cut short by close(): close() waits for work in hand to be stored
+        await new Deadline(retryDelayMs(attempt)).promise;
       }
     }
   }
 
-  /** retryJob / moveToDelayed for the held job; false when the job is no longer ours. */
+  /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
   private async move(entry: Held, script: 'retryJob' | 'moveToDelayed', rest: (string | number)[]): Promise<boolean> {
     const { job, token } = entry;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        const code = (await this.exec_(script, [job.key], [this.keys.base, job.id!, token, ...rest])) as number;
+        const code = Number(await runScript(this.connection.client, script, [job.key], [this.keys.base, job.id!, token, ...rest]));
         if (code < 0) {
           this.emitError(scriptError(code, job.id, script));
           return false;
@@ -479,22 +506,41 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       } catch (err) {
         this.emitError(err);
         if (attempt >= FINISH_RETRIES || this.forceClosing) return false;
-        await this.sleep(Math.min(FETCH_RETRY_MS.first * 2 ** attempt, FETCH_RETRY_MS.max), true);
+        await new Deadline(retryDelayMs(attempt)).promise;
       }
     }
   }
 
   /** Puts a job this worker will not run back in front of the queue, without using an attempt. */
-  private async handBack(job: Job): Promise<void> {
+  private async handBack(job: Job, token: string): Promise<void> {
     try {
-      const code = (await this.exec_('retryJob', [job.key], [this.keys.base, job.id!, job.token!, Date.now(), 'RPUSH', '', '', '0', '1'])) as number;
+      const code = Number(
+        await runScript(this.connection.client, 'retryJob', [job.key], [this.keys.base, job.id!, token, Date.now(), 'RPUSH', '', '', '0', '1']),
+      );
       if (code < 0) this.emitError(scriptError(code, job.id, 'moveJobFromActiveToWait'));
     } catch (err) {
       this.emitError(err);
     }
   }
 
-  // ----------------------------------------------------------------------------------- timers
+  private async handBackAll(jobs: Job[]): Promise<void> {
+    await Promise.all(jobs.map((job) => this.handBack(job, job.token!)));
+  }
+
+  /** emit(), except that a listener that throws cannot break the worker's bookkeeping. */
+  private notify(event: string, ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (err) {
+      try {
+        this.emitError(err);
+      } catch {
+        // an 'error' listener that throws too: nothing sensible is left to tell
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ locks, stalls
 
   private startTimers(): void {
     if (!this.opts.skipLockRenewal) {
@@ -514,105 +560,109 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.lockTimer = this.stalledTimer = undefined;
   }
 
-  /** Renews every held lock in one call; a job whose lock is gone has its signal aborted. */
+  /**
+   * Renews the locks of all held jobs in one call. A job whose lock is gone (expired, deleted, or
+   * taken over) gets 'lockRenewalFailed' and its signal aborted: another worker may run it now.
+   */
   async renewLocks(): Promise<void> {
-    if (this.held.size === 0) return;
-    const args: (string | number)[] = [this.keys.base, this.opts.lockDuration];
-    for (const [id, h] of this.held) args.push(id, h.token);
+    if (this.renewing) return;
+    const entries = [...this.held.values()].filter((h) => !h.lockLost && !h.abandoned);
+    if (entries.length === 0) return;
+    this.renewing = true;
     try {
-      const lost = (await this.exec_('extendLocks', [this.keys.stalled], args)) as string[];
-      for (const id of lost) {
-        const entry = this.held.get(id);
-        if (!entry) continue;
-        this.emit('lockRenewalFailed', [id]);
-        this.emitError(new Error(`Lock of job ${id} was lost (expired or taken by another worker); the job may run twice`));
-        entry.controller.abort(new Error(`Lock of job ${id} was lost`));
+      const args: (string | number)[] = [this.keys.base, this.opts.lockDuration];
+      for (const h of entries) args.push(h.job.id!, h.token);
+      const lostIds = new Set((await runScript(this.connection.client, 'extendLocks', [this.keys.stalled], args)) as string[]);
+      // a job that finished meanwhile released its lock itself: that is no loss
+      const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && this.held.get(h.job.id!) === h);
+      if (lost.length === 0) return;
+      for (const h of lost) h.lockLost = true;
+      this.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
+      for (const h of lost) {
+        const reason = new Error(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
+        reason.name = 'LockLostError';
+        this.emitError(reason);
+        h.controller.abort(reason);
       }
     } catch (err) {
-      this.emitError(err);
+      if (!this.closing) this.emitError(err);
+    } finally {
+      this.renewing = false;
     }
   }
 
-  /** One pass of the stalled checker (skipped by Redis if another worker ran one recently). */
+  /** One pass of the stalled checker (skipped by Redis if any worker ran one this interval). */
   async checkStalled(): Promise<string[]> {
+    if (this.checkingStalled) return [];
+    this.checkingStalled = true;
     try {
-      const ids = (await this.exec_('moveStalledJobsToWait', [this.keys.stalledCheck], [
+      const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
         this.keys.base, this.opts.maxStalledCount, Date.now(), this.opts.stalledInterval,
       ])) as string[];
-      for (const id of ids) this.emit('stalled', id, 'active');
+      for (const id of ids) this.notify('stalled', id, 'active');
       return ids;
     } catch (err) {
       if (!this.closing) this.emitError(err);
       return [];
+    } finally {
+      this.checkingStalled = false;
     }
   }
 
-  // ----------------------------------------------------------------------------------- closing
+  // ------------------------------------------------------------------------------ closing
 
+  /** Resolves when no job is in hand any more (jobs handed back by close(true) do not count). */
   private async whenIdle(): Promise<void> {
-    while (this.processing.size > 0) await Promise.allSettled([...this.processing]);
+    while (this.processing.size > 0) await this.changed.wait();
   }
 
   /**
-   * Stops fetching, waits for active jobs, then closes connections. `force` aborts the active
-   * jobs' signals and moves them back to wait at once instead of waiting.
+   * Stops fetching, waits for active jobs, then closes connections (a client passed in stays
+   * open). `force` aborts the active jobs' signals and moves them back to wait at once instead of
+   * waiting; it also cuts short a close() already waiting.
    */
   close(force = false): Promise<void> {
-    if (force && this.closing && !this.forceClosing) void this.forceReturn();
-    if (!this.closing) {
-      this.closing = (async () => {
-        this.emit('closing', 'closing worker');
-        clearInterval(this.stalledTimer);
-        // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
-        this.blocking?.disconnect();
-        this.wake.notify();
-        this.slotFreed.notify();
-        if (force) await this.forceReturn();
-        await this.running?.catch(() => {});
-        await this.whenIdle();
-        this.stopTimers();
-        await this.closeConnection();
-        this.emit('closed');
-      })();
-    }
+    if (force && !this.forceClosing) this.forcing = this.forceReturn();
+    // set before anything else runs, so the loop, listeners and a nested close() all see it
+    this.closing ??= Promise.resolve().then(() => this.shutdown());
     return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.notify('closing', 'closing worker');
+    clearInterval(this.stalledTimer);
+    // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
+    this.blocking?.disconnect();
+    this.sleeper.wakeAll();
+    this.changed.notify();
+    await this.running?.catch(() => {});
+    await this.whenIdle();
+    await this.forcing;
+    this.stopTimers();
+    this.blocking?.disconnect();
+    this.connectionClosed = true;
+    await this.closeConnection();
+    this.notify('closed');
   }
 
   private async forceReturn(): Promise<void> {
     this.forceClosing = true;
-    const entries = [...this.held.values()];
-    for (const e of entries) e.controller.abort(new Error('Worker is closing (forced)'));
-    await Promise.all(entries.map((e) => this.handBack(e.job)));
+    const running = [...this.held.values()].filter((h) => h.phase === 'running' && !h.abandoned);
+    for (const h of running) {
+      h.abandoned = true;
+      if (h.done) this.processing.delete(h.done);
+    }
+    this.changed.notify();
+    for (const h of running) {
+      const reason = new Error(`Worker "${this.name}" closed with force: job ${h.job.id} was moved back to wait`);
+      reason.name = 'WorkerClosedError';
+      h.controller.abort(reason);
+    }
+    await Promise.all(
+      running.map(async (h) => {
+        await this.handBack(h.job, h.token);
+        this.drop(h);
+      }),
+    );
   }
-
-  /** Waits `ms`, cut short by close() (unless `uninterruptible`, for finishing work in hand). */
-  private sleep(ms: number, uninterruptible = false): Promise<void> {
-    return uninterruptible ? new Deadline(ms).promise : Promise.race([new Deadline(ms).promise, this.closedSignal()]);
-  }
-
-  private closedSignal(): Promise<void> {
-    return this.closing ? Promise.resolve() : this.wake.wait();
-  }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function validateWorkerOptions(o: ResolvedWorkerOptions): void {
-  checkInteger('concurrency', o.concurrency, 1);
-  checkInteger('lockDuration', o.lockDuration, 1);
-  if (typeof o.lockRenewTime !== 'number' || !(o.lockRenewTime > 0)) {
-    throw new TypeError(`lockRenewTime must be a number > 0, got ${show(o.lockRenewTime)}`);
-  }
-  checkInteger('stalledInterval', o.stalledInterval, 1);
-  checkInteger('maxStalledCount', o.maxStalledCount, 0);
-  if (typeof o.drainDelay !== 'number' || !(o.drainDelay > 0)) {
-    throw new TypeError(`drainDelay must be a number of seconds > 0, got ${show(o.drainDelay)}`);
-  }
-  if (o.limiter !== undefined) {
-    checkInteger('limiter.max', o.limiter?.max, 1);
-    checkInteger('limiter.duration', o.limiter?.duration, 1);
-  }
-  if (o.maxStartedAttempts !== undefined) checkInteger('maxStartedAttempts', o.maxStartedAttempts, 0);
 }

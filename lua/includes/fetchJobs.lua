@@ -77,10 +77,8 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
   end
 
   if taken > 0 then
-    -- wake the next idle worker only when there is something left for it
-    if redis.call("LLEN", Q.wait) > 0 or redis.call("ZCARD", Q.prioritized) > 0 then
-      addBaseMarkerIfNeeded(Q.marker, false)
-    end
+    -- unconditional (as BullMQ): the next idle worker wakes and tries too, whatever is left
+    addBaseMarkerIfNeeded(Q.marker, false)
     return result
   end
   local first = redis.call("ZRANGE", Q.delayed, 0, 0, "WITHSCORES")

@@ -1,0 +1,79 @@
+import type { BackoffStrategy } from './backoff.js';
+import { ConveyorValidationError } from './errors.js';
+import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
+
+export interface WorkerOptions extends QueueBaseOptions {
+  /** Jobs processed at once by this worker. @default 1 */
+  concurrency?: number;
+  /** Written to `processedBy` and the blocking connection's client name. */
+  name?: string;
+  /** Start processing in the constructor. @default true */
+  autorun?: boolean;
+  /** How long a job's lock lives without renewal, ms. @default 30000 */
+  lockDuration?: number;
+  /** How often all held locks are renewed (one call), ms. @default lockDuration / 2 */
+  lockRenewTime?: number;
+  /** How often the stalled checker runs, ms. @default 30000 */
+  stalledInterval?: number;
+  /** Stalls a job survives before it fails. @default 1 */
+  maxStalledCount?: number;
+  skipStalledCheck?: boolean;
+  skipLockRenewal?: boolean;
+  /** Longest idle wait for a new job, in seconds (BullMQ's unit). @default 5 */
+  drainDelay?: number;
+  /** At most `max` jobs started per `duration` ms, across all workers of the queue. */
+  limiter?: { max: number; duration: number };
+  /** Used for jobs whose own options do not say. */
+  removeOnComplete?: KeepJobs;
+  /** Used for jobs whose own options do not say. */
+  removeOnFail?: KeepJobs;
+  /** Fail a job without running it once it was started more often than this. */
+  maxStartedAttempts?: number;
+  settings?: { backoffStrategy?: BackoffStrategy };
+}
+
+/** The defaults, in one place (BullMQ's values and units). */
+export const WORKER_DEFAULTS = {
+  concurrency: 1,
+  lockDuration: 30_000,
+  stalledInterval: 30_000,
+  maxStalledCount: 1,
+  drainDelay: 5,
+};
+
+export type ResolvedWorkerOptions = WorkerOptions & typeof WORKER_DEFAULTS & { lockRenewTime: number };
+
+export function resolveWorkerOptions(opts: WorkerOptions): ResolvedWorkerOptions {
+  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as WorkerOptions;
+  const lockDuration = defined.lockDuration ?? WORKER_DEFAULTS.lockDuration;
+  const resolved = {
+    ...WORKER_DEFAULTS,
+    ...defined,
+    lockRenewTime: defined.lockRenewTime ?? (typeof lockDuration === 'number' ? lockDuration / 2 : lockDuration),
+  } as ResolvedWorkerOptions;
+  validateWorkerOptions(resolved);
+  return resolved;
+}
+
+function validateWorkerOptions(o: ResolvedWorkerOptions): void {
+  checkInteger('concurrency', o.concurrency, 1);
+  checkInteger('lockDuration', o.lockDuration, 1);
+  if (typeof o.lockRenewTime !== 'number' || !(o.lockRenewTime > 0)) {
+    throw new ConveyorValidationError(`lockRenewTime must be a number of ms > 0, got ${show(o.lockRenewTime)}`);
+  }
+  checkInteger('stalledInterval', o.stalledInterval, 1);
+  checkInteger('maxStalledCount', o.maxStalledCount, 0);
+  if (typeof o.drainDelay !== 'number' || !(o.drainDelay > 0)) {
+    throw new ConveyorValidationError(`drainDelay must be a number of seconds > 0, got ${show(o.drainDelay)}`);
+  }
+  if (o.limiter !== undefined) {
+    if (typeof o.limiter !== 'object' || o.limiter === null) throw new ConveyorValidationError(`limiter must be { max, duration }, got ${show(o.limiter)}`);
+    checkInteger('limiter.max', o.limiter.max, 1);
+    checkInteger('limiter.duration', o.limiter.duration, 1);
+  }
+  if (o.maxStartedAttempts !== undefined) checkInteger('maxStartedAttempts', o.maxStartedAttempts, 0);
+  const strategy = o.settings?.backoffStrategy;
+  if (strategy !== undefined && typeof strategy !== 'function') {
+    throw new ConveyorValidationError(`settings.backoffStrategy must be a function, got ${show(strategy)}`);
+  }
+}

@@ -1,0 +1,233 @@
+// How a Worker takes jobs: processor arguments, concurrency, round trips per job, order
+// (priorities, lifo) and delayed jobs waking an idle worker without polling.
+import { Redis } from 'ioredis';
+import { Queue, Worker, type Job } from '../../lib/index.js';
+import { loadScript } from '../../lib/engine/scripts.js';
+import { once, times } from '../support/events.js';
+import { connection, REDIS_URL } from '../support/redis.js';
+import { deferred, Scope, ScriptMonitor } from '../fixtures/worker-harness.js';
+
+describe('Worker processing', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('calls the processor with (job, token, signal); the token is the job lock', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const seen = deferred<{ job: Job; token?: string; signal?: AbortSignal; lock: string | null }>();
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (job, token, signal) => {
+          seen.resolve({ job, token, signal, lock: await scope.redis.get(`bull:${name}:${job.id}:lock`) });
+          return 'ok';
+        },
+        { connection: connection() },
+      ),
+    );
+    const added = await queue.add('x', { a: 1 });
+    const { job, token, signal, lock } = await seen.promise;
+    expect(job.id).toBe(added.id);
+    expect(job.data).toEqual({ a: 1 });
+    expect(job.attemptsStarted).toBe(1);
+    expect(typeof token).toBe('string');
+    expect(lock).toBe(token);
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal!.aborted).toBe(false);
+    await once(worker, 'completed');
+  });
+
+  it('runs up to `concurrency` jobs at once and never more', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = deferred();
+    let running = 0;
+    let max = 0;
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (job) => {
+          running += 1;
+          max = Math.max(max, running);
+          if (running === 3) gate.resolve();
+          await gate.promise;
+          // uneven job lengths make finishes, fetch-next and loop fetches overlap
+          await new Promise((resolve) => setTimeout(resolve, (job.data.n * 7) % 11));
+          running -= 1;
+        },
+        { connection: connection(), concurrency: 3 },
+      ),
+    );
+    const done = times(worker, 'completed', 40, 15000);
+    await queue.addBulk(Array.from({ length: 20 }, (_, n) => ({ name: 'j', data: { n } })));
+    // a second wave while the worker is busy, so loop fetches race with fetch-next
+    await once(worker, 'completed');
+    for (let n = 20; n < 40; n++) await queue.add('j', { n });
+    await done;
+    expect(max).toBe(3);
+    expect(worker.activeJobs).toHaveLength(0);
+  });
+
+  it('a loop fetch in flight and a fetch-next never take more jobs than there are slots', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    // our own client, so the test can act at the moment the worker sends a fetch
+    const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+    scope.track({ close: async () => client.disconnect() });
+    const fetchSha = loadScript('moveToActive').sha;
+    let onFetch: (() => void) | undefined;
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (...args) => {
+      if (args[0] === fetchSha && onFetch) {
+        const hook = onFetch;
+        onFetch = undefined;
+        hook();
+      }
+      return evalsha(...args);
+    };
+
+    const firstDone = deferred();
+    const othersDone = deferred();
+    let running = 0;
+    let max = 0;
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (job) => {
+          running += 1;
+          max = Math.max(max, running);
+          await (job.name === 'first' ? firstDone.promise : othersDone.promise);
+          running -= 1;
+        },
+        { connection: client, concurrency: 2 },
+      ),
+    );
+    const first = await queue.add('first', {});
+    await once(worker, 'active');
+    await once(worker, 'drained');
+    // the next loop fetch (one free slot) is on the wire when the first job finishes and its
+    // fetch-next goes out behind it
+    onFetch = () => firstDone.resolve();
+    const firstCompleted = once<[Job]>(worker, 'completed', 5000, (job) => job.id === first.id);
+    await queue.addBulk(['b', 'c', 'd'].map((n) => ({ name: n, data: {} })));
+    await firstCompleted;
+    expect(worker.activeJobs.map((j) => j.name).sort()).toEqual(['b', 'c']);
+    expect(await scope.redis.llen(`bull:${name}:active`)).toBe(2);
+    expect(max).toBe(2);
+    const rest = times(worker, 'completed', 3);
+    othersDone.resolve();
+    await rest;
+    expect(max).toBe(2);
+  });
+
+  it('fills several free slots with one moveToActive call', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive', 'moveToFinished']).start());
+    await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
+    const gate = deferred();
+    const tokens: string[] = [];
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (_job, token) => {
+          tokens.push(token!);
+          await gate.promise;
+        },
+        { connection: connection(), concurrency: 3, autorun: false },
+      ),
+    );
+    const active = times(worker, 'active', 3);
+    void worker.run();
+    await active;
+    await monitor.settle(scope.redis);
+    expect(monitor.count('moveToActive')).toBe(1);
+    expect(monitor.of('moveToActive')[0].args.at(-1)).toBe('3');
+    // one call, one token for all three
+    expect(new Set(tokens).size).toBe(1);
+    gate.resolve();
+    await times(worker, 'completed', 3);
+  });
+
+  it('fetches the next job in the same call that finishes one', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive', 'moveToFinished']).start());
+    await queue.addBulk([1, 2, 3, 4, 5].map((n) => ({ name: 'j', data: { n } })));
+    const order: number[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job) => order.push(job.data.n), { connection: connection(), autorun: false }),
+    );
+    const done = times(worker, 'completed', 5);
+    void worker.run();
+    await done;
+    await monitor.settle(scope.redis);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    // calls in the order Redis ran them, up to the fifth finish
+    const calls = monitor.calls.map((c) => c.script);
+    const finishes = calls.flatMap((s, i) => (s === 'moveToFinished' ? [i] : []));
+    expect(finishes).toHaveLength(5);
+    expect(calls.slice(0, finishes[4]).filter((s) => s === 'moveToActive')).toHaveLength(1);
+  });
+
+  it('takes wait before prioritized, priority 1 first, FIFO within a priority, lifo jobs next', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    await queue.add('a', {});
+    await queue.add('b', {}, { priority: 3 });
+    await queue.add('c', {}, { priority: 1 });
+    await queue.add('d', {});
+    await queue.add('e', {}, { priority: 1 });
+    await queue.add('f', {}, { priority: 2_097_151 });
+    await queue.add('g', {}, { lifo: true });
+    await queue.add('h', {}, { priority: 2 });
+    const order: string[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job) => order.push(job.name), { connection: connection(), autorun: false }),
+    );
+    const done = times(worker, 'completed', 8);
+    void worker.run();
+    await done;
+    expect(order).toEqual(['g', 'a', 'd', 'c', 'e', 'h', 'b', 'f']);
+  });
+
+  it('an idle worker wakes for a delayed job at its due time, without polling', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive']).start());
+    // drainDelay 30 s: a worker that polled would not see the job in time
+    const worker = scope.track(new Worker(name, async () => 'late', { connection: connection(), drainDelay: 30 }));
+    await once(worker, 'drained');
+    const job = await queue.add('later', {}, { delay: 700 });
+    const due = job.timestamp + 700;
+    const completed = once(worker, 'completed', 5000);
+    const [active] = await once<[Job]>(worker, 'active', 5000);
+    expect(active.id).toBe(job.id);
+    expect(active.processedOn).toBeGreaterThanOrEqual(due);
+    expect(active.processedOn! - due).toBeLessThan(400);
+    await monitor.settle(scope.redis);
+    // the first (empty) fetch, then the one at the due time (ARGV[4] of a fetch is its clock)
+    const fetches = monitor.of('moveToActive').filter((c) => Number(c.args[3]) <= active.processedOn!);
+    expect(fetches).toHaveLength(2);
+    await completed;
+  });
+
+  it('a delayed job added while the worker waits for an earlier one runs at its own time', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const worker = scope.track(new Worker(name, async (job) => job.name, { connection: connection(), drainDelay: 30 }));
+    await once(worker, 'drained');
+    await queue.add('second', {}, { delay: 1500 });
+    const first = await queue.add('first', {}, { delay: 300 });
+    const [job] = await once<[Job]>(worker, 'active', 5000);
+    expect(job.id).toBe(first.id);
+    expect(job.processedOn! - (first.timestamp + 300)).toBeLessThan(400);
+    const [second] = await once<[Job]>(worker, 'active', 5000);
+    expect(second.name).toBe('second');
+  });
+});
