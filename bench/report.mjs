@@ -1,0 +1,180 @@
+// @ts-check
+// The Markdown report: setup, one row per case metric (medians over rounds and the ratio), the
+// command mix per job, every round's values, and anything that failed.
+import { median } from './stats.mjs';
+
+/**
+ * @typedef {import('./cases/case.mjs').BenchCase} BenchCase
+ * @typedef {import('./cases/case.mjs').Measurement} Measurement
+ * @typedef {import('./sides.mjs').Side} Side
+ * @typedef {{ caseId: string, sideId: string, round: string, message: string }} Failure
+ * @typedef {{
+ *   env: import('./machine.mjs').Environment,
+ *   options: import('./options.mjs').BenchOptions,
+ *   cases: BenchCase[],
+ *   sides: Side[],
+ *   measurements: Map<string, Measurement[]>,
+ *   failures: Failure[],
+ *   warnings: string[],
+ *   elapsedS: number,
+ * }} RunData
+ */
+
+/** @param {string} caseId  @param {string} sideId */
+export const sampleKey = (caseId, sideId) => `${caseId}:${sideId}`;
+
+/** @param {number} value  @param {string} unit */
+export function formatValue(value, unit) {
+  if (!Number.isFinite(value)) return '–';
+  if (unit === 'jobs/s') return Math.round(value).toLocaleString('en-US');
+  if (unit === 'MB') return value.toFixed(1);
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+/** @param {Measurement[]} list */
+function commandsPerJob(list) {
+  const counted = list.filter((m) => m.commands && m.jobs);
+  if (counted.length === 0) return undefined;
+  const per = (/** @type {(m: Measurement) => number} */ f) => median(counted.map(f));
+  return {
+    commands: per((m) => (m.commands?.commands ?? 0) / (m.jobs ?? 1)),
+    scripts: per((m) => (m.commands?.scripts ?? 0) / (m.jobs ?? 1)),
+    last: /** @type {Measurement} */ (counted[counted.length - 1]),
+  };
+}
+
+/**
+ * Two decimals, or two significant digits below 0.1 (a bulk add is 0.001 script calls per job).
+ * @param {number} x
+ */
+export const formatPerJob = (x) => (x === 0 || x >= 0.1 ? x.toFixed(2) : x.toPrecision(2));
+
+/** @param {ReturnType<typeof commandsPerJob>} per */
+const formatPer = (per) => (per ? `${formatPerJob(per.commands)} (${formatPerJob(per.scripts)})` : '');
+
+/** @param {RunData} run */
+function setupSection({ env, options, sides, elapsedS }) {
+  const load = (/** @type {number[]} */ l) => l.map((x) => x.toFixed(2)).join(' / ');
+  const order = sides.map((s) => s.label);
+  return [
+    '| | |',
+    '|---|---|',
+    `| Date | ${env.date} (run took ${Math.round(elapsedS)} s) |`,
+    `| Machine | ${env.cpu}, ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB RAM; ${env.platform} |`,
+    `| Load average (1/5/15 min) at start; at end | ${load(env.loadAtStart)}; ${load(env.loadAtEnd)} |`,
+    `| Node | ${env.node} |`,
+    `| Redis | ${env.redis}, ${env.redisSource} |`,
+    `| Packages | nestjs-conveyor ${env.conveyor} (built dist/, commit ${env.commit}); bullmq ${env.bullmq}; ioredis ${env.ioredis} |`,
+    `| Rounds | ${options.rounds} per case and engine${options.warmup ? ', after one unrecorded warm-up pass' : ''}; order ${order.join(', ')} in odd rounds, reversed in even rounds |`,
+    `| Steady case | offered ${options.rate} jobs/s, worker concurrency ${options.steadyConcurrency} |`,
+    `| Command | \`node bench/run.mjs${options.argv.length ? ` ${options.argv.join(' ')}` : ''}\` |`,
+  ].join('\n');
+}
+
+/** @param {RunData} run */
+function resultsTable({ cases, sides, measurements, options }) {
+  const [a, b] = sides;
+  const rows = [
+    `| Case | Metric | N | ${a.label} | ${b.label} | ${a.label}/${b.label} | ${a.label} cmds (scripts) per job | ${b.label} cmds (scripts) per job |`,
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const c of cases) {
+    const la = measurements.get(sampleKey(c.id, a.id)) ?? [];
+    const lb = measurements.get(sampleKey(c.id, b.id)) ?? [];
+    const perA = commandsPerJob(la);
+    const perB = commandsPerJob(lb);
+    c.metrics.forEach((metric, i) => {
+      const ma = median(la.map((m) => m.values[metric.key]));
+      const mb = median(lb.map((m) => m.values[metric.key]));
+      const ratio = Number.isFinite(ma) && Number.isFinite(mb) && mb !== 0 ? `${(ma / mb).toFixed(2)}×` : '–';
+      const arrow = metric.better === 'higher' ? '↑' : '↓';
+      const first = i === 0;
+      rows.push(
+        `| ${first ? c.title : ''} | ${metric.label} (${metric.unit} ${arrow}) | ${first ? options.n[c.id].toLocaleString('en-US') : ''} | ` +
+          `${formatValue(ma, metric.unit)} | ${formatValue(mb, metric.unit)} | ${ratio} | ` +
+          `${first ? formatPer(perA) : ''} | ${first ? formatPer(perB) : ''} |`,
+      );
+    });
+  }
+  return rows.join('\n');
+}
+
+/** @param {RunData} run */
+function commandMix({ cases, sides, measurements }) {
+  const lines = [];
+  for (const c of cases) {
+    if (!c.commandsPer) continue;
+    const parts = [];
+    for (const side of sides) {
+      const per = commandsPerJob(measurements.get(sampleKey(c.id, side.id)) ?? []);
+      if (!per?.last.commands || !per.last.jobs) continue;
+      const jobs = per.last.jobs;
+      const mix = [...per.last.commands.byCommand]
+        .sort((x, y) => y[1] - x[1])
+        .map(([name, calls]) => `${name} ${formatPerJob(calls / jobs)}`)
+        .join(', ');
+      parts.push(`  - ${side.label}: ${mix}`);
+    }
+    if (parts.length) lines.push(`- **${c.title}** (per ${c.commandsPer}):`, ...parts);
+  }
+  return lines.join('\n');
+}
+
+/** @param {RunData} run */
+function roundsTable({ cases, sides, measurements }) {
+  const rows = ['| Case | Metric | ' + sides.map((s) => `${s.label}, each round`).join(' | ') + ' |', '|---|---|' + sides.map(() => '---|').join('')];
+  for (const c of cases) {
+    for (const metric of c.metrics) {
+      const cells = sides.map((s) =>
+        (measurements.get(sampleKey(c.id, s.id)) ?? []).map((m) => formatValue(m.values[metric.key], metric.unit)).join(', ') || '–',
+      );
+      rows.push(`| ${c.id} | ${metric.label} (${metric.unit}) | ${cells.join(' | ')} |`);
+    }
+  }
+  return rows.join('\n');
+}
+
+/**
+ * @param {RunData} run
+ * @returns {string}
+ */
+export function renderReport(run) {
+  const { options, cases, failures, warnings } = run;
+  const out = ['# Conveyor vs BullMQ: benchmark results', ''];
+  if (options.note) out.push(`> **${options.note}**`, '');
+  if (options.quick) out.push('> `--quick` run: tiny N and one round, to check the harness works. The numbers mean nothing.', '');
+  out.push('Generated by `npm run bench` (`bench/run.mjs`). Both engines ran in this one Node process against the same Redis, alternating case by case. Options: `npm run bench -- --help`.', '');
+  out.push('## Setup', '', setupSection(run), '');
+  out.push(
+    '## Results',
+    '',
+    'Medians over the rounds. Ratio = Conveyor median / BullMQ median: above 1 is better for ↑ metrics, below 1 for ↓ metrics. ' +
+      '"cmds (scripts) per job" = Redis commands per job from `INFO commandstats` deltas over the measured region, including the commands scripts run ' +
+      '(`redis.call`) and the script calls themselves; in brackets the script calls (EVALSHA/EVAL) alone. Per added job for the add cases, per processed job for ' +
+      'the process cases (the pre-loading adds are outside the measured region), per job for the steady case.',
+    '',
+    resultsTable(run),
+    '',
+  );
+  if (failures.length) {
+    out.push(
+      '## Failures',
+      '',
+      ...failures.map((f) => `- **${f.caseId}**, ${f.sideId}, ${f.round}: ${f.message}`),
+      '',
+      `Reproduce one case: \`npm run bench -- --quick --cases ${[...new Set(failures.map((f) => f.caseId))].join(',')}\`. A failed case is skipped for that engine in later rounds.`,
+      '',
+    );
+  }
+  out.push('## What each case measures', '', ...cases.map((c) => `- **${c.id}** (${c.title}): ${c.what}.`), '');
+  out.push(
+    '- Throughput cases report jobs/s = N / time of the measured region. Pickup and steady latencies are computed over all samples of a round; the table shows the median of the rounds\' percentiles.',
+    '- Memory counts everything the adds left in Redis (job hashes, wait list, id counter, events stream capped near 10,000 entries), so small N overstates it.',
+    '',
+  );
+  const mix = commandMix(run);
+  if (mix) out.push('## Command mix per job (last round)', '', mix, '');
+  out.push('## Every round', '', roundsTable(run), '');
+  if (warnings.length) out.push('## Warnings', '', ...warnings.map((w) => `- ${w}`), '');
+  return out.join('\n');
+}

@@ -1,0 +1,159 @@
+// @ts-check
+// `npm run bench`: Conveyor and bullmq side by side on one Redis, alternating case by case over
+// several rounds; writes a Markdown report (bench/RESULTS.md, or a temp file with --quick).
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { CASES } from './cases/index.mjs';
+import { describeEnvironment } from './machine.mjs';
+import { parseOptions, USAGE } from './options.mjs';
+import { RedisAdmin, targetFromUrl } from './redis-admin.mjs';
+import { startRedisServer } from './redis-server.mjs';
+import { formatPerJob, formatValue, renderReport, sampleKey } from './report.mjs';
+import { Scope } from './scope.mjs';
+import { loadSides } from './sides.mjs';
+import { withTimeout } from './waiting.mjs';
+
+/** A wait that sees no progress for this long fails the measurement. */
+const IDLE_MS = 15_000;
+
+/** @param {string} message */
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+/** @param {unknown} err */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * One measurement of one case on one engine, in its own scope (queues removed, clients closed).
+ * @param {import('./cases/case.mjs').BenchCase} benchCase
+ * @param {import('./sides.mjs').Side} side
+ * @param {number} n
+ * @param {{ admin: RedisAdmin, options: import('./options.mjs').BenchOptions, warnings: string[] }} ctx
+ */
+async function measureOnce(benchCase, side, n, { admin, options, warnings }) {
+  const scope = new Scope(admin, `${benchCase.id}-${side.id}`);
+  try {
+    const run = benchCase.run({ side, admin, scope, n, rate: options.rate, steadyConcurrency: options.steadyConcurrency, idleMs: IDLE_MS });
+    // the watchdogs inside the cases catch stalls; this only bounds a call that never returns
+    return await withTimeout(run, 120_000 + n * 5, `${benchCase.id} on ${side.label}`);
+  } catch (err) {
+    const engineError = scope.lastError && !messageOf(err).includes(scope.lastError) ? ` (last engine error: ${scope.lastError})` : '';
+    throw new Error(`${messageOf(err)}${engineError}`);
+  } finally {
+    await scope.close();
+    warnings.push(...scope.warnings);
+  }
+}
+
+/** @param {import('./cases/case.mjs').BenchCase} benchCase  @param {import('./cases/case.mjs').Measurement} m */
+function summary(benchCase, m) {
+  const values = benchCase.metrics.map((metric) => `${metric.label} ${formatValue(m.values[metric.key], metric.unit)} ${metric.unit}`);
+  if (m.commands && m.jobs) {
+    values.push(`${formatPerJob(m.commands.commands / m.jobs)} cmds, ${formatPerJob(m.commands.scripts / m.jobs)} scripts per ${benchCase.commandsPer}`);
+  }
+  return values.join(', ');
+}
+
+/** @returns {Promise<number>} the exit code */
+async function main() {
+  /** @type {import('./options.mjs').BenchOptions} */
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2), CASES);
+  } catch (err) {
+    console.error(`${messageOf(err)}\n\n${USAGE.replace('{CASES}', CASES.map((c) => c.id).join(','))}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE.replace('{CASES}', CASES.map((c) => c.id).join(',')));
+    return 0;
+  }
+  const conveyorEntry = options.conveyor ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
+  if (!existsSync(conveyorEntry)) {
+    console.error(`No built Conveyor at ${conveyorEntry}: run \`npm run bench\` (it compiles first) or \`npx tsc -p tsconfig.build.json\`.`);
+    return 2;
+  }
+  const cases = CASES.filter((c) => options.caseIds.includes(c.id));
+  const started = performance.now();
+
+  const own = options.redisUrl ? undefined : await startRedisServer();
+  const url = options.redisUrl ?? /** @type {NonNullable<typeof own>} */ (own).url;
+  const target = targetFromUrl(url);
+  const admin = new RedisAdmin(target);
+  try {
+    const redisVersion = await admin.serverVersion();
+    const [major, minor] = redisVersion.split('.').map(Number);
+    if (major < 6 || (major === 6 && minor < 2)) throw new Error(`Redis ${redisVersion} is too old: both engines need Redis >= 6.2`);
+    log(own ? `own redis-server ${redisVersion} at ${url} (pid ${own.pid})` : `Redis ${redisVersion} at ${target.host}:${target.port} (--redis-url)`);
+    const sides = await loadSides(target, options.conveyor);
+    const env = describeEnvironment({
+      redisVersion,
+      redisSource: own
+        ? 'an own redis-server started by the harness (loopback, no persistence, nothing else connected)'
+        : 'given by --redis-url (other clients on it add to the command counts and memory)',
+      conveyorVersion: sides[0].version,
+    });
+
+    /** @type {Map<string, import('./cases/case.mjs').Measurement[]>} */
+    const measurements = new Map();
+    /** @type {import('./report.mjs').Failure[]} */
+    const failures = [];
+    /** @type {string[]} */
+    const warnings = [];
+    const failed = new Set();
+    const ctx = { admin, options, warnings };
+
+    /**
+     * @param {string} round
+     * @param {boolean} record
+     */
+    const pass = async (round, record) => {
+      for (const benchCase of cases) {
+        const order = round.endsWith('even') ? [...sides].reverse() : sides;
+        for (const side of order) {
+          const key = sampleKey(benchCase.id, side.id);
+          if (failed.has(key)) continue;
+          const n = record ? options.n[benchCase.id] : Math.min(options.n[benchCase.id], benchCase.quickN);
+          try {
+            const m = await measureOnce(benchCase, side, n, ctx);
+            log(`${round.replace(/ (odd|even)$/, '')} ${benchCase.id} ${side.label}: ${summary(benchCase, m)}`);
+            if (record) measurements.set(key, [...(measurements.get(key) ?? []), m]);
+          } catch (err) {
+            // a broken case is reported once and skipped afterwards; the other cases go on
+            failed.add(key);
+            failures.push({ caseId: benchCase.id, sideId: side.label, round: round.replace(/ (odd|even)$/, ''), message: messageOf(err) });
+            log(`FAILED ${benchCase.id} on ${side.label} (${round.replace(/ (odd|even)$/, '')}): ${messageOf(err)}`);
+          }
+        }
+      }
+    };
+
+    if (options.warmup) await pass('warm-up odd', false);
+    for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds} ${r % 2 ? 'odd' : 'even'}`, true);
+
+    env.loadAtEnd = os.loadavg();
+    const markdown = renderReport({ env, options, cases, sides, measurements, failures, warnings, elapsedS: (performance.now() - started) / 1000 });
+    writeFileSync(options.out, markdown);
+    if (options.quick) process.stdout.write(`${markdown}\n`);
+    log(`results written to ${options.out}`);
+    if (failures.length) log(`${failures.length} measurement(s) failed; see "Failures" in the report`);
+    return failures.length ? 1 : 0;
+  } finally {
+    await admin.close();
+    await own?.stop();
+  }
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (err) {
+  console.error(`[bench] ${err instanceof Error ? err.stack : String(err)}`);
+}
+process.exitCode = exitCode;
+// every client is closed by now; if something still holds the loop, say what instead of hanging
+setTimeout(() => {
+  log(`still running 5 s after the end; open handles: ${process.getActiveResourcesInfo().join(', ')}`);
+  process.exit(exitCode || 1);
+}, 5000).unref();
