@@ -3,7 +3,7 @@
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope, streamEvents, until } from './support.js';
+import { bullConnection, bullCounts, conveyorConnection, Scope, streamEvents, until } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
 const other = (engine: Engine): Engine => (engine === 'bullmq' ? 'conveyor' : 'bullmq');
@@ -60,7 +60,7 @@ describe('interop: pause and resume across engines', () => {
       events.some((e) => e.event === 'waiting' && e.jobId === late.id && e.prev === 'delayed'),
     );
     expect(ran).toEqual([]);
-    const counts = await queues.bullmq.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'paused');
+    const counts = await bullCounts(queues.bullmq, 'waiting', 'prioritized', 'active', 'delayed', 'paused');
     expect(counts).toEqual({ waiting: 3, prioritized: 2, active: 0, delayed: 0, paused: 0 });
     expect(await queues.conveyor.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'paused')).toEqual(counts);
     expect(await scope.redis.zscore(`bull:${name}:marker`, '0')).toBeNull();

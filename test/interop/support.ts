@@ -1,6 +1,7 @@
 // Shared plumbing of the interop suite: real bullmq@6.7.0 and Conveyor on the same queues.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Queue as BullQueue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
 
@@ -12,6 +13,14 @@ export function bullConnection(): { host: string; port: number; maxRetriesPerReq
 }
 
 export { connection as conveyorConnection };
+
+/**
+ * bullmq's getJobCounts for any list of types: its v6 typings dropped the legacy `paused` type,
+ * which it still answers for at run time (the v5 `paused` list).
+ */
+export function bullCounts(queue: BullQueue, ...types: string[]): Promise<Record<string, number>> {
+  return (queue.getJobCounts as (...t: string[]) => Promise<Record<string, number>>).apply(queue, types);
+}
 
 interface Closable {
   close(): Promise<unknown>;
