@@ -14,6 +14,8 @@ const BUILT_ENGINE = fileURLToPath(new URL('../../dist/index.js', import.meta.ur
 
 const LOCK_DURATION = 1000;
 const STALLED_INTERVAL = 500;
+/** A child process loads bullmq or the built engine first: seconds on a busy machine. */
+const CHILD_TEST_TIMEOUT = 40_000;
 const childEnv = (queue: string) => ({
   REDIS_URL,
   QUEUE: queue,
@@ -49,7 +51,7 @@ describe('interop: stalled jobs recovered across engines', () => {
 
     const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
     try {
-      const active = await child.message('active');
+      const active = await child.message('active', 20_000);
       expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
       expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
       await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
@@ -83,7 +85,7 @@ describe('interop: stalled jobs recovered across engines', () => {
     expect(hash.defa).toBeUndefined();
     const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
     expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
-  });
+  }, CHILD_TEST_TIMEOUT);
 
   it('a Conveyor worker (built engine) killed mid-job: a bullmq worker recovers the job (stalled, stc=1) and completes it', async () => {
     if (!existsSync(BUILT_ENGINE)) {
@@ -95,7 +97,7 @@ describe('interop: stalled jobs recovered across engines', () => {
 
     const child = new ChildWorker(CONVEYOR_FIXTURE, childEnv(name));
     try {
-      const active = await child.message('active');
+      const active = await child.message('active', 20_000);
       expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
       expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
       await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
@@ -129,7 +131,7 @@ describe('interop: stalled jobs recovered across engines', () => {
     expect(hash.defa).toBeUndefined();
     const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
     expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
-  });
+  }, CHILD_TEST_TIMEOUT);
   it('past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it', async () => {
     const name = scope.queueName('stall-defa');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
@@ -137,7 +139,7 @@ describe('interop: stalled jobs recovered across engines', () => {
 
     const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
     try {
-      await child.message('active');
+      await child.message('active', 20_000);
       await child.kill();
     } finally {
       await child.kill();
@@ -166,5 +168,5 @@ describe('interop: stalled jobs recovered across engines', () => {
     const after = await rawJob(scope.redis, name, job.id!);
     expect(after.failedReason).toBe('job stalled more than allowable limit');
     expect(after.defa).toBeUndefined();
-  });
+  }, CHILD_TEST_TIMEOUT);
 });
