@@ -639,7 +639,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     await this.whenIdle();
     await this.forcing;
     this.stopTimers();
-    this.blocking?.disconnect();
+    // ioredis leaves a 2 s timer (holding the process) behind a disconnect() of an ended client
+    if (this.blocking && this.blocking.status !== 'end') this.blocking.disconnect();
     this.connectionClosed = true;
     await this.closeConnection();
     this.notify('closed');
