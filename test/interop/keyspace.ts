@@ -60,7 +60,9 @@ async function describeKey(redis: Redis, key: string, label: string, rename: (t:
       const hash = await redis.hgetall(key);
       const masked: Record<string, string> = {};
       for (const field of Object.keys(hash).sort()) {
-        masked[field] = field === 'version' && label.endsWith(':meta') ? '<library version>' : rename(hash[field]);
+        if (field === 'version' && label.endsWith(':meta')) masked[field] = '<library version>';
+        else if (field === 'stacktrace') masked[field] = rename(stackHeads(hash[field]));
+        else masked[field] = rename(hash[field]);
       }
       return { [`hash${ttl}`]: masked };
     }
@@ -79,4 +81,15 @@ function maskScore(label: string, score: string): string {
   // the delay marker may be fractional (earliest delayed score / 4096); only "is it a time" matters
   if (label.endsWith(':marker')) return score === '0' ? '0' : '<ms>';
   return score.replace(MS, '<ms>');
+}
+
+/** A stacktrace field with each stack cut to its first line: frames differ between engines. */
+function stackHeads(json: string): string {
+  try {
+    const stacks = JSON.parse(json) as unknown;
+    if (!Array.isArray(stacks)) return json;
+    return JSON.stringify(stacks.map((s) => (typeof s === 'string' ? s.split('\n')[0] : s)));
+  } catch {
+    return json;
+  }
 }

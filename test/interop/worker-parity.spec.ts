@@ -1,0 +1,78 @@
+// Differential test of the worker: the same jobs (added by bullmq) are processed by a bullmq Worker
+// on one queue and by a Conveyor Worker on another. Keyspaces, events included, must match once
+// clock values and queue names are masked: retention, retries, progress, logs, stack traces.
+import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { Worker } from '../../lib/index.js';
+import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { snapshot } from './keyspace.js';
+
+type Side = 'bullmq' | 'conveyor';
+
+interface Processable {
+  name: string;
+  data: { n: number };
+  attemptsMade: number;
+  updateProgress(p: number | object): Promise<unknown>;
+  log(row: string): Promise<number>;
+}
+
+async function processor(job: Processable): Promise<unknown> {
+  await job.updateProgress({ n: job.data.n });
+  await job.log(`attempt ${job.attemptsMade + 1} of ${job.name}`);
+  if (job.name === 'flaky' && job.attemptsMade < 1) throw new Error('flaky once');
+  if (job.name === 'bad') throw new Error(`bad ${job.data.n}`);
+  return job.name === 'nothing' ? undefined : { n: job.data.n };
+}
+
+const SCENARIOS: Record<string, { name: string; n: number; opts?: Record<string, unknown> }[]> = {
+  'retention by count, removal at once, kept logs': [
+    ...[1, 2, 3, 4].map((n) => ({ name: 'ok', n, opts: { removeOnComplete: 2, keepLogs: 1 } })),
+    { name: 'ok', n: 5, opts: { removeOnComplete: true } },
+    { name: 'nothing', n: 6 },
+    { name: 'bad', n: 7, opts: { removeOnFail: { count: 1 } } },
+    { name: 'bad', n: 8, opts: { removeOnFail: { count: 1 }, stackTraceLimit: 0 } },
+  ],
+  'immediate retries and a failure for good': [
+    { name: 'flaky', n: 1, opts: { attempts: 3 } },
+    { name: 'bad', n: 2, opts: { attempts: 2, stackTraceLimit: 1 } },
+    { name: 'ok', n: 3, opts: { priority: 2 } },
+    { name: 'ok', n: 4, opts: { lifo: true } },
+  ],
+  'a retry after a backoff delay, kept by age': [
+    { name: 'flaky', n: 1, opts: { attempts: 3, backoff: { type: 'fixed', delay: 100 }, removeOnComplete: { age: 3600 } } },
+  ],
+};
+
+describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it.each(Object.keys(SCENARIOS))('%s', async (scenario) => {
+    const spaces: Record<Side, unknown> = { bullmq: undefined, conveyor: undefined };
+    for (const side of ['bullmq', 'conveyor'] as Side[]) {
+      const name = scope.queueName(`wparity-${side}`);
+      const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
+      for (const job of SCENARIOS[scenario]) await queue.add(job.name, { n: job.n }, job.opts);
+      const total = SCENARIOS[scenario].length;
+      const worker =
+        side === 'bullmq'
+          ? new BullWorker(name, processor, { connection: bullConnection(), name: 'w', skipStalledCheck: true })
+          : new Worker(name, processor, { connection: conveyorConnection(), name: 'w', skipStalledCheck: true });
+      try {
+        // every job finished once: its final completed/failed event is in the stream
+        await until(`${total} jobs finished on ${side}`, () => scope.redis.xrange(`bull:${name}:events`, '-', '+'), (entries) =>
+          entries.filter(([, f]) => f[1] === 'completed' || (f[1] === 'retries-exhausted')).length === total,
+        10000);
+      } finally {
+        await worker.close();
+      }
+      spaces[side] = await snapshot(scope.redis, { queues: { [name]: 'Q' } });
+    }
+    expect(spaces.conveyor).toEqual(spaces.bullmq);
+  });
+});
