@@ -2,19 +2,22 @@
 // What the results were measured on: machine, Node, Redis, package versions, commit.
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { installedVersion } from './sides.mjs';
 
 /**
  * @typedef {{
  *   cpu: string, cores: number, memoryGiB: number, platform: string,
  *   node: string, redis: string, redisSource: string,
- *   conveyor: string, bullmq: string, ioredis: string, commit: string,
+ *   conveyor: string, bullmq: string, ioredis: string,
  *   loadAtStart: number[], loadAtEnd: number[], date: string,
  * }} Environment
  */
 
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+
 function gitCommit() {
-  const git = (/** @type {string[]} */ ...args) => spawnSync('git', args, { encoding: 'utf8' });
+  const git = (/** @type {string[]} */ ...args) => spawnSync('git', args, { encoding: 'utf8', cwd: REPO });
   const head = git('rev-parse', '--short', 'HEAD');
   if (head.status !== 0) return 'unknown';
   const dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'lib', 'lua').stdout.trim() !== '';
@@ -22,10 +25,10 @@ function gitCommit() {
 }
 
 /**
- * @param {{ redisVersion: string, redisSource: string, conveyorVersion: string }} found
+ * @param {{ redisVersion: string, redisSource: string, conveyorVersion: string, conveyorEntry: string | undefined }} found
  * @returns {Environment}
  */
-export function describeEnvironment({ redisVersion, redisSource, conveyorVersion }) {
+export function describeEnvironment({ redisVersion, redisSource, conveyorVersion, conveyorEntry }) {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
@@ -35,10 +38,9 @@ export function describeEnvironment({ redisVersion, redisSource, conveyorVersion
     node: process.version,
     redis: redisVersion,
     redisSource,
-    conveyor: conveyorVersion,
+    conveyor: `${conveyorVersion} (${conveyorEntry ? `loaded from ${conveyorEntry}` : 'built dist/'}, working tree at commit ${gitCommit()})`,
     bullmq: installedVersion('bullmq'),
     ioredis: installedVersion('ioredis'),
-    commit: gitCommit(),
     loadAtStart: os.loadavg(),
     loadAtEnd: [],
     date: new Date().toISOString(),

@@ -64,6 +64,23 @@ export class RedisAdmin {
     return Number((await this.info('memory')).used_memory);
   }
 
+  /**
+   * Waits (at most `timeoutMs`) until used_memory stops falling. Redis shrinks the keyspace's
+   * hash table in its cron after many keys were deleted (for 100k keys a 1 MB bucket array):
+   * a measurement that starts before that would not pay for growing the table again.
+   * @param {number} timeoutMs
+   */
+  async waitForMemoryToSettle(timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    let previous = await this.usedMemory();
+    for (;;) {
+      await sleep(300);
+      const now = await this.usedMemory();
+      if (previous - now < 32 * 1024 || Date.now() > deadline) return now;
+      previous = now;
+    }
+  }
+
   async serverVersion() {
     return (await this.info('server')).redis_version ?? 'unknown';
   }

@@ -64,7 +64,7 @@ function setupSection({ env, options, sides, elapsedS }) {
     `| Load average (1/5/15 min) at start; at end | ${load(env.loadAtStart)}; ${load(env.loadAtEnd)} |`,
     `| Node | ${env.node} |`,
     `| Redis | ${env.redis}, ${env.redisSource} |`,
-    `| Packages | nestjs-conveyor ${env.conveyor} (built dist/, commit ${env.commit}); bullmq ${env.bullmq}; ioredis ${env.ioredis} |`,
+    `| Packages | nestjs-conveyor ${env.conveyor}; bullmq ${env.bullmq}; ioredis ${env.ioredis} |`,
     `| Rounds | ${options.rounds} per case and engine${options.warmup ? ', after one unrecorded warm-up pass' : ''}; order ${order.join(', ')} in odd rounds, reversed in even rounds |`,
     `| Steady case | offered ${options.rate} jobs/s, worker concurrency ${options.steadyConcurrency} |`,
     `| Command | \`node bench/run.mjs${options.argv.length ? ` ${options.argv.join(' ')}` : ''}\` |`,

@@ -93,6 +93,7 @@ async function main() {
         ? 'an own redis-server started by the harness (loopback, no persistence, nothing else connected)'
         : 'given by --redis-url (other clients on it add to the command counts and memory)',
       conveyorVersion: sides[0].version,
+      conveyorEntry: options.conveyor,
     });
 
     /** @type {Map<string, import('./cases/case.mjs').Measurement[]>} */
@@ -105,32 +106,33 @@ async function main() {
     const ctx = { admin, options, warnings };
 
     /**
-     * @param {string} round
-     * @param {boolean} record
+     * Every case once on each engine, the engines in turn.
+     * @param {string} label  e.g. "round 2/5"
+     * @param {{ record: boolean, reversed: boolean }} how  warm-up passes are not recorded
      */
-    const pass = async (round, record) => {
+    const pass = async (label, { record, reversed }) => {
       for (const benchCase of cases) {
-        const order = round.endsWith('even') ? [...sides].reverse() : sides;
-        for (const side of order) {
+        for (const side of reversed ? [...sides].reverse() : sides) {
           const key = sampleKey(benchCase.id, side.id);
           if (failed.has(key)) continue;
           const n = record ? options.n[benchCase.id] : Math.min(options.n[benchCase.id], benchCase.quickN);
           try {
             const m = await measureOnce(benchCase, side, n, ctx);
-            log(`${round.replace(/ (odd|even)$/, '')} ${benchCase.id} ${side.label}: ${summary(benchCase, m)}`);
+            log(`${label} ${benchCase.id} ${side.label}: ${summary(benchCase, m)}`);
             if (record) measurements.set(key, [...(measurements.get(key) ?? []), m]);
           } catch (err) {
             // a broken case is reported once and skipped afterwards; the other cases go on
             failed.add(key);
-            failures.push({ caseId: benchCase.id, sideId: side.label, round: round.replace(/ (odd|even)$/, ''), message: messageOf(err) });
-            log(`FAILED ${benchCase.id} on ${side.label} (${round.replace(/ (odd|even)$/, '')}): ${messageOf(err)}`);
+            failures.push({ caseId: benchCase.id, sideId: side.label, round: label, message: messageOf(err) });
+            log(`FAILED ${benchCase.id} on ${side.label} (${label}): ${messageOf(err)}`);
           }
         }
       }
     };
 
-    if (options.warmup) await pass('warm-up odd', false);
-    for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds} ${r % 2 ? 'odd' : 'even'}`, true);
+    if (options.warmup) await pass('warm-up', { record: false, reversed: false });
+    // odd rounds run Conveyor first, even rounds bullmq first, so neither always goes second
+    for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds}`, { record: true, reversed: r % 2 === 0 });
 
     env.loadAtEnd = os.loadavg();
     const markdown = renderReport({ env, options, cases, sides, measurements, failures, warnings, elapsedS: (performance.now() - started) / 1000 });
