@@ -11,6 +11,8 @@ export interface SnapshotOptions {
   prefix?: string;
   /** Keys (after masking names) whose content is not compared, only their presence. */
   presenceOnly?: string[];
+  /** Keys (after masking names) left out altogether. */
+  ignore?: string[];
 }
 
 /** Every key of the queues with its type, TTL presence and masked content. */
@@ -29,6 +31,7 @@ export async function snapshot(redis: Redis, opts: SnapshotOptions): Promise<Rec
       cursor = next;
       for (const key of keys) {
         const label = rename(key);
+        if (opts.ignore?.includes(label)) continue;
         if (opts.presenceOnly?.includes(label)) {
           out[label] = 'present';
           continue;
@@ -60,9 +63,11 @@ async function describeKey(redis: Redis, key: string, label: string, rename: (t:
       const hash = await redis.hgetall(key);
       const masked: Record<string, string> = {};
       for (const field of Object.keys(hash).sort()) {
-        if (field === 'version' && label.endsWith(':meta')) masked[field] = '<library version>';
-        else if (field === 'stacktrace') masked[field] = rename(stackHeads(hash[field]));
-        else masked[field] = rename(hash[field]);
+        // field names are job keys in a parent's :processed / :failed hashes
+        const name = rename(field);
+        if (field === 'version' && label.endsWith(':meta')) masked[name] = '<library version>';
+        else if (field === 'stacktrace') masked[name] = rename(stackHeads(hash[field]));
+        else masked[name] = rename(hash[field]);
       }
       return { [`hash${ttl}`]: masked };
     }
