@@ -11,6 +11,8 @@ import {
   type RemoveOptions,
 } from './queue-admin.js';
 import { runScript } from './scripts.js';
+import type { QueueEvents } from './queue-events.js';
+import { waitUntilFinished } from './wait-until-finished.js';
 
 /** What a Job needs from its Queue or Worker. */
 export interface JobHost {
@@ -298,6 +300,14 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   toJSON(): Record<string, unknown> {
     const { queue: _queue, token: _token, ...rest } = this as Record<string, unknown>;
     return rest;
+  }
+
+  /**
+   * Resolves with the return value when the job completes; rejects with an Error whose message is
+   * its failedReason when it fails for good, or after `ttl` ms. Finishes before the call count too.
+   */
+  waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType> {
+    return waitUntilFinished<ReturnType>(this, queueEvents, ttl);
   }
 }
 

@@ -75,7 +75,7 @@ export function parseEventFields(fields: string[]): { event: string | undefined;
   return { event, args };
 }
 
-function parseJsonOrRaw(text: string): unknown {
+export function parseJsonOrRaw(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -115,7 +115,7 @@ export class QueueEvents extends QueueBase {
   private isPositioned = false;
   private readonly positioned: Promise<void>;
   private markPositioned!: () => void;
-  private wakeSleeper: (() => void) | undefined;
+  private interrupt: (() => void) | undefined;
 
   constructor(name: string, opts: QueueEventsOptions = {}) {
     super(name, checkQueueEventsOptions(opts));
@@ -181,12 +181,13 @@ export class QueueEvents extends QueueBase {
       try {
         if (!this.isPositioned) {
           // '$' is fixed to a concrete id once, so a reconnect cannot skip what came in between
-          if (this.cursor === undefined) this.cursor = await this.streamEnd(blocking);
+          if (this.cursor === undefined) this.cursor = await this.interruptible(this.streamEnd(blocking));
+          if (this.closing) break;
           this.isPositioned = true;
           this.markPositioned();
         }
-        const reply = (await blocking.xread(
-          'COUNT', READ_BATCH, 'BLOCK', this.opts.blockingTimeout, 'STREAMS', this.keys.events, this.cursor!,
+        const reply = (await this.interruptible(
+          blocking.xread('COUNT', READ_BATCH, 'BLOCK', this.opts.blockingTimeout, 'STREAMS', this.keys.events, this.cursor!),
         )) as [string, [string, string[]][]][] | null;
         failures = 0;
         if (reply && !this.closing) this.deliver(reply[0][1]);
@@ -234,17 +235,26 @@ export class QueueEvents extends QueueBase {
     if (typeof args.jobId === 'string') this.emit(`${event}:${args.jobId}`, args, id);
   }
 
+  /**
+   * Settles with `work`, or with undefined as soon as close() begins: a command queued on a
+   * connection that is down (and now never coming back) would otherwise hold close() forever.
+   * One resolver in a field, not a race against a shared promise, so nothing piles up per read.
+   */
+  private interruptible<T>(work: Promise<T>): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      const interrupt = () => resolve(undefined);
+      this.interrupt = interrupt;
+      work.then(resolve, reject).finally(() => {
+        if (this.interrupt === interrupt) this.interrupt = undefined;
+      });
+    });
+  }
+
   /** Waits `ms`, cut short by close(). */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeSleeper = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeSleeper = done;
-    });
+    let timer: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return this.interruptible(elapsed).then(() => clearTimeout(timer));
   }
 
   /** Stops reading at once (a blocking read in progress is cut) and closes the connections it owns. */
@@ -257,7 +267,7 @@ export class QueueEvents extends QueueBase {
   private async shutdown(): Promise<void> {
     this.markPositioned();
     this.emit(QUEUE_EVENTS_CLOSING);
-    this.wakeSleeper?.();
+    this.interrupt?.();
     // the blocking connection is always our own duplicate, so it is ours to cut
     this.blocking?.disconnect();
     await this.running?.catch(() => {});

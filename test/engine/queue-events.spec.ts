@@ -187,7 +187,7 @@ describe('QueueEvents', () => {
     const checker = track(new Worker(name, null, { connection: connection() }));
     expect(await checker.checkStalled()).toEqual([]); // first pass marks the active job
     await redis.del(`bull:${name}:stalled-check`); // lets the second pass run now
-    const waiting = once(events, 'waiting', 5000, (args) => args.prev === 'active');
+    const waiting = once<[{ prev?: string }, string]>(events, 'waiting', 5000, (args) => args.prev === 'active');
     const stalled = once(events, 'stalled');
     const perJob = once(events, `stalled:${job.id}`);
     expect(await checker.checkStalled()).toEqual([job.id]);

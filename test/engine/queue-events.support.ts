@@ -37,6 +37,8 @@ export interface ClientInfo {
   id: string;
   name: string;
   cmd: string;
+  /** `b` while blocked in a command. */
+  flags: string;
 }
 
 /** CLIENT LIST entries whose name is `name`. */
@@ -47,7 +49,7 @@ export async function clientsNamed(redis: Redis, name: string): Promise<ClientIn
     .filter(Boolean)
     .map((line) => Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])))
     .filter((c) => c.name === name)
-    .map((c) => ({ id: c.id, name: c.name, cmd: c.cmd }));
+    .map((c) => ({ id: c.id, name: c.name, cmd: c.cmd, flags: c.flags }));
 }
 
 /** The client name QueueEvents gives its blocking connection (wire-format §1.4). */
@@ -61,7 +63,7 @@ export async function blockedReader(redis: Redis, queue: string, prefix = 'bull'
   const [reader] = await until(
     `a connection named ${name} blocked in XREAD`,
     () => clientsNamed(redis, name),
-    (cs) => cs.length === 1 && cs[0].cmd === 'xread',
+    (cs) => cs.length === 1 && cs[0].cmd === 'xread' && cs[0].flags.includes('b'),
   );
   return reader;
 }

@@ -1,0 +1,151 @@
+// job.waitUntilFinished(queueEvents, ttl): settles on the job's final outcome, also when that came first.
+import { Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
+import { once } from '../support/events.js';
+import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
+
+describe('Job#waitUntilFinished', () => {
+  const redis = rawClient();
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  /** A queue, its QueueEvents (ready) and, on demand, a worker; all closed after the test. */
+  async function setup(processor?: (job: Job) => Promise<unknown>) {
+    const name = uniqueName('wuf');
+    cleanups.push(() => removeQueueKeys(redis, name));
+    const queue = new Queue(name, { connection: connection() });
+    cleanups.push(() => queue.close());
+    const events = new QueueEvents(name, { connection: connection() });
+    cleanups.push(() => events.close());
+    await events.waitUntilReady();
+    const startWorker = () => {
+      const worker = new Worker(name, processor ?? (async () => null), { connection: connection() });
+      worker.on('error', () => {});
+      cleanups.push(() => worker.close());
+      return worker;
+    };
+    return { name, queue, events, startWorker };
+  }
+
+  function listenersFor(events: QueueEvents, jobId: string): number {
+    return events.listenerCount(`completed:${jobId}`) + events.listenerCount(`failed:${jobId}`);
+  }
+
+  it('resolves with the return value when the job completes', async () => {
+    const { queue, events, startWorker } = await setup(async (job) => ({ total: job.data.a * 10, tags: ['x'] }));
+    const job = await queue.add('calc', { a: 4 });
+    const finished = job.waitUntilFinished(events);
+    startWorker();
+    await expect(finished).resolves.toEqual({ total: 40, tags: ['x'] });
+    expect(listenersFor(events, job.id!)).toBe(0);
+  });
+
+  it('rejects with an Error whose message is the failedReason on the final failure, not on a retried one', async () => {
+    const { queue, events, startWorker } = await setup(async (job) => {
+      throw new Error(`bad input on attempt ${job.attemptsMade + 1}`);
+    });
+    const job = await queue.add('calc', {}, { attempts: 2 });
+    const finished = job.waitUntilFinished(events);
+    startWorker();
+    const error = await finished.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe('bad input on attempt 2');
+    expect(listenersFor(events, job.id!)).toBe(0);
+  });
+
+  it('resolves after a failed attempt that a retry turns into a success', async () => {
+    const { queue, events, startWorker } = await setup(async (job) => {
+      if (job.attemptsMade === 0) throw new Error('transient');
+      return 'second time lucky';
+    });
+    const job = await queue.add('flaky', {}, { attempts: 2 });
+    const finished = job.waitUntilFinished(events);
+    startWorker();
+    await expect(finished).resolves.toBe('second time lucky');
+  });
+
+  it('rejects after ttl with a message naming the job and the ttl, and stops listening', async () => {
+    const { queue, events } = await setup();
+    const job = await queue.add('never-processed', {});
+    const started = Date.now();
+    await expect(job.waitUntilFinished(events, 150)).rejects.toThrow(
+      `Job ${job.id} did not finish within the waitUntilFinished ttl of 150 ms`,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(listenersFor(events, job.id!)).toBe(0);
+  });
+
+  it('settles for a job that finished before the call (completed and failed)', async () => {
+    const { queue, events, startWorker } = await setup(async (job) => {
+      if (job.name === 'bad') throw new Error('it broke');
+      return { ok: job.name };
+    });
+    const worker = startWorker();
+    const done = once(worker, 'completed');
+    const failed = once(worker, 'failed');
+    const good = await queue.add('good', {});
+    const bad = await queue.add('bad', {});
+    await Promise.all([done, failed]);
+    await expect(good.waitUntilFinished(events)).resolves.toEqual({ ok: 'good' });
+    await expect(bad.waitUntilFinished(events)).rejects.toThrow('it broke');
+    expect(listenersFor(events, good.id!) + listenersFor(events, bad.id!)).toBe(0);
+  });
+
+  it('settles for a job that completed and was removed (removeOnComplete) before the call', async () => {
+    const { queue, events, startWorker } = await setup(async () => 'gone but known');
+    const worker = startWorker();
+    const done = once(worker, 'completed');
+    const job = await queue.add('ephemeral', {}, { removeOnComplete: true });
+    await done;
+    expect(await redis.exists(`bull:${queue.name}:${job.id}`)).toBe(0);
+    // the hash is gone; its finish is still in the stream
+    await expect(job.waitUntilFinished(events, 2000)).resolves.toBe('gone but known');
+  });
+
+  it('rejects at once for a job that does not exist', async () => {
+    const { queue, events } = await setup();
+    const job = await queue.add('short-lived', {});
+    await queue.remove(job.id!);
+    await expect(job.waitUntilFinished(events, 5000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}`);
+    expect(listenersFor(events, job.id!)).toBe(0);
+  });
+
+  it('rejects when the QueueEvents closes while waiting, and at once when it is closed already', async () => {
+    const { queue, events } = await setup();
+    const job = await queue.add('waits', {});
+    const finished = expect(job.waitUntilFinished(events)).rejects.toThrow(`closed before job ${job.id} finished`);
+    await events.waitUntilReady();
+    await events.close();
+    await finished;
+    await expect(job.waitUntilFinished(events)).rejects.toThrow('is closed');
+  });
+
+  it('many waiters on one QueueEvents each get their own job', async () => {
+    const { queue, events, startWorker } = await setup(async (job) => job.data.n * 2);
+    const jobs = await queue.addBulk(Array.from({ length: 20 }, (_, n) => ({ name: 'double', data: { n } })));
+    const results = Promise.all(jobs.map((job) => job.waitUntilFinished(events, 10_000)));
+    startWorker();
+    expect(await results).toEqual(Array.from({ length: 20 }, (_, n) => n * 2));
+    expect(jobs.reduce((sum, job) => sum + listenersFor(events, job.id!), 0)).toBe(0);
+  });
+
+  it('rejects bad arguments before waiting', async () => {
+    const { queue, events } = await setup();
+    const job = await queue.add('x', {});
+    await expect(job.waitUntilFinished(events, -5)).rejects.toThrow('ttl must be a number of ms > 0, got -5');
+    await expect(job.waitUntilFinished(events, Number.NaN)).rejects.toThrow('ttl must be a number of ms > 0');
+    await expect(job.waitUntilFinished(undefined as never)).rejects.toThrow('waitUntilFinished needs a QueueEvents');
+    const other = new QueueEvents(uniqueName('wuf-other'), { connection: connection(), autorun: false });
+    cleanups.push(() => other.close());
+    await expect(job.waitUntilFinished(other)).rejects.toThrow(`the QueueEvents reads "${other.qualifiedName}" but job ${job.id} is in "bull:${queue.name}"`);
+  });
+});
