@@ -52,6 +52,18 @@ export const formatPerJob = (x) => (x === 0 || x >= 0.1 ? x.toFixed(2) : x.toPre
 /** @param {ReturnType<typeof commandsPerJob>} per */
 const formatPer = (per) => (per ? `${formatPerJob(per.commands)} (${formatPerJob(per.scripts)})` : '');
 
+/**
+ * How this run was started, quoted so it can be pasted into a shell.
+ * @param {string[]} argv
+ */
+function commandLine(argv) {
+  const quote = (/** @type {string} */ arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  const viaNpm = process.env.npm_lifecycle_event === 'bench';
+  const args = argv.map(quote).join(' ');
+  if (viaNpm) return args ? `npm run bench -- ${args}` : 'npm run bench';
+  return args ? `node bench/run.mjs ${args}` : 'node bench/run.mjs';
+}
+
 /** @param {RunData} run */
 function setupSection({ env, options, sides, elapsedS }) {
   const load = (/** @type {number[]} */ l) => l.map((x) => x.toFixed(2)).join(' / ');
@@ -67,7 +79,7 @@ function setupSection({ env, options, sides, elapsedS }) {
     `| Packages | nestjs-conveyor ${env.conveyor}; bullmq ${env.bullmq}; ioredis ${env.ioredis} |`,
     `| Rounds | ${options.rounds} per case and engine${options.warmup ? ', after one unrecorded warm-up pass' : ''}; order ${order.join(', ')} in odd rounds, reversed in even rounds |`,
     `| Steady case | offered ${options.rate} jobs/s, worker concurrency ${options.steadyConcurrency} |`,
-    `| Command | \`node bench/run.mjs${options.argv.length ? ` ${options.argv.join(' ')}` : ''}\` |`,
+    `| Command | \`${commandLine(options.argv)}\` |`,
   ].join('\n');
 }
 
