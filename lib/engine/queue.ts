@@ -1,5 +1,6 @@
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
+import { JobSchedulers, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler.js';
 import {
   checkInteger,
   DEFAULT_MAX_LEN_EVENTS,
@@ -52,6 +53,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
+  private readonly schedulers: JobSchedulers<DataType, ResultType, NameType>;
 
   constructor(name: string, opts: QueueOptions = {}) {
     super(name, opts);
@@ -59,6 +61,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
+    this.schedulers = new JobSchedulers(this);
   }
 
   private async writeMeta(): Promise<void> {
@@ -129,6 +132,36 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
       job.parent = parent as unknown as Job['parent'];
     }
     return { job, payload };
+  }
+
+  // ------------------------------------------------------------------ job schedulers (job-scheduler.ts)
+
+  /** Creates or updates a job scheduler; resolves with its next iteration (undefined if past endDate). */
+  async upsertJobScheduler(
+    jobSchedulerId: string,
+    repeatOpts: RepeatOptions,
+    jobTemplate?: JobSchedulerTemplate<DataType, NameType>,
+  ): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    await this.metaWritten;
+    return this.schedulers.upsert(jobSchedulerId, repeatOpts, jobTemplate);
+  }
+
+  async getJobScheduler(jobSchedulerId: string): Promise<JobSchedulerJson<DataType> | undefined> {
+    return this.schedulers.get(jobSchedulerId);
+  }
+
+  /** Schedulers ordered by their next iteration, latest first unless `asc`. */
+  async getJobSchedulers(start = 0, end = -1, asc = false): Promise<JobSchedulerJson<DataType>[]> {
+    return this.schedulers.list(start, end, asc);
+  }
+
+  async getJobSchedulersCount(): Promise<number> {
+    return this.schedulers.count();
+  }
+
+  /** Removes a scheduler and its pending delayed iteration; false when it did not exist. */
+  async removeJobScheduler(jobSchedulerId: string): Promise<boolean> {
+    return this.schedulers.remove(jobSchedulerId);
   }
 
   /** Workers stop taking jobs (BullMQ 6: jobs stay in `wait`, adds keep going there). */
