@@ -13,9 +13,11 @@ export type {
   RetryJobsOptions,
 } from './engine/queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
-export type { Processor, WorkerOptions } from './engine/worker.js';
+export type { WorkerOptions } from './engine/worker.js';
 export { Job } from './engine/job.js';
 export type { JobState, JobHost, ParentReference } from './engine/job.js';
+export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './engine/queue-events.js';
+export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';
 export type {
   BackoffOptions,
@@ -37,3 +39,49 @@ export {
   WaitingChildrenError,
   WaitingError,
 } from './engine/errors.js';
+
+// NestJS integration (terminus-based health lives in 'nestjs-conveyor/health'). `Processor` and
+// `QueueEventsListener` are both the engine's types and the decorators (see their files).
+export { QueueModule } from './nest/queue.module.js';
+export { getConnectionToken, getQueueToken } from './nest/queue.tokens.js';
+export { DEFAULT_CONFIG_KEY, QUEUE_MODULE_DEFAULTS } from './nest/queue.constants.js';
+export { WorkerHost } from './nest/worker-host.js';
+export { WorkerRegistry } from './nest/worker.registry.js';
+export type { WorkerDescription } from './nest/worker.registry.js';
+export { InjectQueue } from './nest/decorators/inject-queue.decorator.js';
+export { Processor } from './nest/decorators/processor.decorator.js';
+export { Process } from './nest/decorators/process.decorator.js';
+export {
+  OnJobActive,
+  OnJobCompleted,
+  OnJobFailed,
+  OnJobProgress,
+  OnJobStalled,
+  OnWorkerDrained,
+  OnWorkerError,
+  OnWorkerEvent,
+} from './nest/decorators/worker-events.decorator.js';
+export type { WorkerEventName } from './nest/decorators/worker-events.decorator.js';
+export { OnQueueEvent, QueueEventsListener } from './nest/decorators/queue-events.decorator.js';
+export type { QueueEventsListenerOptions } from './nest/decorators/queue-events.decorator.js';
+export type {
+  QueueModuleExtras,
+  QueueModuleOptions,
+  QueueModuleOptionsFactory,
+} from './nest/interfaces/queue-module-options.interface.js';
+export type {
+  QueueRegistrationOptions,
+  RegisterQueueAsyncOptions,
+  RegisterQueueOptions,
+  RegisterQueueOptionsFactory,
+} from './nest/interfaces/register-queue-options.interface.js';
+export type { ProcessorWorkerOptions, QueueReference } from './nest/interfaces/processor-options.interface.js';
+export { ConnectionConfigError } from './nest/errors/connection-config.error.js';
+export { DuplicateCatchAllError } from './nest/errors/duplicate-catch-all.error.js';
+export { DuplicateHandlerError } from './nest/errors/duplicate-handler.error.js';
+export { DuplicateProcessorError } from './nest/errors/duplicate-processor.error.js';
+export { InvalidProcessorClassError } from './nest/errors/invalid-processor-class.error.js';
+export { ProcessorNotProviderError } from './nest/errors/processor-not-provider.error.js';
+export { QueueNotRegisteredError } from './nest/errors/queue-not-registered.error.js';
+export { UnknownWorkerError } from './nest/errors/unknown-worker.error.js';
+export { WorkerNotReadyError } from './nest/errors/worker-not-ready.error.js';

@@ -1,0 +1,27 @@
+import type { Job } from '../engine/job.js';
+import type { Worker } from '../engine/worker.js';
+import { WorkerNotReadyError } from './errors/worker-not-ready.error.js';
+
+const WORKER = Symbol('conveyor:worker-host.worker');
+
+/**
+ * Base class of a processor with one handler for every job: implement `process`. Processors that
+ * route by job name with `@Process('name')` need not extend it.
+ */
+export abstract class WorkerHost<W extends Worker = Worker> {
+  private [WORKER]: W | undefined;
+
+  /** The engine worker running this processor; it exists from onApplicationBootstrap on. */
+  get worker(): W {
+    const worker = this[WORKER];
+    if (!worker) throw new WorkerNotReadyError(this.constructor.name);
+    return worker;
+  }
+
+  abstract process(job: Job, token?: string, signal?: AbortSignal): Promise<unknown>;
+}
+
+/** Hands a processor instance its worker (internal: called by the explorer). */
+export function attachWorker(instance: object, worker: Worker): void {
+  if (instance instanceof WorkerHost) (instance as unknown as Record<typeof WORKER, Worker>)[WORKER] = worker;
+}

@@ -1,0 +1,148 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Worker } from '../engine/worker.js';
+import { UnknownWorkerError } from './errors/unknown-worker.error.js';
+import { FORCED_CLOSE_GRACE_MS } from './queue.constants.js';
+import { FORCED_CLOSE_INCOMPLETE, SHUTDOWN_DEADLINE, WORKER_ERROR } from './queue.messages.js';
+
+/** A worker the module made for a `@Processor` (internal shape). */
+export interface WorkerEntry {
+  queueName: string;
+  configKey: string;
+  /** The processor class's name. */
+  processor: string;
+  /** false: wait for `WorkerRegistry.start` (the processor's `autorun: false`). */
+  autorun: boolean;
+  shutdownTimeoutMs: number;
+  /** Makes a new worker (first at boot, again when a closed one is started). */
+  create: () => Worker;
+  worker: Worker;
+}
+
+/** What `WorkerRegistry.list()` tells about a worker. */
+export interface WorkerDescription {
+  queueName: string;
+  configKey: string;
+  processor: string;
+  running: boolean;
+  paused: boolean;
+  closed: boolean;
+  concurrency: number;
+  activeJobs: number;
+}
+
+export type WorkerState = 'running' | 'paused' | 'closed' | 'stopped';
+
+/**
+ * The app's workers at run time: list them, start (also after a close: a new worker is made),
+ * pause, resume and close them. Methods without a queue name act on every worker.
+ */
+@Injectable()
+export class WorkerRegistry {
+  private readonly logger = new Logger('QueueModule');
+  private readonly entries: WorkerEntry[] = [];
+
+  /** Internal: the explorer registers each worker it made. */
+  add(entry: Omit<WorkerEntry, 'worker'>): WorkerEntry {
+    const full = { ...entry, worker: entry.create() };
+    this.entries.push(full);
+    return full;
+  }
+
+  list(): WorkerDescription[] {
+    return this.entries.map(({ queueName, configKey, processor, worker }) => ({
+      queueName,
+      configKey,
+      processor,
+      running: worker.isRunning(),
+      paused: worker.isPaused(),
+      closed: worker.closed,
+      concurrency: worker.concurrency,
+      activeJobs: worker.activeJobs.length,
+    }));
+  }
+
+  /** The worker of a queue (give configKey when the name exists on several connections). */
+  get(queueName: string, configKey?: string): Worker {
+    return this.find(queueName, configKey)[0].worker;
+  }
+
+  static stateOf(worker: Worker): WorkerState {
+    if (worker.closed) return 'closed';
+    if (!worker.isRunning()) return 'stopped';
+    return worker.isPaused() ? 'paused' : 'running';
+  }
+
+  /** Internal: all entries, for the lifecycle and the health indicator. */
+  get all(): readonly WorkerEntry[] {
+    return this.entries;
+  }
+
+  /** Starts a worker (a closed one is made anew); a running one is left as it is. */
+  start(queueName?: string, configKey?: string): void {
+    for (const entry of this.select(queueName, configKey)) {
+      if (entry.worker.closed) entry.worker = entry.create();
+      if (entry.worker.isRunning()) continue;
+      entry.worker.run().catch((err: unknown) => this.logger.error(WORKER_ERROR(entry.queueName), (err as Error)?.stack ?? String(err)));
+    }
+  }
+
+  /** Internal: starts the workers that start with the app. */
+  startAutorun(): void {
+    for (const entry of this.entries) if (entry.autorun) this.start(entry.queueName, entry.configKey);
+  }
+
+  /** Stops fetching; unless `doNotWaitActive`, resolves once the active jobs are done. */
+  async pause(queueName?: string, doNotWaitActive = false, configKey?: string): Promise<void> {
+    await Promise.all(this.select(queueName, configKey).map((e) => e.worker.pause(doNotWaitActive)));
+  }
+
+  resume(queueName?: string, configKey?: string): void {
+    for (const entry of this.select(queueName, configKey)) entry.worker.resume();
+  }
+
+  /** Closes workers: waits for their active jobs, or with `force` hands them back to wait at once. */
+  async close(queueName?: string, force = false, configKey?: string): Promise<void> {
+    await Promise.all(this.select(queueName, configKey).map((e) => e.worker.close(force)));
+  }
+
+  /**
+   * Internal, for shutdown: stops fetching everywhere, waits for active jobs up to each
+   * connection's shutdownTimeoutMs, then aborts what is left and hands it back to wait.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.entries.map((entry) => this.drainOne(entry)));
+  }
+
+  private async drainOne({ worker, queueName, shutdownTimeoutMs }: WorkerEntry): Promise<void> {
+    // close() stops fetching (also the fetch-next of a finishing job) and waits for active jobs
+    if (await within(worker.close().then(() => true), shutdownTimeoutMs)) return;
+    const ids = worker.activeJobs.map((job) => job.id ?? '?');
+    this.logger.warn(SHUTDOWN_DEADLINE(queueName, shutdownTimeoutMs, ids));
+    // close(true) aborts the jobs' signals and moves them back to wait, cutting the close short
+    if (!(await within(worker.close(true).then(() => true), FORCED_CLOSE_GRACE_MS))) {
+      this.logger.warn(FORCED_CLOSE_INCOMPLETE(queueName, FORCED_CLOSE_GRACE_MS));
+    }
+  }
+
+  private select(queueName: string | undefined, configKey: string | undefined): WorkerEntry[] {
+    return queueName === undefined ? this.entries : this.find(queueName, configKey);
+  }
+
+  private find(queueName: string, configKey: string | undefined): WorkerEntry[] {
+    const found = this.entries.filter((e) => e.queueName === queueName && (configKey === undefined || e.configKey === configKey));
+    if (found.length !== 1) {
+      const known = this.entries.map((e) => `${e.queueName} (${e.configKey})`);
+      throw new UnknownWorkerError(queueName, configKey, known, found.length > 1);
+    }
+    return found;
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise. */
+function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.catch(() => true), deadline]).finally(() => clearTimeout(timer));
+}
