@@ -1,0 +1,78 @@
+import { Process, Processor, Queue, QueueModule, getQueueToken, type Job } from 'nestjs-conveyor';
+import { rawClient, uniqueName } from '../support/redis.js';
+import { boot, cleanQueues, deferred, redisOptions, streamEvents } from './support/nest.js';
+
+const SHUTDOWN_TIMEOUT_MS = 300;
+
+describe('shutdown: a job outliving shutdownTimeoutMs', () => {
+  const queues: string[] = [];
+  afterEach(() => cleanQueues(queues.splice(0)));
+
+  async function closeDuringJob(processor: (job: Job, signal: AbortSignal) => Promise<unknown>) {
+    const name = uniqueName('e2e-deadline');
+    queues.push(name);
+    const active = deferred<Job>(5000, 'active');
+
+    @Processor(name)
+    class Slow {
+      @Process()
+      run(job: Job, _token: string, signal: AbortSignal) {
+        active.resolve(job);
+        return processor(job, signal);
+      }
+    }
+
+    const { app, logger } = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions(), shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }), QueueModule.registerQueue({ name })],
+      providers: [Slow],
+    });
+    const job = await app.get<Queue>(getQueueToken(name)).add('slow', {});
+    await active.promise;
+    const started = Date.now();
+    await app.close();
+    const elapsedMs = Date.now() - started;
+
+    const queue = new Queue(name, { connection: redisOptions() });
+    const client = rawClient();
+    try {
+      return {
+        elapsedMs,
+        state: await (await queue.getJob(job.id!))!.getState(),
+        events: await streamEvents(client, name),
+        warnings: logger.warnings(),
+        jobId: job.id!,
+      };
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  }
+
+  it('has its signal aborted after the deadline and is back in wait when close() returns; nothing stalls', async () => {
+    const aborted = deferred<unknown>(5000, 'abort');
+    const outcome = await closeDuringJob(
+      (_job, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => {
+        aborted.resolve(signal.reason);
+        reject(signal.reason);
+      })),
+    );
+    expect(String(await aborted.promise)).toContain('moved back to wait');
+    expect(outcome.state).toBe('waiting');
+    expect(outcome.elapsedMs).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS - 5);
+    expect(outcome.events).not.toContain('stalled');
+    expect(outcome.events).not.toContain('failed');
+    expect(outcome.warnings.some((w) => w.includes(`(${JSON.stringify(outcome.jobId)}) after ${SHUTDOWN_TIMEOUT_MS} ms`))).toBe(true);
+  });
+
+  it('is handed back even when the processor ignores its signal, and close() does not wait for it', async () => {
+    const never = deferred(30_000, 'never');
+    try {
+      const outcome = await closeDuringJob(() => never.promise);
+      expect(outcome.state).toBe('waiting');
+      expect(outcome.events).not.toContain('stalled');
+      expect(outcome.elapsedMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 3000);
+    } finally {
+      never.resolve();
+    }
+  });
+});

@@ -1,0 +1,112 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectQueue, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
+import { once } from '../support/events.js';
+import { uniqueName } from '../support/redis.js';
+import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+
+describe('when workers run', () => {
+  let booted: Booted | undefined;
+  const queues: string[] = [];
+  afterEach(async () => {
+    await booted?.app.close();
+    booted = undefined;
+    await cleanQueues(queues.splice(0));
+  });
+
+  function queueName() {
+    const name = uniqueName('e2e-life');
+    queues.push(name);
+    return name;
+  }
+
+  it('workers stay idle until the app has bootstrapped, then process what was added during init', async () => {
+    const name = queueName();
+    const timeline: string[] = [];
+    const processed = deferred<string>(5000, 'processed');
+
+    @Processor(name)
+    class Work {
+      @Process() run(job: Job) {
+        timeline.push('processed');
+        processed.resolve(job.id!);
+      }
+    }
+
+    // a provider of the root module: its onModuleInit runs after the queue module's
+    @Injectable()
+    class EarlyProducer implements OnModuleInit {
+      constructor(@InjectQueue(name) private readonly queue: Queue, private readonly registry: WorkerRegistry) {}
+      async onModuleInit() {
+        const job = await this.queue.add('early', {});
+        // a round trip later a running worker would have the job; these workers do not run yet
+        timeline.push(`during init: ${await (await this.queue.getJob(job.id!))!.getState()}, running=${this.registry.list()[0].running}`);
+      }
+    }
+
+    booted = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
+      providers: [Work, EarlyProducer],
+    });
+    await processed.promise;
+    expect(timeline).toEqual(['during init: waiting, running=false', 'processed']);
+  });
+
+  it('a processor with autorun: false waits for WorkerRegistry.start', async () => {
+    const name = queueName();
+    @Processor(name, { autorun: false })
+    class Manual {
+      @Process() run() { return 'manual'; }
+    }
+    booted = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
+      providers: [Manual],
+    });
+    const registry = booted.app.get(WorkerRegistry);
+    const queue = booted.app.get<Queue>(getQueueToken(name));
+    const job = await queue.add('x', {});
+    expect(registry.list()).toEqual([
+      expect.objectContaining({ queueName: name, configKey: 'default', processor: 'Manual', running: false, closed: false }),
+    ]);
+    expect(await job.getState()).toBe('waiting');
+
+    const completed = once(registry.get(name), 'completed');
+    registry.start(name);
+    const [done] = await completed;
+    expect(done.id).toBe(job.id);
+  });
+
+  it('WorkerRegistry pauses, resumes, closes and starts workers again at run time', async () => {
+    const name = queueName();
+    @Processor(name)
+    class Work {
+      @Process() run(job: Job) { return job.data.n; }
+    }
+    booted = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
+      providers: [Work],
+    });
+    const registry = booted.app.get(WorkerRegistry);
+    const queue = booted.app.get<Queue>(getQueueToken(name));
+
+    await registry.pause(name);
+    expect(registry.list()[0]).toMatchObject({ running: true, paused: true });
+    const paused = await queue.add('while-paused', { n: 1 });
+    expect(await paused.getState()).toBe('waiting');
+
+    const afterResume = once(registry.get(name), 'completed');
+    registry.resume(name);
+    expect((await afterResume)[0].id).toBe(paused.id);
+
+    await registry.close(name);
+    expect(registry.list()[0]).toMatchObject({ running: false, closed: true });
+    const whileClosed = await queue.add('while-closed', { n: 2 });
+    expect(await whileClosed.getState()).toBe('waiting');
+
+    registry.start();
+    const worker = registry.get(name);
+    expect(worker.closed).toBe(false);
+    expect(registry.list()[0]).toMatchObject({ running: true, closed: false });
+    const [again] = await once(worker, 'completed');
+    expect(again.id).toBe(whileClosed.id);
+  });
+});
