@@ -632,15 +632,15 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.notify('closing', 'closing worker');
     clearInterval(this.stalledTimer);
     // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
-    this.blocking?.disconnect();
+    const blockingClosed = this.blocking && disconnectBlocking(this.blocking);
     this.sleeper.wakeAll();
     this.changed.notify();
     await this.running?.catch(() => {});
     await this.whenIdle();
     await this.forcing;
     this.stopTimers();
-    // ioredis leaves a 2 s timer (holding the process) behind a disconnect() of an ended client
-    if (this.blocking && this.blocking.status !== 'end') this.blocking.disconnect();
+    await blockingClosed;
+    if (this.blocking) await disconnectBlocking(this.blocking);
     this.connectionClosed = true;
     await this.closeConnection();
     this.notify('closed');
@@ -666,4 +666,30 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }),
     );
   }
+}
+
+/**
+ * Disconnects a blocking client without leaving ioredis' 2 s timer (which holds the process) behind:
+ * that happens on a disconnect() of an ended client, or during the ready check (status "connect"),
+ * so an ended client is left alone and a ready check is allowed to finish first (briefly).
+ */
+function disconnectBlocking(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return Promise.resolve();
+  if (client.status !== 'connect') {
+    client.disconnect();
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('close', done);
+      if (client.status !== 'end') client.disconnect();
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    timer.unref?.();
+    client.once('ready', done);
+    client.once('close', done);
+  });
 }
