@@ -45,7 +45,7 @@ describe('Worker processing', () => {
   it('runs up to `concurrency` jobs at once and never more', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
-    const gate = deferred();
+    const gate = scope.gate();
     let running = 0;
     let max = 0;
     const worker = scope.track(
@@ -80,19 +80,19 @@ describe('Worker processing', () => {
     const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
     scope.track({ close: async () => client.disconnect() });
     const fetchSha = loadScript('moveToActive').sha;
-    let onFetch: (() => void) | undefined;
+    let onFetch: ((send: () => Promise<unknown>) => Promise<unknown>) | undefined;
     const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = (...args) => {
       if (args[0] === fetchSha && onFetch) {
         const hook = onFetch;
         onFetch = undefined;
-        hook();
+        return hook(() => evalsha(...args));
       }
       return evalsha(...args);
     };
 
-    const firstDone = deferred();
-    const othersDone = deferred();
+    const firstDone = scope.gate();
+    const othersDone = scope.gate();
     let running = 0;
     let max = 0;
     const worker = scope.track(
@@ -110,11 +110,18 @@ describe('Worker processing', () => {
     const first = await queue.add('first', {});
     await once(worker, 'active');
     await once(worker, 'drained');
-    // the next loop fetch (one free slot) is on the wire when the first job finishes and its
-    // fetch-next goes out behind it
-    onFetch = () => firstDone.resolve();
+    // the next loop fetch (one free slot) goes out once b, c, d exist, and the first job finishes
+    // right behind it, so its fetch-next reaches Redis while that fetch is still unanswered
+    const bulkAdded = deferred();
+    onFetch = async (send) => {
+      await bulkAdded.promise;
+      const reply = send();
+      firstDone.resolve();
+      return reply;
+    };
     const firstCompleted = once<[Job]>(worker, 'completed', 5000, (job) => job.id === first.id);
     await queue.addBulk(['b', 'c', 'd'].map((n) => ({ name: n, data: {} })));
+    bulkAdded.resolve();
     await firstCompleted;
     expect(worker.activeJobs.map((j) => j.name).sort()).toEqual(['b', 'c']);
     expect(await scope.redis.llen(`bull:${name}:active`)).toBe(2);
@@ -130,7 +137,7 @@ describe('Worker processing', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive', 'moveToFinished']).start());
     await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
-    const gate = deferred();
+    const gate = scope.gate();
     const tokens: string[] = [];
     const worker = scope.track(
       new Worker(

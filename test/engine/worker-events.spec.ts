@@ -1,0 +1,175 @@
+// Worker events and lifecycle: active/completed/failed/progress/drained/ready/closing/closed/error,
+// autorun and run(), pause()/resume().
+import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
+import { once, times } from '../support/events.js';
+import { connection } from '../support/redis.js';
+import { Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
+
+describe('Worker events and lifecycle', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('emits ready, active, progress, completed, failed and drained with BullMQ arguments', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const log: unknown[][] = [];
+    const worker = new Worker(
+      name,
+      async (job) => {
+        await job.updateProgress(50);
+        await job.updateProgress({ step: 'two' });
+        if (job.name === 'bad') throw new Error('bad job');
+        return { ok: job.name };
+      },
+      { connection: connection(), autorun: false },
+    );
+    scope.track(worker);
+    for (const event of ['ready', 'active', 'progress', 'completed', 'failed', 'drained']) {
+      worker.on(event, (...args: unknown[]) => log.push([event, ...args.map((a) => (a instanceof Error ? `Error: ${a.message}` : a && typeof a === 'object' && 'id' in a ? `job ${(a as Job).name}` : a))]));
+    }
+    await queue.add('good', {});
+    await queue.add('bad', {});
+    const drained = once(worker, 'drained');
+    void worker.run();
+    await drained;
+    expect(log).toEqual([
+      ['ready'],
+      ['active', 'job good', 'waiting'],
+      ['progress', 'job good', 50],
+      ['progress', 'job good', { step: 'two' }],
+      ['completed', 'job good', { ok: 'good' }, 'active'],
+      ['active', 'job bad', 'waiting'],
+      ['progress', 'job bad', 50],
+      ['progress', 'job bad', { step: 'two' }],
+      ['failed', 'job bad', 'Error: bad job', 'active'],
+      ['drained'],
+    ]);
+  });
+
+  it("says 'drained' once per dry spell, not on every idle wake-up", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive']).start());
+    let drained = 0;
+    const worker = scope.track(new Worker(name, async () => 'ok', { connection: connection(), drainDelay: 0.2 }));
+    worker.on('drained', () => {
+      drained += 1;
+    });
+    await once(worker, 'drained');
+    // several drainDelay timeouts, each followed by an empty fetch
+    await until('idle fetches', () => monitor.count('moveToActive'), (n) => n >= 4, 5000);
+    expect(drained).toBe(1);
+    await queue.add('j', {});
+    await once(worker, 'drained');
+    expect(drained).toBe(2);
+  });
+
+  it('autorun: false waits for run(); run() twice or on a closed worker rejects clearly', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const worker = scope.track(new Worker(name, async () => 'ran', { connection: connection(), autorun: false }));
+    expect(worker.isRunning()).toBe(false);
+    const job = await queue.add('j', {});
+    expect(await job.getState()).toBe('waiting');
+    const completed = once(worker, 'completed');
+    const running = worker.run();
+    expect(worker.isRunning()).toBe(true);
+    await expect(worker.run()).rejects.toThrow(`Worker "${name}" is already running`);
+    await completed;
+    await worker.close();
+    await running;
+    expect(worker.isRunning()).toBe(false);
+    await expect(worker.run()).rejects.toThrow(/is closed/);
+    const noProcessor = scope.track(new Worker(name, null, { connection: connection() }));
+    await expect(noProcessor.run()).rejects.toThrow(/has no processor/);
+  });
+
+  it('bad options are refused before anything connects', () => {
+    const name = scope.name();
+    expect(() => new Worker(name, async () => 1, { concurrency: 0 })).toThrow(ConveyorValidationError);
+    expect(() => new Worker(name, async () => 1, { concurrency: 1.5 })).toThrow(/concurrency must be an integer, got 1.5/);
+    expect(() => new Worker(name, async () => 1, { drainDelay: -1 })).toThrow(/drainDelay must be a number of seconds > 0, got -1/);
+    expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(/lockDuration must be an integer, got "5"/);
+    expect(() => new Worker(name, async () => 1, { limiter: { max: 0, duration: 10 } })).toThrow(/limiter.max/);
+    expect(() => new Worker(name, 'file.js' as never)).toThrow(/processor must be a function/);
+    const worker = scope.track(new Worker(name, async () => 1, { connection: connection(), autorun: false }));
+    expect(() => {
+      worker.concurrency = 0;
+    }).toThrow(/concurrency must be >= 1, got 0/);
+  });
+
+  it('pause() stops taking jobs after the active ones finish; resume() continues', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = scope.gate();
+    const ran: string[] = [];
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (job) => {
+          ran.push(job.name);
+          if (job.name === 'first') await gate.promise;
+        },
+        { connection: connection() },
+      ),
+    );
+    const active = once(worker, 'active');
+    await queue.add('first', {});
+    await active;
+    let pausedDone = false;
+    const pausing = worker.pause().then(() => {
+      pausedDone = true;
+    });
+    expect(worker.isPaused()).toBe(true);
+    await queue.add('second', {});
+    expect(pausedDone).toBe(false);
+    gate.resolve();
+    await pausing;
+    // the finish of 'first' did not fetch 'second', and nothing fetches while paused
+    expect(ran).toEqual(['first']);
+    const second = (await queue.getJobs(['wait']))[0];
+    expect(second.name).toBe('second');
+    const completed = once<[Job]>(worker, 'completed');
+    worker.resume();
+    expect(worker.isPaused()).toBe(false);
+    const [job] = await completed;
+    expect(job.name).toBe('second');
+    expect(ran).toEqual(['first', 'second']);
+  });
+
+  it("emits 'closing' then 'closed'; error events carry Error objects", async () => {
+    const name = scope.name();
+    const worker = new Worker(name, async () => 1, { connection: connection() });
+    await once(worker, 'ready');
+    const events: string[] = [];
+    worker.on('closing', (msg) => events.push(`closing:${msg}`));
+    worker.on('closed', () => events.push('closed'));
+    await worker.close();
+    expect(events).toEqual(['closing:closing worker', 'closed']);
+    // close() is idempotent
+    await worker.close();
+    expect(events).toHaveLength(2);
+  });
+
+  it('a listener that throws does not break the worker; the throw becomes an error event', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const worker = scope.track(new Worker(name, async (job) => job.name, { connection: connection() }));
+    worker.on('completed', () => {
+      throw new Error('listener bug');
+    });
+    const errors = times<[Error]>(worker, 'error', 2);
+    await queue.add('a', {});
+    await queue.add('b', {});
+    const [[first], [second]] = await errors;
+    expect(first.message).toBe('listener bug');
+    expect(second.message).toBe('listener bug');
+    expect(worker.activeJobs).toHaveLength(0);
+    expect(await scope.redis.zcard(`bull:${name}:completed`)).toBe(2);
+  });
+});
