@@ -8,6 +8,7 @@ import type { ProcessorWorkerOptions } from './interfaces/processor-options.inte
 import type { QueueRegistrationOptions } from './interfaces/register-queue-options.interface.js';
 import type { ResolvedModuleOptions } from './module-options.js';
 import { REDIS_ERROR } from './queue.messages.js';
+import { RepeatFilter } from './repeat-filter.js';
 
 /**
  * One `forRoot` connection: a single command client that every queue, worker and listener of this
@@ -19,7 +20,7 @@ export class ModuleConnection {
   private readonly held: HeldConnection;
   private readonly queues = new Map<string, Queue>();
   private readonly listeners = new Map<string, QueueEvents>();
-  private lastError: string | undefined;
+  private readonly repeats = new RepeatFilter();
 
   constructor(
     readonly configKey: string,
@@ -31,15 +32,14 @@ export class ModuleConnection {
     // a client the user passed has the user's own listeners; ours only need one not to crash on errors
     if (this.held.owned) {
       this.client.on('error', (err: Error) => this.onError(err));
-      this.client.on('ready', () => (this.lastError = undefined));
+      this.client.on('ready', () => this.repeats.reset(configKey));
     }
   }
 
   /** Logs each distinct error once while it repeats (ioredis reports every failed reconnect). */
   private onError(err: Error): void {
     const message = redact(err.message);
-    if (message === this.lastError) return;
-    this.lastError = message;
+    if (!this.repeats.isNew(this.configKey, message)) return;
     this.logger.warn(REDIS_ERROR(this.configKey, describeServer(this.client), message));
   }
 

@@ -16,6 +16,7 @@ import { PROCESSOR_METADATA, QUEUE_EVENTS_LISTENER_METADATA } from './queue.cons
 import { LISTENERS_NOT_READY, WORKER_ERROR } from './queue.messages.js';
 import { attachWorker } from './worker-host.js';
 import { WorkerRegistry } from './worker.registry.js';
+import { RepeatFilter } from './repeat-filter.js';
 
 interface Found<M> {
   wrapper: InstanceWrapper;
@@ -31,6 +32,7 @@ interface Found<M> {
 @Injectable()
 export class ProcessorExplorer implements OnModuleInit {
   private readonly logger = new Logger('QueueModule');
+  private readonly workerErrors = new RepeatFilter();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -49,16 +51,23 @@ export class ProcessorExplorer implements OnModuleInit {
     // check everything first, so a wiring mistake leaves nothing half made
     const plans = processors.map((p) => this.planProcessor(p));
     this.rejectDuplicateProcessors(plans);
-    const listenerPlans = listeners.map((l) => ({ ...l, connection: this.listenerConnection(l.metatype.name, l.metadata), bindings: readQueueEventBindings(l.metatype, this.scanner) }));
+    const listenerPlans = listeners.map((l) => this.planListener(l));
 
     for (const plan of plans) if (plan.connection.options.workers) this.createWorker(plan);
-    for (const plan of listenerPlans) {
-      const events = plan.connection.queueEvents(plan.metadata.name, plan.metadata.options);
-      const resolver = new InstanceResolver(plan.wrapper, this.moduleRef);
-      bindEventHandlers(events, plan.bindings, plan.metatype.name, resolver, this.logger);
-      if (!events.isRunning()) {
-        events.run().catch((err: Error) => this.logger.warn(LISTENERS_NOT_READY(events.name, err.message)));
-      }
+    for (const plan of listenerPlans) this.bindListener(plan);
+  }
+
+  private planListener(found: Found<QueueEventsListenerMetadata>) {
+    const owner = found.metatype.name;
+    return { ...found, owner, connection: this.listenerConnection(owner, found.metadata), bindings: readQueueEventBindings(found.metatype, this.scanner) };
+  }
+
+  /** Binds a listener class to its queue's shared QueueEvents, which starts reading now. */
+  private bindListener({ wrapper, metadata, connection, bindings, owner }: ReturnType<ProcessorExplorer['planListener']>): void {
+    const events = connection.queueEvents(metadata.name, metadata.options);
+    bindEventHandlers(events, bindings, owner, new InstanceResolver(wrapper, this.moduleRef), this.logger);
+    if (!events.isRunning()) {
+      events.run().catch((err: Error) => this.logger.warn(LISTENERS_NOT_READY(events.name, err.message)));
     }
   }
 
@@ -85,8 +94,13 @@ export class ProcessorExplorer implements OnModuleInit {
       create: () => {
         const worker = new Worker(queue.name, router, connection.workerOptions(queue, metadata.workerOptions));
         current = worker;
+        const source = `${connection.configKey}:${queue.name}`;
+        // a worker that fetches again has recovered: its next error is news
+        for (const event of ['ready', 'active', 'drained']) worker.on(event, () => this.workerErrors.reset(source));
         if (!handlers.events.some((b) => b.event === 'error')) {
-          worker.on('error', (err: Error) => this.logger.error(WORKER_ERROR(queue.name), err.stack ?? err.message));
+          worker.on('error', (err: Error) => {
+            if (this.workerErrors.isNew(source, err.message)) this.logger.error(WORKER_ERROR(queue.name), err.stack ?? err.message);
+          });
         }
         bindEventHandlers(worker, handlers.events, owner, resolver, this.logger);
         if (resolver.isStatic) attachWorker(resolver.instance, worker);
