@@ -103,6 +103,36 @@ describe('QueueModule configuration', () => {
     expect((await queue.add('p', {})).opts.priority).toBe(7);
   });
 
+  it('forRootAsync takes useExisting (from an imported module) and registerQueueAsync takes useClass', async () => {
+    const name = uniqueName('e2e-exist');
+    cleanup.push([name, 'bull']);
+
+    @Injectable()
+    class SharedOptions implements QueueModuleOptionsFactory {
+      createQueueModuleOptions(): QueueModuleOptions {
+        return { connection: redisOptions(), defaultJobOptions: { attempts: 2 } };
+      }
+    }
+
+    @Module({ providers: [SharedOptions], exports: [SharedOptions] })
+    class SharedModule {}
+
+    @Injectable()
+    class PerQueue implements RegisterQueueOptionsFactory {
+      createRegisterQueueOptions(): QueueRegistrationOptions {
+        return { defaultJobOptions: { lifo: true } };
+      }
+    }
+
+    booted = await boot({
+      imports: [
+        QueueModule.forRootAsync({ imports: [SharedModule], useExisting: SharedOptions }),
+        QueueModule.registerQueueAsync({ name, useClass: PerQueue }),
+      ],
+    });
+    expect(booted.app.get<Queue>(getQueueToken(name)).defaultJobOptions).toEqual({ attempts: 2, lifo: true });
+  });
+
   it('opens named connections (configKey); queues of one connection share one command connection', async () => {
     const [a, b, other] = [uniqueName('e2e-a'), uniqueName('e2e-b'), uniqueName('e2e-other')];
     const otherPrefix = uniqueName('pfx');

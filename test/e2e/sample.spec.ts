@@ -50,7 +50,7 @@ describe('the sample app', () => {
     const base = (await app.getUrl()).replace('[::1]', 'localhost');
 
     const email = await runThroughApi(base, '/jobs/email', { to: 'test@example.com', template: 'receipt' });
-    const emailView = await (await fetch(`${base}/jobs/emails/${email.id}`)).json();
+    const emailView = (await (await fetch(`${base}/jobs/emails/${email.id}`)).json()) as { result: unknown };
     expect(emailView).toMatchObject({
       id: email.id,
       queue: 'emails',
