@@ -1,5 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { OnQueueEvent, Process, Processor, QueueEventsListener, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
+import {
+  OnQueueEvent,
+  Process,
+  Processor,
+  QueueEventsListener,
+  QueueModule,
+  WorkerHost,
+  WorkerNotReadyError,
+  WorkerRegistry,
+  getQueueToken,
+  type Job,
+  type Queue,
+} from 'nestjs-conveyor';
 import { uniqueName } from '../support/redis.js';
 import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
 
@@ -48,5 +60,26 @@ describe('producer-only mode: forRoot({ workers: false })', () => {
     expect(worker.app.get(WorkerRegistry).list()).toHaveLength(1);
     expect(await processedBy.promise).toBe(job.id);
     expect(await seenByApi.promise).toEqual({ jobId: job.id, returnvalue: 'from the worker process', prev: 'active' });
+  });
+
+  it('a WorkerHost in a producer-only app has no worker, and says why', async () => {
+    const name = uniqueName('e2e-api-host');
+    queues.push(name);
+
+    @Processor(name)
+    class Host extends WorkerHost {
+      async process() {
+        return null;
+      }
+    }
+
+    const api = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions(), workers: false }), QueueModule.registerQueue({ name })],
+      providers: [Host],
+    });
+    apps.push(api);
+    const host = api.app.get(Host);
+    expect(() => host.worker).toThrow(WorkerNotReadyError);
+    expect(() => host.worker).toThrow(/Host does not exist yet.*onApplicationBootstrap.*workers: false/);
   });
 });

@@ -1,9 +1,12 @@
 import { Controller, type ModuleMetadata } from '@nestjs/common';
 import {
+  ConveyorValidationError,
   DuplicateCatchAllError,
   DuplicateHandlerError,
   DuplicateProcessorError,
   InvalidProcessorClassError,
+  OnQueueEvent,
+  OnWorkerEvent,
   Process,
   Processor,
   ProcessorNotProviderError,
@@ -151,5 +154,13 @@ describe('invalid wiring fails at boot with a named error', () => {
     expect(err.message).toBe('shutdownTimeoutMs must be >= 0, got -1');
     const typo = await bootError({ imports: [QueueModule.forRoot({ connection: redisOptions(), shutdownTimeout: 5 } as object)] });
     expect(typo.message).toContain('unknown option "shutdownTimeout"');
+  });
+
+  it('decorators reject bad arguments where they are applied, naming the value', () => {
+    expect(() => Processor('')).toThrow(new ConveyorValidationError('@Processor takes a queue name or { name, configKey }, got ""'));
+    expect(() => Processor({ name: 'q', configKey: '' })).toThrow('@Processor: configKey must be a non-empty string, got ""');
+    expect(() => Process('')).toThrow(ConveyorValidationError);
+    expect(() => OnWorkerEvent('' as string)).toThrow('@OnWorkerEvent takes an event name, got ""');
+    expect(() => OnQueueEvent(undefined as unknown as string)).toThrow('@OnQueueEvent takes an event name, got undefined');
   });
 });
