@@ -1,0 +1,75 @@
+// Redis that is not there, or goes away: producers fail fast with a clear error, workers report
+// errors at a bounded rate and resume on their own when Redis is back.
+import { ConveyorConnectionError, Queue, Worker, type Job } from '../../lib/index.js';
+import { once } from '../support/events.js';
+import { freePort, RedisServer, Scope, within } from '../fixtures/worker-harness.js';
+
+describe('Connection faults', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('queue.add against a port where nothing listens rejects within the connect timeout', async () => {
+    const port = await freePort();
+    const queue = new Queue(scope.name(), { connection: { host: '127.0.0.1', port, connectTimeout: 300 } });
+    queue.on('error', () => {});
+    scope.track(queue);
+    const started = Date.now();
+    const error = await within(queue.add('j', { a: 1 }).then(() => undefined, (err: unknown) => err), 5000, 'queue.add');
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(ConveyorConnectionError);
+    expect((error as Error).message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(unreachable|closed)`));
+    // today two connect timeouts: add() first waits for the queue's meta write (which waits one
+    // connectTimeout), then for the connection again; never a hang
+    expect(elapsed).toBeLessThan(2 * 300 + 400);
+  });
+
+  it('a worker that cannot reach Redis keeps trying at a bounded rate and closes promptly', async () => {
+    const port = await freePort();
+    const worker = new Worker(scope.name(), async () => 1, { connection: { host: '127.0.0.1', port, connectTimeout: 300 } });
+    const errors: Error[] = [];
+    worker.on('error', (err: Error) => errors.push(err));
+    const started = Date.now();
+    await once(worker, 'error', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const rate = errors.length / ((Date.now() - started) / 1000);
+    expect(rate).toBeLessThan(8);
+    expect(errors.some((e) => e instanceof ConveyorConnectionError || /ECONNREFUSED/.test(e.message))).toBe(true);
+    await within(worker.close(), 3000, 'close() of a worker that never connected');
+  });
+
+  it('a worker whose Redis goes away reports errors without spinning and resumes when it is back', async () => {
+    const server = scope.track(await RedisServer.start());
+    const conn = { host: '127.0.0.1', port: server.port, connectTimeout: 500 };
+    const queue = scope.track(new Queue(scope.name(), { connection: conn }));
+    queue.on('error', () => {});
+    const worker = scope.track(new Worker(queue.name, async (job: Job) => `done ${job.data.n}`, { connection: conn, drainDelay: 1 }));
+    const errors: { at: number; message: string }[] = [];
+    worker.on('error', (err: Error) => errors.push({ at: Date.now(), message: err.message }));
+
+    const first = once<[Job, string]>(worker, 'completed', 10000);
+    await queue.add('before', { n: 1 });
+    expect((await first)[1]).toBe('done 1');
+
+    await server.stop();
+    const down = Date.now();
+    await once(worker, 'error', 10000);
+    // the outage lasts a while: long enough to see the retry rhythm
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const during = errors.filter((e) => e.at >= down);
+    const seconds = (Date.now() - down) / 1000;
+    expect(during.length).toBeGreaterThan(0);
+    // reconnects back off (tens of ms first, then up to a second): a few errors a second, no spin
+    expect(during.length / seconds).toBeLessThan(6);
+
+    await server.start();
+    const second = once<[Job, string]>(worker, 'completed', 20000);
+    await within(queue.add('after', { n: 2 }), 10000, 'queue.add after Redis came back');
+    expect((await second)[1]).toBe('done 2');
+    expect(worker.isRunning()).toBe(true);
+  }, 60000);
+});

@@ -1,0 +1,238 @@
+// close(): stops fetching, hands back what a fetch in flight brings, waits for active jobs, closes
+// only its own connections. close(true): aborts and hands back at once, and a processor that ends
+// later changes nothing.
+import { Redis } from 'ioredis';
+import { Queue, Worker, type Job } from '../../lib/index.js';
+import { loadScript } from '../../lib/engine/scripts.js';
+import { once } from '../support/events.js';
+import { connection, REDIS_URL } from '../support/redis.js';
+import { deferred, Scope, within } from '../fixtures/worker-harness.js';
+
+type EvalSha = (...args: unknown[]) => Promise<unknown>;
+
+/** A client of our own whose EVALSHA of `script` runs `hook` right after the call is sent. */
+function hookedClient(scope: Scope, script: string, hook: () => void): Redis {
+  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  scope.track({ close: async () => client.disconnect() });
+  const sha = loadScript(script).sha;
+  const original = client.evalsha.bind(client) as EvalSha;
+  let armed = true;
+  (client as unknown as { evalsha: EvalSha }).evalsha = (...args) => {
+    const reply = original(...args);
+    if (armed && args[0] === sha) {
+      armed = false;
+      hook();
+    }
+    return reply;
+  };
+  return client;
+}
+
+async function state(queue: Queue, id: string): Promise<string> {
+  return (await queue.getJob(id))!.getState();
+}
+
+describe('Worker close', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('close() waits for active jobs, fetches nothing more, and closes only its own connection', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = scope.gate();
+    const ran: string[] = [];
+    const worker = new Worker(
+      name,
+      async (job) => {
+        ran.push(job.name);
+        await gate.promise;
+        return 'finished';
+      },
+      { connection: connection() },
+    );
+    scope.track(worker);
+    const active = once(worker, 'active');
+    const first = await queue.add('first', {});
+    await active;
+    const second = await queue.add('second', {});
+    let closed = false;
+    const closing = worker.close().then(() => {
+      closed = true;
+    });
+    await once(worker, 'closing');
+    expect(closed).toBe(false);
+    expect(worker.isRunning()).toBe(false);
+    gate.resolve();
+    await within(closing, 5000, 'close()');
+    expect(await state(queue, first.id!)).toBe('completed');
+    expect(await state(queue, second.id!)).toBe('waiting');
+    expect(ran).toEqual(['first']);
+    expect(await scope.redis.hget(`bull:${name}:${second.id}`, 'ats')).toBeNull();
+    const own = (worker as unknown as { connection: { client: Redis } }).connection.client;
+    expect(own.status).toBe('end');
+  });
+
+  it('a client passed in is never closed', async () => {
+    const name = scope.name();
+    const client = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    scope.track({ close: async () => client.quit() });
+    const worker = new Worker(name, async () => 1, { connection: client });
+    await once(worker, 'ready');
+    await worker.close();
+    expect(client.status).toBe('ready');
+    expect(await client.ping()).toBe('PONG');
+  });
+
+  it('a fetch in flight when close() begins puts its jobs back in wait at once', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const jobs = await queue.addBulk([1, 2].map((n) => ({ name: 'j', data: { n } })));
+    let closing: Promise<void> | undefined;
+    let calls = 0;
+    const worker: Worker = new Worker(
+      name,
+      async () => {
+        calls += 1;
+      },
+      {
+        connection: hookedClient(scope, 'moveToActive', () => {
+          closing = worker.close();
+        }),
+        concurrency: 2,
+        autorun: false,
+      },
+    );
+    scope.track(worker);
+    const running = worker.run();
+    await within(running, 5000, 'run() after close()');
+    await within(closing!, 5000, 'close()');
+    expect(calls).toBe(0);
+    for (const job of jobs) expect(await state(queue, job.id!)).toBe('waiting');
+    expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
+    expect(await scope.redis.exists(`bull:${name}:${jobs[0].id}:lock`, `bull:${name}:${jobs[1].id}:lock`)).toBe(0);
+    // back where they were: the first job still runs first
+    expect(await scope.redis.lrange(`bull:${name}:wait`, 0, -1)).toEqual([jobs[1].id, jobs[0].id]);
+  });
+
+  it('a finish in flight when close() begins hands back the job its fetch-next took', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const [first, second] = await queue.addBulk([1, 2].map((n) => ({ name: 'j', data: { n } })));
+    let closing: Promise<void> | undefined;
+    const ran: string[] = [];
+    const worker: Worker = new Worker(
+      name,
+      async (job) => {
+        ran.push(job.id!);
+      },
+      {
+        connection: hookedClient(scope, 'moveToFinished', () => {
+          closing = worker.close();
+        }),
+        autorun: false,
+      },
+    );
+    scope.track(worker);
+    void worker.run();
+    await once(worker, 'completed');
+    await within(closing!, 5000, 'close()');
+    expect(ran).toEqual([first.id]);
+    expect(await state(queue, first.id!)).toBe('completed');
+    expect(await state(queue, second.id!)).toBe('waiting');
+    // it was taken by the fetch-next (started once) and handed back, not left alone
+    expect(await scope.redis.hget(`bull:${name}:${second.id}`, 'ats')).toBe('1');
+    expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
+  });
+
+  it('close(true) aborts active jobs and moves them back to wait at once; a late finish changes nothing', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const reasons: unknown[] = [];
+    const release = scope.gate();
+    const lateDone = deferred<unknown>();
+    const worker = new Worker(
+      name,
+      async (job, _token, signal) => {
+        signal!.addEventListener('abort', () => reasons.push(signal!.reason));
+        // ignores the abort, finishes only when the test says so, and then tries to report
+        await release.promise;
+        try {
+          await job.updateProgress(99);
+        } catch (err) {
+          lateDone.resolve(err);
+          throw err;
+        }
+        lateDone.resolve('progress went through');
+        return 'late result';
+      },
+      { connection: connection(), concurrency: 2 },
+    );
+    const errors: Error[] = [];
+    const events: string[] = [];
+    worker.on('error', (err) => errors.push(err));
+    for (const e of ['completed', 'failed', 'stalled']) worker.on(e, () => events.push(e));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const active = once(worker, 'active');
+      const job = await queue.add('j', {});
+      await active;
+      await within(worker.close(true), 3000, 'close(true) with a processor that ignores its signal');
+      expect(reasons).toHaveLength(1);
+      expect((reasons[0] as Error).message).toMatch(/closed with force/);
+      expect(await state(queue, job.id!)).toBe('waiting');
+      expect(await scope.redis.exists(`bull:${name}:${job.id}:lock`)).toBe(0);
+      expect(await scope.redis.sismember(`bull:${name}:stalled`, job.id!)).toBe(0);
+
+      release.resolve();
+      await lateDone.promise;
+      // nothing the late processor does reaches Redis or the listeners
+      expect(await state(queue, job.id!)).toBe('waiting');
+      expect(await scope.redis.hget(`bull:${name}:${job.id}`, 'progress')).toBeNull();
+      expect(events).toEqual([]);
+      expect(errors).toEqual([]);
+
+      // and the stalled checker has nothing to recover: two full passes
+      const checker = scope.track(new Worker(name, null, { connection: connection() }));
+      checker.on('stalled', () => events.push('stalled'));
+      expect(await checker.checkStalled()).toEqual([]);
+      await scope.redis.del(`bull:${name}:stalled-check`);
+      expect(await checker.checkStalled()).toEqual([]);
+      expect(events).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('close(true) after a close() that is waiting for a job ends the wait at once', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const never = scope.gate();
+    const worker = new Worker(name, async () => never.promise, { connection: connection() });
+    scope.track(worker);
+    const active = once(worker, 'active');
+    const job = await queue.add('j', {});
+    await active;
+    const gentle = worker.close();
+    await once(worker, 'closing');
+    const forced = worker.close(true);
+    await within(Promise.all([gentle, forced]), 3000, 'close() then close(true)');
+    expect(await state(queue, job.id!)).toBe('waiting');
+  });
+
+  it('close() before run() and close() of a worker that never connected resolve promptly', async () => {
+    const name = scope.name();
+    const idle = new Worker(name, async () => 1, { connection: connection(), autorun: false });
+    await within(idle.close(), 3000, 'close() before run()');
+    const unreachable = new Worker(name, async () => 1, { connection: { host: '127.0.0.1', port: 1, connectTimeout: 10_000 } });
+    unreachable.on('error', () => {});
+    await within(unreachable.close(), 3000, 'close() while connecting');
+  });
+});
