@@ -93,6 +93,8 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
     'a child fails with removeDependencyOnFailure': { children: [{ id: 'a', fail: true, opts: { removeDependencyOnFailure: true } }, { id: 'b', fail: false }] },
     'a child fails without a parent rule': { children: [{ id: 'a', fail: true }, { id: 'b', fail: false }] },
     'a completed child removed at once still releases the parent': { children: [{ id: 'a', fail: false, opts: { removeOnComplete: true } }] },
+    'a failed child without a rule, removed at once': { children: [{ id: 'a', fail: true, opts: { removeOnFail: true } }] },
+    'children trimmed by retention count': { children: [{ id: 'a', fail: false, opts: { removeOnComplete: 1 } }, { id: 'b', fail: false, opts: { removeOnComplete: 1 } }] },
   };
 
   it.each(Object.keys(FLOWS))('flow: %s', async (flowName) => {
