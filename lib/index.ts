@@ -3,6 +3,12 @@
 // Engine (framework-free, BullMQ-compatible)
 export { Queue } from './engine/queue.js';
 export type { BulkJob } from './engine/queue.js';
+export type {
+  JobSchedulerJson,
+  JobSchedulerTemplate,
+  JobSchedulerTemplateOptions,
+  RepeatOptions,
+} from './engine/job-scheduler.js';
 export type { JobType } from './engine/queue-getters.js';
 export type {
   CleanType,

@@ -286,7 +286,9 @@ export class JobSchedulers<DataType = any, ResultType = any, NameType extends st
     const name = t.name ?? id;
     const templateOpts: JobsOptions = { ...this.host.defaultJobOptions, ...(t.opts ?? {}) };
     for (const key of SCHEDULER_SET_OPTIONS) delete templateOpts[key];
-    const data = t.data === undefined ? undefined : serializeData(t.data, name, templateOpts.sizeLimit);
+    // no data is stored as no field (BullMQ leaves `{}` out too); iterations then get `{}`
+    const json = t.data === undefined ? undefined : serializeData(t.data, name, templateOpts.sizeLimit);
+    const data = json === '{}' ? undefined : json;
 
     let nextMillis: number | undefined;
     if (s.pattern !== undefined) {

@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import { appendStack, describeFailure } from './failure.js';
 import { Job } from './job.js';
+import { scheduleNextIteration } from './job-scheduler.js';
 import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { runScript } from './scripts.js';
@@ -347,6 +348,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   private async processJob(entry: Held): Promise<void> {
     const { job } = entry;
+    // job schedulers: taking an iteration creates the next one, before the processor runs (§7.12)
+    if (job.repeatJobKey) await scheduleNextIteration(this, job, (err) => this.emitError(err));
     let outcome: Outcome;
     if (job.deferredFailure) {
       // failed while waiting (stalled too often, or a child failed): fail it without running it
