@@ -22,6 +22,23 @@ export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
 export type { WorkerOptions } from './engine/worker.js';
 export { Job } from './engine/job.js';
 export type { JobState, JobHost, ParentReference } from './engine/job.js';
+export { FlowProducer, FLOW_DEFAULTS } from './engine/flow-producer.js';
+export type {
+  FlowChildJob,
+  FlowJob,
+  FlowOpts,
+  FlowProducerOptions,
+  FlowQueueOptions,
+  JobNode,
+  NodeOpts,
+} from './engine/flow-producer.js';
+export type {
+  Dependencies,
+  DependenciesCount,
+  DependenciesCountOpts,
+  DependenciesOpts,
+  DependencyPage,
+} from './engine/job-dependencies.js';
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './engine/queue-events.js';
 export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';

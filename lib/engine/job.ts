@@ -1,6 +1,6 @@
 import type { RedisClient } from './connection.js';
 import { parseJobKey, type QueueKeys } from './keys.js';
-import { ConveyorValidationError, scriptError } from './errors.js';
+import { ConveyorScriptError, ConveyorValidationError, ErrorCode, scriptError, UnrecoverableError } from './errors.js';
 import { checkInteger, decodeStoredOptions, serializeData, show, type JobsOptions } from './options.js';
 import {
   checkBooleanArg,
@@ -13,6 +13,16 @@ import {
 import { runScript } from './scripts.js';
 import type { QueueEvents } from './queue-events.js';
 import { waitUntilFinished } from './wait-until-finished.js';
+import {
+  countDependencies,
+  readChildrenValues,
+  readDependencies,
+  readIgnoredFailures,
+  type Dependencies,
+  type DependenciesCount,
+  type DependenciesCountOpts,
+  type DependenciesOpts,
+} from './job-dependencies.js';
 
 /** What a Job needs from its Queue or Worker. */
 export interface JobHost {
@@ -269,6 +279,76 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const id = this.storedId('promote');
     await this.runOnJob('promote', 'promote', [this.queue.keys.base, id], 'delayed');
     this.delay = 0;
+  }
+
+  /** Return values of the completed children, by child key (`<prefix>:<queue>:<id>`). */
+  async getChildrenValues<ChildReturn = any>(): Promise<Record<string, ChildReturn>> {
+    this.storedId('getChildrenValues');
+    return (await readChildrenValues(await this.queue.client, this.key)) as Record<string, ChildReturn>;
+  }
+
+  /** Reasons of the children failures this job ignores (ignoreDependencyOnFailure, continueParentOnFailure). */
+  async getIgnoredChildrenFailures(): Promise<Record<string, string>> {
+    this.storedId('getIgnoredChildrenFailures');
+    return readIgnoredFailures(await this.queue.client, this.key);
+  }
+
+  /** The same as getIgnoredChildrenFailures (BullMQ has both names). */
+  async getFailedChildrenValues(): Promise<Record<string, string>> {
+    this.storedId('getFailedChildrenValues');
+    return readIgnoredFailures(await this.queue.client, this.key);
+  }
+
+  /** All children by kind, or one page (cursor, count) of each kind named in `opts`. */
+  async getDependencies(opts?: DependenciesOpts): Promise<Dependencies> {
+    this.storedId('getDependencies');
+    return readDependencies(await this.queue.client, this.key, opts);
+  }
+
+  /** How many children of each kind (all four, or those set to true). */
+  async getDependenciesCount(opts?: DependenciesCountOpts): Promise<DependenciesCount> {
+    this.storedId('getDependenciesCount');
+    return countDependencies(await this.queue.client, this.key, opts);
+  }
+
+  /**
+   * From a processor: moves this active job to waiting-children while it has pending children (or
+   * while `child` is pending) and resolves true; the processor must then throw WaitingChildrenError.
+   * Resolves false when nothing is pending (the job stays active). Rejects with an
+   * UnrecoverableError when a child failed with failParentOnFailure.
+   */
+  async moveToWaitingChildren(token: string, opts: { child?: { id: string; queue: string } } = {}): Promise<boolean> {
+    const id = this.storedId('moveToWaitingChildren');
+    if (typeof token !== 'string' || token === '') {
+      throw new ConveyorValidationError(`token must be the lock token the processor received (a string), got ${show(token)}`);
+    }
+    const o = checkOptionsObject('moveToWaitingChildren options', opts, ['child']);
+    let childKey = '';
+    if (o.child !== undefined) {
+      const c = o.child as { id?: unknown; queue?: unknown } | null;
+      if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || !c.id || typeof c.queue !== 'string' || !c.queue) {
+        throw new ConveyorValidationError(`moveToWaitingChildren options.child must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.child)}`);
+      }
+      childKey = `${c.queue}:${c.id}`;
+    }
+    try {
+      return (await this.runOnJob('moveToWaitingChildren', 'moveToWaitingChildren', [this.queue.keys.base, id, token, childKey, Date.now()])) === 0;
+    } catch (err) {
+      // as in BullMQ: a processor that lets this through fails the job without retries
+      if (err instanceof ConveyorScriptError && err.code === ErrorCode.JobHasFailedChildren) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+  }
+
+  /** Detaches this pending child from its parent; false when it was not a pending dependency. */
+  async removeChildDependency(): Promise<boolean> {
+    this.storedId('removeChildDependency');
+    const detached = (await this.runOnJob('removeChildDependency', 'removeChildDependency', [Date.now()])) === 0;
+    if (detached) {
+      this.parentKey = undefined;
+      this.parent = undefined;
+    }
+    return detached;
   }
 
   /** The fields BullMQ's `Job#asJSON` gives, with the hash's string encodings. */

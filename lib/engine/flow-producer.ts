@@ -1,0 +1,202 @@
+import { EventEmitter } from 'node:events';
+import {
+  closeConnection,
+  openConnection,
+  redact,
+  whenReady,
+  type HeldConnection,
+  type RedisClient,
+} from './connection.js';
+import { ConveyorValidationError, scriptError } from './errors.js';
+import { Job, type JobHost } from './job.js';
+import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from './job-dependencies.js';
+import { parseJobKey, QueueKeys } from './keys.js';
+import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
+import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type QueueBaseOptions } from './options.js';
+import { runScript } from './scripts.js';
+
+export type { FlowChildJob, FlowJob, FlowOpts, FlowQueueOptions } from './flow-nodes.js';
+
+export interface FlowProducerOptions extends QueueBaseOptions {
+  /** Backoff type names, besides fixed/exponential/custom, that the flow's workers know. */
+  customBackoffTypes?: string[];
+}
+
+/** A job of a flow with its children (leaves have no `children`). */
+export interface JobNode {
+  job: Job;
+  children?: JobNode[];
+}
+
+/** Which flow getFlow reads: the job at its top, and how far down. */
+export interface NodeOpts {
+  id: string;
+  queueName: string;
+  /** @default the FlowProducer's prefix */
+  prefix?: string;
+  /** Levels returned, the top job included. @default 10 */
+  depth?: number;
+  /** Children read per kind (processed, pending, failed, ignored) of each job; a hint. @default 20 */
+  maxChildren?: number;
+}
+
+export const FLOW_DEFAULTS = { depth: 10, maxChildren: DEFAULT_DEPENDENCY_PAGE } as const;
+
+/** What a flow's Job needs from "its queue": the FlowProducer's connection and that queue's keys. */
+class FlowQueueHost implements JobHost {
+  readonly keys: QueueKeys;
+
+  constructor(
+    readonly name: string,
+    prefix: string,
+    private readonly producer: FlowProducer,
+  ) {
+    this.keys = new QueueKeys(prefix, name);
+  }
+
+  get client(): Promise<RedisClient> {
+    return this.producer.client;
+  }
+
+  emit(): boolean {
+    return false;
+  }
+}
+
+/**
+ * Adds trees of jobs across queues (wire-format §7.13): parents wait in `waiting-children` until
+ * their children finish. A flow, or a bulk of flows, is written by one script call: all or nothing.
+ */
+export class FlowProducer extends EventEmitter {
+  readonly opts: FlowProducerOptions;
+  readonly prefix: string;
+  private readonly connection: HeldConnection;
+  private readonly hosts = new Map<string, FlowQueueHost>();
+  private closing: Promise<void> | undefined;
+
+  constructor(opts: FlowProducerOptions = {}) {
+    super();
+    if (typeof opts !== 'object' || opts === null) throw new ConveyorValidationError(`FlowProducer options must be an object, got ${show(opts)}`);
+    const prefix = opts.prefix ?? DEFAULT_PREFIX;
+    checkPrefix(prefix);
+    if (opts.customBackoffTypes !== undefined && (!Array.isArray(opts.customBackoffTypes) || opts.customBackoffTypes.some((t) => typeof t !== 'string'))) {
+      throw new ConveyorValidationError(`customBackoffTypes must be an array of strings, got ${show(opts.customBackoffTypes)}`);
+    }
+    this.opts = opts;
+    this.prefix = prefix;
+    this.connection = openConnection(opts.connection);
+    if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
+  }
+
+  /** The connection, once it is ready. */
+  get client(): Promise<RedisClient> {
+    if (this.closing) return Promise.reject(new Error('FlowProducer is closed'));
+    const client = this.connection.client;
+    return client.status === 'ready' ? Promise.resolve(client) : whenReady(client).then(() => client);
+  }
+
+  async waitUntilReady(): Promise<RedisClient> {
+    return this.client;
+  }
+
+  /** Adds a flow; resolves with its tree of jobs once Redis has all of it. */
+  async add(flow: FlowJob, opts?: FlowOpts): Promise<JobNode> {
+    const queuesOptions = checkFlowOpts(opts, this.opts.customBackoffTypes ?? []);
+    const [node] = await this.addFlows([flow], queuesOptions, () => 'flow');
+    return node;
+  }
+
+  /** Adds several flows in one atomic call: all of them or none. */
+  async addBulk(flows: FlowJob[]): Promise<JobNode[]> {
+    if (!Array.isArray(flows)) throw new ConveyorValidationError(`addBulk takes an array of flows, got ${show(flows)}`);
+    if (flows.length === 0) return [];
+    return this.addFlows(flows, {}, (i) => `flows[${i}]`);
+  }
+
+  private async addFlows(flows: unknown[], queuesOptions: FlowOpts['queuesOptions'] & object, label: (i: number) => string): Promise<JobNode[]> {
+    const ctx = { prefix: this.prefix, customBackoffTypes: this.opts.customBackoffTypes ?? [], queuesOptions };
+    const { roots, payloads } = prepareFlows(flows, ctx, label);
+    const client = await this.client;
+    const reply = await runScript(client, 'addFlow', [`${payloads[0].base}meta`], [JSON.stringify(payloads), Date.now()]);
+    if (Array.isArray(reply)) {
+      const [code, index] = reply as number[];
+      const node = payloads[index - 1];
+      const err = scriptError(code, node.id, 'addFlow');
+      err.message += ` (node ${show(node.name)} in ${show(node.base.slice(0, -1))}; nothing was added)`;
+      throw err;
+    }
+    return roots.map((root) => this.toJobNode(root));
+  }
+
+  private toJobNode(node: PreparedNode): JobNode {
+    const job = new Job(this.host(node.prefix, node.queueName), node.name, node.data, node.opts, node.id);
+    job.timestamp = node.timestamp;
+    job.parentKey = node.parentKey;
+    job.parent = node.parent;
+    if (node.children.length === 0) return { job };
+    return { job, children: node.children.map((child) => this.toJobNode(child)) };
+  }
+
+  private host(prefix: string, queueName: string): FlowQueueHost {
+    const key = `${prefix}:${queueName}`;
+    let host = this.hosts.get(key);
+    if (!host) {
+      host = new FlowQueueHost(queueName, prefix, this);
+      this.hosts.set(key, host);
+    }
+    return host;
+  }
+
+  /**
+   * Reads a flow from Redis, from any job down: its children of every kind (completed, pending,
+   * failed, ignored), `depth` levels deep. Undefined when the job does not exist; children that
+   * no longer exist are left out.
+   */
+  async getFlow(opts: NodeOpts): Promise<JobNode | undefined> {
+    if (typeof opts !== 'object' || opts === null) throw new ConveyorValidationError(`getFlow takes { id, queueName, prefix?, depth?, maxChildren? }, got ${show(opts)}`);
+    const { id, queueName, prefix = this.prefix, depth = FLOW_DEFAULTS.depth, maxChildren = FLOW_DEFAULTS.maxChildren } = opts;
+    if (typeof id !== 'string' || id === '') throw new ConveyorValidationError(`getFlow id must be a non-empty string, got ${show(id)}`);
+    checkQueueName(queueName);
+    checkPrefix(prefix);
+    checkInteger('depth', depth, 1);
+    checkInteger('maxChildren', maxChildren, 1);
+    return this.readNode(this.host(prefix, queueName), id, depth, maxChildren);
+  }
+
+  private async readNode(host: FlowQueueHost, id: string, depth: number, maxChildren: number): Promise<JobNode | undefined> {
+    const job = await Job.fromId(host, id);
+    if (!job) return undefined;
+    if (depth <= 1) return { job };
+    const page = { cursor: 0, count: maxChildren };
+    const deps = await readDependencies(await this.client, job.key, { processed: page, unprocessed: page, failed: page, ignored: page });
+    // BullMQ's order: completed, pending, failed, ignored
+    const childKeys = [...Object.keys(deps.processed ?? {}), ...(deps.unprocessed ?? []), ...(deps.failed ?? []), ...Object.keys(deps.ignored ?? {})];
+    const children = await Promise.all(
+      childKeys.map((childKey) => {
+        const { queueKey, queueName, jobId } = parseJobKey(childKey);
+        const childPrefix = queueKey.slice(0, queueKey.length - queueName.length - 1);
+        return this.readNode(this.host(childPrefix, queueName), jobId, depth - 1, maxChildren);
+      }),
+    );
+    const found = children.filter((child): child is JobNode => child !== undefined);
+    return found.length > 0 ? { job, children: found } : { job };
+  }
+
+  /** Closes the connection (a client the user passed stays open). */
+  close(): Promise<void> {
+    this.closing ??= closeConnection(this.connection);
+    return this.closing;
+  }
+
+  async disconnect(): Promise<void> {
+    this.closing ??= Promise.resolve();
+    await closeConnection(this.connection, true);
+  }
+
+  /** `error` only reaches listeners that exist (an EventEmitter without one would throw). */
+  private emitError(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    error.message = redact(error.message);
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
