@@ -41,12 +41,6 @@ export interface QueueEventsListener {
   'ioredis:close': () => void;
 }
 
-/**
- * Emitted (under a symbol, so no user listener sees it) when close() begins: lets waiters such as
- * waitUntilFinished give up instead of waiting for events that will never come.
- */
-export const QUEUE_EVENTS_CLOSING: unique symbol = Symbol('conveyor.queueEvents.closing');
-
 /** Backoff after a failed read: fast first retries, capped so a refusing Redis sees a few a second. */
 const READ_RETRY_MS = { first: 50, max: 2_000 };
 /** Entries taken per read: bounds one reply when catching up on a long backlog. */
@@ -116,6 +110,7 @@ export class QueueEvents extends QueueBase {
   private readonly positioned: Promise<void>;
   private markPositioned!: () => void;
   private interrupt: (() => void) | undefined;
+  private readonly closeWatchers = new Set<() => void>();
 
   constructor(name: string, opts: QueueEventsOptions = {}) {
     super(name, checkQueueEventsOptions(opts));
@@ -131,6 +126,16 @@ export class QueueEvents extends QueueBase {
    */
   get lastEventId(): string | undefined {
     return this.cursor;
+  }
+
+  /**
+   * Calls `watcher` once when close() begins, so waiters (waitUntilFinished) can give up instead of
+   * waiting for events that will never come. Returns the function that unregisters it. A set rather
+   * than an event: thousands of waiters are normal and would trip the max-listeners warning.
+   */
+  onClosing(watcher: () => void): () => void {
+    this.closeWatchers.add(watcher);
+    return () => this.closeWatchers.delete(watcher);
   }
 
   isRunning(): boolean {
@@ -266,7 +271,9 @@ export class QueueEvents extends QueueBase {
 
   private async shutdown(): Promise<void> {
     this.markPositioned();
-    this.emit(QUEUE_EVENTS_CLOSING);
+    const watchers = [...this.closeWatchers];
+    this.closeWatchers.clear();
+    for (const watcher of watchers) watcher();
     this.interrupt?.();
     // the blocking connection is always our own duplicate, so it is ours to cut
     this.blocking?.disconnect();

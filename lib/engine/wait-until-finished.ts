@@ -2,7 +2,7 @@ import type { RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
 import type { Job } from './job.js';
 import { show } from './options.js';
-import { parseEventFields, parseJsonOrRaw, QUEUE_EVENTS_CLOSING, QueueEvents, type EventArgs } from './queue-events.js';
+import { parseEventFields, parseJsonOrRaw, QueueEvents, type EventArgs } from './queue-events.js';
 
 /** What waitUntilFinished needs from a QueueEvents: ours, or BullMQ's (same events). */
 export interface FinishNotifier {
@@ -50,6 +50,7 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
   return new Promise<R>((resolve, reject) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
+    let unwatchClose: (() => void) | undefined;
     const completedEvent = `completed:${jobId}`;
     const failedEvent = `failed:${jobId}`;
 
@@ -63,7 +64,7 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
       clearTimeout(timer);
       queueEvents.off(completedEvent, onCompleted);
       queueEvents.off(failedEvent, onFailed);
-      queueEvents.off(QUEUE_EVENTS_CLOSING, onClosing);
+      unwatchClose?.();
       action();
     };
     const onCompleted = (args: EventArgs) => finish({ completed: true, returnvalue: args.returnvalue });
@@ -73,7 +74,7 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
 
     queueEvents.on(completedEvent, onCompleted);
     queueEvents.on(failedEvent, onFailed);
-    queueEvents.on(QUEUE_EVENTS_CLOSING, onClosing);
+    if (queueEvents instanceof QueueEvents) unwatchClose = queueEvents.onClosing(onClosing);
     if (ttl !== undefined) {
       timer = setTimeout(
         () => settle(() => reject(new Error(`Job ${jobId} did not finish within the waitUntilFinished ttl of ${ttl} ms (queue "${job.queueName}")`))),

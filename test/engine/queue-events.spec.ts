@@ -199,21 +199,65 @@ describe('QueueEvents', () => {
     expect(await perJob).toEqual([stalledArgs, stalledId]);
   });
 
-  it('emits progress with data JSON-parsed', async () => {
+  it('emits progress with data JSON-parsed (job.updateProgress from a processor)', async () => {
     const name = queueName();
     const events = track(new QueueEvents(name, { connection: connection() }));
     const queue = track(new Queue(name, { connection: connection() }));
     await events.waitUntilReady();
+    const seen = recordEmits(events);
+    const progress = times<[Record<string, unknown>, string]>(events, 'progress', 2);
     const job = await queue.add('long', {});
-    const progress = times(events, 'progress', 2);
-    const perJob = once(events, `progress:${job.id}`);
-    // job.updateProgress is not part of the engine yet: write what it writes (wire-format §7.11)
-    await redis.xadd(`bull:${name}:events`, '*', 'event', 'progress', 'jobId', job.id!, 'data', '{"pct":50,"step":"copy"}');
-    await redis.xadd(`bull:${name}:events`, '*', 'event', 'progress', 'jobId', job.id!, 'data', '75');
-    const [[first, firstId], [second]] = await progress;
+    track(new Worker(name, async (j) => {
+      await j.updateProgress({ pct: 50, step: 'copy' });
+      await j.updateProgress(75);
+      return null;
+    }, { connection: connection() }));
+    const [[first, firstId], [second, secondId]] = await progress;
     expect(first).toEqual({ jobId: job.id, data: { pct: 50, step: 'copy' } });
     expect(second).toEqual({ jobId: job.id, data: 75 });
-    expect(await perJob).toEqual([first, firstId]);
+    expect(seen.filter(([event]) => event === `progress:${job.id}`)).toEqual([
+      [`progress:${job.id}`, first, firstId],
+      [`progress:${job.id}`, second, secondId],
+    ]);
+  });
+
+  it('emits paused and resumed with empty args', async () => {
+    const name = queueName();
+    const events = track(new QueueEvents(name, { connection: connection() }));
+    const queue = track(new Queue(name, { connection: connection() }));
+    await events.waitUntilReady();
+    const paused = once(events, 'paused');
+    const resumed = once(events, 'resumed');
+    await queue.pause();
+    const [pausedArgs, pausedId] = await paused;
+    expect(pausedArgs).toEqual({});
+    expect(pausedId).toMatch(STREAM_ID);
+    await queue.resume();
+    const [resumedArgs, resumedId] = await resumed;
+    expect(resumedArgs).toEqual({});
+    expect(resumedId > pausedId).toBe(true);
+  });
+
+  it('emits removed with the state the job left and cleaned with the count (as a string)', async () => {
+    const name = queueName();
+    const events = track(new QueueEvents(name, { connection: connection() }));
+    const queue = track(new Queue(name, { connection: connection() }));
+    await events.waitUntilReady();
+    const removed = times<[Record<string, unknown>, string]>(events, 'removed', 2);
+    const waiting = await queue.add('w', {});
+    const delayed = await queue.add('d', {}, { delay: 60_000 });
+    const perJob = once(events, `removed:${delayed.id}`);
+    expect(await queue.remove(waiting.id!)).toBe(1);
+    expect(await queue.remove(delayed.id!)).toBe(1);
+    const [[first], [second, secondId]] = await removed;
+    expect(first).toEqual({ jobId: waiting.id, prev: 'wait' });
+    expect(second).toEqual({ jobId: delayed.id, prev: 'delayed' });
+    expect(await perJob).toEqual([second, secondId]);
+
+    const cleaned = once(events, 'cleaned');
+    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }, { name: 'c', data: {} }]);
+    expect(await queue.clean(0, 0, 'wait')).toHaveLength(3);
+    expect((await cleaned)[0]).toEqual({ count: '3' });
   });
 
   it('passes custom events through, with <event>:<jobId> when they carry a jobId', async () => {
