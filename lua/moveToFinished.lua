@@ -27,6 +27,7 @@
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/releaseLock"
 --- @include "includes/removeJobKeys"
+--- @include "includes/removeParentDependency"
 --- @include "includes/updateParentOnFinish"
 --- @include "includes/requeueKeptJob"
 --- @include "includes/fetchJobs"
@@ -75,8 +76,15 @@ local attemptsMade = redis.call("HINCRBY", jobKey, "atm", 1)
 local targetKey = Q.completed
 if target == "failed" then targetKey = Q.failed end
 
+-- a job deleted by retention also leaves its parent's dependencies (a failed child without a parent
+-- rule releases a parent that waited only for it, as in BullMQ)
+local function removeFinishedJob(key)
+  removeParentDependency(key, now)
+  removeJobKeys(key)
+end
+
 if keepCount == 0 then
-  removeJobKeys(jobKey)
+  removeFinishedJob(jobKey)
 else
   redis.call("ZADD", targetKey, now, jobId)
   if target == "completed" then
@@ -91,12 +99,12 @@ else
   end
   if keepAge > 0 then
     local old = redis.call("ZRANGEBYSCORE", targetKey, "-inf", now - keepAge * 1000, "LIMIT", 0, keepLimit)
-    for _, id in ipairs(old) do removeJobKeys(Q.base .. id) end
+    for _, id in ipairs(old) do removeFinishedJob(Q.base .. id) end
     if #old > 0 then redis.call("ZREM", targetKey, unpack(old)) end
   end
   if keepCount > 0 then
     local extra = redis.call("ZREVRANGE", targetKey, keepCount, -1)
-    for _, id in ipairs(extra) do removeJobKeys(Q.base .. id) end
+    for _, id in ipairs(extra) do removeFinishedJob(Q.base .. id) end
     if #extra > 0 then redis.call("ZREMRANGEBYRANK", targetKey, 0, -(keepCount + 1)) end
   end
 end

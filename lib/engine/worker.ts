@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { planRetry } from './backoff.js';
 import { duplicateConnection, whenReady, type RedisClient } from './connection.js';
 import {
+  ConveyorScriptError,
   DelayedError,
+  ErrorCode,
   RateLimitError,
   scriptError,
   UnrecoverableError,
@@ -381,6 +383,12 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       return this.fail(entry, new Error(`return value of job ${job.id} cannot be stored as JSON: ${why}`), false);
     }
     const finished = await this.finish(entry, 'completed', returnvalue, job.opts.removeOnComplete ?? this.opts.removeOnComplete, '');
+    if (finished instanceof ConveyorScriptError) {
+      // a parent with pending or failed children cannot complete; it is still ours, so it fails
+      // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
+      const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
+      return this.fail(entry, thrown, true);
+    }
     this.drop(entry);
     if (!finished) return;
     job.returnvalue = result;
@@ -430,7 +438,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const finalReason = plan.reason ?? reason;
     const finished = await this.finish(entry, 'failed', finalReason, job.opts.removeOnFail ?? this.opts.removeOnFail, stackJson);
     this.drop(entry);
-    if (!finished) return;
+    if (!finished || finished instanceof ConveyorScriptError) return;
     job.failedReason = finalReason;
     job.stacktrace = stacktrace;
     job.finishedOn = finished.now;
@@ -466,7 +474,13 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    * moveToFinished with fetch-next. Connection errors are retried while the job is still ours; a
    * script refusal (lock lost, job gone) is reported and not retried.
    */
-  private async finish(entry: Held, target: 'completed' | 'failed', value: string, keep: KeepJobs | undefined, stacktrace: string): Promise<Finished | undefined> {
+  private async finish(
+    entry: Held,
+    target: 'completed' | 'failed',
+    value: string,
+    keep: KeepJobs | undefined,
+    stacktrace: string,
+  ): Promise<Finished | ConveyorScriptError | undefined> {
     const { job, token } = entry;
     const [keepCount, keepAge, keepLimit] = keepJobsArgs(keep);
     const limiter = this.opts.limiter;
@@ -481,8 +495,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         ]);
         if (typeof raw === 'number') {
           this.reserved -= reserved;
-          this.emitError(scriptError(raw, job.id, target === 'completed' ? 'moveToCompleted' : 'moveToFailed'));
-          return undefined;
+          // refused before the lock was released: the job is still ours (its caller fails it)
+          const refused = raw === ErrorCode.JobPendingChildren || raw === ErrorCode.JobHasFailedChildren;
+          const err = scriptError(raw, job.id, refused ? 'moveToFinished' : target === 'completed' ? 'moveToCompleted' : 'moveToFailed');
+          this.emitError(err);
+          return refused ? err : undefined;
         }
         return { reply: this.parseFetch(raw as unknown[], 1, token), now, requested, reserved };
       } catch (err) {
