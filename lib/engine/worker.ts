@@ -221,7 +221,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
           maxRetriesPerRequest: null,
         });
         blocking.on('error', (err: Error) => {
-          if (!this.closing) this.emitError(err);
+          // an outage is already reported by our own command connection; say it once, not twice
+          if (!this.closing && !this.connection.owned) this.emitError(err);
         });
         this.blocking = blocking;
         return true;
@@ -352,6 +353,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const { job } = entry;
     // job schedulers: taking an iteration creates the next one, before the processor runs (§7.12)
     if (job.repeatJobKey) await scheduleNextIteration(this, job, (err) => this.emitError(err));
+    // close(true) may have handed the job back meanwhile
+    if (entry.abandoned) return;
     let outcome: Outcome;
     if (job.deferredFailure) {
       // failed while waiting (stalled too often, or a child failed): fail it without running it
@@ -543,8 +546,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     }
   }
 
+  /** Last taken first: each goes to the front of the line, so the queue keeps its order. */
   private async handBackAll(jobs: Job[]): Promise<void> {
-    await Promise.all(jobs.map((job) => this.handBack(job, job.token!)));
+    await Promise.all([...jobs].reverse().map((job) => this.handBack(job, job.token!)));
   }
 
   /** emit(), except that a listener that throws cannot break the worker's bookkeeping. */
@@ -680,7 +684,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       h.controller.abort(reason);
     }
     await Promise.all(
-      running.map(async (h) => {
+      running.reverse().map(async (h) => {
         await this.handBack(h.job, h.token);
         this.drop(h);
       }),
