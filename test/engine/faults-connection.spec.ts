@@ -67,8 +67,10 @@ describe('Connection faults', () => {
     expect(during.length / seconds).toBeLessThan(6);
 
     await server.start();
+    // a fresh producer (the old one may still be in its reconnect backoff): the worker is the point
+    const producer = scope.track(new Queue(queue.name, { connection: conn }));
     const second = once<[Job, string]>(worker, 'completed', 20000);
-    await within(queue.add('after', { n: 2 }), 10000, 'queue.add after Redis came back');
+    await within(producer.add('after', { n: 2 }), 10000, 'queue.add after Redis came back');
     expect((await second)[1]).toBe('done 2');
     expect(worker.isRunning()).toBe(true);
   }, 60000);
