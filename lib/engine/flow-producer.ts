@@ -84,7 +84,9 @@ export class FlowProducer extends EventEmitter {
     }
     this.opts = opts;
     this.prefix = prefix;
-    this.connection = openConnection(opts.connection);
+    // connects on first use: a producer closed unused (say, after a refused flow) opened nothing, and
+    // ioredis would hold the process for 2 s after a disconnect in the middle of connecting
+    this.connection = openConnection(opts.connection, { lazyConnect: true });
     if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
   }
 
