@@ -192,7 +192,7 @@ describe('flow parent options', () => {
     });
     parentWorker.on('error', () => {});
     await scope.queue(qp).add('parent', {}, { jobId: 'PA', attempts: 2 });
-    const [failed, error] = await once(parentWorker, 'failed', 5000, (job: Job) => job.attemptsMade === 2);
+    const [failed, error] = await once<[Job, Error]>(parentWorker, 'failed', 5000, (job) => job.attemptsMade === 2);
     expect(error.message).toBe('Job PA has pending dependencies. moveToFinished');
     expect(failed.id).toBe('PA');
     expect(runs).toBe(2);
