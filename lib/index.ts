@@ -66,12 +66,12 @@ export {
 // NestJS integration (terminus-based health lives in 'nestjs-conveyor/health'). `Processor` and
 // `QueueEventsListener` are both the engine's types and the decorators (see their files).
 export { QueueModule } from './nest/queue.module.js';
-export { getConnectionToken, getQueueToken } from './nest/queue.tokens.js';
+export { getConnectionToken, getFlowProducerToken, getQueueToken } from './nest/queue.tokens.js';
 export { DEFAULT_CONFIG_KEY, QUEUE_MODULE_DEFAULTS } from './nest/queue.constants.js';
 export { WorkerHost } from './nest/worker-host.js';
 export { WorkerRegistry } from './nest/worker.registry.js';
 export type { WorkerDescription } from './nest/worker.registry.js';
-export { InjectQueue } from './nest/decorators/inject-queue.decorator.js';
+export { InjectFlowProducer, InjectQueue } from './nest/decorators/inject-queue.decorator.js';
 export { Processor } from './nest/decorators/processor.decorator.js';
 export { Process } from './nest/decorators/process.decorator.js';
 export {
@@ -98,6 +98,12 @@ export type {
   RegisterQueueOptions,
   RegisterQueueOptionsFactory,
 } from './nest/interfaces/register-queue-options.interface.js';
+export type {
+  FlowProducerRegistrationOptions,
+  RegisterFlowProducerAsyncOptions,
+  RegisterFlowProducerOptions,
+  RegisterFlowProducerOptionsFactory,
+} from './nest/interfaces/register-flow-producer-options.interface.js';
 export type { ProcessorWorkerOptions, QueueReference } from './nest/interfaces/processor-options.interface.js';
 export { ConnectionConfigError } from './nest/errors/connection-config.error.js';
 export { DuplicateCatchAllError } from './nest/errors/duplicate-catch-all.error.js';

@@ -1,10 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import { closeConnection, describeServer, openConnection, redact, type HeldConnection, type RedisClient } from '../engine/connection.js';
+import { FlowProducer } from '../engine/flow-producer.js';
 import { Queue } from '../engine/queue.js';
 import { QueueEvents } from '../engine/queue-events.js';
 import type { WorkerOptions } from '../engine/worker.js';
 import type { QueueEventsListenerOptions } from './decorators/queue-events.decorator.js';
 import type { ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';
+import type { FlowProducerRegistrationOptions } from './interfaces/register-flow-producer-options.interface.js';
 import type { QueueRegistrationOptions } from './interfaces/register-queue-options.interface.js';
 import type { ResolvedModuleOptions } from './module-options.js';
 import { REDIS_ERROR } from './queue.messages.js';
@@ -20,6 +22,7 @@ export class ModuleConnection {
   private readonly held: HeldConnection;
   private readonly queues = new Map<string, Queue>();
   private readonly listeners = new Map<string, QueueEvents>();
+  private readonly flowProducers = new Map<string, FlowProducer>();
   private readonly repeats = new RepeatFilter();
 
   constructor(
@@ -59,6 +62,17 @@ export class ModuleConnection {
     return queue;
   }
 
+  /** The flow producer named `name`, made on first use; later registrations of the name share it. */
+  flowProducer(name: string, registration: FlowProducerRegistrationOptions = {}): FlowProducer {
+    let producer = this.flowProducers.get(name);
+    if (!producer) {
+      producer = new FlowProducer({ ...registration, prefix: registration.prefix ?? this.options.prefix, connection: this.client });
+      producer.on('error', (err: Error) => this.onError(err));
+      this.flowProducers.set(name, producer);
+    }
+    return producer;
+  }
+
   findQueue(name: string): Queue | undefined {
     return this.queues.get(name);
   }
@@ -88,8 +102,9 @@ export class ModuleConnection {
     await Promise.all([...this.listeners.values()].map((events) => events.close()));
   }
 
+  /** Closes the queues and flow producers (their shared connection stays open until close()). */
   async closeQueues(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await Promise.all([...this.queues.values(), ...this.flowProducers.values()].map((producer) => producer.close()));
   }
 
   /** Closes the command connection unless the user passed it in. */

@@ -1,10 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/errors.js';
 import { checkQueueName, show } from '../engine/options.js';
+import type {
+  RegisterFlowProducerAsyncOptions,
+  RegisterFlowProducerOptions,
+} from './interfaces/register-flow-producer-options.interface.js';
 import type { RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
 import { ConfigurableQueueModule } from './queue.module-definition.js';
-import { asyncQueueProviders, queueProviders } from './queue.providers.js';
-import { getQueueToken } from './queue.tokens.js';
+import { asyncFlowProducerProviders, asyncQueueProviders, flowProducerProviders, queueProviders } from './queue.providers.js';
+import { getFlowProducerToken, getQueueToken } from './queue.tokens.js';
 
 /**
  * The module: `forRoot` / `forRootAsync` (generated, see queue.module-definition.ts) open a
@@ -26,16 +30,42 @@ export class QueueModule extends ConfigurableQueueModule {
       exports: queues.map((q) => getQueueToken(q.name)),
     };
   }
+
+  static registerFlowProducer(...producers: RegisterFlowProducerOptions[]): DynamicModule {
+    checkRegistrations('registerFlowProducer', producers, checkProducerName);
+    return { module: QueueModule, providers: flowProducerProviders(producers), exports: producers.map((p) => getFlowProducerToken(p.name)) };
+  }
+
+  static registerFlowProducerAsync(...producers: RegisterFlowProducerAsyncOptions[]): DynamicModule {
+    checkRegistrations('registerFlowProducerAsync', producers, checkProducerName);
+    return {
+      module: QueueModule,
+      imports: producers.flatMap((p) => p.imports ?? []),
+      providers: asyncFlowProducerProviders(producers),
+      exports: producers.map((p) => getFlowProducerToken(p.name)),
+    };
+  }
 }
 
-function checkRegistrations(method: string, queues: readonly { name: string }[]): void {
+/** A flow producer's name is only its injection name: any non-empty string. */
+function checkProducerName(name: unknown): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ConveyorValidationError(`flow producer name must be a non-empty string, got ${show(name)}`);
+  }
+}
+
+function checkRegistrations(
+  method: string,
+  registrations: readonly { name: string }[],
+  checkName: (name: unknown) => void = checkQueueName,
+): void {
   const seen = new Set<string>();
-  for (const queue of queues) {
-    if (typeof queue !== 'object' || queue === null) {
-      throw new ConveyorValidationError(`QueueModule.${method} takes { name, ... } per queue, got ${show(queue)}`);
+  for (const registration of registrations) {
+    if (typeof registration !== 'object' || registration === null) {
+      throw new ConveyorValidationError(`QueueModule.${method} takes { name, ... } per registration, got ${show(registration)}`);
     }
-    checkQueueName(queue.name);
-    if (seen.has(queue.name)) throw new ConveyorValidationError(`QueueModule.${method}: queue "${queue.name}" is listed twice`);
-    seen.add(queue.name);
+    checkName(registration.name);
+    if (seen.has(registration.name)) throw new ConveyorValidationError(`QueueModule.${method}: "${registration.name}" is listed twice`);
+    seen.add(registration.name);
   }
 }

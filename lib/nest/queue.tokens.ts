@@ -14,3 +14,13 @@ export function getQueueOptionsToken(name: string): string {
 export function getConnectionToken(configKey: string = DEFAULT_CONFIG_KEY): string {
   return `ConveyorConnection:${configKey}`;
 }
+
+/** The injection token of a registered flow producer (what `@InjectFlowProducer(name)` injects). */
+export function getFlowProducerToken(name: string): string {
+  return `ConveyorFlowProducer:${name}`;
+}
+
+/** The token of a flow producer's registration options (module-private). */
+export function getFlowProducerOptionsToken(name: string): string {
+  return `ConveyorFlowProducerOptions:${name}`;
+}
