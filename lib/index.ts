@@ -44,6 +44,7 @@ export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';
 export type {
   BackoffOptions,
+  DeduplicationOptions,
   JobsOptions,
   KeepJobs,
   ParentOptions,

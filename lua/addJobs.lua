@@ -5,9 +5,11 @@
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] JSON array of jobs, each:
           { name, data (JSON text), opts (JSON text, stored as is), timestamp, delay, priority,
-            lifo (bool), id (custom id or absent), parentKey?, parent? (JSON text), rjk? }
-  Returns an array with one job id per job (an existing id for a duplicate custom id),
-          or -5 when a named parent does not exist (then nothing is written).
+            lifo (bool), id (custom id or absent), parentKey?, parent? (JSON text), rjk?,
+            de? (deduplication options, never together with a parent) }
+  Returns an array with one job id per job (an existing id for a duplicate custom id, the owner's
+          id for a deduplicated add), or -5 when a named parent does not exist (then nothing is
+          written).
 ]]
 --- @include "includes/queueKeys"
 --- @include "includes/getOrSetMaxEvents"
@@ -15,6 +17,7 @@
 --- @include "includes/pushToWait"
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
+--- @include "includes/deduplicateJob"
 
 local Q = queueKeys(ARGV[1])
 local jobs = cjson.decode(ARGV[2])
@@ -52,33 +55,42 @@ for i, job in ipairs(jobs) do
     end
     redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "duplicated", "jobId", jobId)
   else
-    local delay = tonumber(job.delay) or 0
-    local priority = tonumber(job.priority) or 0
-    local fields = { "name", job.name, "data", job.data, "opts", job.opts, "timestamp", job.timestamp,
-      "delay", delay, "priority", priority }
-    if job.parentKey then
-      fields[#fields + 1] = "parentKey"; fields[#fields + 1] = job.parentKey
-      fields[#fields + 1] = "parent"; fields[#fields + 1] = job.parent
-    end
-    if job.rjk then
-      fields[#fields + 1] = "rjk"; fields[#fields + 1] = job.rjk
-    end
-    redis.call("HSET", jobKey, unpack(fields))
-    redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "added", "jobId", jobId, "name", job.name)
-
-    if delay > 0 then
-      local due = tonumber(job.timestamp) + delay
-      redis.call("ZADD", Q.delayed, getDelayedScore(Q.delayed, due), jobId)
-      redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "delayed", "jobId", jobId, "delay", due)
-      addDelayMarkerIfNeeded(Q.marker, Q.delayed)
+    local owner = nil
+    if job.de then owner = deduplicateJob(Q, job.de, jobId, job, maxEvents) end
+    if owner then
+      jobId = owner
     else
-      local pushCmd = "LPUSH"
-      if job.lifo then pushCmd = "RPUSH" end
-      pushToWait(Q, jobId, priority, pushCmd, pausedOrMaxed)
-      redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
-    end
-    if job.parentKey then
-      redis.call("SADD", job.parentKey .. ":dependencies", jobKey)
+      local delay = tonumber(job.delay) or 0
+      local priority = tonumber(job.priority) or 0
+      local fields = { "name", job.name, "data", job.data, "opts", job.opts, "timestamp", job.timestamp,
+        "delay", delay, "priority", priority }
+      if job.parentKey then
+        fields[#fields + 1] = "parentKey"; fields[#fields + 1] = job.parentKey
+        fields[#fields + 1] = "parent"; fields[#fields + 1] = job.parent
+      end
+      if job.rjk then
+        fields[#fields + 1] = "rjk"; fields[#fields + 1] = job.rjk
+      end
+      if job.de then
+        fields[#fields + 1] = "deid"; fields[#fields + 1] = tostring(job.de.id)
+      end
+      redis.call("HSET", jobKey, unpack(fields))
+      redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "added", "jobId", jobId, "name", job.name)
+
+      if delay > 0 then
+        local due = tonumber(job.timestamp) + delay
+        redis.call("ZADD", Q.delayed, getDelayedScore(Q.delayed, due), jobId)
+        redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "delayed", "jobId", jobId, "delay", due)
+        addDelayMarkerIfNeeded(Q.marker, Q.delayed)
+      else
+        local pushCmd = "LPUSH"
+        if job.lifo then pushCmd = "RPUSH" end
+        pushToWait(Q, jobId, priority, pushCmd, pausedOrMaxed)
+        redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
+      end
+      if job.parentKey then
+        redis.call("SADD", job.parentKey .. ":dependencies", jobKey)
+      end
     end
   end
   ids[i] = jobId

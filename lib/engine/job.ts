@@ -110,6 +110,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     this.timestamp = opts.timestamp ?? Date.now();
     this.delay = opts.delay ?? 0;
     this.priority = opts.priority ?? 0;
+    this.deduplicationId = opts.deduplication?.id;
   }
 
   get queueName(): string {
@@ -272,6 +273,18 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     else this.failedReason = undefined;
     if (resetMade) this.attemptsMade = 0;
     if (resetStarted) this.attemptsStarted = 0;
+  }
+
+  /**
+   * Frees the job's deduplication id, if the job still owns it (a newer owner keeps it); resolves
+   * with whether a key was deleted.
+   */
+  async removeDeduplicationKey(): Promise<boolean> {
+    const id = this.storedId('removeDeduplicationKey');
+    if (!this.deduplicationId) return false;
+    const client = await this.queue.client;
+    const dedupKey = this.queue.keys.key(`de:${this.deduplicationId}`);
+    return Number(await runScript(client, 'removeDeduplicationKey', [dedupKey], [id])) === 1;
   }
 
   /** Makes a delayed job ready now. */

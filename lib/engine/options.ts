@@ -19,6 +19,26 @@ export interface ParentOptions {
   queue: string;
 }
 
+/**
+ * `opts.deduplication` (wire-format §7.2): while a job owns the id, adds with the same id are
+ * dropped (or, with `replace`/`reschedule`/`keepLastIfActive`, handled as those say).
+ */
+export interface DeduplicationOptions {
+  id: string;
+  /** Throttle: the id stays taken for this many ms, whatever became of the owner. Without it,
+   *  the id is taken until the owner completes, fails or is removed. */
+  ttl?: number;
+  /** With `ttl`: every deduplicated add starts the ttl afresh. */
+  extend?: boolean;
+  /** Debounce: a newer add replaces an owner that is still delayed. */
+  replace?: boolean;
+  /** An add arriving while the owner is active is kept (the latest one wins) and queued once the
+   *  owner finishes. The id is then held until that happens: `ttl` is ignored (as in BullMQ). */
+  keepLastIfActive?: boolean;
+  /** A newer add moves a still-delayed owner to the newer add's due time. */
+  reschedule?: boolean;
+}
+
 export interface JobsOptions {
   jobId?: string;
   /** Milliseconds before the job may run. @default 0 */
@@ -43,6 +63,7 @@ export interface JobsOptions {
   continueParentOnFailure?: boolean;
   ignoreDependencyOnFailure?: boolean;
   removeDependencyOnFailure?: boolean;
+  deduplication?: DeduplicationOptions;
   /** Options stored by other clients (e.g. BullMQ) are kept as they are. */
   [other: string]: unknown;
 }
@@ -160,7 +181,7 @@ const PARENT_FLAGS = ['failParentOnFailure', 'continueParentOnFailure', 'ignoreD
 
 const KNOWN_JOB_OPTIONS = new Set([
   'jobId', 'delay', 'priority', 'lifo', 'attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'keepLogs',
-  'stackTraceLimit', 'sizeLimit', 'timestamp', 'parent', ...PARENT_FLAGS, 'telemetry',
+  'stackTraceLimit', 'sizeLimit', 'timestamp', 'parent', ...PARENT_FLAGS, 'telemetry', 'deduplication',
   // written by job schedulers (BullMQ and ours) and read back as they are
   'repeat', 'repeatJobKey', 'prevMillis',
 ]);
@@ -171,8 +192,8 @@ export function validateJobOptions(opts: unknown, customBackoffTypes: readonly s
   const o = opts as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (o[key] === undefined) continue;
-    if (key === 'deduplication' || key === 'debounce') {
-      fail(`${key} is not supported by this version of Conveyor; remove the option (got ${show(o[key])})`);
+    if (key === 'debounce') {
+      fail(`debounce was removed in BullMQ 6: use deduplication: { id, ttl, replace: true } instead (got ${show(o[key])})`);
     }
     if (!KNOWN_JOB_OPTIONS.has(key)) fail(`${key} is not a known job option (got ${show(o[key])})`);
   }
@@ -198,6 +219,39 @@ export function validateJobOptions(opts: unknown, customBackoffTypes: readonly s
     if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || !p.id || typeof p.queue !== 'string' || !p.queue) {
       fail(`parent must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.parent)}`);
     }
+  }
+  checkDeduplication(o);
+}
+
+const DEDUPLICATION_FLAGS = ['extend', 'replace', 'keepLastIfActive', 'reschedule'] as const;
+const DEDUPLICATION_KEYS = new Set(['id', 'ttl', ...DEDUPLICATION_FLAGS]);
+
+/**
+ * `deduplication` on its own and together with the other options (also after defaults are merged).
+ * Combinations where BullMQ silently drops one of the settings are refused, except ttl with
+ * keepLastIfActive, which BullMQ documents as ignored.
+ */
+export function checkDeduplication(opts: { deduplication?: unknown; parent?: unknown }): void {
+  const de = opts.deduplication;
+  if (de === undefined) return;
+  if (typeof de !== 'object' || de === null || Array.isArray(de)) {
+    fail(`deduplication must be { id, ttl?, extend?, replace?, keepLastIfActive?, reschedule? }, got ${show(de)}`);
+  }
+  const d = de as Record<string, unknown>;
+  for (const key of Object.keys(d)) {
+    if (d[key] !== undefined && !DEDUPLICATION_KEYS.has(key)) {
+      fail(`deduplication.${key} is not a known option (${[...DEDUPLICATION_KEYS].join(', ')}), got ${show(d[key])}`);
+    }
+  }
+  if (typeof d.id !== 'string' || d.id.length === 0) fail(`deduplication.id must be a non-empty string, got ${show(d.id)}`);
+  if (d.ttl !== undefined) checkInteger('deduplication.ttl', d.ttl, 1);
+  for (const flag of DEDUPLICATION_FLAGS) if (d[flag] !== undefined) checkBoolean(`deduplication.${flag}`, d[flag]);
+  if (d.extend === true && d.ttl === undefined) fail(`deduplication.extend needs deduplication.ttl (the window it extends), got ${show(de)}`);
+  if (d.replace === true && d.reschedule === true) {
+    fail(`deduplication.replace and deduplication.reschedule exclude each other (one replaces the delayed owner, the other moves it), got ${show(de)}`);
+  }
+  if (opts.parent !== undefined) {
+    fail(`deduplication cannot be used together with parent (got deduplication ${show(de)} and parent ${show(opts.parent)})`);
   }
 }
 

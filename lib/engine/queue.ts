@@ -2,6 +2,7 @@ import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
 import { JobSchedulers, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler.js';
 import {
+  checkDeduplication,
   checkInteger,
   DEFAULT_MAX_LEN_EVENTS,
   encodeStoredOptions,
@@ -26,7 +27,8 @@ import {
   type RemoveOptions,
   type RetryJobsOptions,
 } from './queue-admin.js';
-import { checkJobIdArg, QueueGetters } from './queue-getters.js';
+import { QueueControls } from './queue-controls.js';
+import { checkJobIdArg } from './queue-getters.js';
 import { LIBRARY_VERSION } from './version.js';
 
 export interface BulkJob<DataType = any, NameType extends string = string> {
@@ -47,9 +49,10 @@ interface AddPayload {
   id?: string;
   parentKey?: string;
   parent?: string;
+  de?: JobsOptions['deduplication'];
 }
 
-export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueGetters<DataType, ResultType, NameType> {
+export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueControls<DataType, ResultType, NameType> {
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
@@ -115,6 +118,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     if (typeof name !== 'string') throw new ConveyorValidationError(`job name must be a string, got ${show(name)}`);
     validateJobOptions(opts, this.opts.customBackoffTypes);
     const merged: JobsOptions = { ...this.defaultJobOptions, ...(opts ?? {}) };
+    checkDeduplication(merged);
     const json = serializeData(data, name, merged.sizeLimit);
     const timestamp = merged.timestamp ?? Date.now();
     const job = new Job<DataType, ResultType, NameType>(this, name, data, merged);
@@ -129,6 +133,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     };
     if (merged.lifo) payload.lifo = true;
     if (merged.jobId !== undefined) payload.id = merged.jobId;
+    if (merged.deduplication) payload.de = merged.deduplication;
     if (merged.parent) {
       payload.parentKey = `${merged.parent.queue}:${merged.parent.id}`;
       const parent: Record<string, unknown> = { id: merged.parent.id, queueKey: merged.parent.queue };

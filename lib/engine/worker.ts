@@ -16,6 +16,7 @@ import { Job } from './job.js';
 import { scheduleNextIteration } from './job-scheduler.js';
 import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
+import { setRateLimit } from './queue-controls.js';
 import { runScript } from './scripts.js';
 import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -82,6 +83,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private idle = false;
   private drainedEmitted = false;
   private nextDelayedAt = 0;
+  /** The queue's rate limit holds this worker back until then (ms); it fetches nothing before. */
+  private limitUntil = 0;
   private lockTimer: NodeJS.Timeout | undefined;
   private stalledTimer: NodeJS.Timeout | undefined;
   private renewing = false;
@@ -101,6 +104,20 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
     }
+  }
+
+  /** What a processor throws after `rateLimit()`: its job goes back to wait, no attempt used. */
+  static RateLimitError(): RateLimitError {
+    return new RateLimitError();
+  }
+
+  /**
+   * Rate-limits the whole queue for `expireTimeMs` ms (workers with a limiter, or under a global
+   * rate limit, start nothing until then). Throw `Worker.RateLimitError()` afterwards to hand the
+   * job in hand back.
+   */
+  async rateLimit(expireTimeMs: number): Promise<void> {
+    return setRateLimit(this, expireTimeMs);
   }
 
   get concurrency(): number {
@@ -177,6 +194,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         await this.changed.wait();
         continue;
       }
+      const limitedMs = this.limitUntil - Date.now();
+      if (limitedMs > 0) {
+        await this.sleeper.sleep(limitedMs);
+        continue;
+      }
       if (this.idle) {
         await this.waitForJobs();
         continue;
@@ -202,7 +224,6 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         break;
       }
       this.take(reply, free, free);
-      if (reply.rateLimitTtl > 0) await this.sleeper.sleep(reply.rateLimitTtl);
     }
   }
 
@@ -277,6 +298,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    */
   private take(reply: FetchReply, requested: number, reserved: number): void {
     this.nextDelayedAt = reply.nextDelayed;
+    if (reply.rateLimitTtl > 0) this.limitUntil = Date.now() + reply.rateLimitTtl;
     for (const job of reply.jobs) this.start(job);
     this.reserved -= reserved;
     if (requested === 0) return;
@@ -409,8 +431,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       return;
     }
     if (thrown instanceof RateLimitError) {
-      // back in front of the queue without using an attempt
-      await this.move(entry, 'retryJob', [Date.now(), 'RPUSH', '', '', '0', '1']);
+      // back in front of the queue without using an attempt; this worker then waits the limit out
+      const limitMs = await this.moveLimitedBackToWait(entry);
+      if (limitMs > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + limitMs);
       this.drop(entry);
       return;
     }
@@ -466,7 +489,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    * handled), none while closing or paused.
    */
   private claimNext(): { requested: number; reserved: number } {
-    if (this.closing || this.paused) return { requested: 0, reserved: 0 };
+    if (this.closing || this.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
     const free = this.freeSlots();
     if (free < 0) return { requested: 0, reserved: 0 };
     this.reserved += free;
@@ -529,6 +552,23 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       } catch (err) {
         this.emitError(err);
         if (attempt >= FINISH_RETRIES || this.forceClosing) return false;
+        await new Deadline(retryDelayMs(attempt)).promise;
+      }
+    }
+  }
+
+  /** Hands a rate-limited job back to wait; resolves with the limit's remaining ms (0 = none). */
+  private async moveLimitedBackToWait(entry: Held): Promise<number> {
+    const { job, token } = entry;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = Number(await runScript(this.connection.client, 'moveJobFromActiveToWait', [job.key], [this.keys.base, job.id!, token]));
+        if (reply >= 0) return reply;
+        this.emitError(scriptError(reply, job.id, 'moveJobFromActiveToWait'));
+        return 0;
+      } catch (err) {
+        this.emitError(err);
+        if (attempt >= FINISH_RETRIES || this.forceClosing) return 0;
         await new Deadline(retryDelayMs(attempt)).promise;
       }
     }

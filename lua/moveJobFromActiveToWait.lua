@@ -1,0 +1,39 @@
+--[[
+  Hands an active job back when its processor hit a rate limit (RateLimitError): in front of the
+  queue (or of its priority), without using an attempt (wire-format §7.11
+  moveJobFromActiveToWait).
+
+  KEYS[1] the job key
+  ARGV[1] queue base "<prefix>:<queue>:"
+  ARGV[2] job id
+  ARGV[3] lock token ("0" = no lock check)
+  Returns the rate limiter's remaining ms (0 when no limit is running), or -1 / -2 / -3 / -6.
+]]
+--- @include "includes/queueKeys"
+--- @include "includes/getOrSetMaxEvents"
+--- @include "includes/isQueuePausedOrMaxed"
+--- @include "includes/releaseLock"
+--- @include "includes/addBaseMarkerIfNeeded"
+
+local jobKey = KEYS[1]
+local Q = queueKeys(ARGV[1])
+local jobId = ARGV[2]
+
+if redis.call("EXISTS", jobKey) == 0 then return -1 end
+local released = releaseLock(jobKey, Q.stalled, jobId, ARGV[3])
+if released < 0 then return released end
+if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
+
+local priority = tonumber(redis.call("HGET", jobKey, "priority") or 0) or 0
+if priority > 0 then
+  redis.call("ZADD", Q.prioritized, priority * 0x100000000, jobId)
+else
+  redis.call("RPUSH", Q.wait, jobId)
+end
+addBaseMarkerIfNeeded(Q.marker, isQueuePausedOrMaxed(Q.meta, Q.active))
+redis.call("XADD", Q.events, "MAXLEN", "~", getOrSetMaxEvents(Q.meta), "*", "event", "waiting", "jobId", jobId,
+  "prev", "active")
+
+local ttl = redis.call("PTTL", Q.limiter)
+if ttl > 0 then return ttl end
+return 0
