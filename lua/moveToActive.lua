@@ -13,9 +13,8 @@
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } (see includes/fetchJobs).
 ]]
 --- @include "includes/queueKeys"
---- @include "includes/getOrSetMaxEvents"
 --- @include "includes/fetchJobs"
 
 local Q = queueKeys(ARGV[1])
 return fetchJobs(Q, ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]),
-  ARGV[7], tonumber(ARGV[8]), getOrSetMaxEvents(Q.meta))
+  ARGV[7], tonumber(ARGV[8]), readQueueMeta(Q.meta))

@@ -1,23 +1,59 @@
 --[[
   The worker fetch (wire-format §7.3), shared by moveToActive and moveToFinished's fetch-next:
   promote due delayed jobs, honour the rate limit, pause and global concurrency, then move up to
-  `count` jobs to active, locking each with `token`.
+  `count` jobs to active, locking each with `token`. `meta` is readQueueMeta's table, read once by
+  the calling script.
 
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }.
 ]]
---- @include "includes/isQueuePausedOrMaxed"
+--- @include "includes/readQueueMeta"
 --- @include "includes/promoteDelayedJobs"
 --- @include "includes/addBaseMarkerIfNeeded"
-local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuration, workerName, count, maxEvents)
-  local pausedOrMaxed = isQueuePausedOrMaxed(Q.meta, Q.active)
-  promoteDelayedJobs(Q, now, pausedOrMaxed, maxEvents)
+
+-- The fetched job's hash as the HSET of processedOn/pb/ats left it: read before that write, so the
+-- ats counter needs no HINCRBY of its own.
+local function withStartFields(hash, now, workerName)
+  local ats, seenProcessedOn, seenPb, seenAts = 1, false, workerName == "", false
+  for i = 1, #hash, 2 do
+    local field = hash[i]
+    if field == "ats" then
+      ats = (tonumber(hash[i + 1]) or 0) + 1
+      hash[i + 1] = tostring(ats)
+      seenAts = true
+    elseif field == "processedOn" then
+      hash[i + 1] = tostring(now)
+      seenProcessedOn = true
+    elseif field == "pb" and workerName ~= "" then
+      hash[i + 1] = workerName
+      seenPb = true
+    end
+  end
+  -- new fields come last, in the order the HSET creates them
+  if not seenProcessedOn then
+    hash[#hash + 1] = "processedOn"
+    hash[#hash + 1] = tostring(now)
+  end
+  if not seenPb then
+    hash[#hash + 1] = "pb"
+    hash[#hash + 1] = workerName
+  end
+  if not seenAts then
+    hash[#hash + 1] = "ats"
+    hash[#hash + 1] = "1"
+  end
+  return ats
+end
+
+local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuration, workerName, count, meta)
+  local maxEvents = meta.maxEvents
+  local isPausedOrMaxed = isMetaPausedOrMaxed(meta, Q.active)
+  promoteDelayedJobs(Q, now, isPausedOrMaxed, maxEvents)
 
   -- meta max wins over the worker's max, the worker's duration over meta duration (as BullMQ).
-  local meta = redis.call("HMGET", Q.meta, "max", "duration", "concurrency")
-  local maxJobs = tonumber(meta[1])
+  local maxJobs = meta.max
   if not maxJobs and limiterMax > 0 then maxJobs = limiterMax end
   local duration = limiterDuration
-  if duration <= 0 then duration = tonumber(meta[2]) or 0 end
+  if duration <= 0 then duration = meta.duration or 0 end
   local started = 0
   if maxJobs then
     started = tonumber(redis.call("GET", Q.limiter) or 0) or 0
@@ -28,11 +64,11 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
       started = 0
     end
   end
-  if pausedOrMaxed then return { 0, 0 } end
+  if isPausedOrMaxed then return { 0, 0 } end
 
   local slots = count
-  if meta[3] then
-    local free = tonumber(meta[3]) - redis.call("LLEN", Q.active)
+  if meta.concurrency then
+    local free = meta.concurrency - redis.call("LLEN", Q.active)
     if free < slots then slots = free end
   end
 
@@ -64,14 +100,15 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
         redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
       end
       redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "active", "jobId", jobId, "prev", "waiting")
+      local hash = redis.call("HGETALL", jobKey)
+      local ats = withStartFields(hash, now, workerName)
       if workerName ~= "" then
-        redis.call("HSET", jobKey, "processedOn", now, "pb", workerName)
+        redis.call("HSET", jobKey, "processedOn", now, "pb", workerName, "ats", ats)
       else
-        redis.call("HSET", jobKey, "processedOn", now)
+        redis.call("HSET", jobKey, "processedOn", now, "ats", ats)
       end
-      redis.call("HINCRBY", jobKey, "ats", 1)
       result[#result + 1] = jobId
-      result[#result + 1] = redis.call("HGETALL", jobKey)
+      result[#result + 1] = hash
       if maxJobs and started >= maxJobs then break end
     end
   end
