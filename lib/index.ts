@@ -42,6 +42,8 @@ export type {
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './engine/queue-events.js';
 export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';
+export { MetricsTime } from './engine/metrics.js';
+export type { Metrics, MetricsOptions, MetricsType } from './engine/metrics.js';
 export type {
   BackoffOptions,
   DeduplicationOptions,

@@ -21,6 +21,7 @@
   ARGV[14] worker limiter max (0 = none)
   ARGV[15] worker limiter duration ms
   ARGV[16] worker name ("" = none)
+  ARGV[17] metrics: max data points (0 = metrics off, nothing is recorded)
   The last 9 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
   value, keep count, keep age, keep limit, attempts and stacktrace (as ARGV[2], [3], [5]-[11]).
   Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } or a negative
@@ -36,9 +37,11 @@
 --- @include "includes/updateParentOnFinish"
 --- @include "includes/requeueKeptJob"
 --- @include "includes/fetchJobs"
+--- @include "includes/collectMetrics"
 
 local Q = queueKeys(ARGV[1])
 local now = tonumber(ARGV[4])
+local maxDataPoints = tonumber(ARGV[17]) or 0
 -- read once the first job is finished (a call that finishes nothing writes nothing)
 local meta
 
@@ -120,6 +123,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
     end
   end
 
+  if maxDataPoints > 0 then collectMetrics(Q.base, target, maxDataPoints, now) end
   return 0
 end
 

@@ -1,5 +1,6 @@
 import { ConveyorValidationError } from './errors.js';
 import { Job, type JobState } from './job.js';
+import { readMetrics, type Metrics, type MetricsType } from './metrics.js';
 import { checkInteger, MAX_PRIORITY, show } from './options.js';
 import { QueueBase } from './queue-base.js';
 
@@ -180,6 +181,14 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
       .exec()) as [[Error | null, string[]], [Error | null, number]];
     if (rangeErr || countErr) throw rangeErr ?? countErr;
     return { logs: asc ? range : [...range].reverse(), count };
+  }
+
+  /**
+   * Per-minute counts of completed or failed jobs, recorded by workers with `metrics` set: the
+   * totals, data points `start`..`end` (newest first) and how many data points there are.
+   */
+  async getMetrics(type: MetricsType, start = 0, end = -1): Promise<Metrics> {
+    return readMetrics(this, type, start, end);
   }
 
   /** Whether the queue is paused (meta `paused` exists, whoever paused it). */

@@ -1,5 +1,6 @@
 import type { BackoffStrategy } from './backoff.js';
 import { ConveyorValidationError } from './errors.js';
+import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
 import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
 
 export interface WorkerOptions extends QueueBaseOptions {
@@ -30,6 +31,8 @@ export interface WorkerOptions extends QueueBaseOptions {
   /** Fail a job without running it once it was started more often than this. */
   maxStartedAttempts?: number;
   settings?: { backoffStrategy?: BackoffStrategy };
+  /** Record per-minute counts of completed and failed jobs (read them with Queue#getMetrics). */
+  metrics?: MetricsOptions;
 }
 
 /** The defaults, in one place (BullMQ's values and units). */
@@ -76,4 +79,5 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
   if (strategy !== undefined && typeof strategy !== 'function') {
     throw new ConveyorValidationError(`settings.backoffStrategy must be a function, got ${show(strategy)}`);
   }
+  checkMetricsOptions(o.metrics);
 }

@@ -14,6 +14,7 @@ import {
 import { appendStack, describeFailure } from './failure.js';
 import { Job } from './job.js';
 import { scheduleNextIteration } from './job-scheduler.js';
+import { maxDataPointsArg } from './metrics.js';
 import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
@@ -517,7 +518,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         const raw = await runScript(this.connection.client, 'moveToFinished', [job.key], [
           this.keys.base, job.id!, token, now, target, value, keepCount, keepAge, keepLimit,
           Number(job.opts.attempts ?? 0), stacktrace, requested, this.opts.lockDuration,
-          limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '',
+          limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '', maxDataPointsArg(this.opts.metrics),
         ]);
         if (typeof raw === 'number') {
           this.reserved -= reserved;
