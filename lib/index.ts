@@ -44,6 +44,20 @@ export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';
 export { MetricsTime } from './engine/metrics.js';
 export type { Metrics, MetricsOptions, MetricsType } from './engine/metrics.js';
+export { SpanKind, TelemetryAttributes } from './engine/telemetry.js';
+export type {
+  AttributeValue,
+  Attributes,
+  ContextManager,
+  Exception,
+  JobTelemetryOptions,
+  Span,
+  SpanOptions,
+  SpanStatus,
+  Telemetry,
+  Time,
+  Tracer,
+} from './engine/telemetry.js';
 export type {
   BackoffOptions,
   DeduplicationOptions,

@@ -14,13 +14,19 @@ import { parseJobKey, QueueKeys } from './keys.js';
 import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
 import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type QueueBaseOptions } from './options.js';
 import { runScript } from './scripts.js';
+import { checkTelemetry, Tracing, type Telemetry } from './telemetry.js';
+import { tracedFlows } from './telemetry-producers.js';
 
 export type { FlowChildJob, FlowJob, FlowOpts, FlowQueueOptions } from './flow-nodes.js';
 
 export interface FlowProducerOptions extends QueueBaseOptions {
   /** Backoff type names, besides fixed/exponential/custom, that the flow's workers know. */
   customBackoffTypes?: string[];
+  /** Trace adds (`addFlow`/`addBulkFlows` spans, an `addNode` span per job, carried to the workers). */
+  telemetry?: Telemetry;
 }
+
+type QueuesOptions = FlowOpts['queuesOptions'] & object;
 
 /** A job of a flow with its children (leaves have no `children`). */
 export interface JobNode {
@@ -73,6 +79,8 @@ export class FlowProducer extends EventEmitter {
   private readonly connection: HeldConnection;
   private readonly hosts = new Map<string, FlowQueueHost>();
   private closing: Promise<void> | undefined;
+  /** addFlows, inside spans when the producer has telemetry (chosen once: no tracing code otherwise). */
+  private readonly insert: (flows: unknown[], bulk: boolean, queuesOptions: QueuesOptions) => Promise<JobNode[]>;
 
   constructor(opts: FlowProducerOptions = {}) {
     super();
@@ -82,12 +90,16 @@ export class FlowProducer extends EventEmitter {
     if (opts.customBackoffTypes !== undefined && (!Array.isArray(opts.customBackoffTypes) || opts.customBackoffTypes.some((t) => typeof t !== 'string'))) {
       throw new ConveyorValidationError(`customBackoffTypes must be an array of strings, got ${show(opts.customBackoffTypes)}`);
     }
+    checkTelemetry(opts.telemetry, 'FlowProducer');
     this.opts = opts;
     this.prefix = prefix;
     // connects on first use: a producer closed unused (say, after a refused flow) opened nothing, and
     // ioredis would hold the process for 2 s after a disconnect in the middle of connecting
     this.connection = openConnection(opts.connection, { lazyConnect: true });
     if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
+    const write = (flows: unknown[], bulk: boolean, queuesOptions: QueuesOptions) =>
+      this.addFlows(flows, queuesOptions, bulk ? (i) => `flows[${i}]` : () => 'flow');
+    this.insert = opts.telemetry ? tracedFlows(new Tracing(opts.telemetry, ''), write) : write;
   }
 
   /** The connection, once it is ready. */
@@ -104,7 +116,7 @@ export class FlowProducer extends EventEmitter {
   /** Adds a flow; resolves with its tree of jobs once Redis has all of it. */
   async add(flow: FlowJob, opts?: FlowOpts): Promise<JobNode> {
     const queuesOptions = checkFlowOpts(opts, this.opts.customBackoffTypes ?? []);
-    const [node] = await this.addFlows([flow], queuesOptions, () => 'flow');
+    const [node] = await this.insert([flow], false, queuesOptions);
     return node;
   }
 
@@ -112,10 +124,10 @@ export class FlowProducer extends EventEmitter {
   async addBulk(flows: FlowJob[]): Promise<JobNode[]> {
     if (!Array.isArray(flows)) throw new ConveyorValidationError(`addBulk takes an array of flows, got ${show(flows)}`);
     if (flows.length === 0) return [];
-    return this.addFlows(flows, {}, (i) => `flows[${i}]`);
+    return this.insert(flows, true, {});
   }
 
-  private async addFlows(flows: unknown[], queuesOptions: FlowOpts['queuesOptions'] & object, label: (i: number) => string): Promise<JobNode[]> {
+  private async addFlows(flows: unknown[], queuesOptions: QueuesOptions, label: (i: number) => string): Promise<JobNode[]> {
     const ctx = { prefix: this.prefix, customBackoffTypes: this.opts.customBackoffTypes ?? [], queuesOptions };
     const { roots, payloads } = prepareFlows(flows, ctx, label);
     const client = await this.client;

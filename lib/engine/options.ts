@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
+import type { JobTelemetryOptions, Telemetry } from './telemetry.js';
 
 /** `removeOnComplete` / `removeOnFail`: true = remove at once, N = keep newest N, or age/count. */
 export type KeepJobs = boolean | number | { age?: number; count?: number; limit?: number };
@@ -63,6 +64,8 @@ export interface JobsOptions {
   continueParentOnFailure?: boolean;
   ignoreDependencyOnFailure?: boolean;
   removeDependencyOnFailure?: boolean;
+  /** Trace context carried by the job (stored as `tm`/`omc`); set by producers with telemetry. */
+  telemetry?: JobTelemetryOptions;
   deduplication?: DeduplicationOptions;
   /** Options stored by other clients (e.g. BullMQ) are kept as they are. */
   [other: string]: unknown;
@@ -81,6 +84,8 @@ export interface QueueOptions extends QueueBaseOptions {
   streams?: { events?: { maxLen?: number } };
   /** Do not write `meta.version` / `meta.opts.maxLenEvents` on construction. */
   skipMetasUpdate?: boolean;
+  /** Trace adds (`add`/`addBulk` spans); the jobs carry the context to the worker. */
+  telemetry?: Telemetry;
 }
 
 export const DEFAULT_PREFIX = 'bull';
@@ -209,6 +214,7 @@ export function validateJobOptions(opts: unknown, customBackoffTypes: readonly s
   if (o.stackTraceLimit !== undefined) checkInteger('stackTraceLimit', o.stackTraceLimit, 0);
   if (o.sizeLimit !== undefined) checkInteger('sizeLimit', o.sizeLimit, 1);
   if (o.timestamp !== undefined) checkInteger('timestamp', o.timestamp, 0);
+  checkJobTelemetry(o.telemetry);
   const flags = PARENT_FLAGS.filter((f) => o[f] !== undefined);
   for (const f of flags) checkBoolean(f, o[f]);
   if (flags.filter((f) => o[f] === true).length > 1) {
@@ -253,6 +259,20 @@ export function checkDeduplication(opts: { deduplication?: unknown; parent?: unk
   if (opts.parent !== undefined) {
     fail(`deduplication cannot be used together with parent (got deduplication ${show(de)} and parent ${show(opts.parent)})`);
   }
+}
+
+/** The job option `telemetry`: { metadata?: string, omitContext?: boolean }. */
+export function checkJobTelemetry(value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`telemetry must be { metadata?, omitContext? }, got ${show(value)}`);
+  const t = value as Record<string, unknown>;
+  for (const key of Object.keys(t)) {
+    if (t[key] !== undefined && key !== 'metadata' && key !== 'omitContext') {
+      fail(`telemetry.${key} is not a known option (metadata, omitContext), got ${show(t[key])}`);
+    }
+  }
+  if (t.metadata !== undefined && typeof t.metadata !== 'string') fail(`telemetry.metadata must be a string, got ${show(t.metadata)}`);
+  if (t.omitContext !== undefined) checkBoolean('telemetry.omitContext', t.omitContext);
 }
 
 /** Serialises job data; circular or BigInt data gets an error naming the job. */

@@ -29,6 +29,8 @@ import {
 } from './queue-admin.js';
 import { QueueControls } from './queue-controls.js';
 import { checkJobIdArg } from './queue-getters.js';
+import { checkTelemetry, Tracing } from './telemetry.js';
+import { tracedAdds } from './telemetry-producers.js';
 import { LIBRARY_VERSION } from './version.js';
 
 export interface BulkJob<DataType = any, NameType extends string = string> {
@@ -57,14 +59,19 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
   private readonly schedulers: JobSchedulers<DataType, ResultType, NameType>;
+  /** addJobs, inside a span when the queue has telemetry (chosen once: no tracing code otherwise). */
+  private readonly insert: (jobs: BulkJob<DataType, NameType>[], bulk: boolean) => Promise<Job<DataType, ResultType, NameType>[]>;
 
   constructor(name: string, opts: QueueOptions = {}) {
+    checkTelemetry(opts?.telemetry, 'Queue');
     super(name, opts);
     this.opts = opts;
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
     this.schedulers = new JobSchedulers(this);
+    const write = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs);
+    this.insert = opts.telemetry ? tracedAdds(new Tracing(opts.telemetry, name), name, this.defaultJobOptions.telemetry, write) : write;
   }
 
   private async writeMeta(): Promise<void> {
@@ -87,7 +94,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
 
   /** Adds a job; resolves once Redis has it. */
   async add(name: NameType, data: DataType, opts?: JobsOptions): Promise<Job<DataType, ResultType, NameType>> {
-    const [job] = await this.addJobs([{ name, data, opts }]);
+    const [job] = await this.insert([{ name, data, opts }], false);
     return job;
   }
 
@@ -95,7 +102,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   async addBulk(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {
     if (!Array.isArray(jobs)) throw new TypeError(`addBulk takes an array of { name, data, opts }, got ${typeof jobs}`);
     if (jobs.length === 0) return [];
-    return this.addJobs(jobs);
+    return this.insert(jobs, true);
   }
 
   private async addJobs(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {

@@ -2,6 +2,7 @@ import type { BackoffStrategy } from './backoff.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
 import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
+import { checkTelemetry, type Telemetry } from './telemetry.js';
 
 export interface WorkerOptions extends QueueBaseOptions {
   /** Jobs processed at once by this worker. @default 1 */
@@ -33,6 +34,8 @@ export interface WorkerOptions extends QueueBaseOptions {
   settings?: { backoffStrategy?: BackoffStrategy };
   /** Record per-minute counts of completed and failed jobs (read them with Queue#getMetrics). */
   metrics?: MetricsOptions;
+  /** Trace each job's processing (a `process` span continuing the producer's trace). */
+  telemetry?: Telemetry;
 }
 
 /** The defaults, in one place (BullMQ's values and units). */
@@ -80,4 +83,5 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
     throw new ConveyorValidationError(`settings.backoffStrategy must be a function, got ${show(strategy)}`);
   }
   checkMetricsOptions(o.metrics);
+  checkTelemetry(o.telemetry, 'Worker');
 }

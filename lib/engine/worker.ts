@@ -19,6 +19,7 @@ import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
 import { runScript } from './scripts.js';
+import { WorkerTracing } from './telemetry-worker.js';
 import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 
@@ -68,6 +69,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   readonly opts: ResolvedWorkerOptions;
   readonly id = randomUUID();
   private readonly processor: Processor<DataType, ResultType, NameType> | undefined;
+  /** processJob, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
+  private readonly processEntry: (entry: Held) => Promise<void>;
   private blocking: RedisClient | undefined;
   private readonly held = new Map<string, Held>();
   /** Processing chains close() waits for (handed-back ones leave it). */
@@ -102,6 +105,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     super(name, opts);
     this.opts = resolved;
     this.processor = processor ?? undefined;
+    const tracing = resolved.telemetry && new WorkerTracing(resolved.telemetry, this, (err) => this.emitError(err));
+    this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processJob(entry)) : (entry) => this.processJob(entry);
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
     }
@@ -353,7 +358,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private start(job: Job): void {
     const entry: Held = { job, token: job.token!, controller: new AbortController(), phase: 'running', abandoned: false, lockLost: false };
     this.held.set(job.id!, entry);
-    const done: Promise<void> = this.processJob(entry)
+    const done: Promise<void> = this.processEntry(entry)
       .catch((err) => this.emitError(err))
       .finally(() => {
         this.processing.delete(done);
