@@ -55,12 +55,21 @@ interface FetchReply {
   jobs: Job[];
 }
 
-/** A finish that went through: what its fetch-next brought, and the slots it had reserved. */
-interface Finished {
-  reply: FetchReply;
-  now: number;
-  requested: number;
-  reserved: number;
+/**
+ * How a finish ended: 'finished'; a refusal that leaves the job ours (pending or failed children:
+ * its caller fails it); undefined when the job is not ours any more or the call kept failing.
+ */
+type FinishResult = 'finished' | ConveyorScriptError | undefined;
+
+/** A finish waiting for the others of its tick: they all go to Redis in one moveToFinished call. */
+interface PendingFinish {
+  entry: Held;
+  target: 'completed' | 'failed';
+  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace. */
+  args: (string | number)[];
+  /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
+  onFinished: (now: number) => void;
+  resolve: (result: FinishResult) => void;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
@@ -73,6 +82,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private readonly processEntry: (entry: Held) => Promise<void>;
   private blocking: RedisClient | undefined;
   private readonly held = new Map<string, Held>();
+  /** Finishes of the current tick, sent together once it ends (see finish()). */
+  private finishing: PendingFinish[] = [];
   /** Processing chains close() waits for (handed-back ones leave it). */
   private readonly processing = new Set<Promise<void>>();
   /** Slots promised to fetches in flight, so a loop fetch and a fetch-next never overfill. */
@@ -413,7 +424,13 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       const why = err instanceof Error ? err.message : String(err);
       return this.fail(entry, new Error(`return value of job ${job.id} cannot be stored as JSON: ${why}`), false);
     }
-    const finished = await this.finish(entry, 'completed', returnvalue, job.opts.removeOnComplete ?? this.opts.removeOnComplete, '');
+    const keep = job.opts.removeOnComplete ?? this.opts.removeOnComplete;
+    const finished = await this.finish(entry, 'completed', returnvalue, keep, '', (now) => {
+      job.returnvalue = result;
+      job.finishedOn = now;
+      job.attemptsMade += 1;
+      this.notify('completed', job, result, 'active');
+    });
     if (finished instanceof ConveyorScriptError) {
       // a parent with pending or failed children cannot complete; it is still ours, so it fails
       // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
@@ -421,12 +438,6 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       return this.fail(entry, thrown, true);
     }
     this.drop(entry);
-    if (!finished) return;
-    job.returnvalue = result;
-    job.finishedOn = finished.now;
-    job.attemptsMade += 1;
-    this.notify('completed', job, result, 'active');
-    await this.continueWith(finished);
   }
 
   private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
@@ -468,79 +479,151 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     // a backoff that could not be computed fails the job with its own reason
     const finalError = plan.reason ? new Error(plan.reason, { cause: error }) : error;
     const finalReason = plan.reason ?? reason;
-    const finished = await this.finish(entry, 'failed', finalReason, job.opts.removeOnFail ?? this.opts.removeOnFail, stackJson);
+    const keep = job.opts.removeOnFail ?? this.opts.removeOnFail;
+    await this.finish(entry, 'failed', finalReason, keep, stackJson, (now) => {
+      job.failedReason = finalReason;
+      job.stacktrace = stacktrace;
+      job.finishedOn = now;
+      job.attemptsMade += 1;
+      this.notify('failed', job, finalError, 'active');
+    });
     this.drop(entry);
-    if (!finished || finished instanceof ConveyorScriptError) return;
-    job.failedReason = finalReason;
-    job.stacktrace = stacktrace;
-    job.finishedOn = finished.now;
-    job.attemptsMade += 1;
-    this.notify('failed', job, finalError, 'active');
-    await this.continueWith(finished);
-  }
-
-  /** Jobs a finish fetched take over the freed slots (or go back to wait if close() began). */
-  private async continueWith(finished: Finished): Promise<void> {
-    const { reply, requested, reserved } = finished;
-    if (this.closing) {
-      await this.handBackAll(reply.jobs);
-      this.reserved -= reserved;
-      return;
-    }
-    this.take(reply, requested, reserved);
   }
 
   /**
-   * How many jobs a finish may fetch: its own slot plus the free ones (reserved until the reply is
-   * handled), none while closing or paused.
+   * How many jobs a finish may fetch: the finishing jobs' own slots plus the free ones (reserved
+   * until the reply is handled), none while closing, paused or rate-limited.
    */
-  private claimNext(): { requested: number; reserved: number } {
+  private claimNext(finishing: number): { requested: number; reserved: number } {
     if (this.closing || this.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
     const free = this.freeSlots();
     if (free < 0) return { requested: 0, reserved: 0 };
     this.reserved += free;
-    return { requested: free + 1, reserved: free };
+    return { requested: free + finishing, reserved: free };
   }
 
   /**
-   * moveToFinished with fetch-next. Connection errors are retried while the job is still ours; a
-   * script refusal (lock lost, job gone) is reported and not retried.
+   * moveToFinished with fetch-next for a held job. The finishes of one tick (jobs that end together,
+   * typically those one fetch brought) share a single call: one round trip, one fetch for all
+   * their slots. Resolves once the reply is handled and the fetched jobs started (or, while
+   * closing, were handed back); `onFinished` runs before they start.
    */
-  private async finish(
+  private finish(
     entry: Held,
     target: 'completed' | 'failed',
     value: string,
     keep: KeepJobs | undefined,
     stacktrace: string,
-  ): Promise<Finished | ConveyorScriptError | undefined> {
+    onFinished: (now: number) => void,
+  ): Promise<FinishResult> {
     const { job, token } = entry;
     const [keepCount, keepAge, keepLimit] = keepJobsArgs(keep);
+    const args = [job.id!, token, target, value, keepCount, keepAge, keepLimit, Number(job.opts.attempts ?? 0), stacktrace];
+    return new Promise((resolve) => {
+      if (this.finishing.push({ entry, target, args, onFinished, resolve }) === 1) process.nextTick(() => this.sendFinishes());
+    });
+  }
+
+  private sendFinishes(): void {
+    const batch = this.finishing;
+    this.finishing = [];
+    const results: FinishResult[] = [];
+    this.finishBatch(batch, results)
+      .catch((err) => this.report(err))
+      .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
+  }
+
+  /**
+   * One moveToFinished call for the batch. Connection errors are retried while the jobs are still
+   * ours; a script refusal (lock lost, job gone) is reported per job and not retried.
+   */
+  private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
+    const keys = batch.map((f) => f.entry.job.key);
+    const [id, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace] = batch[0].args;
     const limiter = this.opts.limiter;
     for (let attempt = 1; ; attempt++) {
-      const { requested, reserved } = this.claimNext();
+      const { requested, reserved } = this.claimNext(batch.length);
       const now = Date.now();
+      const args = [
+        this.keys.base, id, token, now, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, requested,
+        this.opts.lockDuration, limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '', maxDataPointsArg(this.opts.metrics),
+      ];
+      for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
+      let raw: unknown;
       try {
-        const raw = await runScript(this.connection.client, 'moveToFinished', [job.key], [
-          this.keys.base, job.id!, token, now, target, value, keepCount, keepAge, keepLimit,
-          Number(job.opts.attempts ?? 0), stacktrace, requested, this.opts.lockDuration,
-          limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '', maxDataPointsArg(this.opts.metrics),
-        ]);
-        if (typeof raw === 'number') {
-          this.reserved -= reserved;
-          // refused before the lock was released: the job is still ours (its caller fails it)
-          const refused = raw === ErrorCode.JobPendingChildren || raw === ErrorCode.JobHasFailedChildren;
-          const err = scriptError(raw, job.id, refused ? 'moveToFinished' : target === 'completed' ? 'moveToCompleted' : 'moveToFailed');
-          this.emitError(err);
-          return refused ? err : undefined;
-        }
-        return { reply: this.parseFetch(raw as unknown[], 1, token), now, requested, reserved };
+        raw = await runScript(this.connection.client, 'moveToFinished', keys, args);
       } catch (err) {
         this.reserved -= reserved;
-        this.emitError(err);
-        if (attempt >= FINISH_RETRIES || this.forceClosing) return undefined;
+        this.report(err);
+        if (attempt >= FINISH_RETRIES || this.forceClosing) return;
         // not cut short by close(): close() waits for work in hand to be stored
         await new Deadline(retryDelayMs(attempt)).promise;
+        continue;
       }
+      await this.settleBatch(batch, results, raw, now, requested, reserved);
+      return;
+    }
+  }
+
+  /** Each job's outcome in order, then the fetched jobs take over the freed slots. */
+  private async settleBatch(
+    batch: PendingFinish[],
+    results: FinishResult[],
+    raw: unknown,
+    now: number,
+    requested: number,
+    reserved: number,
+  ): Promise<void> {
+    // one job: 0 (then the fetch) or its error code; several: a list of codes first
+    const head = typeof raw === 'number' ? raw : (raw as unknown[])[0];
+    const codes = Array.isArray(head) ? (head as number[]) : [Number(head)];
+    let finished = 0;
+    batch.forEach((f, i) => {
+      const code = Number(codes[i]);
+      if (code === 0) {
+        finished += 1;
+        this.drop(f.entry);
+        f.onFinished(now);
+        results[i] = 'finished';
+        return;
+      }
+      // refused before the lock was released: the job is still ours (its caller fails it)
+      const refused = code === ErrorCode.JobPendingChildren || code === ErrorCode.JobHasFailedChildren;
+      const command = refused ? 'moveToFinished' : f.target === 'completed' ? 'moveToCompleted' : 'moveToFailed';
+      const err = scriptError(code, f.entry.job.id, command);
+      this.report(err);
+      if (refused) {
+        results[i] = err;
+      } else {
+        this.drop(f.entry);
+      }
+    });
+    if (finished === 0) {
+      this.reserved -= reserved;
+      return;
+    }
+    let reply: FetchReply;
+    try {
+      reply = this.parseFetch(raw as unknown[], 1, batch[0].entry.token);
+    } catch (err) {
+      this.reserved -= reserved;
+      throw err;
+    }
+    if (this.closing) {
+      await this.handBackAll(reply.jobs);
+      this.reserved -= reserved;
+      return;
+    }
+    // the script fetched nothing for the slots of jobs it could not finish
+    this.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
+  }
+
+  /** emitError for one of several outcomes: a listener that throws cannot stop the others. */
+  private report(err: unknown): void {
+    try {
+      this.emitError(err);
+    } catch {
+      // the listener's own problem; the remaining outcomes still need handling
     }
   }
 
