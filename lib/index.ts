@@ -70,6 +70,7 @@ export type {
 export type { ConnectionOptions, RedisClient } from './engine/connection.js';
 export {
   ConveyorConnectionError,
+export type { ClusterConnectionOptions } from './engine/cluster.js';
   ConveyorScriptError,
   ConveyorValidationError,
   DelayedError,

@@ -1,18 +1,30 @@
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import {
+  describeCluster,
+  duplicateCluster,
+  isClusterClient,
+  isClusterOptions,
+  openCluster,
+  type ClusterConnectionOptions,
+} from './cluster.js';
 import { ConveyorConnectionError, ConveyorValidationError } from './errors.js';
 
 /**
- * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL, or an
- * existing client. A client is recognised by its shape, not `instanceof`, because apps often hold
- * another copy or major version of ioredis than ours.
+ * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL, an
+ * existing client, or a Redis Cluster: an ioredis `Cluster` instance or
+ * `{ cluster: { nodes: [{ host, port }, ...], options?: ClusterOptions } }` (see cluster.ts; queue
+ * keys need a hash tag, `{...}`, in the prefix or the queue name there). A client is recognised by
+ * its shape, not `instanceof`, because apps often hold another copy or major version of ioredis
+ * than ours.
  */
-export type ConnectionOptions = RedisOptions | string | RedisClient;
+export type ConnectionOptions = RedisOptions | string | RedisClient | ClusterConnectionOptions;
 
-/** The part of an ioredis client the engine relies on. */
-export type RedisClient = Redis;
+/** The part of an ioredis client the engine relies on: a plain client or a cluster one. */
+export type RedisClient = Redis | Cluster;
 
 export function isRedisClient(value: unknown): value is RedisClient {
+  if (isClusterClient(value)) return true;
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -44,6 +56,7 @@ export interface HeldConnection {
 
 export function openConnection(connection: ConnectionOptions | undefined, extra: RedisOptions = {}): HeldConnection {
   if (isRedisClient(connection)) return { client: connection, owned: false };
+  if (isClusterOptions(connection)) return { client: openCluster(connection, OWN_DEFAULTS, extra), owned: true };
   if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
     throw new ConveyorValidationError(
       `connection must be ioredis options, a redis:// URL or an ioredis client; got ${describe(connection)}`,
@@ -58,11 +71,13 @@ export function openConnection(connection: ConnectionOptions | undefined, extra:
 
 /** A second connection to the same server with the same settings (for blocking commands). */
 export function duplicateConnection(client: RedisClient, extra: RedisOptions = {}): RedisClient {
+  if (isClusterClient(client)) return duplicateCluster(client, { retryStrategy: reconnectDelayMs, ...extra });
   return client.duplicate({ retryStrategy: reconnectDelayMs, ...extra });
 }
 
-/** `host:port` of a client, never its password. */
+/** `host:port` of a client (or the nodes of a cluster), never its password. */
 export function describeServer(client: RedisClient): string {
+  if (isClusterClient(client)) return describeCluster(client);
   const o = client.options ?? {};
   if (o.path) return o.path;
   return `${o.host ?? '127.0.0.1'}:${o.port ?? 6379}`;
@@ -80,10 +95,12 @@ export function redact(text: string): string {
 export async function whenReady(client: RedisClient, timeoutMs?: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') void client.connect().catch(() => {});
-  if (client.status === 'end' || client.status === 'close' && !client.options?.retryStrategy) {
+  const cluster = isClusterClient(client);
+  const reconnects = cluster ? client.options?.clusterRetryStrategy : client.options?.retryStrategy;
+  if (client.status === 'end' || client.status === 'close' && !reconnects) {
     throw new ConveyorConnectionError(`Connection to Redis at ${describeServer(client)} is closed`);
   }
-  const limit = timeoutMs ?? client.options?.connectTimeout ?? 10_000;
+  const limit = timeoutMs ?? (cluster ? client.options?.redisOptions?.connectTimeout : client.options?.connectTimeout) ?? 10_000;
   const emitter = client as unknown as EventEmitter;
   await new Promise<void>((resolve, reject) => {
     let lastError: Error | undefined;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { checkClusterBase, isClusterConnection } from './cluster.js';
 import {
   closeConnection,
   openConnection,
@@ -130,6 +131,8 @@ export class FlowProducer extends EventEmitter {
   private async addFlows(flows: unknown[], queuesOptions: QueuesOptions, label: (i: number) => string): Promise<JobNode[]> {
     const ctx = { prefix: this.prefix, customBackoffTypes: this.opts.customBackoffTypes ?? [], queuesOptions };
     const { roots, payloads } = prepareFlows(flows, ctx, label);
+    // prepareFlows put every queue of a tagged flow in one slot; on a cluster untagged ones fail too
+    if (isClusterConnection(this.opts.connection)) checkClusterBase(payloads[0].base, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
     const client = await this.client;
     const reply = await runScript(client, 'addFlow', [`${payloads[0].base}meta`], [JSON.stringify(payloads), Date.now()]);
     if (Array.isArray(reply)) {

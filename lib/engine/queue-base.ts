@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { checkQueueForCluster } from './cluster.js';
 import {
   closeConnection,
   openConnection,
@@ -27,6 +28,7 @@ export class QueueBase extends EventEmitter {
     checkQueueName(name);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     checkPrefix(prefix);
+    checkQueueForCluster(opts.connection, prefix, name, new.target.name);
     this.name = name;
     this.prefix = prefix;
     this.keys = new QueueKeys(prefix, name);

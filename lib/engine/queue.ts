@@ -1,3 +1,4 @@
+import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
 import { JobSchedulers, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler.js';
@@ -142,6 +143,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     if (merged.jobId !== undefined) payload.id = merged.jobId;
     if (merged.deduplication) payload.de = merged.deduplication;
     if (merged.parent) {
+      checkParentSlot(this.connection.client, this.keys.base, merged.parent.queue);
       payload.parentKey = `${merged.parent.queue}:${merged.parent.id}`;
       const parent: Record<string, unknown> = { id: merged.parent.id, queueKey: merged.parent.queue };
       if (merged.failParentOnFailure) parent.fpof = true;
