@@ -68,9 +68,9 @@ export type {
   QueueOptions,
 } from './engine/options.js';
 export type { ConnectionOptions, RedisClient } from './engine/connection.js';
+export type { ClusterConnectionOptions } from './engine/cluster.js';
 export {
   ConveyorConnectionError,
-export type { ClusterConnectionOptions } from './engine/cluster.js';
   ConveyorScriptError,
   ConveyorValidationError,
   DelayedError,
