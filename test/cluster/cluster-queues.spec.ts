@@ -67,6 +67,41 @@ describe('Redis Cluster: queues, workers and events', () => {
     for (const port of cluster.ports.filter((p) => p !== owner)) expect(byNode[port]).toEqual([]);
   });
 
+  it('finishes jobs that end together in one call with several job keys, all of one slot', async () => {
+    const name = taggedName();
+    const queue = track(new Queue(name, { connection: cluster.connection() }));
+    await queue.addBulk(Array.from({ length: 8 }, (_, i) => ({ name: 'batch', data: { i } })));
+    const release = deferred();
+    let running = 0;
+    const allRunning = deferred();
+    const worker = track(
+      new Worker(name, async (job) => {
+        running += 1;
+        if (running === 4) allRunning.resolve();
+        await release.promise;
+        return job.data.i;
+      }, { connection: cluster.connection(), concurrency: 4 }),
+    );
+    const done = times<[Job, number]>(worker, 'completed', 8, 8000);
+    await within(allRunning.promise, 5000, 'four jobs running at once');
+    // watch the finishes on the node of the queue's slot: one moveToFinished call for several jobs
+    const monitor = await cluster.node(await cluster.portOfKey(`bull:${name}:wait`)).monitor();
+    const keyCounts: number[] = [];
+    const { sha } = loadScript('moveToFinished');
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[3]?.startsWith(`bull:${name}:`)) keyCounts.push(Number(args[2]));
+    });
+    try {
+      release.resolve();
+      expect((await done).map(([, value]) => value).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // MONITOR lines may trail the replies the worker got
+      await until('a moveToFinished call with several job keys', () => keyCounts, (counts) => counts.some((n) => n > 1), 3000);
+    } finally {
+      monitor.disconnect();
+    }
+    expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 8, active: 0, waiting: 0 });
+  });
+
   it('wakes an idle worker blocked on the marker when a job arrives', async () => {
     const name = taggedName();
     const queue = track(new Queue(name, { connection: cluster.connection() }));
