@@ -19,9 +19,10 @@ export type {
   RetryJobsOptions,
 } from './engine/queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
-export type { WorkerOptions } from './engine/worker.js';
+export type { GetNextJobOptions, WorkerOptions } from './engine/worker.js';
 export { Job } from './engine/job.js';
 export type { JobState, JobHost, ParentReference } from './engine/job.js';
+export type { JobJsonRaw, NextJobReply } from './engine/job-moves.js';
 export { FlowProducer, FLOW_DEFAULTS } from './engine/flow-producer.js';
 export type {
   FlowChildJob,

@@ -11,6 +11,18 @@ import {
   type RemoveOptions,
 } from './queue-admin.js';
 import { runScript } from './scripts.js';
+import {
+  changeJobDelay,
+  changeJobPriority,
+  completeByHand,
+  extendJobLock,
+  failByHand,
+  hashFromJobData,
+  moveJobToDelayed,
+  moveJobToWait,
+  type JobJsonRaw,
+  type NextJobReply,
+} from './job-moves.js';
 import type { QueueEvents } from './queue-events.js';
 import { waitUntilFinished } from './wait-until-finished.js';
 import {
@@ -95,6 +107,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   deferredFailure: string | undefined;
   /** The lock token while a worker holds the job. */
   token: string | undefined;
+  #discarded = false;
 
   constructor(
     readonly queue: JobHost,
@@ -162,6 +175,14 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const client = await queue.client;
     const hash = await client.hgetall(queue.keys.job(jobId));
     return Object.keys(hash).length === 0 ? undefined : Job.fromHash<T, R, N>(queue, hash, jobId);
+  }
+
+  /**
+   * Builds a Job from the job data `moveToCompleted`/`moveToFailed` hand over for the next job
+   * (BullMQ's `Job.fromJSON(worker, jobData, jobId)`).
+   */
+  static fromJSON<T = any, R = any, N extends string = string>(queue: JobHost, json: JobJsonRaw, jobId?: string): Job<T, R, N> {
+    return Job.fromHash<T, R, N>(queue, hashFromJobData(json), jobId ?? '');
   }
 
   /** The parent as `{ id, queueKey }`, from the `parent` field or else the `parentKey`. */
@@ -292,6 +313,72 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const id = this.storedId('promote');
     await this.runOnJob('promote', 'promote', [this.queue.keys.base, id], 'delayed');
     this.delay = 0;
+  }
+
+  /**
+   * From a processor: the active job waits in delayed until `timestamp` (ms since the epoch; a
+   * time already past makes it due at once) without using an attempt. The processor must then
+   * throw DelayedError. `token` defaults to the one the job was fetched with.
+   */
+  async moveToDelayed(timestamp: number, token?: string): Promise<void> {
+    return moveJobToDelayed(this, timestamp, token);
+  }
+
+  /**
+   * From a processor: the active job goes back to wait at once, in front of the queue (or of its
+   * priority), without using an attempt; the processor must then throw WaitingError. Resolves
+   * with the rate limit's remaining ms (0 when none runs).
+   */
+  async moveToWait(token?: string): Promise<number> {
+    return moveJobToWait(this, token);
+  }
+
+  /**
+   * Gives the job another priority (0 = none .. 2,097,151). A waiting job moves at once (with
+   * `lifo`, in front of the jobs of its new priority); in any other state it applies when the job
+   * is next queued.
+   */
+  async changePriority(opts: { priority?: number; lifo?: boolean }): Promise<void> {
+    return changeJobPriority(this, opts);
+  }
+
+  /** A delayed job becomes due `delay` ms from now. */
+  async changeDelay(delay: number): Promise<void> {
+    return changeJobDelay(this, delay);
+  }
+
+  /** Keeps the job's lock for `duration` ms more; 1 when the lock was held with `token`, else 0. */
+  async extendLock(token: string, duration: number): Promise<number> {
+    return extendJobLock(this, token, duration);
+  }
+
+  /** No more retries for this job: its next failure is final, whatever attempts remain. */
+  discard(): void {
+    this.#discarded = true;
+  }
+
+  /** Whether discard() was called on this job object. */
+  get discarded(): boolean {
+    return this.#discarded;
+  }
+
+  /**
+   * Manual processing: completes the job (locked with `token`) and, with `fetchNext`, takes the
+   * next job with the same token in the same call. Resolves with `[jobData, jobId, rateLimitTtl,
+   * nextDelayedDue]` when the fetch found something (`Job.fromJSON(worker, jobData, jobId)` makes a
+   * Job of it), else `[]`.
+   */
+  async moveToCompleted(returnValue: ReturnType, token: string, fetchNext = true): Promise<NextJobReply> {
+    return completeByHand(this, returnValue, token, fetchNext);
+  }
+
+  /**
+   * Manual processing: fails this attempt. Retries and backoff apply as a worker applies them
+   * (the worker's options when the job came from one); with `fetchNext` the next job is taken as
+   * with moveToCompleted.
+   */
+  async moveToFailed(err: Error, token: string, fetchNext = false): Promise<NextJobReply> {
+    return failByHand(this, err, token, fetchNext);
   }
 
   /** Return values of the completed children, by child key (`<prefix>:<queue>:<id>`). */

@@ -1,30 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { planRetry } from './backoff.js';
 import { duplicateConnection, whenReady, type RedisClient } from './connection.js';
-import {
-  ConveyorScriptError,
-  DelayedError,
-  ErrorCode,
-  RateLimitError,
-  scriptError,
-  UnrecoverableError,
-  WaitingChildrenError,
-  WaitingError,
-} from './errors.js';
-import { appendStack, describeFailure } from './failure.js';
+import { ConveyorScriptError, ErrorCode, RateLimitError, scriptError, UnrecoverableError } from './errors.js';
 import { Job } from './job.js';
+import {
+  encodeReturnValue,
+  finishJobArgs,
+  isMoveSignal,
+  isStillHeld,
+  moveSettingsOf,
+  moveToActiveArgs,
+  moveToFinishedArgs,
+  notMovedError,
+  parseFetchReply,
+  planFailure,
+  retryCall,
+  type MoveSettings,
+} from './job-moves.js';
 import { scheduleNextIteration } from './job-scheduler.js';
-import { maxDataPointsArg } from './metrics.js';
-import { checkInteger, keepJobsArgs, show, type KeepJobs } from './options.js';
+import { checkInteger, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
 import { runScript } from './scripts.js';
 import { WorkerTracing } from './telemetry-worker.js';
 import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
+import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './worker-manual.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 export { WORKER_DEFAULTS } from './worker-options.js';
 export type { WorkerOptions } from './worker-options.js';
+export type { GetNextJobOptions } from './worker-manual.js';
 
 export type Processor<DataType = any, ResultType = any, NameType extends string = string> = (
   job: Job<DataType, ResultType, NameType>,
@@ -107,6 +111,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private forceClosing = false;
   private connectionClosed = false;
   private forcing: Promise<void> | undefined;
+  private moveSettings: MoveSettings | undefined;
+  private manual: ManualAccess | undefined;
 
   constructor(name: string, processor?: Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
     const resolved = resolveWorkerOptions(opts);
@@ -192,6 +198,66 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.paused = false;
     this.changed.notify();
     this.notify('resumed');
+  }
+
+  // ------------------------------------------------------------------------------ cancellation
+
+  /**
+   * Aborts the signal of a job this worker is processing, with `reason` as the signal's reason
+   * (without one, the standard AbortError). The job's fate is its processor's, as in BullMQ: what
+   * it throws fails the attempt (retries apply), what it returns completes the job. False when the
+   * worker does not hold the job.
+   */
+  cancelJob(jobId: string, reason?: string): boolean {
+    checkCancelArgs(jobId, reason);
+    const entry = this.held.get(jobId);
+    if (!entry || entry.abandoned) return false;
+    entry.controller.abort(reason);
+    return true;
+  }
+
+  /** cancelJob for every job this worker is processing. */
+  cancelAllJobs(reason?: string): void {
+    checkCancelArgs(undefined, reason);
+    for (const entry of this.held.values()) if (!entry.abandoned) entry.controller.abort(reason);
+  }
+
+  // ------------------------------------------------------------------------------ by hand
+
+  /**
+   * Manual processing (a worker without processor, `autorun: false`): takes the next job into
+   * active, locked with `token` for lockDuration. With `block` (the default) it waits, at most
+   * drainDelay, for a job to become ready. Finish the job with job.moveToCompleted/moveToFailed
+   * and keep its lock with job.extendLock; nothing is renewed for it.
+   */
+  async getNextJob(token: string, opts?: GetNextJobOptions): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    return (await takeNextJob(this.manualAccess(), token, opts)) as Job<DataType, ResultType, NameType> | undefined;
+  }
+
+  /** Renews the locks of jobs processed by hand; resolves with the ids whose lock was not held by its token. */
+  async extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
+    return extendJobLocks(this, jobIds, tokens, duration);
+  }
+
+  private manualAccess(): ManualAccess {
+    let connecting: Promise<boolean> | undefined;
+    return (this.manual ??= {
+      worker: this,
+      isClosing: () => this.closing !== undefined,
+      isRunning: () => this.running !== undefined,
+      fetch: (token) => this.fetch(1, token),
+      connectBlocking: () => {
+        if (this.blocking) return Promise.resolve(true);
+        connecting ??= this.connectBlocking().finally(() => (connecting = undefined));
+        return connecting;
+      },
+      waitForJobs: (deadline, nextDelayed) => {
+        this.nextDelayedAt = nextDelayed;
+        return this.waitForJobs(deadline);
+      },
+      sleep: (ms) => this.sleeper.sleep(ms),
+      notify: (event, ...args) => this.notify(event, ...args),
+    });
   }
 
   // ------------------------------------------------------------------------------ the fetch loop
@@ -288,24 +354,25 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return `${this.id}:${this.tokenCounter}`;
   }
 
-  private async fetch(count: number): Promise<FetchReply> {
-    const token = this.nextToken();
-    const limiter = this.opts.limiter;
-    const raw = (await runScript(this.connection.client, 'moveToActive', [this.keys.meta], [
-      this.keys.base, token, this.opts.lockDuration, Date.now(), limiter?.max ?? 0, limiter?.duration ?? 0,
-      this.opts.name ?? '', count,
-    ])) as unknown[];
+  /** Lock duration, limiter, name, retention and retry settings, as the move scripts take them. */
+  private get moves(): MoveSettings {
+    return (this.moveSettings ??= moveSettingsOf(this));
+  }
+
+  private async fetch(count: number, token = this.nextToken()): Promise<FetchReply> {
+    const args = moveToActiveArgs(this.keys.base, token, this.moves, Date.now(), count);
+    const raw = (await runScript(this.connection.client, 'moveToActive', [this.keys.meta], args)) as unknown[];
     return this.parseFetch(raw, 0, token);
   }
 
   private parseFetch(raw: unknown[], offset: number, token: string): FetchReply {
-    const jobs: Job[] = [];
-    for (let i = offset + 2; i < raw.length; i += 2) {
-      const job = Job.fromHash(this, raw[i + 1] as string[], raw[i] as string);
+    const { rateLimitTtl, nextDelayed, jobs } = parseFetchReply(raw, offset);
+    const taken = jobs.map(({ id, hash }) => {
+      const job = Job.fromHash(this, hash, id);
       job.token = token;
-      jobs.push(job);
-    }
-    return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
+      return job;
+    });
+    return { rateLimitTtl, nextDelayed, jobs: taken };
   }
 
   /**
@@ -335,8 +402,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    * Idle: block on the marker until a job is ready (member "0"), a delayed job is due (member
    * "1", score = due time), or drainDelay passes; never polls.
    */
-  private async waitForJobs(): Promise<void> {
-    const deadline = Date.now() + this.opts.drainDelay * 1000;
+  private async waitForJobs(deadline = Date.now() + this.opts.drainDelay * 1000): Promise<void> {
     let failures = 0;
     while (!this.closing && !this.paused) {
       const until = this.nextDelayedAt > 0 ? Math.min(deadline, this.nextDelayedAt) : deadline;
@@ -419,10 +485,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const { job } = entry;
     let returnvalue: string;
     try {
-      returnvalue = JSON.stringify(result === undefined ? null : result) ?? 'null';
+      returnvalue = encodeReturnValue(job, result);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      return this.fail(entry, new Error(`return value of job ${job.id} cannot be stored as JSON: ${why}`), false);
+      return this.fail(entry, err, false);
     }
     const keep = job.opts.removeOnComplete ?? this.opts.removeOnComplete;
     const finished = await this.finish(entry, 'completed', returnvalue, keep, '', (now) => {
@@ -442,8 +507,14 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
     const { job } = entry;
-    if (thrown instanceof DelayedError || thrown instanceof WaitingChildrenError || thrown instanceof WaitingError) {
-      // the processor moved the job itself (job.moveToDelayed & co.); nothing left to do
+    if (isMoveSignal(thrown)) {
+      // the processor moved the job itself (job.moveToDelayed & co.): nothing left to do. One that
+      // did not move it fails the attempt rather than leave the job locked in active.
+      const held = await isStillHeld(this.connection.client, job, entry.token).catch((err: unknown) => {
+        this.emitError(err);
+        return false;
+      });
+      if (held) return this.fail(entry, notMovedError(thrown, job), false);
       this.drop(entry);
       return;
     }
@@ -454,38 +525,24 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.drop(entry);
       return;
     }
-    const { error, reason } = describeFailure(thrown);
-    const stacktrace = appendStack(job.stacktrace, withStack && thrown instanceof Error ? error.stack : undefined, job.opts.stackTraceLimit);
-    const plan = await planRetry(job, error, {
-      unrecoverable: thrown instanceof UnrecoverableError,
-      maxStartedAttempts: this.opts.maxStartedAttempts,
-      strategy: this.opts.settings?.backoffStrategy,
-    });
-    const stackJson = JSON.stringify(stacktrace);
-    if (plan.retry) {
-      const now = Date.now();
-      const moved =
-        plan.delay > 0
-          ? await this.move(entry, 'moveToDelayed', [now, now + plan.delay, reason, stackJson, '1'])
-          : await this.move(entry, 'retryJob', [now, job.opts.lifo ? 'RPUSH' : 'LPUSH', reason, stackJson, '1', '0']);
+    const plan = await planFailure(job, thrown, withStack, this.moves);
+    if (plan.kind !== 'fail') {
+      const moved = await this.move(entry, retryCall(this.keys.base, job, entry.token, plan, Date.now()));
       this.drop(entry);
       if (!moved) return;
       job.attemptsMade += 1;
-      job.failedReason = reason;
-      job.stacktrace = stacktrace;
-      this.notify('failed', job, error, 'active');
+      job.failedReason = plan.reason;
+      job.stacktrace = plan.stacktrace;
+      this.notify('failed', job, plan.error, 'active');
       return;
     }
-    // a backoff that could not be computed fails the job with its own reason
-    const finalError = plan.reason ? new Error(plan.reason, { cause: error }) : error;
-    const finalReason = plan.reason ?? reason;
     const keep = job.opts.removeOnFail ?? this.opts.removeOnFail;
-    await this.finish(entry, 'failed', finalReason, keep, stackJson, (now) => {
-      job.failedReason = finalReason;
-      job.stacktrace = stacktrace;
+    await this.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (now) => {
+      job.failedReason = plan.reason;
+      job.stacktrace = plan.stacktrace;
       job.finishedOn = now;
       job.attemptsMade += 1;
-      this.notify('failed', job, finalError, 'active');
+      this.notify('failed', job, plan.error, 'active');
     });
     this.drop(entry);
   }
@@ -517,8 +574,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     onFinished: (now: number) => void,
   ): Promise<FinishResult> {
     const { job, token } = entry;
-    const [keepCount, keepAge, keepLimit] = keepJobsArgs(keep);
-    const args = [job.id!, token, target, value, keepCount, keepAge, keepLimit, Number(job.opts.attempts ?? 0), stacktrace];
+    const args = finishJobArgs(job, token, target, value, keep, stacktrace);
     return new Promise((resolve) => {
       if (this.finishing.push({ entry, target, args, onFinished, resolve }) === 1) process.nextTick(() => this.sendFinishes());
     });
@@ -539,15 +595,10 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    */
   private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
     const keys = batch.map((f) => f.entry.job.key);
-    const [id, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace] = batch[0].args;
-    const limiter = this.opts.limiter;
     for (let attempt = 1; ; attempt++) {
       const { requested, reserved } = this.claimNext(batch.length);
       const now = Date.now();
-      const args = [
-        this.keys.base, id, token, now, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, requested,
-        this.opts.lockDuration, limiter?.max ?? 0, limiter?.duration ?? 0, this.opts.name ?? '', maxDataPointsArg(this.opts.metrics),
-      ];
+      const args = moveToFinishedArgs(this.keys.base, batch[0].args, now, requested, this.moves);
       for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
       let raw: unknown;
       try {
@@ -628,11 +679,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
-  private async move(entry: Held, script: 'retryJob' | 'moveToDelayed', rest: (string | number)[]): Promise<boolean> {
-    const { job, token } = entry;
+  private async move(entry: Held, { script, args }: ReturnType<typeof retryCall>): Promise<boolean> {
+    const { job } = entry;
     for (let attempt = 1; ; attempt++) {
       try {
-        const code = Number(await runScript(this.connection.client, script, [job.key], [this.keys.base, job.id!, token, ...rest]));
+        const code = Number(await runScript(this.connection.client, script, [job.key], args));
         if (code < 0) {
           this.emitError(scriptError(code, job.id, script));
           return false;
@@ -700,11 +751,18 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.lockTimer = setInterval(() => void this.renewLocks(), this.opts.lockRenewTime);
       this.lockTimer.unref?.();
     }
-    if (!this.opts.skipStalledCheck) {
-      void this.checkStalled();
-      this.stalledTimer = setInterval(() => void this.checkStalled(), this.opts.stalledInterval);
-      this.stalledTimer.unref?.();
-    }
+    void this.startStalledCheckTimer();
+  }
+
+  /**
+   * Runs the stalled checker now and then every stalledInterval (unless skipStalledCheck). run()
+   * starts it; a worker driven by hand (getNextJob) calls it. Resolves after the first check.
+   */
+  async startStalledCheckTimer(): Promise<void> {
+    if (this.opts.skipStalledCheck || this.closing || this.stalledTimer) return;
+    this.stalledTimer = setInterval(() => void this.checkStalled(), this.opts.stalledInterval);
+    this.stalledTimer.unref?.();
+    await this.checkStalled();
   }
 
   private stopTimers(): void {
