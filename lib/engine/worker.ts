@@ -39,6 +39,9 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
 /** How often a finish that hit a connection error is retried while the job is still ours. */
 const FINISH_RETRIES = 20;
 
+/** Jobs of one tick are finished in calls of at most concurrency / FINISH_GROUPS jobs (see sendFinishes()). */
+const FINISH_GROUPS = 2;
+
 /** A job this worker holds (its lock is ours). */
 interface Held {
   job: Job;
@@ -561,9 +564,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   /**
    * moveToFinished with fetch-next for a held job. The finishes of one tick (jobs that end together,
-   * typically those one fetch brought) share a single call: one round trip, one fetch for all
-   * their slots. Resolves once the reply is handled and the fetched jobs started (or, while
-   * closing, were handed back); `onFinished` runs before they start.
+   * typically those one fetch brought) share a call per half of the slots: one round trip and one
+   * fetch for several jobs. Resolves once the reply is handled and the fetched jobs started (or,
+   * while closing, were handed back); `onFinished` runs before they start.
    */
   private finish(
     entry: Held,
@@ -581,12 +584,18 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   private sendFinishes(): void {
-    const batch = this.finishing;
+    const all = this.finishing;
     this.finishing = [];
-    const results: FinishResult[] = [];
-    this.finishBatch(batch, results)
-      .catch((err) => this.report(err))
-      .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
+    // calls of at most a share of the slots: Redis runs one while this process starts the jobs
+    // another brought, and those groups keep their size from one round to the next
+    const size = Math.ceil(this.opts.concurrency / FINISH_GROUPS);
+    for (let from = 0; from < all.length; from += size) {
+      const batch = all.slice(from, from + size);
+      const results: FinishResult[] = [];
+      this.finishBatch(batch, results)
+        .catch((err) => this.report(err))
+        .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
+    }
   }
 
   /**
@@ -611,6 +620,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         await new Deadline(retryDelayMs(attempt)).promise;
         continue;
       }
+      // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
+      // call is taken before these jobs are settled (activeJobs stay in reply order)
+      await null;
       await this.settleBatch(batch, results, raw, now, requested, reserved);
       return;
     }
