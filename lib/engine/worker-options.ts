@@ -2,9 +2,11 @@ import type { BackoffStrategy } from './backoff.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
 import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
+import { checkSandboxOptions, type SandboxOptions } from './sandbox/sandbox-options.js';
 import { checkTelemetry, type Telemetry } from './telemetry.js';
 
-export interface WorkerOptions extends QueueBaseOptions {
+/** The options of a Worker; `SandboxOptions` apply to a processor given as a file. */
+export interface WorkerOptions extends QueueBaseOptions, SandboxOptions {
   /** Jobs processed at once by this worker. @default 1 */
   concurrency?: number;
   /** Written to `processedBy` and the blocking connection's client name. */
@@ -84,4 +86,5 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
   }
   checkMetricsOptions(o.metrics);
   checkTelemetry(o.telemetry, 'Worker');
+  checkSandboxOptions(o);
 }

@@ -20,6 +20,7 @@ import { scheduleNextIteration } from './job-scheduler.js';
 import { checkInteger, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
+import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
 import { runScript } from './scripts.js';
 import { WorkerTracing } from './telemetry-worker.js';
 import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
@@ -85,6 +86,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   readonly opts: ResolvedWorkerOptions;
   readonly id = randomUUID();
   private readonly processor: Processor<DataType, ResultType, NameType> | undefined;
+  /** The child processes (or threads) of a processor given as a file. */
+  private readonly sandbox: Sandbox | undefined;
   /** processJob, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
   private readonly processEntry: (entry: Held) => Promise<void>;
   private blocking: RedisClient | undefined;
@@ -117,14 +120,18 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private moveSettings: MoveSettings | undefined;
   private manual: ManualAccess | undefined;
 
-  constructor(name: string, processor?: Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
+  constructor(name: string, processor?: string | URL | Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
     const resolved = resolveWorkerOptions(opts);
-    if (processor !== undefined && processor !== null && typeof processor !== 'function') {
-      throw new TypeError(`processor must be a function (file-path processors are not supported), got ${show(processor)}`);
+    // a file path or URL: the processor runs in child processes or worker threads (sandbox/)
+    const sandbox = isProcessorFile(processor) ? new Sandbox(processor, resolved) : undefined;
+    if (!sandbox && processor !== undefined && processor !== null && typeof processor !== 'function') {
+      throw new TypeError(`processor must be a function, a file path or a file: URL, got ${show(processor)}`);
     }
     super(name, opts);
     this.opts = resolved;
-    this.processor = processor ?? undefined;
+    this.sandbox = sandbox;
+    if (sandbox) sandbox.onError = (err) => this.emitError(err);
+    this.processor = (sandbox ? sandbox.process : (processor ?? undefined)) as Processor<DataType, ResultType, NameType> | undefined;
     const tracing = resolved.telemetry && new WorkerTracing(resolved.telemetry, this, (err) => this.emitError(err));
     this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processJob(entry)) : (entry) => this.processJob(entry);
     if (this.processor && opts.autorun !== false) {
@@ -861,6 +868,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     await this.running?.catch(() => {});
     await this.whenIdle();
     await this.forcing;
+    // children still busy were handed back by close(true): nothing they do counts any more
+    await this.sandbox?.close();
     this.stopTimers();
     await blockingClosed;
     if (this.blocking) await disconnectBlocking(this.blocking);

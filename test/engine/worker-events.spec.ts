@@ -96,7 +96,8 @@ describe('Worker events and lifecycle', () => {
     expect(() => new Worker(name, async () => 1, { drainDelay: -1 })).toThrow(/drainDelay must be a number of seconds > 0, got -1/);
     expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(/lockDuration must be an integer, got "5"/);
     expect(() => new Worker(name, async () => 1, { limiter: { max: 0, duration: 10 } })).toThrow(/limiter.max/);
-    expect(() => new Worker(name, 'file.js' as never)).toThrow(/processor must be a function/);
+    expect(() => new Worker(name, 42 as never)).toThrow(/processor must be a function, a file path or a file: URL, got 42/);
+    expect(() => new Worker(name, 'file.js')).toThrow(/processor file .*file\.js does not exist/);
     const worker = scope.track(new Worker(name, async () => 1, { connection: connection(), autorun: false }));
     expect(() => {
       worker.concurrency = 0;
