@@ -20,6 +20,8 @@ export type {
 } from './engine/queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
 export type { GetNextJobOptions, WorkerOptions } from './engine/worker.js';
+export type { SandboxedJob, SandboxedProcessor } from './engine/sandbox/sandboxed-job.js';
+export type { SandboxOptions } from './engine/sandbox/sandbox-options.js';
 export { Job } from './engine/job.js';
 export type { JobState, JobHost, ParentReference } from './engine/job.js';
 export type { JobJsonRaw, NextJobReply } from './engine/job-moves.js';
