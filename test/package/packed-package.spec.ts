@@ -42,6 +42,8 @@ describe('the packed package', () => {
     expect(files).toContain('./dist/index.js');
     expect(files).toContain('./lua/moveToActive.lua');
     expect(files).toContain('./lua/includes/fetchJobs.lua');
+    // forked by sandboxed processors at run time; tsc does not copy it, the build script does
+    expect(files).toContain('./dist/engine/sandbox/child-entry.mjs');
     expect(files.filter((f) => f.startsWith('./lib/') || f.startsWith('./test/'))).toEqual([]);
   });
 
