@@ -70,7 +70,7 @@ export type {
   QueueBaseOptions,
   QueueOptions,
 } from './engine/options.js';
-export type { ConnectionOptions, RedisClient } from './engine/connection.js';
+export type { ConnectionOptions, RedisClient, UrlConnectionOptions } from './engine/connection.js';
 export type { ClusterConnectionOptions } from './engine/cluster.js';
 export {
   ConveyorConnectionError,

@@ -11,14 +11,20 @@ import {
 import { ConveyorConnectionError, ConveyorValidationError } from './errors.js';
 
 /**
- * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL, an
+ * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL (alone, or
+ * as `{ url, ...ioredis options }` for what a URL cannot carry, such as `tls: { ca }`), an
  * existing client, or a Redis Cluster: an ioredis `Cluster` instance or
  * `{ cluster: { nodes: [{ host, port }, ...], options?: ClusterOptions } }` (see cluster.ts; queue
  * keys need a hash tag, `{...}`, in the prefix or the queue name there). A client is recognised by
  * its shape, not `instanceof`, because apps often hold another copy or major version of ioredis
  * than ours.
  */
-export type ConnectionOptions = RedisOptions | string | RedisClient | ClusterConnectionOptions;
+export type ConnectionOptions = RedisOptions | UrlConnectionOptions | string | RedisClient | ClusterConnectionOptions;
+
+/** A URL with ioredis options on top: `{ url: 'rediss://user:pw@host:6380', tls: { ca } }`. */
+export interface UrlConnectionOptions extends RedisOptions {
+  url: string;
+}
 
 /** The part of an ioredis client the engine relies on: a plain client or a cluster one. */
 export type RedisClient = Redis | Cluster;
@@ -62,11 +68,25 @@ export function openConnection(connection: ConnectionOptions | undefined, extra:
       `connection must be ioredis options, a redis:// URL or an ioredis client; got ${describe(connection)}`,
     );
   }
-  const client =
-    typeof connection === 'string'
-      ? new Redis(connection, { ...OWN_DEFAULTS, ...extra })
-      : new Redis({ ...OWN_DEFAULTS, ...(connection ?? {}), ...extra });
-  return { client, owned: true };
+  if (typeof connection === 'string') return { client: fromUrl(connection, { ...OWN_DEFAULTS, ...extra }), owned: true };
+  if (connection !== undefined && 'url' in connection) {
+    const { url, ...options } = connection as UrlConnectionOptions;
+    if (typeof url !== 'string') throw new ConveyorValidationError(`connection.url must be a redis:// or rediss:// URL, got ${describe(url)}`);
+    return { client: fromUrl(url, { ...OWN_DEFAULTS, ...options, ...extra }), owned: true };
+  }
+  return { client: new Redis({ ...OWN_DEFAULTS, ...(connection ?? {}), ...extra }), owned: true };
+}
+
+/** A client for a URL; a URL that does not parse is named without its credentials (nor kept as a cause). */
+function fromUrl(url: string, options: RedisOptions): Redis {
+  try {
+    return new Redis(url, options);
+  } catch (err) {
+    // Node's URL errors come from its own realm (instanceof Error fails under a VM): read the message
+    const message = (err as { message?: unknown } | undefined)?.message;
+    const why = typeof message === 'string' ? redact(message) : 'it does not parse';
+    throw new ConveyorValidationError(`connection URL ${redact(url)} is not a valid redis:// or rediss:// URL: ${why}`);
+  }
 }
 
 /** A second connection to the same server with the same settings (for blocking commands). */
@@ -85,7 +105,40 @@ export function describeServer(client: RedisClient): string {
 
 /** Strips anything that looks like credentials from an error text. */
 export function redact(text: string): string {
-  return text.replace(/(rediss?:\/\/)([^@/\s]*)@/gi, '$1***@').replace(/(AUTH\s+)\S+(\s+\S+)?/gi, '$1***');
+  // up to the last @ of the authority: a password may hold an @ of its own
+  return text.replace(/(rediss?:\/\/)[^/\s]*@/gi, '$1***@').replace(/(AUTH\s+)\S+(\s+\S+)?/gi, '$1***');
+}
+
+/** Commands whose arguments carry a password (HELLO: `HELLO 3 AUTH user pass`). */
+const SECRET_COMMANDS = new Set(['auth', 'hello', 'migrate']);
+
+/**
+ * The same error, made safe to log: its message and stack redacted, and the arguments of an AUTH
+ * or HELLO it carries (ioredis attaches the failed command, password included, to a WRONGPASS
+ * error, and loggers print it) replaced; likewise down its `cause` chain.
+ */
+export function redactError<E extends Error>(err: E): E {
+  // by shape: socket errors come from Node's own realm, where instanceof Error fails under a VM
+  for (let e: unknown = err, depth = 0; isErrorLike(e) && depth < 8; e = e.cause, depth++) {
+    e.message = redact(e.message);
+    if (typeof e.stack === 'string') e.stack = redact(e.stack);
+    const command = e.command;
+    if (command && typeof command.name === 'string' && SECRET_COMMANDS.has(command.name.toLowerCase())) {
+      command.args = ['***'];
+    }
+  }
+  return err;
+}
+
+interface ErrorLike {
+  message: string;
+  stack?: unknown;
+  cause?: unknown;
+  command?: { name?: unknown; args?: unknown };
+}
+
+function isErrorLike(value: unknown): value is ErrorLike {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
 /**
@@ -127,7 +180,7 @@ export async function whenReady(client: RedisClient, timeoutMs?: number): Promis
       reject(
         new ConveyorConnectionError(
           `Redis at ${describeServer(client)} is unreachable (no connection within ${limit} ms)${why}`,
-          { cause: lastError },
+          { cause: lastError && redactError(lastError) },
         ),
       );
     }, limit);

@@ -3,7 +3,7 @@ import { checkClusterBase, isClusterConnection } from './cluster.js';
 import {
   closeConnection,
   openConnection,
-  redact,
+  redactError,
   whenReady,
   type HeldConnection,
   type RedisClient,
@@ -212,8 +212,7 @@ export class FlowProducer extends EventEmitter {
 
   /** `error` only reaches listeners that exist (an EventEmitter without one would throw). */
   private emitError(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    error.message = redact(error.message);
+    const error = redactError(err instanceof Error ? err : new Error(String(err)));
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 }

@@ -3,7 +3,7 @@ import { checkQueueForCluster } from './cluster.js';
 import {
   closeConnection,
   openConnection,
-  redact,
+  redactError,
   whenReady,
   type HeldConnection,
   type RedisClient,
@@ -67,8 +67,7 @@ export class QueueBase extends EventEmitter {
    * the process down for a transient Redis hiccup.
    */
   protected emitError(err: unknown): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    error.message = redact(error.message);
+    const error = redactError(err instanceof Error ? err : new Error(String(err)));
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
