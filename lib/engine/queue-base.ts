@@ -8,6 +8,7 @@ import {
   type HeldConnection,
   type RedisClient,
 } from './connection.js';
+import { watchEvictionPolicy } from './eviction-policy.js';
 import { QueueKeys } from './keys.js';
 import { checkPrefix, checkQueueName, DEFAULT_PREFIX, type QueueBaseOptions } from './options.js';
 import { runScript } from './scripts.js';
@@ -34,6 +35,7 @@ export class QueueBase extends EventEmitter {
     this.keys = new QueueKeys(prefix, name);
     this.connection = openConnection(opts.connection);
     if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
+    watchEvictionPolicy(this.connection.client);
   }
 
   /** `<prefix>:<queue>`: how flows and parents name this queue. */
