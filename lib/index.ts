@@ -72,6 +72,7 @@ export type {
 } from './engine/options.js';
 export type { ConnectionOptions, RedisClient, UrlConnectionOptions } from './engine/connection.js';
 export type { ClusterConnectionOptions } from './engine/cluster.js';
+export { ACL_COMMANDS, aclRulesFor } from './engine/acl.js';
 export { EVICTION_POLICY_WARNING } from './engine/eviction-policy.js';
 export {
   ConveyorConnectionError,

@@ -2,7 +2,7 @@
 import { FlowProducer, Queue as BullQueue } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError, Job, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { adminConnection, connection } from '../support/redis.js';
 import { processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
 
 describe('Job methods', () => {
@@ -56,7 +56,7 @@ describe('Job methods', () => {
     expect(await kept.log('c')).toBe(2);
     expect(await scope.redis.lrange(`bull:${queue.name}:${kept.id}:logs`, 0, -1)).toEqual(['b', 'c']);
 
-    const bull = scope.track(new BullQueue(queue.name, { connection: connection() }));
+    const bull = scope.track(new BullQueue(queue.name, { connection: adminConnection() }));
     const fromBull = await bull.add('bull', {}, { keepLogs: 1 });
     const ours = (await queue.getJob(fromBull.id!))!;
     await ours.log('x');
@@ -140,7 +140,7 @@ describe('Job methods', () => {
   it('retry of a completed child makes it a pending dependency of its parent again', async () => {
     const parents = scope.queue();
     const children = scope.queue(scope.name('child'));
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({ name: 'p', queueName: parents.name, data: {}, children: [{ name: 'c', queueName: children.name, data: {} }] });
     const childKey = `bull:${children.name}:${tree.children![0].job.id}`;
     const worker = scope.track(new Worker(children.name, async () => 'child-done', { connection: connection() }));

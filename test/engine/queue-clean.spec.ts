@@ -2,7 +2,7 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, type Queue } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { adminConnection, connection } from '../support/redis.js';
 import { addSchedulerIteration, processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
 
 const HOUR = 3_600_000;
@@ -73,7 +73,7 @@ describe('Queue clean', () => {
   it('cleans waiting-children parents, and a cleaned child releases its parent', async () => {
     const queue = scope.queue();
     const childQueue = scope.queue(scope.name('child'));
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const lonely = await flows.add({ name: 'p1', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: childQueue.name, data: {} }] });
     expect(await queue.clean(0, 0, 'waiting-children')).toEqual([lonely.job.id]);
 
@@ -185,7 +185,7 @@ describe('Queue drain', () => {
   it('releases a parent whose last child it drained, and drains thousands of jobs in batches', async () => {
     const queue = scope.queue();
     const parentQueue = scope.queue(scope.name('parent'));
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({ name: 'p', queueName: parentQueue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
     await queue.addBulk(Array.from({ length: 2500 }, (_, i) => ({ name: `j${i}`, data: {}, opts: i % 3 === 0 ? { priority: 1 + (i % 5) } : {} })));
     await queue.drain();

@@ -1,7 +1,7 @@
 // Queue getters: counts, pages of jobs per state, job state, logs, pause flag.
 import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, Queue } from '../../lib/index.js';
-import { connection } from '../support/redis.js';
+import { adminConnection, connection } from '../support/redis.js';
 import { processSome, Scope } from './queue-test-support.js';
 
 const ids = (jobs: { id?: string }[]) => jobs.map((j) => j.id);
@@ -24,7 +24,7 @@ describe('Queue getters', () => {
     const d1 = await queue.add('d1', {}, { delay: 60_000 });
     const p1 = await queue.add('p1', {}, { priority: 5 });
     const p2 = await queue.add('p2', {}, { priority: 2 });
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const childQueue = scope.name('child');
     const flow = await flows.add({ name: 'parent', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: childQueue, data: {} }] });
     return { queue, ...processed.ids, waiting: [w1.id!, w2.id!], delayed: [d1.id!], prioritized: [p1.id!, p2.id!], parent: flow.job.id! };

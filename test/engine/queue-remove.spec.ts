@@ -2,7 +2,7 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { adminConnection, connection } from '../support/redis.js';
 import { addSchedulerIteration, processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
 
 async function keysOf(scope: Scope, name: string): Promise<string[]> {
@@ -68,7 +68,7 @@ describe('Queue remove', () => {
   it('removes a parent with its children in another queue; without removeChildren the children stay', async () => {
     const parents = scope.queue();
     const children = scope.queue(scope.name('child'));
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({
       name: 'p', queueName: parents.name, data: {},
       children: [{ name: 'c1', queueName: children.name, data: {} }, { name: 'c2', queueName: children.name, data: {}, opts: { delay: 60_000 } }],
@@ -91,7 +91,7 @@ describe('Queue remove', () => {
   it('removing the last pending child releases its parent', async () => {
     const parents = scope.queue();
     const children = scope.queue(scope.name('child'));
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({ name: 'p', queueName: parents.name, data: {}, children: [{ name: 'c', queueName: children.name, data: {} }] });
     expect(await children.remove(tree.children![0].job.id!)).toBe(1);
     expect(await parents.getJobState(tree.job.id!)).toBe('waiting');
@@ -138,7 +138,7 @@ describe('Queue obliterate', () => {
     await job.log('line');
     await addSchedulerIteration(scope.redis, queue.name, 'sch', 'delayed', Date.now() + 60_000);
     await scope.redis.rpush(`bull:${queue.name}:paused`, 'legacy');
-    const flows = scope.track(new FlowProducer({ connection: connection() }));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     // a parent here waiting for a child here, and a parent elsewhere waiting for a child here
     await flows.add({ name: 'p', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
     const outside = await flows.add({ name: 'p', queueName: parentQueue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });

@@ -1,13 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-/** The Redis the global setup found or started. */
+/** The Redis the global setup found or started (engine objects connect as its user, if it names one). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Connection options for engine objects under test. */
-export function connection(): { host: string; port: number } {
-  const url = new URL(REDIS_URL);
-  return { host: url.hostname, port: Number(url.port || 6379) };
+/**
+ * Where tests look at Redis from the outside (assertions, MONITOR, key cleanup): REDIS_URL, unless
+ * CONVEYOR_ADMIN_REDIS_URL names an unrestricted user, as the ACL suite does when it runs the engine
+ * suites as a user limited to what the engine needs.
+ */
+export const ADMIN_REDIS_URL = process.env.CONVEYOR_ADMIN_REDIS_URL || REDIS_URL;
+
+/** Connection options for engine objects under test (with REDIS_URL's user and password, if any). */
+export function connection(): { host: string; port: number; username?: string; password?: string } {
+  return connectionFor(REDIS_URL);
+}
+
+function connectionFor(href: string): { host: string; port: number; username?: string; password?: string } {
+  const url = new URL(href);
+  const credentials = {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+  };
+  return { host: url.hostname, port: Number(url.port || 6379), ...credentials };
+}
+
+/**
+ * Connection options as ADMIN_REDIS_URL's user, for fixtures another party writes (bullmq setting
+ * up a flow, say): what they need is not what the engine's ACL user is allowed.
+ */
+export function adminConnection(): { host: string; port: number; username?: string; password?: string } {
+  return connectionFor(ADMIN_REDIS_URL);
 }
 
 /** A queue name no other test uses. */
@@ -17,7 +40,7 @@ export function uniqueName(label = 'q'): string {
 
 /** A raw client for assertions on keys; close it in afterAll/afterEach. */
 export function rawClient(): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  return new Redis(ADMIN_REDIS_URL, { maxRetriesPerRequest: 3 });
 }
 
 /** Deletes every key of a queue (`<prefix>:<name>:*`). */
