@@ -26,6 +26,8 @@ describe('dynamic children', () => {
         await children.add('kid', { k: 2 }, { jobId: 'kid2', delay: 100, parent: { id: job.id!, queue: job.queueQualifiedName } });
         await job.updateData({ step: 'wait' });
         steps.push(['moved', await job.moveToWaitingChildren(token!)]);
+        // children are processed only once the parent waits, so none can finish before the move
+        scope.worker(qc, async (kid: Job) => ({ kid: kid.data.k }));
         throw new WaitingChildrenError();
       }
       const moved = await job.moveToWaitingChildren(token!);
@@ -34,7 +36,6 @@ describe('dynamic children', () => {
     });
     let failures = 0;
     parentWorker.on('failed', () => failures++);
-    scope.worker(qc, async (job: Job) => ({ kid: job.data.k }));
     await scope.queue(qp).add('parent', { step: 'start' }, { jobId: 'PP' });
     const [done, values] = await once(parentWorker, 'completed', 5000);
     expect(done.id).toBe('PP');

@@ -82,11 +82,15 @@ describe('Processor outcomes', () => {
   it('WaitingChildrenError after job.moveToWaitingChildren: the parent waits for its child, then completes; no failed event', async () => {
     const queue = scope.queue();
     const childQueue = scope.queue();
-    const childWorker = worker(childQueue.name, async () => 'child done');
+    // the child's worker starts only once the parent waits, so the child cannot finish first
+    let childWorker: ReturnType<typeof worker> | undefined;
     const w = worker(queue.name, async (job, token) => {
       if (job.attemptsStarted === 1) {
         await childQueue.add('child', {}, { parent: { id: job.id!, queue: job.queueQualifiedName } });
-        if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+        if (await job.moveToWaitingChildren(token!)) {
+          childWorker = worker(childQueue.name, async () => 'child done');
+          throw new WaitingChildrenError();
+        }
       }
       return job.getChildrenValues();
     });
@@ -98,7 +102,7 @@ describe('Processor outcomes', () => {
     expect(failed).toEqual([]);
     expect(await eventLines(scope.redis, queue.name)).toContain(`waiting-children ${parent.id} active`);
     expect(await scope.redis.hmget(`bull:${queue.name}:${parent.id}`, 'ats', 'atm')).toEqual(['2', '1']);
-    await childWorker.close();
+    await childWorker?.close();
   });
 
   describe.each([
