@@ -20,7 +20,8 @@ describe('Worker locks', () => {
     const monitor = scope.track(await new ScriptMonitor(name, ['extendLocks']).start());
     const gate = scope.gate();
     const worker = scope.track(
-      new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 3, lockDuration: 400, lockRenewTime: 200 }),
+      // a lock far longer than the renew interval: a stall of a loaded machine must not expire it
+      new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 3, lockDuration: 2000, lockRenewTime: 200 }),
     );
     const active = times<[Job]>(worker, 'active', 3);
     const jobs = await queue.addBulk([1, 2, 3].map((n) => ({ name: 'long', data: { n } })));
@@ -32,7 +33,7 @@ describe('Worker locks', () => {
     for (const call of calls.slice(0, 6)) {
       // ARGV: base, duration, then (id, token) for every held job
       expect(call.args.slice(2).filter((_, i) => i % 2 === 0).sort()).toEqual(ids);
-      expect(call.args[1]).toBe('400');
+      expect(call.args[1]).toBe('2000');
     }
     // one call per interval, not one per job: gaps of about 200 ms (more on a loaded machine)
     const gaps = calls.slice(1, 6).map((c, i) => c.at - calls[i].at).sort((a, b) => a - b);
