@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { checkQueueForCluster } from './cluster.js';
 import {
   closeConnection,
+  isTransientRedisError,
   openConnection,
   redactError,
   whenReady,
@@ -12,6 +13,9 @@ import { watchEvictionPolicy } from './eviction-policy.js';
 import { QueueKeys } from './keys.js';
 import { checkPrefix, checkQueueName, DEFAULT_PREFIX, type QueueBaseOptions } from './options.js';
 import { runScript } from './scripts.js';
+
+/** A transient error with the same text is emitted at most once in this many ms. */
+const TRANSIENT_REPEAT_MS = 1000;
 
 /**
  * What Queue, Worker and QueueEvents share: a validated name and prefix, the queue's keys, and a
@@ -66,11 +70,29 @@ export class QueueBase extends EventEmitter {
 
   /**
    * `error` only reaches listeners that exist: an EventEmitter without one would throw and take
-   * the process down for a transient Redis hiccup.
+   * the process down for a transient Redis hiccup. A transient error (Redis away, loading, out of
+   * memory) goes out at most once a second with the same text, however often the connection's
+   * reconnect attempts or a caller's retries run into it.
    */
   protected emitError(err: unknown): void {
     const error = redactError(err instanceof Error ? err : new Error(String(err)));
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') === 0) return;
+    if (isTransientRedisError(error) && this.repeatsRecentError(error)) return;
+    this.emit('error', error);
+  }
+
+  /** When each transient error text last went out. */
+  private readonly transientSeen = new Map<string, number>();
+
+  private repeatsRecentError(error: Error): boolean {
+    const key = `${error.name}: ${error.message}`;
+    const now = Date.now();
+    const last = this.transientSeen.get(key);
+    if (last !== undefined && now - last < TRANSIENT_REPEAT_MS) return true;
+    // texts carry ports and script hashes, not job ids: a handful at a time
+    if (this.transientSeen.size >= 64) this.transientSeen.clear();
+    this.transientSeen.set(key, now);
+    return false;
   }
 
   protected async closeConnection(): Promise<void> {
