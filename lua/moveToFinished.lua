@@ -56,8 +56,12 @@ end
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace)
   if redis.call("EXISTS", jobKey) == 0 then return -1 end
   if target == "completed" then
-    if redis.call("SCARD", jobKey .. ":dependencies") ~= 0 then return -4 end
-    if redis.call("ZCARD", jobKey .. ":unsuccessful") ~= 0 then return -9 end
+    -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
+    local depsKey, unsuccessfulKey = jobKey .. ":dependencies", jobKey .. ":unsuccessful"
+    if redis.call("EXISTS", depsKey, unsuccessfulKey) > 0 then
+      if redis.call("SCARD", depsKey) ~= 0 then return -4 end
+      if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
+    end
   end
   local released = releaseLock(jobKey, Q.stalled, jobId, token)
   if released < 0 then return released end
