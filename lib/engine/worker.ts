@@ -43,6 +43,9 @@ const FINISH_RETRIES = 20;
 /** Jobs of one tick are finished in calls of at most concurrency / FINISH_GROUPS jobs (see sendFinishes()). */
 const FINISH_GROUPS = 2;
 
+/** And of at most this many: a script that finishes and fetches this many holds Redis for about a millisecond. */
+const FINISH_MAX_JOBS = 50;
+
 /** A job this worker holds (its lock is ours). */
 interface Held {
   job: Job;
@@ -595,7 +598,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.finishing = [];
     // calls of at most a share of the slots: Redis runs one while this process starts the jobs
     // another brought, and those groups keep their size from one round to the next
-    const size = Math.ceil(this.opts.concurrency / FINISH_GROUPS);
+    const size = Math.min(Math.ceil(this.opts.concurrency / FINISH_GROUPS), FINISH_MAX_JOBS);
     for (let from = 0; from < all.length; from += size) {
       const batch = all.slice(from, from + size);
       const results: FinishResult[] = [];

@@ -75,6 +75,26 @@ describe('Worker: finishes of one tick in one call', () => {
     expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
   });
 
+  it('no call carries more than 50 jobs, however many end together', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const calls = await monitor(name, ['moveToFinished']);
+    await queue.addBulk(Array.from({ length: 120 }, (_, n) => ({ name: 'j', data: { n } })));
+    const gate = scope.gate();
+    const { processor } = gatedProcessor(gate.promise);
+    const worker = scope.track(new Worker(name, processor, { connection: connection(), concurrency: 120, autorun: false }));
+    const allActive = times(worker, 'active', 120);
+    const completed = times(worker, 'completed', 120);
+    void worker.run();
+    await allActive;
+    gate.resolve();
+    await completed;
+    await calls.settle(scope.redis);
+
+    expect(calls.of('moveToFinished').map((c) => c.keys.length)).toEqual([50, 50, 20]);
+    expect(await scope.redis.zcard(`bull:${name}:completed`)).toBe(120);
+  });
+
   it('a job whose lock is gone does not hold back the other job of its call', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
