@@ -15,7 +15,7 @@ import {
   isClusterOptions,
   keySlot,
 } from '../../lib/engine/cluster.js';
-import { describeServer, duplicateConnection, isRedisClient, openConnection } from '../../lib/engine/connection.js';
+import { describeServer, duplicateConnection, isRedisClient, openConnection, reconnectDelayMs } from '../../lib/engine/connection.js';
 import { freePort } from '../fixtures/worker-harness.js';
 import { missingTool } from './cluster-support.js';
 
@@ -143,7 +143,7 @@ describe('cluster.ts', () => {
         expect(isClusterClient(client)).toBe(true);
         expect(client.options.scaleReads).toBe('all');
         expect(client.options.redisOptions).toMatchObject({ password: 'secret', maxRetriesPerRequest: 3 });
-        expect(client.options.clusterRetryStrategy!(1)).toBe(20);
+        expect(client.options.clusterRetryStrategy!(1)).toBe(reconnectDelayMs(1)); // ours, not ioredis' default
         expect(describeServer(client)).toBe('cluster 127.0.0.1:7000, 10.0.0.2:7001, 127.0.0.1:7002');
         expect(describeServer(client)).not.toContain('secret');
       } finally {
