@@ -309,8 +309,9 @@ describe('deduplication: keepLastIfActive', () => {
     const queue = scope.queue(name);
     const { worker, release } = holdingWorker(scope, name);
     const opts = { deduplication: { id: 'K', keepLastIfActive: true } };
+    const ownerActive = once(worker, 'active', 5000);
     const owner = await queue.add('hold', { n: 1 }, opts);
-    await once(worker, 'active', 5000);
+    await ownerActive;
     const second = await queue.add('plain', { n: 2 }, opts);
     const third = await queue.add('plain', { n: 3 }, { ...opts, priority: 7, attempts: 2 });
     expect([second.id, third.id]).toEqual([owner.id, owner.id]);
@@ -358,9 +359,10 @@ describe('deduplication: keepLastIfActive', () => {
       }, { connection: connection() }),
     );
     const opts = { deduplication: { id: 'F', keepLastIfActive: true, ttl: 50 } };
+    const ownerActive = once(worker, 'active', 5000); // before the add: the job can start before its reply is read
     const owner = await queue.add('j', { n: 1 }, opts);
     expect(await scope.redis.pttl(`bull:${name}:de:F`)).toBe(-1);
-    await once(worker, 'active', 5000);
+    await ownerActive;
     expect((await queue.add('j', { n: 2 }, opts)).id).toBe(owner.id);
     const done = once(worker, 'completed', 5000);
     release();
@@ -435,8 +437,9 @@ describe('deduplication keys through the API', () => {
         await held;
       }, { connection: connection() }),
     );
+    const firstActive = once(worker, 'active', 5000);
     const first = await queue.add('j', {}, { deduplication: { id: 'U' } });
-    await once(worker, 'active', 5000);
+    await firstActive;
     await until('the processor to free the id', () => queue.getDeduplicationJobId('U'), (v) => v === null);
     const second = await queue.add('j', {}, { deduplication: { id: 'U' } });
     expect(second.id).not.toBe(first.id);

@@ -180,8 +180,9 @@ describe('QueueEvents', () => {
     }));
     stuck.on('error', () => {});
     closers.push(async () => release());
+    const active = once(events, 'active');
     const job = await queue.add('hang', {});
-    await once(events, 'active');
+    await active;
     // the lock "expires": what a crashed worker leaves behind
     await redis.del(`bull:${name}:${job.id}:lock`);
     const checker = track(new Worker(name, null, { connection: connection() }));

@@ -107,8 +107,9 @@ describe('Worker processing', () => {
         { connection: client, concurrency: 2 },
       ),
     );
+    const firstActive = once(worker, 'active');
     const first = await queue.add('first', {});
-    await once(worker, 'active');
+    await firstActive;
     await once(worker, 'drained');
     // the next loop fetch (one free slot) goes out once b, c, d exist, and the first job finishes
     // right behind it, so its fetch-next reaches Redis while that fetch is still unanswered
