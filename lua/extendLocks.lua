@@ -15,7 +15,8 @@ for i = 3, #ARGV, 2 do
   local token = ARGV[i + 1]
   local lockKey = base .. jobId .. ":lock"
   if redis.call("GET", lockKey) == token then
-    redis.call("SET", lockKey, token, "PX", duration)
+    -- PEXPIRE, not SET: Redis allows it when out of memory (noeviction), so locks outlive an OOM
+    redis.call("PEXPIRE", lockKey, duration)
     redis.call("SREM", KEYS[1], jobId)
   else
     lost[#lost + 1] = jobId

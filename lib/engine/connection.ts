@@ -9,6 +9,7 @@ import {
   type ClusterConnectionOptions,
 } from './cluster.js';
 import { ConveyorConnectionError, ConveyorValidationError } from './errors.js';
+import { retryDelayMs } from './timing.js';
 
 /**
  * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL (alone, or
@@ -84,6 +85,25 @@ export function isTransientRedisError(err: Error): boolean {
     (typeof code === 'string' && TRANSIENT_CODES.includes(code)) ||
     TRANSIENT_TEXT.test(err.message)
   );
+}
+
+const REFUSAL_TEXT = /^(?:\w*Error: )?(?:LOADING|OOM|BUSY|MISCONF|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
+/** How often a call Redis refused is tried again (see retryDelayAfter). */
+export const REFUSAL_RETRY_MS = 50;
+
+/**
+ * Backoff before trying a failed call again. Redis answering with a refusal (out of memory, busy,
+ * read-only...) costs it almost nothing to repeat, and the refusal ends at a moment nobody tells
+ * us about: try every REFUSAL_RETRY_MS so work resumes within that of Redis accepting writes
+ * again (the repeated error is emitted once a second, not per try). Anything else backs off.
+ */
+export function retryDelayAfter(err: unknown, failures: number): number {
+  return isRedisRefusal(err) ? Math.min(REFUSAL_RETRY_MS, retryDelayMs(failures)) : retryDelayMs(failures);
+}
+
+/** Redis answered, refusing the call for a server-wide reason that passes (OOM, BUSY, LOADING...). */
+export function isRedisRefusal(err: unknown): boolean {
+  return err instanceof Error && REFUSAL_TEXT.test(err.message);
 }
 
 /** A connection we hold: `owned` ones are closed by us, a client the user passed never is. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { duplicateConnection, whenReady, type RedisClient } from './connection.js';
+import { duplicateConnection, isRedisRefusal, retryDelayAfter, whenReady, type RedisClient } from './connection.js';
 import { ConveyorScriptError, ErrorCode, RateLimitError, scriptError, UnrecoverableError } from './errors.js';
 import { Job } from './job.js';
 import {
@@ -39,6 +39,8 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
 
 /** How often a finish that hit a connection error is retried while the job is still ours. */
 const FINISH_RETRIES = 20;
+/** How long a move Redis refuses (out of memory...) keeps being tried, every REFUSAL_RETRY_MS. */
+const REFUSAL_RETRY_WINDOW_MS = 60_000;
 
 /** Jobs of one tick are finished in calls of at most concurrency / FINISH_GROUPS jobs (see sendFinishes()). */
 const FINISH_GROUPS = 2;
@@ -301,16 +303,18 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       this.reserved += free;
       let reply: FetchReply | undefined;
+      let lastError: unknown;
       try {
         reply = await this.fetch(free);
         failures = 0;
       } catch (err) {
         if (!this.closing) this.emitError(err);
+        lastError = err;
         failures += 1;
       }
       if (!reply) {
         this.reserved -= free;
-        if (!this.closing) await this.sleeper.sleep(retryDelayMs(failures));
+        if (!this.closing) await this.sleeper.sleep(retryDelayAfter(lastError, failures));
         continue;
       }
       if (this.closing) {
@@ -614,6 +618,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    */
   private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
     const keys = batch.map((f) => f.entry.job.key);
+    const since = Date.now();
     for (let attempt = 1; ; attempt++) {
       const { requested, reserved } = this.claimNext(batch.length);
       const now = Date.now();
@@ -625,9 +630,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       } catch (err) {
         this.reserved -= reserved;
         this.report(err);
-        if (attempt >= FINISH_RETRIES || this.forceClosing) return;
         // not cut short by close(): close() waits for work in hand to be stored
-        await new Deadline(retryDelayMs(attempt)).promise;
+        if (!(await this.retryPause(err, attempt, since))) return;
         continue;
       }
       // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
@@ -691,6 +695,20 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
   }
 
+  /**
+   * After a failed move of a held job: waits before the next try and says whether to try at all.
+   * A refusal (OOM...) is retried for up to REFUSAL_RETRY_WINDOW_MS, since the lock stays ours
+   * meanwhile (renewals use PEXPIRE, which Redis allows when out of memory); other errors
+   * FINISH_RETRIES times. A forced close gives up at once.
+   */
+  private async retryPause(err: unknown, attempt: number, since: number): Promise<boolean> {
+    if (this.forceClosing) return false;
+    const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= FINISH_RETRIES;
+    if (spent) return false;
+    await new Deadline(retryDelayAfter(err, attempt)).promise;
+    return !this.forceClosing;
+  }
+
   /** emitError for one of several outcomes: a listener that throws cannot stop the others. */
   private report(err: unknown): void {
     try {
@@ -703,6 +721,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
   private async move(entry: Held, { script, args }: ReturnType<typeof retryCall>): Promise<boolean> {
     const { job } = entry;
+    const since = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         const code = Number(await runScript(this.connection.client, script, [job.key], args));
@@ -713,8 +732,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         return true;
       } catch (err) {
         this.emitError(err);
-        if (attempt >= FINISH_RETRIES || this.forceClosing) return false;
-        await new Deadline(retryDelayMs(attempt)).promise;
+        if (!(await this.retryPause(err, attempt, since))) return false;
       }
     }
   }
@@ -722,6 +740,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   /** Hands a rate-limited job back to wait; resolves with the limit's remaining ms (0 = none). */
   private async moveLimitedBackToWait(entry: Held): Promise<number> {
     const { job, token } = entry;
+    const since = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         const reply = Number(await runScript(this.connection.client, 'moveJobFromActiveToWait', [job.key], [this.keys.base, job.id!, token]));
@@ -730,8 +749,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         return 0;
       } catch (err) {
         this.emitError(err);
-        if (attempt >= FINISH_RETRIES || this.forceClosing) return 0;
-        await new Deadline(retryDelayMs(attempt)).promise;
+        if (!(await this.retryPause(err, attempt, since))) return 0;
       }
     }
   }
