@@ -14,13 +14,14 @@ import { evaluate, LIMITS, table } from './lib/targets.mjs';
 import clientKill from './scenarios/client-kill.mjs';
 import killAfterReturn from './scenarios/kill-after-return.mjs';
 import oom from './scenarios/oom.mjs';
+import redisDown from './scenarios/redis-down.mjs';
 import redisKill from './scenarios/redis-kill.mjs';
 import redisStop from './scenarios/redis-stop.mjs';
 import sigtermClose from './scenarios/sigterm-close.mjs';
 import workerKill from './scenarios/worker-kill.mjs';
 import workerSigstop from './scenarios/worker-sigstop.mjs';
 
-const SCENARIOS = [workerKill, workerSigstop, sigtermClose, killAfterReturn, clientKill, redisKill, redisStop, oom];
+const SCENARIOS = [workerKill, workerSigstop, sigtermClose, killAfterReturn, clientKill, redisKill, redisStop, redisDown, oom];
 /** Long mode must inject at least this many faults in all. */
 const LONG_MODE_MIN_FAULTS = 1000;
 /** Per scenario: past this, it injects no more faults and goes on to the drain and the check. */
@@ -90,6 +91,8 @@ async function runScenario(scenario, args, root) {
   if (outcome?.result) {
     const r = outcome.result;
     log(`  stalled ${r.stalled}, redelivered ${r.redelivered}, indeterminate adds ${r.indeterminate}, finished twice ${r.finishedTwice}`);
+    const d = outcome.derived;
+    if (d.recoveries.length) log(`  killed jobs ran again after ${Math.min(...d.recoveries)}-${d.recoveryMaxMs} ms (${d.recoveries.length}); failed after too many stalls: ${d.failedAfterStalls}`);
     for (const [kind, list] of Object.entries(r.details)) if (list.length) log(`  ${kind}: ${JSON.stringify(list.slice(0, 10))}${list.length > 10 ? ` ... (${list.length})` : ''}`);
   }
   return {

@@ -8,6 +8,7 @@ export default {
   title: 'worker kill -9 mid-job',
   faults: { short: 10, long: 150 },
   allowDuplicates: false,
+  maxStalledCount: OPTS.maxStalledCount,
   /** lock expiry + two stalled checks, plus one job of the healthy worker ahead of it */
   recoveryBudgetMs: OPTS.lockDuration + 2 * OPTS.stalledInterval + OPTS.jobMs[1],
   async run(ctx, faults) {
