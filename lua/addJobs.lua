@@ -5,8 +5,9 @@
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] JSON array of jobs, each:
           { name, data (JSON text), opts (JSON text, stored as is), timestamp, delay, priority,
-            lifo (bool), id (custom id or absent), parentKey?, parent? (JSON text), rjk?,
-            de? (deduplication options, never together with a parent) }
+            lifo (bool), id (custom id or absent), rid? (set: the add's counter value was
+            reserved beforehand and id is set, do not INCR the counter), parentKey?,
+            parent? (JSON text), rjk?, de? (deduplication options, never with a parent) }
   Returns an array with one job id per job (an existing id for a duplicate custom id, the owner's
           id for a deduplicated add), or -5 when a named parent does not exist (then nothing is
           written).
@@ -34,9 +35,14 @@ local pausedOrMaxed = isQueuePausedOrMaxed(Q.meta, Q.active)
 local ids = {}
 
 for i, job in ipairs(jobs) do
-  local counter = redis.call("INCR", Q.id)
   local jobId = job.id
-  if not jobId or jobId == "" then jobId = tostring(counter) end
+  if job.rid then
+    -- the producer reserved this add's counter value beforehand (INCRBY) and sent it as the id of
+    -- a job without a jobId, so a resent add finds its job below instead of adding it twice
+  else
+    local counter = redis.call("INCR", Q.id)
+    if not jobId or jobId == "" then jobId = tostring(counter) end
+  end
   local jobKey = Q.base .. jobId
 
   if redis.call("EXISTS", jobKey) == 1 then

@@ -17,7 +17,7 @@ export const ACL_COMMANDS: readonly string[] = [
   'bzpopmin', 'xread',
   // reads and writes, from scripts and from getters outside them
   'del', 'exists', 'get', 'hdel', 'hexists', 'hget', 'hgetall', 'hincrby', 'hkeys', 'hlen', 'hmget',
-  'hscan', 'hset', 'incr', 'lindex', 'llen', 'lpos', 'lpush', 'lrange', 'lrem', 'ltrim', 'persist',
+  'hscan', 'hset', 'incr', 'incrby', 'lindex', 'llen', 'lpos', 'lpush', 'lrange', 'lrem', 'ltrim', 'persist',
   'pexpire', 'pttl', 'rename', 'rpoplpush', 'rpush', 'sadd', 'scard', 'sismember', 'smembers', 'srem',
   'sscan', 'set', 'xadd', 'xrevrange', 'xtrim', 'zadd', 'zcard', 'zcount', 'zpopmin', 'zrange',
   'zrangebyscore', 'zrem', 'zremrangebyrank', 'zrevrange', 'zrevrangebyscore', 'zscore',

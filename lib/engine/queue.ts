@@ -1,6 +1,7 @@
 import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
+import { JobIdReserve } from './job-ids.js';
 import { JobSchedulers, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler.js';
 import {
   checkDeduplication,
@@ -50,6 +51,8 @@ interface AddPayload {
   priority: number;
   lifo?: boolean;
   id?: string;
+  /** The add's counter value was reserved beforehand (job-ids.ts): the script must not INCR. */
+  rid?: 1;
   parentKey?: string;
   parent?: string;
   de?: JobsOptions['deduplication'];
@@ -60,6 +63,8 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
   private readonly schedulers: JobSchedulers<DataType, ResultType, NameType>;
+  /** Ids for jobs added without a jobId, reserved before the add so a resent add stays one job. */
+  private readonly jobIds = new JobIdReserve(async (count) => Number(await (await this.client).incrby(this.keys.id, count)));
   /** addJobs, inside a span when the queue has telemetry (chosen once: no tracing code otherwise). */
   private readonly insert: (jobs: BulkJob<DataType, NameType>[], bulk: boolean) => Promise<Job<DataType, ResultType, NameType>[]>;
 
@@ -110,6 +115,13 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     // validate and encode everything first: nothing reaches Redis if any job is bad
     const prepared = jobs.map(({ name, data, opts }) => this.prepare(name, data, opts));
     await this.ready();
+    // every add takes one value of the counter, as each of BullMQ's adds INCRs it; a job without
+    // a jobId gets it as its id
+    const reserved = await this.jobIds.take(prepared.length);
+    prepared.forEach((p, i) => {
+      p.payload.id ??= reserved[i];
+      p.payload.rid = 1;
+    });
     const result = await this.exec('addJobs', [this.keys.meta], [this.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
     if (typeof result === 'number') {
       throw scriptError(result, prepared[0].payload.id, 'addJob');
