@@ -20,7 +20,7 @@ local Q = queueKeys(ARGV[1])
 local jobId = ARGV[2]
 
 if redis.call("EXISTS", jobKey) == 0 then return -1 end
-local released = releaseLock(jobKey, Q.stalled, jobId, ARGV[3])
+local released = releaseLock(jobKey, Q.stalled, Q.active, jobId, ARGV[3])
 if released < 0 then return released end
 if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 

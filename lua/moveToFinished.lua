@@ -63,7 +63,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
       if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
     end
   end
-  local released = releaseLock(jobKey, Q.stalled, jobId, token)
+  local released = releaseLock(jobKey, Q.stalled, Q.active, jobId, token)
   if released < 0 then return released end
   if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 

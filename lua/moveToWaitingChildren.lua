@@ -36,7 +36,7 @@ else
 end
 if not pending then return 1 end
 
-local released = releaseLock(jobKey, Q.stalled, jobId, token)
+local released = releaseLock(jobKey, Q.stalled, Q.active, jobId, token)
 if released < 0 then return released end
 if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 redis.call("ZADD", Q.waitingChildren, now, jobId)

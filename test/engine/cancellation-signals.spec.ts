@@ -103,7 +103,8 @@ describe('Cancellation', () => {
     const renewalFailed = once<[string[]]>(w, 'lockRenewalFailed', 5000);
     const job = await queue.add('l', {});
     await active;
-    await scope.redis.del(`bull:${queue.name}:${job.id}:lock`);
+    // taken from this worker as the stalled checker does: out of active, lock gone
+    await scope.redis.multi().del(`bull:${queue.name}:${job.id}:lock`).lrem(`bull:${queue.name}:active`, 0, job.id!).exec();
     expect((await renewalFailed)[0]).toEqual([job.id]);
     const reason = (await seen.promise) as Error;
     expect(reason.name).toBe('LockLostError');

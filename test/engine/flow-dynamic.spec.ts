@@ -67,7 +67,7 @@ describe('dynamic children', () => {
     expect(await scope.redis.lrange(`bull:${qp}:active`, 0, -1)).toEqual([]);
   });
 
-  it('moveToWaitingChildren refuses a wrong or missing lock, a job that is not active, and a missing job', async () => {
+  it('moveToWaitingChildren refuses a wrong lock, a job that is not active, and a missing job; a lapsed lock of a job still in active goes through', async () => {
     const [qp, qc] = [scope.name('dp'), scope.name('dc')];
     const children = scope.queue(qc);
     const seen: unknown[] = [];
@@ -80,10 +80,8 @@ describe('dynamic children', () => {
           seen.push([(err as Error).constructor.name, (err as Error).message, (err as ConveyorScriptError).code]);
         }
       }
+      // a lock that ran out while the job stayed in active: nobody else has it, so the move goes through
       await scope.redis.del(`${job.key}:lock`);
-      await job.moveToWaitingChildren(token!).catch((err: ConveyorScriptError) => seen.push([err.constructor.name, err.message, err.code]));
-      // with its lock back, the job can go
-      await scope.redis.set(`${job.key}:lock`, token!, 'PX', 30_000);
       seen.push(await job.moveToWaitingChildren(token!));
       throw new WaitingChildrenError();
     });
@@ -93,7 +91,6 @@ describe('dynamic children', () => {
       ['ConveyorScriptError', 'Lock mismatch for job PP. Cmd moveToWaitingChildren from active', ErrorCode.JobLockMismatch],
       ['ConveyorValidationError', 'token must be the lock token the processor received (a string), got undefined', undefined],
       ['ConveyorValidationError', 'moveToWaitingChildren options.child must be { id: string, queue: \'<prefix>:<queue>\' }, got "kid1"', undefined],
-      ['ConveyorScriptError', 'Missing lock for job PP. moveToWaitingChildren', ErrorCode.JobLockNotExist],
       true,
     ]);
     expect(await scope.redis.exists(`bull:${qp}:PP:lock`)).toBe(0);

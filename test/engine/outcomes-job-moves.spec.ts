@@ -219,7 +219,12 @@ describe('Job moves by hand', () => {
       expect(await scope.redis.pttl(lockKey)).toBeGreaterThan(50_000);
       expect(await scope.redis.get(lockKey)).toBe('tok');
       expect(await scope.redis.sismember(`bull:${queue.name}:stalled`, job.id!)).toBe(0);
+      // ran out while the job stayed in active: nobody took it over, so the token takes it again
       await scope.redis.del(lockKey);
+      expect(await job.extendLock('tok', 60_000)).toBe(1);
+      expect(await scope.redis.get(lockKey)).toBe('tok');
+      // taken out of active (as the stalled checker does): lost for good
+      await scope.redis.multi().del(lockKey).lrem(`bull:${queue.name}:active`, 0, job.id!).exec();
       expect(await job.extendLock('tok', 60_000)).toBe(0);
       expect(await scope.redis.exists(lockKey)).toBe(0);
     });

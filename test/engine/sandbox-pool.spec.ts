@@ -90,8 +90,9 @@ describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads 
     const started = once<[Job, Where]>(worker, 'progress', 10000);
     const added = await queue.add('long', { action: 'wait-abort' });
     const [, where] = await started;
-    // the lock vanishes: the next renewal finds it gone and aborts the job's signal
-    await scope.redis.del(`bull:${queue.name}:${added.id}:lock`);
+    // the job is taken away (out of active, lock gone, as the stalled checker does): the next
+    // renewal finds it gone and aborts the job's signal
+    await scope.redis.multi().del(`bull:${queue.name}:${added.id}:lock`).lrem(`bull:${queue.name}:active`, 0, added.id!).exec();
     const refused = once<[Error]>(worker, 'error', 10000, (err) => err.message.startsWith(`Missing lock for job ${added.id}`));
     await worker.renewLocks();
     await refused;

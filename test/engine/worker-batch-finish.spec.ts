@@ -108,7 +108,8 @@ describe('Worker: finishes of one tick in one call', () => {
     const bothActive = times(worker, 'active', 2);
     void worker.run();
     await bothActive;
-    await scope.redis.del(`bull:${name}:${lost.id}:lock`);
+    // another worker holds the job now
+    await scope.redis.set(`bull:${name}:${lost.id}:lock`, 'another-worker', 'PX', 30_000);
     const keptDone = once<[Job]>(worker, 'completed', 5000);
     gate.resolve();
     const [done] = await keptDone;
@@ -116,7 +117,7 @@ describe('Worker: finishes of one tick in one call', () => {
 
     expect(done.name).toBe('kept');
     expect(calls.of('moveToFinished').map((c) => c.keys)).toEqual([[`bull:${name}:${lost.id}`, `bull:${name}:${kept.id}`]]);
-    expect(errors.map((e) => e.message)).toEqual([`Missing lock for job ${lost.id}. moveToCompleted`]);
+    expect(errors.map((e) => e.message)).toEqual([`Lock mismatch for job ${lost.id}. Cmd moveToCompleted from active`]);
     expect(worker.activeJobs).toEqual([]);
     expect(await (await queue.getJob(lost.id!))!.getState()).toBe('active');
     expect(await (await queue.getJob(kept.id!))!.getState()).toBe('completed');

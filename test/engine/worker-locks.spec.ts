@@ -74,7 +74,7 @@ describe('Worker locks', () => {
     expect(hash.ats).toBe('1');
   }, 40000);
 
-  it("a lock deleted under a job: 'lockRenewalFailed' and the job's signal aborts saying the lock was lost", async () => {
+  it("a job whose lock another worker holds now: 'lockRenewalFailed' and the job's signal aborts saying the lock was lost", async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const aborted = deferred<unknown>();
@@ -95,14 +95,15 @@ describe('Worker locks', () => {
     const job = await queue.add('j', {});
     await active;
     const failedRenewal = once<[string[]]>(worker, 'lockRenewalFailed', 5000);
-    await scope.redis.del(`bull:${name}:${job.id}:lock`);
+    // another worker holds the job now
+    await scope.redis.set(`bull:${name}:${job.id}:lock`, 'another-worker', 'PX', 30_000);
     const [ids] = await failedRenewal;
     expect(ids).toEqual([job.id]);
     const reason = (await aborted.promise) as Error;
     expect(reason).toBeInstanceOf(Error);
     expect(reason.message).toMatch(new RegExp(`Lock of job ${job.id} was lost`));
     // its finish is refused (the lock is not ours), reported, and leaves the job for the stalled checker
-    await until('the refused finish', () => errors.map((e) => e.message), (m) => m.some((x) => x.startsWith(`Missing lock for job ${job.id}`)), 5000);
+    await until('the refused finish', () => errors.map((e) => e.message), (m) => m.some((x) => x.startsWith(`Lock mismatch for job ${job.id}`)), 5000);
     expect(errors.some((e) => /Lock of job .* was lost/.test(e.message))).toBe(true);
     expect(await job.getState()).toBe('active');
     expect(worker.activeJobs).toHaveLength(0);
