@@ -6,7 +6,7 @@ import { keySlot } from '../../lib/engine/cluster.js';
 import { loadScript, runScript } from '../../lib/engine/scripts.js';
 import { once, times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { deferred, until, within } from '../fixtures/worker-harness.js';
+import { deferred, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';
 import { TestCluster } from './cluster-support.js';
 
 /** A queue name with its own hash tag: `{cl-1a2b3c4d}`. */
@@ -85,19 +85,15 @@ describe('Redis Cluster: queues, workers and events', () => {
     const done = times<[Job, number]>(worker, 'completed', 8, 8000);
     await within(allRunning.promise, 5000, 'four jobs running at once');
     // watch the finishes on the node of the queue's slot: one moveToFinished call for several jobs
-    const monitor = await cluster.node(await cluster.portOfKey(`bull:${name}:wait`)).monitor();
-    const keyCounts: number[] = [];
-    const { sha } = loadScript('moveToFinished');
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'evalsha' && args[1] === sha && args[3]?.startsWith(`bull:${name}:`)) keyCounts.push(Number(args[2]));
-    });
+    const port = await cluster.portOfKey(`bull:${name}:wait`);
+    const monitor = await new ScriptMonitor(name, ['moveToFinished'], `redis://127.0.0.1:${port}`).start();
     try {
       release.resolve();
       expect((await done).map(([, value]) => value).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       // MONITOR lines may trail the replies the worker got
-      await until('a moveToFinished call with several job keys', () => keyCounts, (counts) => counts.some((n) => n > 1), 3000);
+      await until('a moveToFinished call with several job keys', () => monitor.of('moveToFinished'), (calls) => calls.some((c) => c.keys.length > 1), 3000);
     } finally {
-      monitor.disconnect();
+      await monitor.close();
     }
     expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 8, active: 0, waiting: 0 });
   });

@@ -101,7 +101,9 @@ describe('worker event decorators in the processor class', () => {
     await started.promise;
     const client = rawClient();
     try {
-      await client.del(`bull:${name}:${job.id}:lock`);
+      // taken from this worker as the stalled checker does: out of active, lock gone (a lock that
+      // merely ran out while the job stayed in active is still the worker's and is renewed)
+      await client.multi().del(`bull:${name}:${job.id}:lock`).lrem(`bull:${name}:active`, 0, job.id!).exec();
     } finally {
       client.disconnect();
     }

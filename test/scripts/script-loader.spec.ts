@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { flattenScript, listScripts, loadScript, runScript, ScriptLoaderError } from '../../lib/engine/scripts.js';
 import { rawClient } from '../support/redis.js';
+import { ScriptMonitor } from '../fixtures/worker-harness.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/lua/', import.meta.url));
 
@@ -47,30 +48,20 @@ describe('Lua script loader', () => {
     });
 
     it('falls back to EVAL after SCRIPT FLUSH and the next call uses EVALSHA again', async () => {
-      const key = `bull:loader-${process.pid}-${Date.now()}:meta`;
+      const queue = `loader-${process.pid}-${Date.now()}`;
+      const key = `bull:${queue}:meta`;
       const base = key.slice(0, -'meta'.length);
-      const monitor = await client.monitor();
+      const monitor = await new ScriptMonitor(queue, ['getState']).start();
       const runner = rawClient();
-      await runner.ping();
-      // MONITOR shows every client: keep only the runner's own commands (parallel tests run too)
-      const runnerAddress = `${runner.stream.localAddress}:${runner.stream.localPort}`;
-      const seen: string[] = [];
-      monitor.on('monitor', (_time: string, args: string[], source: string) => {
-        if (source === runnerAddress && (args[0] === 'evalsha' || args[0] === 'eval')) seen.push(args[0]);
-      });
       try {
         await client.script('FLUSH');
-        try {
-          await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
-          await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
-          await runner.ping(); // MONITOR output is ordered: once the PING's reply is in, so are the scripts'
-        } finally {
-          runner.disconnect();
-        }
-        await new Promise((r) => setImmediate(r));
-        expect(seen).toEqual(['evalsha', 'eval', 'evalsha']);
+        await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
+        await expect(runScript(runner, 'getState', [key], [base, 'nope'])).resolves.toBe('unknown');
+        await monitor.settle(runner);
+        expect(monitor.calls.map((c) => c.command)).toEqual(['evalsha', 'eval', 'evalsha']);
       } finally {
-        monitor.disconnect();
+        runner.disconnect();
+        await monitor.close();
       }
     });
   });
