@@ -54,7 +54,10 @@ end
 
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace)
-  if redis.call("EXISTS", jobKey) == 0 then return -1 end
+  -- the fields the finish needs, and two every job hash has (name, timestamp): one read instead of
+  -- an EXISTS before it
+  local fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
+  if not fields[5] and not fields[6] then return -1 end
   if target == "completed" then
     -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
     local depsKey, unsuccessfulKey = jobKey .. ":dependencies", jobKey .. ":unsuccessful"
@@ -70,7 +73,6 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   meta = meta or readQueueMeta(Q.meta)
   local maxEvents = meta.maxEvents
 
-  local fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm")
   -- a simple (no TTL) deduplication key is released when its owner finishes
   if fields[3] then
     local dedupKey = Q.base .. "de:" .. fields[3]
