@@ -22,8 +22,11 @@
   ARGV[15] worker limiter duration ms
   ARGV[16] worker name ("" = none)
   ARGV[17] metrics: max data points (0 = metrics off, nothing is recorded)
-  The last 9 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
-  value, keep count, keep age, keep limit, attempts and stacktrace (as ARGV[2], [3], [5]-[11]).
+  ARGV[18] the job's "atm" as the worker read it when it took the job, if the job had no parent and
+           no deduplication id then (neither is ever added later); "" = read the job's fields here
+  The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
+  value, keep count, keep age, keep limit, attempts, stacktrace and known atm (as ARGV[2], [3],
+  [5]-[11], [18]).
   Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } or a negative
           error code (-1 no job, -2 no lock, -3 not active, -4 pending children, -6 lock mismatch,
           -9 failed children);
@@ -53,11 +56,21 @@ local function removeFinishedJob(key)
 end
 
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
-local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace)
-  -- the fields the finish needs, and two every job hash has (name, timestamp): one read instead of
-  -- an EXISTS before it
-  local fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
-  if not fields[5] and not fields[6] then return -1 end
+local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
+    knownAtm)
+  local holder = false
+  if token ~= "0" then holder = redis.call("GET", jobKey .. ":lock") end
+  local fields
+  if holder == token and knownAtm ~= "" then
+    -- the usual case: still our lock, so the job exists (a locked job cannot be removed), and the
+    -- worker knows the fields the finish needs
+    fields = { false, false, false, knownAtm }
+  else
+    -- the fields the finish needs, and two every job hash has (name, timestamp): one read instead
+    -- of an EXISTS before it
+    fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
+    if not fields[5] and not fields[6] then return -1 end
+  end
   if target == "completed" then
     -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
     local depsKey, unsuccessfulKey = jobKey .. ":dependencies", jobKey .. ":unsuccessful"
@@ -66,7 +79,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
       if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
     end
   end
-  local released = releaseLock(jobKey, Q.stalled, Q.active, jobId, token)
+  local released = releaseLockHeldBy(jobKey, holder, Q.stalled, Q.active, jobId, token)
   if released < 0 then return released end
   if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 
@@ -134,12 +147,12 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
 end
 
 local codes = { finishJob(KEYS[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]),
-  tonumber(ARGV[9]), tonumber(ARGV[10]) or 0, ARGV[11]) }
-local further = #ARGV - 9 * (#KEYS - 1)
+  tonumber(ARGV[9]), tonumber(ARGV[10]) or 0, ARGV[11], ARGV[18] or "") }
+local further = #ARGV - 10 * (#KEYS - 1)
 for k = 2, #KEYS do
-  local a = further + 9 * (k - 2)
+  local a = further + 10 * (k - 2)
   codes[k] = finishJob(KEYS[k], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5]),
-    tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8]) or 0, ARGV[a + 9])
+    tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8]) or 0, ARGV[a + 9], ARGV[a + 10])
 end
 local finished = 0
 for _, code in ipairs(codes) do

@@ -7,6 +7,7 @@ import {
   finishJobArgs,
   isMoveSignal,
   isStillHeld,
+  knownAttemptsMade,
   moveSettingsOf,
   moveToActiveArgs,
   moveToFinishedArgs,
@@ -52,6 +53,8 @@ const FINISH_MAX_JOBS = 50;
 interface Held {
   job: Job;
   token: string;
+  /** knownAttemptsMade() when the job was taken. */
+  knownAtm: string;
   controller: AbortController;
   /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
   phase: 'running' | 'finishing';
@@ -78,7 +81,7 @@ type FinishResult = 'finished' | ConveyorScriptError | undefined;
 interface PendingFinish {
   entry: Held;
   target: 'completed' | 'failed';
-  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace. */
+  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace, known atm. */
   args: (string | number)[];
   /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
   onFinished: (now: number) => void;
@@ -450,7 +453,15 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   // ------------------------------------------------------------------------------ processing
 
   private start(job: Job): void {
-    const entry: Held = { job, token: job.token!, controller: new AbortController(), phase: 'running', abandoned: false, lockLost: false };
+    const entry: Held = {
+      job,
+      token: job.token!,
+      knownAtm: knownAttemptsMade(job),
+      controller: new AbortController(),
+      phase: 'running',
+      abandoned: false,
+      lockLost: false,
+    };
     this.held.set(job.id!, entry);
     const done: Promise<void> = this.processEntry(entry)
       .catch((err) => this.emitError(err))
@@ -591,7 +602,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     onFinished: (now: number) => void,
   ): Promise<FinishResult> {
     const { job, token } = entry;
-    const args = finishJobArgs(job, token, target, value, keep, stacktrace);
+    const args = finishJobArgs(job, token, target, value, keep, stacktrace, entry.knownAtm);
     return new Promise((resolve) => {
       if (this.finishing.push({ entry, target, args, onFinished, resolve }) === 1) process.nextTick(() => this.sendFinishes());
     });

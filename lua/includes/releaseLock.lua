@@ -1,5 +1,5 @@
 --[[
-  Releases a job's lock if `token` holds it. Returns 0, -2 (no lock) or -6 (held by another).
+  Releases a job's lock if `token` holds it (releaseLockHeldBy: with the lock already read). Returns 0, -2 (no lock) or -6 (held by another).
   Token "0" means the caller processes without a lock.
 
   A lock that ran out while its job is still in active was not taken over: nobody else got a token
@@ -7,12 +7,11 @@
   move goes through instead of being refused and the job run again. This is what a Redis frozen
   or a worker stalled past lockDuration leaves behind until the stalled checker comes round.
 ]]
-local function releaseLock(jobKey, stalledKey, activeKey, jobId, token)
+-- `holder`: the lock's value as the caller read it (false when there is none).
+local function releaseLockHeldBy(jobKey, holder, stalledKey, activeKey, jobId, token)
   if token == "0" then return 0 end
-  local lockKey = jobKey .. ":lock"
-  local holder = redis.call("GET", lockKey)
   if holder == token then
-    redis.call("DEL", lockKey)
+    redis.call("DEL", jobKey .. ":lock")
     redis.call("SREM", stalledKey, jobId)
     return 0
   end
@@ -22,4 +21,9 @@ local function releaseLock(jobKey, stalledKey, activeKey, jobId, token)
     return 0
   end
   return -2
+end
+
+local function releaseLock(jobKey, stalledKey, activeKey, jobId, token)
+  if token == "0" then return 0 end
+  return releaseLockHeldBy(jobKey, redis.call("GET", jobKey .. ":lock"), stalledKey, activeKey, jobId, token)
 end
