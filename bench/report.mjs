@@ -83,12 +83,29 @@ function setupSection({ env, options, sides, elapsedS }) {
   ].join('\n');
 }
 
+/**
+ * The ratio of the two engines within each round (they ran back to back, so a machine that speeds
+ * up or slows down between rounds moves both): its median and range.
+ * @param {Measurement[]} la  @param {Measurement[]} lb  @param {string} key
+ */
+function sameRoundRatios(la, lb, key) {
+  const ratios = [];
+  for (let i = 0; i < Math.min(la.length, lb.length); i++) {
+    const x = la[i].values[key];
+    const y = lb[i].values[key];
+    if (Number.isFinite(x) && Number.isFinite(y) && y !== 0) ratios.push(x / y);
+  }
+  if (ratios.length === 0) return '–';
+  const f = (/** @type {number} */ r) => r.toFixed(2);
+  return ratios.length === 1 ? `${f(ratios[0])}×` : `${f(median(ratios))}× (${f(Math.min(...ratios))}–${f(Math.max(...ratios))})`;
+}
+
 /** @param {RunData} run */
 function resultsTable({ cases, sides, measurements, options }) {
   const [a, b] = sides;
   const rows = [
-    `| Case | Metric | N | ${a.label} | ${b.label} | ${a.label}/${b.label} | ${a.label} cmds (scripts) per job | ${b.label} cmds (scripts) per job |`,
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    `| Case | Metric | N | ${a.label} | ${b.label} | ${a.label}/${b.label} | same-round ratios: median (range) | ${a.label} cmds (scripts) per job | ${b.label} cmds (scripts) per job |`,
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const c of cases) {
     const la = measurements.get(sampleKey(c.id, a.id)) ?? [];
@@ -103,7 +120,7 @@ function resultsTable({ cases, sides, measurements, options }) {
       const first = i === 0;
       rows.push(
         `| ${first ? c.title : ''} | ${metric.label} (${metric.unit} ${arrow}) | ${first ? options.n[c.id].toLocaleString('en-US') : ''} | ` +
-          `${formatValue(ma, metric.unit)} | ${formatValue(mb, metric.unit)} | ${ratio} | ` +
+          `${formatValue(ma, metric.unit)} | ${formatValue(mb, metric.unit)} | ${ratio} | ${sameRoundRatios(la, lb, metric.key)} | ` +
           `${first ? formatPer(perA) : ''} | ${first ? formatPer(perB) : ''} |`,
       );
     });
@@ -161,6 +178,8 @@ export function renderReport(run) {
     '## Results',
     '',
     'Medians over the rounds. Ratio = Conveyor median / BullMQ median: above 1 is better for ↑ metrics, below 1 for ↓ metrics. ' +
+      'Same-round ratios divide the two engines\' values of one round (measured back to back), so they do not move when the machine speeds up or slows down between rounds; ' +
+      'their range shows how much a single pair can be trusted. ' +
       '"cmds (scripts) per job" = Redis commands per job from `INFO commandstats` deltas over the measured region, including the commands scripts run ' +
       '(`redis.call`) and the script calls themselves; in brackets the script calls (EVALSHA/EVAL) alone. Per added job for the add cases, per processed job for ' +
       'the process cases (the pre-loading adds are outside the measured region), per job for the steady case.',
