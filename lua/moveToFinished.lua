@@ -22,8 +22,9 @@
   ARGV[15] worker limiter duration ms
   ARGV[16] worker name ("" = none)
   ARGV[17] metrics: max data points (0 = metrics off, nothing is recorded)
-  ARGV[18] the job's "atm" as the worker read it when it took the job, if the job had no parent and
-           no deduplication id then (neither is ever added later); "" = read the job's fields here
+  ARGV[18] the job's "atm" once this finish counts (the one it had when the worker took it, plus
+           one), if it had no parent and no deduplication id then (neither is ever added later);
+           "" = read the job's fields here
   The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
   value, keep count, keep age, keep limit, attempts, stacktrace and known atm (as ARGV[2], [3],
   [5]-[11], [18]).
@@ -44,6 +45,9 @@
 
 local Q = queueKeys(ARGV[1])
 local now = tonumber(ARGV[4])
+-- the same instant as text, for what is written: a Lua number given to redis.call is formatted
+-- with printf each time
+local nowText = ARGV[4]
 local maxDataPoints = tonumber(ARGV[17]) or 0
 -- read once the first job is finished (a call that finishes nothing writes nothing)
 local meta
@@ -57,19 +61,20 @@ end
 
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
-    knownAtm)
+    nextAtm)
   local holder = false
   if token ~= "0" then holder = redis.call("GET", jobKey .. ":lock") end
-  local fields
-  if holder == token and knownAtm ~= "" then
+  -- parentKey, parent and deid, and what atm becomes
+  local fields, attemptsMadeText
+  if holder == token and nextAtm ~= "" then
     -- the usual case: still our lock, so the job exists (a locked job cannot be removed), and the
-    -- worker knows the fields the finish needs
-    fields = { false, false, false, knownAtm }
+    -- worker knows the rest
+    fields, attemptsMadeText = { false, false, false }, nextAtm
   else
-    -- the fields the finish needs, and two every job hash has (name, timestamp): one read instead
-    -- of an EXISTS before it
+    -- with two fields every job hash has (name, timestamp): one read instead of an EXISTS before it
     fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
     if not fields[5] and not fields[6] then return -1 end
+    attemptsMadeText = tostring((tonumber(fields[4]) or 0) + 1)
   end
   if target == "completed" then
     -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
@@ -100,21 +105,22 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   end
 
   -- atm is written with the other finish fields (a removed job needs none)
-  local attemptsMade = (tonumber(fields[4]) or 0) + 1
+  local attemptsMade = tonumber(attemptsMadeText)
   local targetKey = Q.completed
   if target == "failed" then targetKey = Q.failed end
 
   if keepCount == 0 then
     removeFinishedJob(jobKey)
   else
-    redis.call("ZADD", targetKey, now, jobId)
+    redis.call("ZADD", targetKey, nowText, jobId)
     if target == "completed" then
-      redis.call("HSET", jobKey, "atm", attemptsMade, "returnvalue", value, "finishedOn", now)
+      redis.call("HSET", jobKey, "atm", attemptsMadeText, "returnvalue", value, "finishedOn", nowText)
     else
       if stacktrace ~= "" then
-        redis.call("HSET", jobKey, "atm", attemptsMade, "failedReason", value, "finishedOn", now, "stacktrace", stacktrace)
+        redis.call("HSET", jobKey, "atm", attemptsMadeText, "failedReason", value, "finishedOn", nowText, "stacktrace",
+          stacktrace)
       else
-        redis.call("HSET", jobKey, "atm", attemptsMade, "failedReason", value, "finishedOn", now)
+        redis.call("HSET", jobKey, "atm", attemptsMadeText, "failedReason", value, "finishedOn", nowText)
       end
       redis.call("HDEL", jobKey, "defa")
     end
@@ -138,7 +144,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
       "failedReason", value, "prev", "active")
     if attemptsMade >= attempts then
       redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "retries-exhausted", "jobId", jobId,
-        "attemptsMade", attemptsMade)
+        "attemptsMade", attemptsMadeText)
     end
   end
 
@@ -168,7 +174,7 @@ end
 local maxEvents = meta.maxEvents
 local fetchCount = tonumber(ARGV[12]) - (#KEYS - finished)
 if fetchCount > 0 then
-  local next = fetchJobs(Q, ARGV[3], tonumber(ARGV[13]), now, tonumber(ARGV[14]), tonumber(ARGV[15]), ARGV[16],
+  local next = fetchJobs(Q, ARGV[3], ARGV[13], nowText, tonumber(ARGV[14]), tonumber(ARGV[15]), ARGV[16],
     fetchCount, meta)
   -- a job, a rate limit, a delayed job due later or a paused/maxed queue is "something": no drained
   if #next > 2 or next[1] > 0 or next[2] > 0 or isMetaPausedOrMaxed(meta, Q.active) then

@@ -84,7 +84,8 @@ export function moveToActiveArgs(base: string, token: string, s: MoveSettings, n
 
 /**
  * The arguments moveToFinished takes per job: id, token, target, value, keep*, attempts,
- * stacktrace and the known atm (see knownAttemptsMade; '' = the script reads the job's fields).
+ * stacktrace and the atm the finish writes (see nextAttemptsMade; '' = the script reads the job's
+ * fields).
  */
 export function finishJobArgs(
   job: Job,
@@ -93,19 +94,19 @@ export function finishJobArgs(
   value: string,
   keep: KeepJobs | undefined,
   stacktrace: string,
-  knownAtm = '',
+  nextAtm = '',
 ): (string | number)[] {
   const [keepCount, keepAge, keepLimit] = keepJobsArgs(keep);
-  return [job.id!, token, target, value, keepCount, keepAge, keepLimit, Number(job.opts.attempts ?? 0), stacktrace, knownAtm];
+  return [job.id!, token, target, value, keepCount, keepAge, keepLimit, Number(job.opts.attempts ?? 0), stacktrace, nextAtm];
 }
 
 /**
  * A job just taken from Redis that has no parent and no deduplication id (neither is ever added
- * later) needs nothing else read when it finishes but its attempts count: moveToFinished is given
- * that count and spares a read of the job's hash. '' for any other job.
+ * later) needs nothing read when it finishes but its attempts count: moveToFinished is given the
+ * count its finish writes and spares a read of the job's hash. '' for any other job.
  */
-export function knownAttemptsMade(job: Job): string {
-  return job.parentKey === undefined && job.parent === undefined && job.deduplicationId === undefined ? String(job.attemptsMade) : '';
+export function nextAttemptsMade(job: Job): string {
+  return job.parentKey === undefined && job.parent === undefined && job.deduplicationId === undefined ? String(job.attemptsMade + 1) : '';
 }
 
 /**
@@ -113,10 +114,10 @@ export function knownAttemptsMade(job: Job): string {
  * jobs; arguments of further jobs finished in the same call go after it.
  */
 export function moveToFinishedArgs(base: string, first: (string | number)[], now: number, fetch: number, s: MoveSettings): (string | number)[] {
-  const [id, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, knownAtm] = first;
+  const [id, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, nextAtm] = first;
   return [
     base, id, token, now, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, fetch,
-    s.lockDuration, s.limiter?.max ?? 0, s.limiter?.duration ?? 0, s.name, s.maxDataPoints, knownAtm,
+    s.lockDuration, s.limiter?.max ?? 0, s.limiter?.duration ?? 0, s.name, s.maxDataPoints, nextAtm,
   ];
 }
 

@@ -7,10 +7,10 @@ import {
   finishJobArgs,
   isMoveSignal,
   isStillHeld,
-  knownAttemptsMade,
   moveSettingsOf,
   moveToActiveArgs,
   moveToFinishedArgs,
+  nextAttemptsMade,
   notMovedError,
   parseFetchReply,
   planFailure,
@@ -53,8 +53,8 @@ const FINISH_MAX_JOBS = 50;
 interface Held {
   job: Job;
   token: string;
-  /** knownAttemptsMade() when the job was taken. */
-  knownAtm: string;
+  /** nextAttemptsMade() when the job was taken. */
+  nextAtm: string;
   controller: AbortController;
   /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
   phase: 'running' | 'finishing';
@@ -81,7 +81,7 @@ type FinishResult = 'finished' | ConveyorScriptError | undefined;
 interface PendingFinish {
   entry: Held;
   target: 'completed' | 'failed';
-  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace, known atm. */
+  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace, next atm. */
   args: (string | number)[];
   /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
   onFinished: (now: number) => void;
@@ -456,7 +456,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const entry: Held = {
       job,
       token: job.token!,
-      knownAtm: knownAttemptsMade(job),
+      nextAtm: nextAttemptsMade(job),
       controller: new AbortController(),
       phase: 'running',
       abandoned: false,
@@ -602,7 +602,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     onFinished: (now: number) => void,
   ): Promise<FinishResult> {
     const { job, token } = entry;
-    const args = finishJobArgs(job, token, target, value, keep, stacktrace, entry.knownAtm);
+    const args = finishJobArgs(job, token, target, value, keep, stacktrace, entry.nextAtm);
     return new Promise((resolve) => {
       if (this.finishing.push({ entry, target, args, onFinished, resolve }) === 1) process.nextTick(() => this.sendFinishes());
     });

@@ -2,7 +2,8 @@
   The worker fetch (wire-format §7.3), shared by moveToActive and moveToFinished's fetch-next:
   promote due delayed jobs, honour the rate limit, pause and global concurrency, then move up to
   `count` jobs to active, locking each with `token`. `meta` is readQueueMeta's table, read once by
-  the calling script.
+  the calling script. `lockDuration` and `now` are the ARGV strings as the caller got them: they go
+  to Redis as they are (a Lua number passed to redis.call is formatted with printf each time).
 
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }.
 ]]
@@ -11,17 +12,17 @@
 --- @include "includes/addBaseMarkerIfNeeded"
 
 -- The fetched job's hash as the HSET of processedOn/pb/ats left it: read before that write, so the
--- ats counter needs no HINCRBY of its own.
+-- ats counter needs no HINCRBY of its own. Returns the new ats, as text.
 local function withStartFields(hash, now, workerName)
-  local ats, seenProcessedOn, seenPb, seenAts = 1, false, workerName == "", false
+  local ats, seenProcessedOn, seenPb, seenAts = "1", false, workerName == "", false
   for i = 1, #hash, 2 do
     local field = hash[i]
     if field == "ats" then
-      ats = (tonumber(hash[i + 1]) or 0) + 1
-      hash[i + 1] = tostring(ats)
+      ats = tostring((tonumber(hash[i + 1]) or 0) + 1)
+      hash[i + 1] = ats
       seenAts = true
     elseif field == "processedOn" then
-      hash[i + 1] = tostring(now)
+      hash[i + 1] = now
       seenProcessedOn = true
     elseif field == "pb" and workerName ~= "" then
       hash[i + 1] = workerName
@@ -31,7 +32,7 @@ local function withStartFields(hash, now, workerName)
   -- new fields come last, in the order the HSET creates them
   if not seenProcessedOn then
     hash[#hash + 1] = "processedOn"
-    hash[#hash + 1] = tostring(now)
+    hash[#hash + 1] = now
   end
   if not seenPb then
     hash[#hash + 1] = "pb"
@@ -47,7 +48,7 @@ end
 local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuration, workerName, count, meta)
   local maxEvents = meta.maxEvents
   local isPausedOrMaxed = isMetaPausedOrMaxed(meta, Q.active)
-  promoteDelayedJobs(Q, now, isPausedOrMaxed, maxEvents)
+  promoteDelayedJobs(Q, tonumber(now), isPausedOrMaxed, maxEvents)
 
   -- meta max wins over the worker's max, the worker's duration over meta duration (as BullMQ).
   local maxJobs = meta.max
