@@ -304,7 +304,7 @@ const ABBREVIATIONS: Record<string, string> = {
   removeDependencyOnFailure: 'rdof',
   keepLogs: 'kl',
 };
-const EXPANSIONS = Object.fromEntries(Object.entries(ABBREVIATIONS).map(([k, v]) => [v, k]));
+const EXPANSIONS = new Map(Object.entries(ABBREVIATIONS).map(([k, v]) => [v, k]));
 
 export function encodeStoredOptions(opts: JobsOptions): string {
   const out: Record<string, unknown> = {};
@@ -331,13 +331,15 @@ export function decodeStoredOptions(json: string | undefined): JobsOptions {
     return {};
   }
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  // for..in rather than Object.entries: this runs for every job a worker takes
+  for (const key in raw) {
+    const value = raw[key];
     if (key === 'tm' || key === 'omc') {
       const t = (out.telemetry ??= {}) as Record<string, unknown>;
       t[key === 'tm' ? 'metadata' : 'omitContext'] = value;
       continue;
     }
-    out[EXPANSIONS[key] ?? key] = value;
+    out[EXPANSIONS.get(key) ?? key] = value;
   }
   return out as JobsOptions;
 }

@@ -463,13 +463,19 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       lockLost: false,
     };
     this.held.set(job.id!, entry);
-    const done: Promise<void> = this.processEntry(entry)
-      .catch((err) => this.emitError(err))
-      .finally(() => {
-        this.processing.delete(done);
-        this.drop(entry);
-        this.changed.notify();
-      });
+    const settle = (): void => {
+      this.processing.delete(done);
+      this.drop(entry);
+      this.changed.notify();
+    };
+    // one reaction for both outcomes (a job is on the hot path: every promise counts)
+    const done: Promise<void> = this.processEntry(entry).then(settle, (err: unknown) => {
+      try {
+        this.emitError(err);
+      } finally {
+        settle();
+      }
+    });
     entry.done = done;
     this.processing.add(done);
   }
