@@ -44,5 +44,5 @@ function processCase(concurrency, fullN, quickN) {
 }
 
 export const processConcurrency1 = processCase(1, 10_000, 300);
-export const processConcurrency10 = processCase(10, 20_000, 500);
-export const processConcurrency100 = processCase(100, 20_000, 500);
+export const processConcurrency10 = processCase(10, 50_000, 500);
+export const processConcurrency100 = processCase(100, 50_000, 500);
