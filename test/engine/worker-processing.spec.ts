@@ -183,6 +183,35 @@ describe('Worker processing', () => {
     expect(calls.slice(0, finishes[4]).filter((s) => s === 'moveToActive')).toHaveLength(1);
   });
 
+  it("finishes a job without parent or deduplication id without reading its hash, and counts its attempts all the same", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const monitor = scope.track(await new ScriptMonitor(name, ['moveToFinished']).start());
+    const plain = await queue.add('plain', {}, { attempts: 3, backoff: 0 });
+    const deduplicated = await queue.add('dedup', {}, { deduplication: { id: 'once' } });
+    let tries = 0;
+    const worker = scope.track(
+      new Worker(name, async (job) => {
+        if (job.name === 'plain' && ++tries < 3) throw new Error(`try ${tries}`);
+        return job.name;
+      }, { connection: connection() }),
+    );
+    const done = times(worker, 'completed', 2);
+    await done;
+    await monitor.settle(scope.redis);
+    // what touched the job's hash after the fetch that ran it for the last time: that run's finish
+    const finishOf = (id: string) => {
+      const onHash = monitor.commands.filter((c) => c.args[1] === `bull:${name}:${id}`).map((c) => c.args[0]);
+      return onHash.slice(onHash.lastIndexOf('hgetall') + 1);
+    };
+    // the plain job's completion (after two retries) reads nothing of its hash and writes atm 3
+    expect(finishOf(plain.id!)).toEqual(['hset', 'hset']);
+    expect(await scope.redis.hget(`bull:${name}:${plain.id}`, 'atm')).toBe('3');
+    // a job with a deduplication id is read, so its deduplication key is released
+    expect(finishOf(deduplicated.id!)).toContain('hmget');
+    expect(await scope.redis.exists(`bull:${name}:de:once`)).toBe(0);
+  });
+
   it('takes wait before prioritized, priority 1 first, FIFO within a priority, lifo jobs next', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
