@@ -26,7 +26,7 @@
            one), if it had no parent and no deduplication id then (neither is ever added later);
            "" = read the job's fields here
   The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
-  value, keep count, keep age, keep limit, attempts, stacktrace and known atm (as ARGV[2], [3],
+  value, keep count, keep age, keep limit, attempts, stacktrace and next atm (as ARGV[2], [3],
   [5]-[11], [18]).
   Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } or a negative
           error code (-1 no job, -2 no lock, -3 not active, -4 pending children, -6 lock mismatch,
@@ -35,7 +35,7 @@
           holding 0 or the error code of each job, or { codes } alone when none was finished.
 ]]
 --- @include "includes/queueKeys"
---- @include "includes/releaseLock"
+--- @include "includes/releaseLockHeldBy"
 --- @include "includes/removeJobKeys"
 --- @include "includes/removeParentDependency"
 --- @include "includes/updateParentOnFinish"
