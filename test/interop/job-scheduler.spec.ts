@@ -168,6 +168,9 @@ describe('interop: job schedulers', () => {
         name,
         async (job: Job) => {
           taken.push({ id: job.id!, count: countOf(job), by: 'conveyor' });
+          // busy past the next iteration's due time, which the idle bullmq worker then takes: left
+          // idle, whichever engine wakes first could take every iteration
+          await new Promise((resolve) => setTimeout(resolve, 300));
         },
         { connection: conveyorConnection() },
       ),
