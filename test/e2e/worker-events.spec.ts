@@ -16,7 +16,7 @@ import {
   type Job,
   type Queue,
 } from 'nestjs-conveyor';
-import { rawClient, uniqueName } from '../support/redis.js';
+import { rawClient, takeJobAway, uniqueName } from '../support/redis.js';
 import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
 
 describe('worker event decorators in the processor class', () => {
@@ -101,9 +101,7 @@ describe('worker event decorators in the processor class', () => {
     await started.promise;
     const client = rawClient();
     try {
-      // taken from this worker as the stalled checker does: out of active, lock gone (a lock that
-      // merely ran out while the job stayed in active is still the worker's and is renewed)
-      await client.multi().del(`bull:${name}:${job.id}:lock`).lrem(`bull:${name}:active`, 0, job.id!).exec();
+      await takeJobAway(client, name, job.id!);
     } finally {
       client.disconnect();
     }

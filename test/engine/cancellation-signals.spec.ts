@@ -3,7 +3,7 @@
 // the processor then throws fails the attempt (retries apply), what it returns completes the job.
 import { ConveyorValidationError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { connection, takeJobAway } from '../support/redis.js';
 import { deferred } from '../fixtures/worker-harness.js';
 import { lists } from './outcomes-support.js';
 import { Scope } from './queue-test-support.js';
@@ -104,7 +104,7 @@ describe('Cancellation', () => {
     const job = await queue.add('l', {});
     await active;
     // taken from this worker as the stalled checker does: out of active, lock gone
-    await scope.redis.multi().del(`bull:${queue.name}:${job.id}:lock`).lrem(`bull:${queue.name}:active`, 0, job.id!).exec();
+    await takeJobAway(scope.redis, queue.name, job.id!);
     expect((await renewalFailed)[0]).toEqual([job.id]);
     const reason = (await seen.promise) as Error;
     expect(reason.name).toBe('LockLostError');

@@ -2,6 +2,7 @@
 // changePriority, changeDelay, extendLock; Redis-level results as bullmq 6.7 leaves them (observed),
 // and bad input refused before anything is written.
 import { ConveyorScriptError, ConveyorValidationError, Job } from '../../lib/index.js';
+import { takeJobAway } from '../support/redis.js';
 import { snapshotQueue as snapshot } from '../support/snapshot.js';
 import { activate, DELAY_SHIFT, events, lists, PRIORITY_SHIFT } from './outcomes-support.js';
 import { Scope } from './queue-test-support.js';
@@ -224,7 +225,7 @@ describe('Job moves by hand', () => {
       expect(await job.extendLock('tok', 60_000)).toBe(1);
       expect(await scope.redis.get(lockKey)).toBe('tok');
       // taken out of active (as the stalled checker does): lost for good
-      await scope.redis.multi().del(lockKey).lrem(`bull:${queue.name}:active`, 0, job.id!).exec();
+      await takeJobAway(scope.redis, queue.name, job.id!);
       expect(await job.extendLock('tok', 60_000)).toBe(0);
       expect(await scope.redis.exists(lockKey)).toBe(0);
     });

@@ -2,6 +2,7 @@
 // close(); a job's aborted signal reaches the processor inside its child.
 import type { Job, Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
+import { takeJobAway } from '../support/redis.js';
 import { Scope, until } from '../fixtures/worker-harness.js';
 import { childId, fixture, isAlive, liveChildren, MODES, sandboxed, type Where } from './sandbox-support.js';
 
@@ -92,7 +93,7 @@ describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads 
     const [, where] = await started;
     // the job is taken away (out of active, lock gone, as the stalled checker does): the next
     // renewal finds it gone and aborts the job's signal
-    await scope.redis.multi().del(`bull:${queue.name}:${added.id}:lock`).lrem(`bull:${queue.name}:active`, 0, added.id!).exec();
+    await takeJobAway(scope.redis, queue.name, added.id!);
     const refused = once<[Error]>(worker, 'error', 10000, (err) => err.message.startsWith(`Missing lock for job ${added.id}`));
     await worker.renewLocks();
     await refused;

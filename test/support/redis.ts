@@ -52,3 +52,12 @@ export async function removeQueueKeys(client: Redis, name: string, prefix = 'bul
     if (keys.length) await client.del(...keys);
   } while (cursor !== '0');
 }
+
+/**
+ * Takes a running job from its worker as the stalled checker (or another worker) does: lock gone
+ * and out of active. Deleting the lock alone is not a lost lock: a lock that ran out while its job
+ * stayed in active is still its worker's, and its next renewal takes it again.
+ */
+export async function takeJobAway(client: Redis, queue: string, jobId: string, prefix = 'bull'): Promise<void> {
+  await client.multi().del(`${prefix}:${queue}:${jobId}:lock`).lrem(`${prefix}:${queue}:active`, 0, jobId).exec();
+}
