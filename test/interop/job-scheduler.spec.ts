@@ -3,6 +3,7 @@
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
+import { deferred } from '../fixtures/worker-harness.js';
 import { bullConnection, conveyorConnection, Scope, streamEvents } from './support.js';
 
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
@@ -163,26 +164,21 @@ describe('interop: job schedulers', () => {
     const name = scope.queueName('sched-mixed');
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const taken: { id: string; count: number; by: string }[] = [];
+    // Which idle worker wakes first for an iteration is timing: a worker that took the first
+    // iteration of its engine stays busy (concurrency 1) until the other engine took one too, so
+    // both take part whatever the machine's load
+    const firstOf = { conveyor: deferred(), bullmq: deferred() };
+    const take = async (id: string, count: number, by: 'conveyor' | 'bullmq') => {
+      taken.push({ id, count, by });
+      firstOf[by].resolve();
+      const other = by === 'conveyor' ? 'bullmq' : 'conveyor';
+      await Promise.race([firstOf[other].promise, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    };
     const ours = scope.track(
-      new Worker(
-        name,
-        async (job: Job) => {
-          taken.push({ id: job.id!, count: countOf(job), by: 'conveyor' });
-          // busy past the next iteration's due time, which the idle bullmq worker then takes: left
-          // idle, whichever engine wakes first could take every iteration
-          await new Promise((resolve) => setTimeout(resolve, 300));
-        },
-        { connection: conveyorConnection() },
-      ),
+      new Worker(name, (job: Job) => take(job.id!, countOf(job), 'conveyor'), { connection: conveyorConnection() }),
     );
     const theirs = scope.track(
-      new BullWorker(
-        name,
-        async (job: BullJob) => {
-          taken.push({ id: job.id!, count: countOf(job), by: 'bullmq' });
-        },
-        { connection: bullConnection() },
-      ),
+      new BullWorker(name, (job: BullJob) => take(job.id!, countOf(job), 'bullmq'), { connection: bullConnection() }),
     );
     await Promise.all([ours.waitUntilReady(), theirs.waitUntilReady()]);
     const done = new Promise<void>((resolve, reject) => {
