@@ -193,11 +193,27 @@ function isErrorLike(value: unknown): value is ErrorLike {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+/** The wait in progress per client, for callers that take the default timeout. */
+const pendingWaits = new WeakMap<RedisClient, Promise<void>>();
+
 /**
  * Resolves once the client can take commands; rejects with a clear error after `timeoutMs`
- * (default: the client's connectTimeout, else 10 s) instead of letting a command hang.
+ * (default: the client's connectTimeout, else 10 s) instead of letting a command hang. Calls made
+ * while one wait is in progress share it: hundreds of calls right after `new Queue()` add one set
+ * of listeners to the client, not one each (which Node reports as a listener leak past ten).
  */
-export async function whenReady(client: RedisClient, timeoutMs?: number): Promise<void> {
+export function whenReady(client: RedisClient, timeoutMs?: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  if (timeoutMs !== undefined) return waitForReady(client, timeoutMs);
+  let wait = pendingWaits.get(client);
+  if (!wait) {
+    wait = waitForReady(client).finally(() => pendingWaits.delete(client));
+    pendingWaits.set(client, wait);
+  }
+  return wait;
+}
+
+async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') void client.connect().catch(() => {});
   const cluster = isClusterClient(client);
