@@ -17,7 +17,7 @@ export enum SpanKind {
   CONSUMER = 4,
 }
 
-/** The attribute names Conveyor sets (the names BullMQ uses for the same facts). */
+/** BullMQ's attribute names (all of bullmq 6.7's, so code written against its enum compiles). */
 export enum TelemetryAttributes {
   QueueName = 'bullmq.queue.name',
   QueueOperation = 'bullmq.queue.operation',
@@ -25,13 +25,49 @@ export enum TelemetryAttributes {
   BulkNames = 'bullmq.job.bulk.names',
   JobName = 'bullmq.job.name',
   JobId = 'bullmq.job.id',
+  JobKey = 'bullmq.job.key',
+  JobIds = 'bullmq.job.ids',
   JobAttemptsMade = 'bullmq.job.attempts.made',
+  DeduplicationKey = 'bullmq.job.deduplication.key',
+  JobOptions = 'bullmq.job.options',
+  JobProgress = 'bullmq.job.progress',
+  QueueDrainDelay = 'bullmq.queue.drain.delay',
+  QueueGrace = 'bullmq.queue.grace',
+  QueueCleanLimit = 'bullmq.queue.clean.limit',
+  QueueCleanCount = 'bullmq.queue.clean.count',
+  QueueRateLimit = 'bullmq.queue.rate.limit',
+  JobType = 'bullmq.job.type',
+  QueueOptions = 'bullmq.queue.options',
+  QueueEventMaxLength = 'bullmq.queue.event.max.length',
+  QueueJobsState = 'bullmq.queue.jobs.state',
+  WorkerOptions = 'bullmq.worker.options',
+  WorkerName = 'bullmq.worker.name',
+  WorkerId = 'bullmq.worker.id',
+  WorkerRateLimit = 'bullmq.worker.rate.limit',
+  WorkerDoNotWaitActive = 'bullmq.worker.do.not.wait.active',
+  WorkerForceClose = 'bullmq.worker.force.close',
+  WorkerStalledJobs = 'bullmq.worker.stalled.jobs',
+  WorkerFailedJobs = 'bullmq.worker.failed.jobs',
+  WorkerJobsToExtendLocks = 'bullmq.worker.jobs.to.extend.locks',
   JobAttemptFinishedTimestamp = 'bullmq.job.attempt_finished_timestamp',
   JobProcessedTimestamp = 'bullmq.job.processed.timestamp',
   JobResult = 'bullmq.job.result',
   JobFailedReason = 'bullmq.job.failed.reason',
-  WorkerId = 'bullmq.worker.id',
   FlowName = 'bullmq.flow.name',
+  JobSchedulerId = 'bullmq.job.scheduler.id',
+  JobState = 'bullmq.job.state',
+}
+
+/** BullMQ's metric names (instruments made through `telemetry.meter`). */
+export enum MetricNames {
+  QueueJobsCount = 'bullmq.queue.jobs',
+  JobsCompleted = 'bullmq.jobs.completed',
+  JobsFailed = 'bullmq.jobs.failed',
+  JobsDelayed = 'bullmq.jobs.delayed',
+  JobsRetried = 'bullmq.jobs.retried',
+  JobsWaiting = 'bullmq.jobs.waiting',
+  JobsWaitingChildren = 'bullmq.jobs.waiting_children',
+  JobDuration = 'bullmq.job.duration',
 }
 
 export type AttributeValue =
@@ -56,7 +92,10 @@ export interface SpanOptions {
   kind: SpanKind;
 }
 
-/** OpenTelemetry's status codes: 0 unset, 1 ok, 2 error. */
+/**
+ * OpenTelemetry's status codes: 0 unset, 1 ok, 2 error.
+ * @deprecated Conveyor sets no span status, as bullmq 6.7 sets none; kept for type imports.
+ */
 export interface SpanStatus {
   code: number;
   message?: string;
@@ -69,8 +108,6 @@ export interface Span<Context = any> {
   setAttributes(attributes: Attributes): void;
   addEvent(name: string, attributes?: Attributes): void;
   recordException(exception: Exception, time?: Time): void;
-  /** Optional (BullMQ's interface lacks it); when present, failures set an error status. */
-  setStatus?(status: SpanStatus): void;
   /** Spans must be ended to be exported. */
   end(): void;
 }
@@ -95,11 +132,46 @@ export interface ContextManager<Context = any> {
   fromMetadata(activeContext: Context, metadata: string): Context;
 }
 
+/** Metric instruments' options. */
+export interface MetricOptions {
+  description?: string;
+  /** e.g. 'ms', '1', '{jobs}'. */
+  unit?: string;
+}
+
+/** A monotonically increasing count. */
+export interface Counter {
+  add(value: number, attributes?: Attributes): void;
+}
+
+/** A distribution of measured values (durations). */
+export interface Histogram {
+  record(value: number, attributes?: Attributes): void;
+}
+
+/** The current value of something that goes up and down (a queue's job counts). */
+export interface Gauge {
+  record(value: number, attributes?: Attributes): void;
+}
+
+/**
+ * Makes metric instruments (BullMQ 6's interface, modelled on OpenTelemetry's Meter). Conveyor
+ * asks for each instrument once, when it first records with it.
+ */
+export interface Meter {
+  createCounter(name: string, options?: MetricOptions): Counter;
+  createHistogram(name: string, options?: MetricOptions): Histogram;
+  createGauge(name: string, options?: MetricOptions): Gauge;
+}
+
 export interface Telemetry<Context = any> {
   tracer: Tracer<Context>;
   contextManager: ContextManager<Context>;
-  /** Accepted so a BullMQ telemetry object can be passed as it is; Conveyor records no instruments. */
-  meter?: unknown;
+  /**
+   * Optional: with one, workers count the jobs they complete, fail, retry and delay and record how
+   * long each took (BullMQ's MetricNames), and `queue.recordJobCountsMetric()` records a gauge.
+   */
+  meter?: Meter;
 }
 
 /** The job option `telemetry` (stored as `tm` / `omc`). */
@@ -118,8 +190,8 @@ export function checkTelemetry(value: unknown, owner: string): asserts value is 
   const fail = (what: string, got: unknown): never => {
     throw new ConveyorValidationError(`${owner} option telemetry${what}, got ${show(got)}`);
   };
-  if (typeof value !== 'object' || value === null) fail(' must be { tracer, contextManager }', value);
-  const { tracer, contextManager } = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null) fail(' must be { tracer, contextManager, meter? }', value);
+  const { tracer, contextManager, meter } = value as Record<string, unknown>;
   if (typeof tracer !== 'object' || tracer === null) fail('.tracer must be an object with startSpan()', tracer);
   const startSpan = (tracer as Record<string, unknown>).startSpan;
   if (typeof startSpan !== 'function') fail('.tracer.startSpan must be a function', startSpan);
@@ -130,6 +202,11 @@ export function checkTelemetry(value: unknown, owner: string): asserts value is 
     const fn = (contextManager as Record<string, unknown>)[method];
     if (typeof fn !== 'function') fail(`.contextManager.${method} must be a function`, fn);
   }
+  // the instruments are asked for when first used (as BullMQ does): a meter without createGauge
+  // serves workers, and only recordJobCountsMetric() would miss it
+  if (meter !== undefined && (typeof meter !== 'object' || meter === null)) {
+    fail('.meter must be an object with createCounter, createHistogram, createGauge', meter);
+  }
 }
 
 /** The metadata a stored job carries, if it is one a context can continue from. */
@@ -138,14 +215,14 @@ export function storedMetadata(telemetry: unknown): string | undefined {
   return typeof metadata === 'string' && metadata !== '' ? metadata : undefined;
 }
 
-const ERROR_STATUS = 2;
-
 /** One span to start: BullMQ names spans "<operation> <queue>" (kinds and names as it does). */
 export interface SpanPlan {
   /** The `bullmq.queue.operation` attribute: add, addBulk, process, addFlow, addNode... */
   operation: string;
-  name: string;
-  kind: SpanKind;
+  /** @default "<operation> <queue>" */
+  name?: string;
+  /** @default SpanKind.INTERNAL */
+  kind?: SpanKind;
   /** The `bullmq.queue.name` attribute. @default the Tracing's queue */
   queueName?: string;
   /** Start from this context instead of the active one. */
@@ -155,13 +232,13 @@ export interface SpanPlan {
 }
 
 /**
- * Spans of one queue (or flow producer). Only made when a `telemetry` option is set: without
- * one, callers hold no Tracing at all and their hot paths contain no tracing code.
+ * Spans of one queue, worker or flow producer. Only made when a `telemetry` option is set:
+ * without one, callers hold no Tracing at all and their paths contain no tracing code.
  */
 export class Tracing<Context = any> {
   constructor(
-    private readonly telemetry: Telemetry<Context>,
-    private readonly queueName: string,
+    readonly telemetry: Telemetry<Context>,
+    readonly queueName: string,
   ) {}
 
   /**
@@ -170,18 +247,21 @@ export class Tracing<Context = any> {
    */
   start(plan: SpanPlan): { span: Span<Context>; context: Context } {
     const { tracer, contextManager } = this.telemetry;
+    const queueName = plan.queueName ?? this.queueName;
+    const name = plan.name ?? `${plan.operation} ${queueName}`;
+    const options = { kind: plan.kind ?? SpanKind.INTERNAL };
     let parent = plan.parent === undefined ? contextManager.active() : (plan.parent as Context);
     let span: Span<Context>;
     if (plan.parentMetadata !== undefined) {
       parent = contextManager.fromMetadata(parent, plan.parentMetadata);
-      span = tracer.startSpan(plan.name, { kind: plan.kind }, parent);
+      span = tracer.startSpan(name, options, parent);
     } else if (plan.parent !== undefined) {
-      span = tracer.startSpan(plan.name, { kind: plan.kind }, parent);
+      span = tracer.startSpan(name, options, parent);
     } else {
-      span = tracer.startSpan(plan.name, { kind: plan.kind });
+      span = tracer.startSpan(name, options);
     }
     span.setAttributes({
-      [TelemetryAttributes.QueueName]: plan.queueName ?? this.queueName,
+      [TelemetryAttributes.QueueName]: queueName,
       [TelemetryAttributes.QueueOperation]: plan.operation,
     });
     return { span, context: span.setSpanOnContext(parent) };
@@ -212,13 +292,34 @@ export class Tracing<Context = any> {
   within<T>(context: Context, fn: () => T): T {
     return this.telemetry.contextManager.with(context, fn);
   }
+
+  /**
+   * A context detached from the active one, for work of background loops (lock renewal, the
+   * stalled checker) and for jobs without a context of their own: the context manager's root(),
+   * or, for one without it, `fallback` (else the active context).
+   */
+  detached(fallback?: Context): Context {
+    const { contextManager } = this.telemetry;
+    if (contextManager.root) return contextManager.root();
+    return fallback === undefined ? contextManager.active() : fallback;
+  }
 }
 
-/** Records a failure on a span: the exception, and an error status where the span supports one. */
+/** Records a thrown value on a span as an exception (what bullmq's spans get on a failed call). */
 export function recordFailure(span: Span, err: unknown): void {
-  const exception: Exception = err instanceof Error ? err : typeof err === 'string' ? err : { message: describe(err) };
-  span.recordException(exception);
-  span.setStatus?.({ code: ERROR_STATUS, message: err instanceof Error ? err.message : describe(err) });
+  span.recordException(asException(err));
+}
+
+/** The thrown value as it is when a span can take it (as BullMQ passes it), else its text as message. */
+function asException(err: unknown): Exception {
+  if (typeof err === 'string') return err;
+  if (typeof err === 'object' && err !== null && ('message' in err || 'name' in err || 'code' in err)) return err as Exception;
+  return { message: describe(err) };
+}
+
+/** A thrown value's message: an Error's, else the value as text. */
+export function failureMessage(err: unknown): string {
+  return err instanceof Error ? err.message : describe(err);
 }
 
 function describe(value: unknown): string {
