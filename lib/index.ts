@@ -47,13 +47,18 @@ export type { QueueEventsOptions } from './engine/queue-events.js';
 export type { BackoffStrategy } from './engine/backoff.js';
 export { MetricsTime } from './engine/metrics.js';
 export type { Metrics, MetricsOptions, MetricsType } from './engine/metrics.js';
-export { SpanKind, TelemetryAttributes } from './engine/telemetry.js';
+export { MetricNames, SpanKind, TelemetryAttributes } from './engine/telemetry.js';
 export type {
   AttributeValue,
   Attributes,
   ContextManager,
+  Counter,
   Exception,
+  Gauge,
+  Histogram,
   JobTelemetryOptions,
+  Meter,
+  MetricOptions,
   Span,
   SpanOptions,
   SpanStatus,
