@@ -24,6 +24,7 @@ import { setRateLimit } from './queue-controls.js';
 import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
 import { runScript } from './scripts.js';
 import { WorkerTracing } from './telemetry-worker.js';
+import { processJobByHand, type HandProcessing } from './worker-process-job.js';
 import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './worker-manual.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -96,7 +97,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private readonly processor: Processor<DataType, ResultType, NameType> | undefined;
   /** The child processes (or threads) of a processor given as a file. */
   private readonly sandbox: Sandbox | undefined;
-  /** processJob, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
+  /** The worker's telemetry, when it has a `telemetry` option. */
+  private readonly tracing: WorkerTracing | undefined;
+  /** processHeld, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
   private readonly processEntry: (entry: Held) => Promise<void>;
   private blocking: RedisClient | undefined;
   private readonly held = new Map<string, Held>();
@@ -141,7 +144,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     if (sandbox) sandbox.onError = (err) => this.emitError(err);
     this.processor = (sandbox ? sandbox.process : (processor ?? undefined)) as Processor<DataType, ResultType, NameType> | undefined;
     const tracing = resolved.telemetry && new WorkerTracing(resolved.telemetry, this, (err) => this.emitError(err));
-    this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processJob(entry)) : (entry) => this.processJob(entry);
+    this.tracing = tracing || undefined;
+    this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
     }
@@ -250,6 +254,22 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    */
   async getNextJob(token: string, opts?: GetNextJobOptions): Promise<Job<DataType, ResultType, NameType> | undefined> {
     return (await takeNextJob(this.manualAccess(), token, opts)) as Job<DataType, ResultType, NameType> | undefined;
+  }
+
+  /**
+   * bullmq's processJob, for a job taken by hand: runs the processor, finishes the job with its
+   * moveToCompleted/moveToFailed and resolves with the next job the finish fetched, if
+   * `fetchNextCallback()` asked for one (worker-process-job.ts).
+   */
+  async processJob(job: Job<DataType, ResultType, NameType>, token: string, fetchNextCallback?: () => boolean): Promise<void | Job<DataType, ResultType, NameType>> {
+    const p: HandProcessing = {
+      host: this,
+      processor: this.processor as HandProcessing['processor'],
+      maxStartedAttempts: this.opts.maxStartedAttempts,
+      tracing: this.tracing,
+      notify: (event, ...args) => this.notify(event, ...args),
+    };
+    return (await processJobByHand(p, job, token, fetchNextCallback)) as Job<DataType, ResultType, NameType> | undefined;
   }
 
   /** Renews the locks of jobs processed by hand; resolves with the ids whose lock was not held by its token. */
@@ -488,7 +508,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     }
   }
 
-  private async processJob(entry: Held): Promise<void> {
+  private async processHeld(entry: Held): Promise<void> {
     const { job } = entry;
     // job schedulers: taking an iteration creates the next one, before the processor runs (§7.12)
     if (job.repeatJobKey) await scheduleNextIteration(this, job, (err) => this.emitError(err));

@@ -1,0 +1,78 @@
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from './errors.js';
+import { describeFailure } from './failure.js';
+import { Job } from './job.js';
+import type { NextJobReply } from './job-moves.js';
+import type { JobHost } from './job.js';
+import type { WorkerTracing } from './telemetry-worker.js';
+
+/** What processJob needs from its Worker. */
+export interface HandProcessing {
+  readonly host: JobHost & { readonly name: string };
+  readonly processor: ((job: Job, token?: string, signal?: AbortSignal) => unknown) | undefined;
+  readonly maxStartedAttempts: number | undefined;
+  readonly tracing: WorkerTracing | undefined;
+  notify(event: string, ...args: unknown[]): void;
+}
+
+/**
+ * `worker.processJob(job, token, fetchNextCallback?)`, bullmq's public step of its worker loop, for
+ * a job taken by hand (getNextJob): runs the processor, then finishes the job through its own
+ * `moveToCompleted` / `moveToFailed` (stubbed, spied on and traced as with bullmq), emits
+ * `completed` / `failed`, and resolves with the next job when `fetchNextCallback()` asked the
+ * finish for one and it brought one. Like a job taken by hand, its lock is not renewed meanwhile.
+ *
+ * The worker's own loop does not come here: it finishes the jobs of a tick together (worker.ts).
+ */
+export async function processJobByHand(
+  p: HandProcessing,
+  job: Job,
+  token: string,
+  fetchNextCallback: () => boolean = () => true,
+): Promise<Job | void> {
+  if (typeof p.processor !== 'function') throw new Error('No process function is defined.');
+  const run = () => processAndFinish(p, job, token, fetchNextCallback);
+  return p.tracing ? p.tracing.processByHand(job, run) : run();
+}
+
+async function processAndFinish(p: HandProcessing, job: Job, token: string, fetchNext: () => boolean): Promise<Job | void> {
+  p.notify('active', job, 'waiting');
+  const refusal = job.deferredFailure
+    ? job.deferredFailure
+    : p.maxStartedAttempts !== undefined && job.attemptsStarted > p.maxStartedAttempts
+      ? 'job started more than allowable limit'
+      : undefined;
+  let result: unknown;
+  try {
+    if (refusal !== undefined) throw new UnrecoverableError(refusal);
+    result = await p.processor!(job, token, new AbortController().signal);
+  } catch (thrown) {
+    return failed(p, job, token, thrown, fetchNext);
+  }
+  const reply = await job.moveToCompleted(result, token, fetchNext());
+  p.notify('completed', job, result, 'active');
+  return nextJob(p.host, reply, token);
+}
+
+async function failed(p: HandProcessing, job: Job, token: string, thrown: unknown, fetchNext: () => boolean): Promise<Job | void> {
+  // the processor moved the job itself
+  if (thrown instanceof DelayedError || thrown instanceof WaitingError || thrown instanceof WaitingChildrenError) return;
+  if (thrown instanceof RateLimitError) {
+    // back in front of the queue, no attempt used
+    await job.moveToWait(token);
+    return;
+  }
+  // the thrown value as it is: moveToFailed describes it (and keeps no engine stack for a non-Error)
+  const reply = await job.moveToFailed(thrown as Error, token, fetchNext());
+  const { error } = describeFailure(thrown);
+  p.notify('failed', job, error, 'active');
+  return nextJob(p.host, reply, token);
+}
+
+/** The job a finish fetched (locked with the same token), if any. */
+function nextJob(host: JobHost, reply: NextJobReply | undefined, token: string): Job | undefined {
+  const [data, id] = reply ?? [];
+  if (!data || !id) return undefined;
+  const next = Job.fromJSON(host, data, String(id));
+  next.token = token;
+  return next;
+}
