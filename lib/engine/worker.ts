@@ -585,6 +585,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.drop(entry);
       if (!moved) return;
       job.attemptsMade += 1;
+      // as bullmq sets it: the backoff of a delayed retry, 0 for one at once
+      job.delay = plan.kind === 'delay' ? plan.delay : 0;
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
       this.notify('failed', job, plan.error, 'active');
