@@ -15,7 +15,7 @@
   ARGV[2] scheduler id
   ARGV[3] JSON { name, data?, opts? (template opts JSON text), every? | pattern?, tz?, limit?,
           startDate?, endDate?, offset? (as given), nextMillis? (pattern), repeat (JSON text of the
-          iteration's opts.repeat), now }
+          iteration's opts.repeat), now, tm? (trace context for the iteration) }
   Returns { jobId, jobHash } of the iteration created; 0 when the first time would be after
   endDate (nothing written); -10 (cron time taken) or -11 (32 slots taken): nothing written.
 ]]
@@ -112,5 +112,5 @@ redis.call("HSET", schedulerKey, unpack(fields))
 redis.call("ZADD", Q.repeat_, nextMillis, schedulerId)
 
 local jobId, hash = addSchedulerIteration(Q, schedulerId, nextMillis, now, def.name, def.data, def.opts,
-  def["repeat"], isCron, getOrSetMaxEvents(Q.meta))
+  def["repeat"], isCron, getOrSetMaxEvents(Q.meta), def.tm)
 return { jobId, hash }

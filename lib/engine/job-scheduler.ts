@@ -11,6 +11,8 @@ import {
   type JobsOptions,
 } from './options.js';
 import { runScript } from './scripts.js';
+import { storedMetadata } from './telemetry.js';
+import type { SchedulerTracing } from './telemetry-scheduler.js';
 
 /**
  * Job schedulers (BullMQ 6 names and Redis layout, wire-format §7.12): a `repeat` zset entry and a
@@ -267,7 +269,11 @@ function toJson<DataType>(id: string, next: string, hash: Record<string, string>
 
 /** A Queue's job schedulers. */
 export class JobSchedulers<DataType = any, ResultType = any, NameType extends string = string> {
-  constructor(private readonly host: SchedulerHost) {}
+  constructor(
+    private readonly host: SchedulerHost,
+    /** With the queue's telemetry: the iteration is made inside bullmq's span (telemetry-scheduler.ts). */
+    private readonly tracing?: SchedulerTracing,
+  ) {}
 
   /**
    * Creates or updates the scheduler `id` and resolves with its next iteration job. Calling it
@@ -322,14 +328,17 @@ export class JobSchedulers<DataType = any, ResultType = any, NameType extends st
       repeat: JSON.stringify(iterationRepeat),
       now,
     });
-    const client = await this.host.client;
-    const reply = await runScript(client, 'addJobScheduler', [this.host.keys.repeat], [this.host.keys.base, id, JSON.stringify(definition)]);
-    if (typeof reply === 'number') {
-      if (reply < 0) throw scriptError(reply, undefined, 'addJobScheduler');
-      return undefined;
-    }
-    const [jobId, hash] = reply as [string, string[]];
-    return Job.fromHash<DataType, ResultType, NameType>(this.host, hash, jobId);
+    const create = async (tm: string | undefined) => {
+      const client = await this.host.client;
+      const reply = await runScript(client, 'addJobScheduler', [this.host.keys.repeat], [this.host.keys.base, id, JSON.stringify({ ...definition, tm })]);
+      if (typeof reply === 'number') {
+        if (reply < 0) throw scriptError(reply, undefined, 'addJobScheduler');
+        return undefined;
+      }
+      const [jobId, hash] = reply as [string, string[]];
+      return Job.fromHash<DataType, ResultType, NameType>(this.host, hash, jobId);
+    };
+    return this.tracing ? this.tracing.iteration(name, id, templateOpts.telemetry?.omitContext === true, create) : create(undefined);
   }
 
   async get(id: string): Promise<JobSchedulerJson<DataType> | undefined> {
@@ -411,6 +420,7 @@ export async function scheduleNextIteration(host: JobHost, job: Job, onError: (e
     const client = await host.client;
     await runScript(client, 'updateJobScheduler', [host.keys.repeat], [
       host.keys.base, job.repeatJobKey, job.id, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }),
+      storedMetadata(job.opts.telemetry) ?? '',
     ]);
   } catch (err) {
     onError(err);

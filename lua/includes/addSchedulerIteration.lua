@@ -5,14 +5,15 @@
   already, in wait/prioritized.
 
   `repeatJson` is the iteration's opts.repeat (with its `count`); cron iterations also carry
-  `prevMillis` (BullMQ's cron reads it to compute the next time).
+  `prevMillis` (BullMQ's cron reads it to compute the next time). `tm`, when not nil or "", is the
+  trace context the iteration carries (opts.tm), as BullMQ's iterations carry their upsert's.
   Returns the job id and the job hash (flat).
 ]]
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
-local function addSchedulerIteration(Q, schedulerId, millis, now, name, data, templateOpts, repeatJson, isCron, maxEvents)
+local function addSchedulerIteration(Q, schedulerId, millis, now, name, data, templateOpts, repeatJson, isCron, maxEvents, tm)
   local jobId = "repeat:" .. schedulerId .. ":" .. millis
   local jobKey = Q.base .. jobId
   local delay = millis - now
@@ -27,6 +28,7 @@ local function addSchedulerIteration(Q, schedulerId, millis, now, name, data, te
   opts.timestamp = now
   opts.delay = delay
   if isCron then opts.prevMillis = millis end
+  if tm and tm ~= "" then opts.tm = tm end
   if opts.attempts == nil then opts.attempts = 0 end
   local priority = tonumber(opts.priority) or 0
 
