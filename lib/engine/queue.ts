@@ -30,9 +30,11 @@ import {
   type RetryJobsOptions,
 } from './queue-admin.js';
 import { QueueControls } from './queue-controls.js';
-import { checkJobIdArg } from './queue-getters.js';
+import { checkJobIdArg, type JobType } from './queue-getters.js';
 import { checkTelemetry, Tracing } from './telemetry.js';
 import { tracedAdds } from './telemetry-producers.js';
+import { recordJobCounts, traceQueueCalls } from './telemetry-queue.js';
+import { schedulerTracing } from './telemetry-scheduler.js';
 import { LIBRARY_VERSION } from './version.js';
 
 export interface BulkJob<DataType = any, NameType extends string = string> {
@@ -75,9 +77,11 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
-    this.schedulers = new JobSchedulers(this);
+    const tracing = opts.telemetry && new Tracing(opts.telemetry, name);
+    this.schedulers = new JobSchedulers(this, tracing ? schedulerTracing(tracing) : undefined);
     const write = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs);
-    this.insert = opts.telemetry ? tracedAdds(new Tracing(opts.telemetry, name), name, this.defaultJobOptions.telemetry, write) : write;
+    this.insert = tracing ? tracedAdds(tracing, name, this.defaultJobOptions.telemetry, write) : write;
+    if (tracing) traceQueueCalls(this, tracing, (err) => this.emitError(err));
   }
 
   private async writeMeta(): Promise<void> {
@@ -249,6 +253,16 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   async trimEvents(maxLength: number): Promise<number> {
     checkInteger('maxLength', maxLength, 0);
     return (await this.client).xtrim(this.keys.events, 'MAXLEN', '~', maxLength);
+  }
+
+  // ------------------------------------------------------------------ telemetry (telemetry-queue.ts)
+
+  /**
+   * The job counts per state, as getJobCounts gives them; with a telemetry meter each is also
+   * recorded in the `bullmq.queue.jobs` gauge.
+   */
+  async recordJobCountsMetric(...types: JobType[]): Promise<Record<string, number>> {
+    return recordJobCounts(this, this.opts.telemetry, types);
   }
 
   /** Closes the queue's own connection (a client the user passed stays open). */
