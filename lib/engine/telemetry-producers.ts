@@ -1,5 +1,5 @@
 import { checkJobTelemetry } from './options.js';
-import { SpanKind, TelemetryAttributes, recordFailure, type JobTelemetryOptions, type Span, type Tracing } from './telemetry.js';
+import { SpanKind, TelemetryAttributes, type JobTelemetryOptions, type Span, type Tracing } from './telemetry.js';
 
 /**
  * Producer spans (BullMQ's names and kinds): `add <queue>.<job name>` / `addBulk <queue>` for
@@ -117,14 +117,13 @@ export function tracedFlows<Q extends QueuesDefaults, R extends AddedNode>(
     return copy;
   };
 
-  const closeNodes = (opened: OpenNode[], added: AddedNode[] | undefined, failure: { err: unknown } | undefined): void => {
+  const closeNodes = (opened: OpenNode[], added: AddedNode[] | undefined): void => {
     opened.forEach((open, i) => {
       const node = added?.[i];
-      closeNodes(open.children, node?.children, failure);
+      closeNodes(open.children, node?.children);
       if (node) {
         open.span.setAttributes({ [TelemetryAttributes.JobName]: node.job.name, [TelemetryAttributes.JobId]: node.job.id });
       }
-      if (failure) recordFailure(open.span, failure.err);
       open.span.end();
     });
   };
@@ -144,16 +143,15 @@ export function tracedFlows<Q extends QueuesDefaults, R extends AddedNode>(
           : { [TelemetryAttributes.FlowName]: String(first?.name) },
       );
       const opened: OpenNode[] = [];
-      const carried = flows.map((flow) => openNode(flow, opened, queuesOptions));
-      let added: R[];
+      let added: R[] | undefined;
       try {
+        const carried = flows.map((flow) => openNode(flow, opened, queuesOptions));
         added = await write(carried, bulk, queuesOptions);
-      } catch (err) {
-        closeNodes(opened, undefined, { err });
-        throw err;
+        return added;
+      } finally {
+        // a refused flow is recorded once, on the flow's span (as bullmq records a refused write)
+        closeNodes(opened, added);
       }
-      closeNodes(opened, added, undefined);
-      return added;
     });
   };
 }
