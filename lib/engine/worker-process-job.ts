@@ -35,7 +35,7 @@ export async function processJobByHand(
 }
 
 async function processAndFinish(p: HandProcessing, job: Job, token: string, fetchNext: () => boolean): Promise<Job | void> {
-  p.notify('active', job, 'waiting');
+  // no 'active' here: bullmq emits it when a job is taken (getNextJob, or the fetch of a finish)
   const refusal = job.deferredFailure
     ? job.deferredFailure
     : p.maxStartedAttempts !== undefined && job.attemptsStarted > p.maxStartedAttempts
@@ -50,7 +50,7 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
   }
   const reply = await job.moveToCompleted(result, token, fetchNext());
   p.notify('completed', job, result, 'active');
-  return nextJob(p.host, reply, token);
+  return nextJob(p, reply, token);
 }
 
 async function failed(p: HandProcessing, job: Job, token: string, thrown: unknown, fetchNext: () => boolean): Promise<Job | void> {
@@ -65,14 +65,15 @@ async function failed(p: HandProcessing, job: Job, token: string, thrown: unknow
   const reply = await job.moveToFailed(thrown as Error, token, fetchNext());
   const { error } = describeFailure(thrown);
   p.notify('failed', job, error, 'active');
-  return nextJob(p.host, reply, token);
+  return nextJob(p, reply, token);
 }
 
-/** The job a finish fetched (locked with the same token), if any. */
-function nextJob(host: JobHost, reply: NextJobReply | undefined, token: string): Job | undefined {
+/** The job a finish fetched (locked with the same token), if any: taken, so 'active'. */
+function nextJob(p: HandProcessing, reply: NextJobReply | undefined, token: string): Job | undefined {
   const [data, id] = reply ?? [];
   if (!data || !id) return undefined;
-  const next = Job.fromJSON(host, data, String(id));
+  const next = Job.fromJSON(p.host, data, String(id));
   next.token = token;
+  p.notify('active', next, 'waiting');
   return next;
 }
