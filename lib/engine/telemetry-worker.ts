@@ -86,8 +86,14 @@ export class WorkerTracing {
 
   /** processJob(): as process(), the job's own finishing methods traced and measured. */
   async processByHand<T>(job: Job, run: () => Promise<T>): Promise<T> {
-    const open = this.open(job, true);
-    instrumentJob(job, this, true);
+    let open: InFlight;
+    try {
+      open = this.open(job, true);
+      instrumentJob(job, this, true);
+    } catch (err) {
+      this.onError(err);
+      return run();
+    }
     return this.inside(job, open, run);
   }
 
