@@ -2,7 +2,7 @@
 // background work (stalled checks, lock renewal), with an in-memory recording tracer: names,
 // kinds, attributes and events as bullmq's, background spans detached from the caller's context,
 // a refused call's exception recorded.
-import { ConveyorValidationError, Queue, SpanKind, TelemetryAttributes as A, Worker, type Job } from '../../lib/index.js';
+import { ConveyorValidationError, Queue, QueueEvents, SpanKind, TelemetryAttributes as A, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
@@ -74,6 +74,19 @@ describe('telemetry of queue and worker calls', () => {
     expect(span.ended).toBe(true);
     expect(span.exceptions).toEqual([refusal]);
     expect(span.attributes[A.QueueCleanCount]).toBeUndefined();
+  });
+
+  it("QueueEvents given a telemetry option works and, as bullmq's, makes no span", async () => {
+    const name = scope.name();
+    const recorder = new RecordingTelemetry('e');
+    // bullmq 6.7's QueueEventsOptions type leaves telemetry out; its QueueEvents ignores one at run time
+    const events = new QueueEvents(name, { connection: connection(), telemetry: recorder } as never);
+    await events.waitUntilReady();
+    const added = once(events, 'added');
+    await scope.track(new Queue(name, { connection: connection() })).add('seen', {});
+    await added;
+    await events.close();
+    expect(recorder.calls).toBe(0);
   });
 
   it('worker calls: pause, resume, rateLimit and close spans carry the worker id (and name, as bullmq)', async () => {
