@@ -127,7 +127,8 @@ export async function cleanQueue(queue: QueueBase, grace: unknown, limit: unknow
     limit: limit as number,
     events: true,
   });
-  queue.emit('cleaned', ids, type);
+  // BullMQ names the list 'wait' in the event whichever of its two names the caller used
+  queue.emit('cleaned', ids, CLEAN_TYPES[type as CleanType]);
   return ids;
 }
 

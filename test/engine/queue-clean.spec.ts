@@ -84,6 +84,17 @@ describe('Queue clean', () => {
     expect(await queue.getJobState(tree.job.id!)).toBe('waiting');
   });
 
+  it('names the list "wait" in the cleaned event whichever name the caller used, as bullmq', async () => {
+    const queue = scope.queue();
+    await queue.add('a', {});
+    await queue.add('b', {});
+    for (const type of ['wait', 'waiting'] as const) {
+      const cleaned = once(queue, 'cleaned');
+      const ids = await queue.clean(0, 1, type);
+      expect(await cleaned).toEqual([ids, 'wait']);
+    }
+  });
+
   it('never removes the pending iteration of a job scheduler, and releases owned deduplication keys', async () => {
     const queue = scope.queue();
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'wait');
