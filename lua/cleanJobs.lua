@@ -1,8 +1,9 @@
 --[[
   One batch of Queue.clean or Queue.drain over one state (wire-format §7.9): removes jobs older
   than a cutoff (clean) or all jobs (drain), never the pending iteration of a job scheduler, with
-  their owned deduplication keys and parent links. Callers loop, passing back the returned offset,
-  so no call holds Redis for long.
+  their owned deduplication keys and parent links (removeJobAndLinks: a parent in this queue that
+  waited only for removed jobs goes too, one elsewhere is released; neither is in the returned
+  ids). Callers loop, passing back the returned offset, so no call holds Redis for long.
 
   Age: completed, failed, waiting-children use their score; wait, paused, active use finishedOn,
   else processedOn, else timestamp; delayed uses processedOn, else timestamp; prioritized uses

@@ -1,12 +1,14 @@
 --[[
   One batch of Queue.obliterate (wire-format §7.9): deletes up to ARGV[3] jobs, then, once no job
   is left, every queue-level key. The first call pauses the queue (the same effects as pause), so
-  no worker takes a job while later batches run. Unlike BullMQ, jobs in waiting-children are
-  deleted too, so no job hash outlives its queue.
+  no worker takes a job while later batches run.
 
-  Per job: the owned deduplication key and the link in a parent in another queue go with it (a
-  parent waiting only for it is released); active jobs lose their lock. Not deleted (as BullMQ):
-  "limiter" and deduplication keys of no remaining job.
+  Per job: the owned deduplication key and the link in its parent go with it (purgeParentDependency:
+  a parent here left with nothing to wait for is deleted too, one in another queue is released);
+  active jobs lose their lock. As in BullMQ, jobs in waiting-children are not visited: a parent
+  still waiting for children in other queues stays (with its keys and "waiting-children") and runs
+  once they finish. Not deleted either (as BullMQ): "limiter" and deduplication keys of no
+  remaining job.
 
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
@@ -74,11 +76,9 @@ deleteFromList(Q.wait, false)
 deleteFromList(Q.paused, false)
 deleteFromZset(Q.prioritized)
 deleteFromZset(Q.failed)
-deleteFromZset(Q.waitingChildren)
 
--- a deleted child may have released a parent of this queue into wait: look again
 if redis.call("EXISTS", Q.active, Q.delayed, Q.repeat_, Q.completed, Q.wait, Q.paused, Q.prioritized,
-    Q.failed, Q.waitingChildren) > 0 then
+    Q.failed) > 0 then
   return 1
 end
 

@@ -95,6 +95,44 @@ describe('Queue clean', () => {
     }
   });
 
+  it('deletes a parent in this queue whose last pending children it removed (and its parent in turn), silently', async () => {
+    const queue = scope.queue();
+    const key = (s: string) => `bull:${queue.name}:${s}`;
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
+    const tree = await flows.add({
+      name: 'top', queueName: queue.name, data: {},
+      children: [{ name: 'mid', queueName: queue.name, data: {}, children: [{ name: 'leaf', queueName: queue.name, data: {} }, { name: 'leaf', queueName: queue.name, data: {} }] }],
+    });
+    const mid = tree.children![0];
+    const eventsBefore = await streamEvents(scope.redis, queue.name);
+    const leaves = mid.children!.map((c) => c.job.id!);
+    // only the leaves are in wait: clean returns them alone, the parents go with them
+    expect((await queue.clean(0, 0, 'wait')).sort()).toEqual(leaves.sort());
+    expect(await scope.redis.exists(key(mid.job.id!), key(`${mid.job.id}:dependencies`), key(tree.job.id!), key(`${tree.job.id}:dependencies`))).toBe(0);
+    expect(await scope.redis.zcard(key('waiting-children'))).toBe(0);
+    expect(await queue.count()).toBe(0);
+    expect((await streamEvents(scope.redis, queue.name)).slice(eventsBefore.length)).toEqual([{ event: 'cleaned', count: '2' }]);
+  });
+
+  it('releases a parent elsewhere without an event, and keeps a parent that still waits for children elsewhere', async () => {
+    const queue = scope.queue();
+    const other = scope.queue(scope.name('other'));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
+    // a failed child keeps its place in its parent's dependencies (no parent rule): cleaning it
+    // from failed is what releases (or deletes) the parent
+    const outside = await flows.add({ name: 'p', queueName: other.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
+    const mixed = await flows.add({
+      name: 'p', queueName: queue.name, data: {},
+      children: [{ name: 'c', queueName: queue.name, data: {} }, { name: 'c', queueName: other.name, data: {} }],
+    });
+    const otherEvents = await streamEvents(scope.redis, other.name);
+    await queue.drain();
+    expect(await other.getJobState(outside.job.id!)).toBe('waiting');
+    expect((await streamEvents(scope.redis, other.name)).length).toBe(otherEvents.length);
+    expect(await queue.getJobState(mixed.job.id!)).toBe('waiting-children');
+    expect(await scope.redis.smembers(`bull:${queue.name}:${mixed.job.id}:dependencies`)).toEqual([`bull:${other.name}:${mixed.children![1].job.id}`]);
+  });
+
   it('never removes the pending iteration of a job scheduler, and releases owned deduplication keys', async () => {
     const queue = scope.queue();
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'wait');

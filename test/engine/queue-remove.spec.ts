@@ -149,6 +149,20 @@ describe('Queue obliterate', () => {
     expect(await parentQueue.getJobState(outside.job.id!)).toBe('waiting');
   });
 
+  it('leaves a parent that waits for children in other queues, as bullmq: it runs once they finish', async () => {
+    const queue = scope.queue();
+    const children = scope.queue(scope.name('children'));
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
+    const tree = await flows.add({
+      name: 'p', queueName: queue.name, data: {},
+      children: [{ name: 'c', queueName: queue.name, data: {} }, { name: 'c', queueName: children.name, data: {} }],
+    });
+    await queue.obliterate();
+    const id = tree.job.id!;
+    expect(await keysOf(scope, queue.name)).toEqual([`bull:${queue.name}:${id}`, `bull:${queue.name}:${id}:dependencies`, `bull:${queue.name}:waiting-children`].sort());
+    expect(await scope.redis.smembers(`bull:${queue.name}:${id}:dependencies`)).toEqual([`bull:${children.name}:${tree.children![1].job.id}`]);
+  });
+
   it('refuses while a job is active (writing nothing), and with force deletes it and its lock', async () => {
     const queue = scope.queue();
     const { worker, ids, release } = await processSome(scope, queue, { hold: 1 });

@@ -34,12 +34,6 @@ const KNOWN_DIFFERENCES: Record<string, { why: string; adjust: (bullmq: Space) =
       return { ...space, 'Q:events': { stream } };
     },
   },
-  'obliterate (force)': {
-    why: 'bullmq\'s obliterate does not visit waiting-children (wire-format §7.9) and leaves such parents behind; Conveyor deletes them too',
-    adjust: (space) => Object.fromEntries(
-      Object.entries(space).filter(([key]) => !['Q:flow-parent', 'Q:flow-parent:dependencies', 'Q:waiting-children'].includes(key)),
-    ),
-  },
 };
 
 const OPERATIONS: [string, Operation][] = [
@@ -139,6 +133,25 @@ describe('interop: admin operations leave the same keyspace on both engines', ()
         { name: 'child', queueName: childName, data: { k: 1 }, opts: { jobId: 'flow-child-1' } },
         { name: 'child', queueName: name, data: { k: 2 }, opts: { jobId: 'flow-child-2' } },
       ],
+    });
+    // a parent waiting only for children in its own queue, and one in the child queue waiting only
+    // for a child in the main queue: queue-wide removals delete the first and release the second
+    await flows.add({
+      name: 'local-parent',
+      queueName: name,
+      data: {},
+      opts: { jobId: 'local-parent' },
+      children: [
+        { name: 'local-child', queueName: name, data: { k: 3 }, opts: { jobId: 'local-child-1' } },
+        { name: 'local-child', queueName: name, data: { k: 4 }, opts: { jobId: 'local-child-2' } },
+      ],
+    });
+    await flows.add({
+      name: 'outer-parent',
+      queueName: childName,
+      data: {},
+      opts: { jobId: 'outer-parent' },
+      children: [{ name: 'outer-child', queueName: name, data: { k: 5 }, opts: { jobId: 'outer-child' } }],
     });
     return { name, childName };
   }
