@@ -1,6 +1,7 @@
 import type { RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkInteger, show } from './options.js';
+import { runScript } from './scripts.js';
 
 /**
  * A parent's view of its children (wire-format §1.3, §7.13): `:processed` (child key → return
@@ -194,4 +195,18 @@ export async function countDependencies(client: RedisClient, jobKey: string, opt
     out[kind] = replies[i];
   });
   return out;
+}
+
+/** Pending children looked at per script call of removeUnprocessedChildren. */
+const REMOVE_UNPROCESSED_PAGE = 1000;
+
+/**
+ * Removes a parent's children that have not run yet (each with its own children), page by page
+ * so Redis keeps serving others in between; completed, failed, active and locked ones stay.
+ */
+export async function removeUnprocessedChildren(client: RedisClient, jobKey: string, queueBase: string, jobId: string): Promise<void> {
+  let cursor = '0';
+  do {
+    cursor = String(await runScript(client, 'removeUnprocessedChildren', [jobKey], [queueBase, jobId, Date.now(), cursor, REMOVE_UNPROCESSED_PAGE]));
+  } while (cursor !== '0');
 }

@@ -1,0 +1,48 @@
+--[[
+  Job.removeUnprocessedChildren (wire-format §7.9), one page of the job's pending children
+  (":dependencies", SSCAN from cursor ARGV[4], about ARGV[5] of them). Each child that has not run
+  (not locked, not active, not completed, not failed) is removed with its own children (locked
+  descendants stay), emitting "removed" in its queue, and leaves the job's dependencies; a child
+  whose hash is gone just leaves them. When nothing is pending any more and the job waits in
+  waiting-children, it is released (event "waiting prev waiting-children"), as Job.remove of its
+  last child would. A job that does not exist is left alone, as BullMQ does.
+
+  KEYS[1] the job key
+  ARGV[1] queue base "<prefix>:<queue>:" of the job
+  ARGV[2] job id
+  ARGV[3] now ms
+  ARGV[4] SSCAN cursor ("0" to start)
+  ARGV[5] SSCAN count hint
+  Returns the next cursor ("0" when every pending child was looked at).
+]]
+--- @include "includes/moveParentToWait"
+--- @include "includes/removeJobTree"
+
+local jobKey = KEYS[1]
+local base = ARGV[1]
+local jobId = ARGV[2]
+local now = tonumber(ARGV[3])
+local depsKey = jobKey .. ":dependencies"
+
+if redis.call("EXISTS", jobKey) == 0 then return "0" end
+
+local page = redis.call("SSCAN", depsKey, ARGV[4], "COUNT", tonumber(ARGV[5]))
+for _, childKey in ipairs(page[2]) do
+  local cut = string.match(childKey, "^.*():")
+  if redis.call("EXISTS", childKey) == 0 or not cut then
+    redis.call("SREM", depsKey, childKey)
+  elseif redis.call("EXISTS", childKey .. ":lock") == 0 then
+    local childBase, childId = string.sub(childKey, 1, cut), string.sub(childKey, cut + 1)
+    if not redis.call("ZSCORE", childBase .. "completed", childId)
+      and not redis.call("ZSCORE", childBase .. "failed", childId)
+      and not redis.call("LPOS", childBase .. "active", childId) then
+      redis.call("SREM", depsKey, childKey)
+      removeJobTree(childKey, childBase, childId, true, true, {})
+    end
+  end
+end
+
+if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", base .. "waiting-children", jobId) then
+  moveParentToWait(string.sub(base, 1, -2), jobKey, jobId, now)
+end
+return page[1]
