@@ -30,6 +30,7 @@ import {
   readChildrenValues,
   readDependencies,
   readIgnoredFailures,
+  removeUnprocessedChildren,
   type Dependencies,
   type DependenciesCount,
   type DependenciesCountOpts,
@@ -488,6 +489,16 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    */
   waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType> {
     return waitUntilFinished<ReturnType>(this, queueEvents, ttl);
+  }
+
+  /**
+   * Removes this job's children that have not run yet (waiting, prioritized, delayed, or waiting
+   * for children of their own), each with its children; completed, failed, active and locked
+   * children stay. A waiting-children job left with nothing pending moves on to wait.
+   */
+  async removeUnprocessedChildren(): Promise<void> {
+    const id = this.storedId('removeUnprocessedChildren');
+    await removeUnprocessedChildren(await this.queue.client, this.key, this.queue.keys.base, id);
   }
 }
 
