@@ -13,7 +13,7 @@ interface Handles {
   queue: BullQueue | Queue;
   childQueue: BullQueue | Queue;
   /** The same job through this side's API. */
-  job(id: string): Promise<{ remove(): Promise<void>; retry(state?: 'completed' | 'failed'): Promise<void>; promote(): Promise<void>; updateData(d: unknown): Promise<void>; updateProgress(p: number | object): Promise<void>; log(row: string): Promise<number> }>;
+  job(id: string): Promise<{ remove(): Promise<void>; retry(state?: 'completed' | 'failed'): Promise<void>; promote(): Promise<void>; updateData(d: unknown): Promise<void>; updateProgress(p: number | object): Promise<void>; log(row: string): Promise<number>; removeUnprocessedChildren(): Promise<void> }>;
 }
 
 type Operation = (h: Handles) => Promise<unknown>;
@@ -62,6 +62,8 @@ const OPERATIONS: [string, Operation][] = [
   ['job.retry of a completed job', async (h) => (await h.job('c1')).retry('completed')],
   ['job.promote', async (h) => (await h.job('d1')).promote()],
   ['job.remove', async (h) => (await h.job('p1')).remove()],
+  ['job.removeUnprocessedChildren: the parent is released', async (h) => (await h.job('flow-parent')).removeUnprocessedChildren()],
+  ['job.removeUnprocessedChildren of a completed job', async (h) => (await h.job('c1')).removeUnprocessedChildren()],
   ['job.updateData', async (h) => (await h.job('w2')).updateData({ replaced: true })],
   ['job.updateProgress', async (h) => (await h.job('w2')).updateProgress({ step: 2 })],
   ['job.log', async (h) => (await h.job('w2')).log('a line')],
