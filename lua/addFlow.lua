@@ -8,16 +8,21 @@
   attached to its new parent (a completed one straight into the parent's ":processed") and gets a
   "duplicated" event. Last, each parent of the flow that has no pending dependency left (all its
   children were re-used, completed jobs) is released at once (wire-format §0.1 deferred release).
+  A node with deduplication options (only ever one without children or parent) goes through the
+  deduplication step of an add (includes/deduplicateJob): when an owner keeps the id, the node is
+  not stored and its id in the reply is the owner's.
 
   KEYS[1] meta key of the first node's queue (routes the call; every other key comes from ARGV)
   ARGV[1] JSON array of nodes, each:
           { base ("<prefix>:<queue>:"), id, name, data (JSON text), opts (JSON text, stored as is),
             timestamp, delay, priority, lifo?, parentKey?, parent? (JSON text),
             waitChildren? (has children in the flow), externalParent? (parentKey names a job that
-            must exist already) }
+            must exist already), de? (deduplication options) }
   ARGV[2] now ms
-  Returns 0, or { code, index of the node } when a check failed; then nothing was written:
-          -5 a node's existing parent is missing, -7 a re-used node belongs to another live parent.
+  Returns { 0, index1, ownerId1, index2, ownerId2, ... }: the nodes folded into an existing job by
+          deduplication, with that job's id; or { code, index of the node } when a check failed,
+          then nothing was written: -5 a node's existing parent is missing, -7 a re-used node
+          belongs to another live parent.
 ]]
 --- @include "includes/queueKeys"
 --- @include "includes/getOrSetMaxEvents"
@@ -26,6 +31,7 @@
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
 --- @include "includes/moveParentToWait"
+--- @include "includes/deduplicateJob"
 
 local nodes = cjson.decode(ARGV[1])
 local now = tonumber(ARGV[2])
@@ -79,6 +85,9 @@ local function insert(Q, node, jobKey)
     fields[#fields + 1] = "parentKey"; fields[#fields + 1] = node.parentKey
     fields[#fields + 1] = "parent"; fields[#fields + 1] = node.parent
   end
+  if node.de then
+    fields[#fields + 1] = "deid"; fields[#fields + 1] = tostring(node.de.id)
+  end
   redis.call("HSET", jobKey, unpack(fields))
   emit(Q, "added", "jobId", node.id, "name", node.name)
 
@@ -102,7 +111,8 @@ local function insert(Q, node, jobKey)
   end
 end
 
-for _, node in ipairs(nodes) do
+local reply = { 0 }
+for i, node in ipairs(nodes) do
   local Q = queueOf(node.base)
   -- every add attempt counts, as in Queue.add (flow ids are UUIDs, the counter still moves)
   redis.call("INCR", Q.id)
@@ -111,7 +121,14 @@ for _, node in ipairs(nodes) do
     if node.parentKey then attachReused(Q, node, jobKey) end
     emit(Q, "duplicated", "jobId", node.id)
   else
-    insert(Q, node, jobKey)
+    local owner = nil
+    if node.de then owner = deduplicateJob(Q, node.de, node.id, node, Q.maxEvents) end
+    if owner then
+      reply[#reply + 1] = i
+      reply[#reply + 1] = owner
+    else
+      insert(Q, node, jobKey)
+    end
   end
 end
 
@@ -133,4 +150,4 @@ for _, node in ipairs(nodes) do
   end
 end
 
-return 0
+return reply

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hashTag, keySlot } from './cluster-slot.js';
 import { ConveyorValidationError } from './errors.js';
 import {
+  checkDeduplication,
   checkJobId,
   encodeStoredOptions,
   serializeData,
@@ -16,7 +17,7 @@ import {
  * before anything reaches Redis), ids, and the flat, parents-first list the add script takes.
  */
 
-/** A child node: its parent comes from the tree, so `opts.parent` is not allowed here. */
+/** A child node: its parent comes from the tree (an `opts.parent` here is overridden, as in BullMQ). */
 export interface FlowChildJob<DataType = any> {
   name: string;
   queueName: string;
@@ -32,9 +33,11 @@ export interface FlowJob<DataType = any> extends Omit<FlowChildJob<DataType>, 'o
   opts?: JobsOptions;
 }
 
+/** Per queue: BullMQ takes a queue's options here; a flow uses `defaultJobOptions`, the rest is ignored. */
 export interface FlowQueueOptions {
   /** Options every node of that queue starts from (its own opts win). */
   defaultJobOptions?: JobsOptions;
+  [option: string]: unknown;
 }
 
 export interface FlowOpts {
@@ -57,6 +60,8 @@ export interface NodePayload {
   parent?: string;
   waitChildren?: true;
   externalParent?: true;
+  /** Deduplication options (a node without children or parent only). */
+  de?: JobsOptions['deduplication'];
 }
 
 /** A validated node, with what the returned Job needs. */
@@ -81,24 +86,19 @@ export interface FlowContext {
   queuesOptions: Record<string, FlowQueueOptions>;
 }
 
-const NODE_FIELDS = ['name', 'queueName', 'data', 'prefix', 'opts', 'children'];
-/** Options that make no sense on a flow node (each has its own mechanism). */
-const NOT_ON_FLOW_NODES: Record<string, string> = {
-  deduplication: 'deduplication is not supported on flow nodes',
-  debounce: 'debounce is not supported on flow nodes',
-  repeat: 'repeat is not supported on flow nodes (use a job scheduler)',
-};
+/** BullMQ's text: a node that waits for children cannot be the one a later add is folded into. */
+const DEDUP_WITH_CHILDREN = 'Deduplication options cannot be used on flow nodes with children';
 
 function fail(message: string): never {
   throw new ConveyorValidationError(message);
 }
 
-/** Runs a shared check and puts the node's path in front of its message. */
+/** Runs a shared check and names the node after its message (which may be BullMQ's text, so it leads). */
 function at<T>(where: string, check: () => T): T {
   try {
     return check();
   } catch (err) {
-    if (err instanceof ConveyorValidationError) fail(`${where}: ${err.message}`);
+    if (err instanceof ConveyorValidationError) fail(`${err.message}, at ${where}`);
     throw err;
   }
 }
@@ -107,18 +107,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Checks FlowOpts and the default options it carries. */
+/**
+ * Checks FlowOpts and the default options it carries. Other keys, and queue options other than
+ * defaultJobOptions (BullMQ's type takes a queue's whole options there), are accepted and unused.
+ */
 export function checkFlowOpts(opts: unknown, customBackoffTypes: readonly string[]): Record<string, FlowQueueOptions> {
   if (opts === undefined) return {};
   if (!isPlainObject(opts)) fail(`flow options must be an object { queuesOptions? }, got ${show(opts)}`);
-  for (const key of Object.keys(opts)) if (key !== 'queuesOptions') fail(`flow options.${key} is not a known option (queuesOptions)`);
   const queues = opts.queuesOptions;
   if (queues === undefined) return {};
   if (!isPlainObject(queues)) fail(`flow options.queuesOptions must be an object keyed by queue name, got ${show(queues)}`);
   for (const [queue, entry] of Object.entries(queues)) {
     const where = `flow options.queuesOptions[${show(queue)}]`;
     if (!isPlainObject(entry)) fail(`${where} must be an object { defaultJobOptions? }, got ${show(entry)}`);
-    for (const key of Object.keys(entry)) if (key !== 'defaultJobOptions') fail(`${where}.${key} is not a known option (defaultJobOptions)`);
     at(`${where}.defaultJobOptions`, () => validateJobOptions(entry.defaultJobOptions, customBackoffTypes));
   }
   return queues as Record<string, FlowQueueOptions>;
@@ -126,22 +127,22 @@ export function checkFlowOpts(opts: unknown, customBackoffTypes: readonly string
 
 /**
  * Validates flows and lays them out: ids (UUIDs where no jobId is given), parent links, stored
- * options; throws before anything is written if any node is bad.
+ * options, and every node in the order the add script takes them (`nodes`, each with its
+ * payload); throws before anything is written if any node is bad.
  */
-export function prepareFlows(flows: unknown[], ctx: FlowContext, label: (i: number) => string): { roots: PreparedNode[]; payloads: NodePayload[] } {
-  const seenIds = new Map<string, string>();
-  const roots = flows.map((flow, i) => prepareNode(flow, label(i), undefined, ctx, new Set(), seenIds));
-  const payloads: NodePayload[] = [];
+export function prepareFlows(flows: unknown[], ctx: FlowContext, label: (i: number) => string): { roots: PreparedNode[]; nodes: PreparedNode[] } {
+  const roots = flows.map((flow, i) => prepareNode(flow, label(i), undefined, ctx, new Set(), new Map()));
+  const nodes: PreparedNode[] = [];
   for (const root of roots) {
     // breadth first: every parent is stored before its children, level by level (as BullMQ)
     const queue: PreparedNode[] = [root];
     for (let i = 0; i < queue.length; i++) {
-      payloads.push(queue[i].payload);
+      nodes.push(queue[i]);
       queue.push(...queue[i].children);
     }
   }
   checkHashSlots(roots);
-  return { roots, payloads };
+  return { roots, nodes };
 }
 
 function prepareNode(
@@ -150,13 +151,10 @@ function prepareNode(
   parentNode: PreparedNode | undefined,
   ctx: FlowContext,
   ancestors: Set<unknown>,
-  seenIds: Map<string, string>,
+  ancestorIds: Map<string, string>,
 ): PreparedNode {
   if (!isPlainObject(node)) fail(`${path} must be an object { name, queueName, data?, opts?, children?, prefix? }, got ${show(node)}`);
   if (ancestors.has(node)) fail(`${path} is one of its own ancestors (the flow has a cycle)`);
-  for (const key of Object.keys(node)) {
-    if (!NODE_FIELDS.includes(key)) fail(`${path}.${key} is not a flow node field (${NODE_FIELDS.join(', ')})`);
-  }
   const { name, queueName, prefix = ctx.prefix, opts, children, data } = node;
   if (typeof name !== 'string') fail(`${path}.name must be a string, got ${show(name)}`);
   if (typeof queueName !== 'string' || queueName === '' || queueName.includes(':')) {
@@ -166,30 +164,30 @@ function prepareNode(
   const where = `${path} (${show(name)} in queue ${show(queueName)})`;
 
   if (opts !== undefined && !isPlainObject(opts)) fail(`${where}: opts must be an object, got ${show(opts)}`);
-  for (const [option, why] of Object.entries(NOT_ON_FLOW_NODES)) {
-    if (opts?.[option] !== undefined) fail(`${where}: opts.${option}: ${why}, got ${show(opts[option])}`);
-  }
-  if (parentNode && opts?.parent !== undefined) {
-    fail(`${where}: opts.parent is set by the flow for children; remove it (got ${show(opts.parent)})`);
-  }
-  at(where, () => validateJobOptions(opts, ctx.customBackoffTypes));
   if (children !== undefined && !Array.isArray(children)) {
     fail(`${where}: children must be an array of flow nodes, got ${show(children)}`);
   }
+  const list = (children as unknown[] | undefined) ?? [];
+  if (opts?.deduplication !== undefined && list.length > 0) fail(`${DEDUP_WITH_CHILDREN}, at ${where}`);
+  // a child's parent is the node above it: its own opts.parent is overridden, as in BullMQ
+  const own = parentNode && opts?.parent !== undefined ? { ...opts, parent: undefined } : opts;
+  at(where, () => validateJobOptions(own, ctx.customBackoffTypes));
 
-  const merged: JobsOptions = { ...(ctx.queuesOptions[queueName]?.defaultJobOptions ?? {}), ...(opts ?? {}) };
+  const merged: JobsOptions = { ...(ctx.queuesOptions[queueName]?.defaultJobOptions ?? {}), ...(own ?? {}) };
   if (merged.jobId !== undefined) at(where, () => checkJobId(merged.jobId));
   const id = merged.jobId ?? randomUUID();
   const base = `${prefix}:${queueName}:`;
-  const earlier = seenIds.get(base + id);
-  if (earlier) fail(`${where}: jobId ${show(id)} is used by ${earlier} too; each node of a flow needs its own job`);
-  seenIds.set(base + id, path);
+  // a node may repeat a job of the flow (it is then attached as it stands, as BullMQ does), but not
+  // one above it: that job would wait for itself
+  const above = ancestorIds.get(base + id);
+  if (above) fail(`${where}: jobId ${show(id)} is the job of ${above}, above it in the flow, which would wait for itself`);
 
   let parentRef: ParentOptions | undefined = merged.parent;
   if (parentNode) {
     parentRef = { id: parentNode.id, queue: `${parentNode.prefix}:${parentNode.queueName}` };
     merged.parent = parentRef;
   }
+  at(where, () => checkDeduplication(merged));
   const json = at(where, () => serializeData(data, name, merged.sizeLimit));
   const timestamp = merged.timestamp ?? Date.now();
   const payload: NodePayload = {
@@ -203,6 +201,7 @@ function prepareNode(
     priority: merged.priority ?? 0,
   };
   if (merged.lifo) payload.lifo = true;
+  if (merged.deduplication) payload.de = merged.deduplication;
   const prepared: PreparedNode = { path, prefix, queueName, id, name, data, opts: merged, timestamp, children: [], payload };
   if (parentRef) {
     const parent: NonNullable<PreparedNode['parent']> = { id: parentRef.id, queueKey: parentRef.queue };
@@ -217,10 +216,14 @@ function prepareNode(
     if (!parentNode) payload.externalParent = true;
   }
 
-  const list = (children as unknown[] | undefined) ?? [];
   const lineage = new Set(ancestors).add(node);
-  prepared.children = list.map((child, i) => prepareNode(child, `${path}.children[${i}]`, prepared, ctx, lineage, seenIds));
-  if (prepared.children.length > 0) payload.waitChildren = true;
+  const lineageIds = new Map(ancestorIds).set(base + id, path);
+  prepared.children = list.map((child, i) => prepareNode(child, `${path}.children[${i}]`, prepared, ctx, lineage, lineageIds));
+  if (prepared.children.length > 0) {
+    // deduplication from the queue's defaultJobOptions, on a node with children
+    if (merged.deduplication !== undefined) fail(`${DEDUP_WITH_CHILDREN}, at ${where} (from the queue's defaultJobOptions)`);
+    payload.waitChildren = true;
+  }
   return prepared;
 }
 

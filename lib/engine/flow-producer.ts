@@ -130,18 +130,22 @@ export class FlowProducer extends EventEmitter {
 
   private async addFlows(flows: unknown[], queuesOptions: QueuesOptions, label: (i: number) => string): Promise<JobNode[]> {
     const ctx = { prefix: this.prefix, customBackoffTypes: this.opts.customBackoffTypes ?? [], queuesOptions };
-    const { roots, payloads } = prepareFlows(flows, ctx, label);
+    const { roots, nodes } = prepareFlows(flows, ctx, label);
+    const first = nodes[0].payload.base;
     // prepareFlows put every queue of a tagged flow in one slot; on a cluster untagged ones fail too
-    if (isClusterConnection(this.opts.connection)) checkClusterBase(payloads[0].base, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
+    if (isClusterConnection(this.opts.connection)) checkClusterBase(first, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
     const client = await this.client;
-    const reply = await runScript(client, 'addFlow', [`${payloads[0].base}meta`], [JSON.stringify(payloads), Date.now()]);
-    if (Array.isArray(reply)) {
-      const [code, index] = reply as number[];
-      const node = payloads[index - 1];
-      const err = scriptError(code, node.id, 'addFlow');
-      err.message += ` (node ${show(node.name)} in ${show(node.base.slice(0, -1))}; nothing was added)`;
+    const reply = (await runScript(client, 'addFlow', [`${first}meta`], [JSON.stringify(nodes.map((n) => n.payload)), Date.now()])) as (number | string)[];
+    const code = Number(reply[0]);
+    if (code < 0) {
+      const node = nodes[Number(reply[1]) - 1];
+      // bullmq's text names the command each job is added with, and the parent for -5 and -7
+      const err = scriptError(code, node.id, 'addJob', undefined, node.parentKey);
+      err.message += ` (${node.path}: ${show(node.name)} in queue ${show(node.queueName)}; nothing was added)`;
       throw err;
     }
+    // nodes folded into an existing job by deduplication: the Job gets that job's id, as in bullmq
+    for (let i = 1; i < reply.length; i += 2) nodes[Number(reply[i]) - 1].id = String(reply[i + 1]);
     return roots.map((root) => this.toJobNode(root));
   }
 

@@ -40,53 +40,75 @@ describe('flow validation', () => {
     await refused({ queueName: qp, data: {} }, 'flow.name must be a string, got undefined');
     await refused({ name: 'p', queueName: qp, children: {} }, `flow ("p" in queue "${qp}"): children must be an array of flow nodes, got {}`);
     await refused({ name: 'p', queueName: qp, children: [child(), 'oops'] }, 'flow.children[1] must be an object');
-    await refused({ name: 'p', queueName: qp, children: [child({ queue: qc })] }, 'flow.children[0].queue is not a flow node field (name, queueName, data, prefix, opts, children)');
     await refused({ name: 'p', queueName: qp, children: [child({ children: [{ name: 7, queueName: qc }] })] }, 'flow.children[0].children[0].name must be a string, got 7');
     await refused({ name: 'p', queueName: qp, prefix: '' }, 'flow.prefix must be a non-empty string, got ""');
     await refused({ name: 'p', queueName: qp, opts: 5 }, `flow ("p" in queue "${qp}"): opts must be an object, got 5`);
   });
 
-  it('refuses bad options with the shared option checks, prefixed by the node', async () => {
-    await refused({ name: 'p', queueName: qp, children: [child({ opts: { attempts: -1 } })] }, `flow.children[0] ("c" in queue "${qc}"): attempts must be >= 0, got -1`);
-    await refused({ name: 'p', queueName: qp, opts: { jobId: '12' } }, /flow \("p" in queue ".*"\): jobId must not be an integer/);
+  it('refuses bad options with the shared option checks, naming the node after their text', async () => {
+    await refused({ name: 'p', queueName: qp, children: [child({ opts: { attempts: -1 } })] }, `attempts must be >= 0, got -1, at flow.children[0] ("c" in queue "${qc}")`);
+    await refused({ name: 'p', queueName: qp, opts: { jobId: '12' } }, /, at flow \("p" in queue ".*"\)$/);
     await refused(
       { name: 'p', queueName: qp, children: [child({ opts: { failParentOnFailure: true, continueParentOnFailure: true } })] },
-      /flow\.children\[0\] .*only one of failParentOnFailure, continueParentOnFailure, ignoreDependencyOnFailure, removeDependencyOnFailure may be set/,
+      /only one of failParentOnFailure, continueParentOnFailure, ignoreDependencyOnFailure, removeDependencyOnFailure may be set.*, at flow\.children\[0\] /,
     );
-    await refused({ name: 'p', queueName: qp, data: 10n }, /flow \("p" in queue ".*"\): data of job "p" cannot be serialized to JSON/);
+    await refused({ name: 'p', queueName: qp, data: 10n }, /data of job "p" cannot be serialized to JSON.*, at flow \("p" in queue ".*"\)$/);
     await refused({ name: 'p', queueName: qp, data: { big: 'x'.repeat(50) }, opts: { sizeLimit: 10 } }, /over its sizeLimit of 10/);
   });
 
-  it('refuses deduplication, debounce and repeat on any flow node, and opts.parent below the root', async () => {
+  it('refuses deduplication on a node with children or a parent (bullmq\'s texts), and debounce', async () => {
     await refused(
       { name: 'p', queueName: qp, opts: { deduplication: { id: 'd' } }, children: [child()] },
-      `flow ("p" in queue "${qp}"): opts.deduplication: deduplication is not supported on flow nodes, got {"id":"d"}`,
+      `Deduplication options cannot be used on flow nodes with children, at flow ("p" in queue "${qp}")`,
     );
-    await refused({ name: 'p', queueName: qp, children: [child({ opts: { deduplication: { id: 'd' } } })] }, /flow\.children\[0\] .*deduplication is not supported on flow nodes/);
-    await refused({ name: 'p', queueName: qp, opts: { deduplication: { id: 'lone' } } }, /deduplication is not supported on flow nodes/);
-    await refused({ name: 'p', queueName: qp, opts: { debounce: { id: 'd' } } }, /opts\.debounce: debounce is not supported on flow nodes/);
-    await refused({ name: 'p', queueName: qp, opts: { repeat: { every: 1000 } } }, /opts\.repeat: repeat is not supported on flow nodes \(use a job scheduler\)/);
+    // nested: the node has a parent too, the children rule speaks first (as bullmq)
     await refused(
-      { name: 'p', queueName: qp, children: [child({ opts: { parent: { id: 'x', queue: `bull:${qp}` } } })] },
-      /flow\.children\[0\] .*opts\.parent is set by the flow for children; remove it/,
+      { name: 'p', queueName: qp, children: [child({ opts: { deduplication: { id: 'd' } }, children: [child()] })] },
+      /^Deduplication options cannot be used on flow nodes with children, at flow\.children\[0\] /,
     );
+    await refused({ name: 'p', queueName: qp, children: [child({ opts: { deduplication: { id: 'd' } } })] }, /deduplication.*parent.*, at flow\.children\[0\] /i);
+    await refused({ name: 'p', queueName: qp, opts: { deduplication: { id: 'd' }, parent: { id: 'x', queue: `bull:${qp}` } } }, /deduplication.*parent/i);
+    await refused({ name: 'p', queueName: qp, opts: { debounce: { id: 'd' } } }, /debounce/i);
   });
 
-  it('refuses a jobId used twice in one queue of a flow, and a cycle', async () => {
+  it('refuses a node that repeats the job of a node above it (it would wait for itself), and a cycle', async () => {
     await refused(
-      { name: 'p', queueName: qp, children: [child({ opts: { jobId: 'same' } }), child({ opts: { jobId: 'same' } })] },
-      /flow\.children\[1\] .*jobId "same" is used by flow\.children\[0\] too/,
+      { name: 'p', queueName: qp, opts: { jobId: 'same' }, children: [child({ children: [{ name: 'again', queueName: qp, opts: { jobId: 'same' } }] })] },
+      /^flow\.children\[0\]\.children\[0\] .*jobId "same" is the job of flow, above it in the flow, which would wait for itself/,
     );
     const loop: Record<string, unknown> = { name: 'p', queueName: qp, data: {} };
     loop.children = [{ name: 'c', queueName: qc, children: [loop] }];
     await refused(loop, 'flow.children[0].children[0] is one of its own ancestors (the flow has a cycle)');
   });
 
+  it('accepts what bullmq accepts: unknown node fields, a child opts.parent (the tree wins), repeated sibling jobs, repeat, any queue options', async () => {
+    const flows = scope.producer();
+    const tree = await flows.add(
+      {
+        name: 'p', queueName: qp, opts: { jobId: 'P', repeat: { every: 1000 } }, note: 'ignored',
+        children: [
+          child({ opts: { jobId: 'same', parent: { id: 'elsewhere', queue: `bull:${qc}` } } }),
+          child({ opts: { jobId: 'same' } }),
+        ],
+      } as FlowJob,
+      { queuesOptions: { [qc]: { defaultJobOptions: { attempts: 4 }, streams: { events: { maxLen: 10 } } } }, extra: true } as never,
+    );
+    expect(tree.children!.map((c) => [c.job.id, c.job.parentKey, c.job.opts.attempts])).toEqual([
+      ['same', `bull:${qp}:P`, 4],
+      ['same', `bull:${qp}:P`, 4],
+    ]);
+    expect(await scope.redis.smembers(`bull:${qp}:P:dependencies`)).toEqual([`bull:${qc}:same`]);
+    expect(JSON.parse((await scope.redis.hget(`bull:${qc}:same`, 'parent'))!)).toEqual({ id: 'P', queueKey: `bull:${qp}` });
+    expect(JSON.parse((await scope.redis.hget(`bull:${qp}:P`, 'opts'))!).repeat).toEqual({ every: 1000 });
+    // the second node was the same job: stored once, announced as a duplicate
+    expect(await scope.redis.xlen(`bull:${qc}:events`)).toBe(3);
+  });
+
   it('refuses bad flow options and getFlow arguments', async () => {
     const flows = scope.producer();
-    await expect(flows.add({ name: 'p', queueName: qp }, { queues: {} } as never)).rejects.toThrow('flow options.queues is not a known option (queuesOptions)');
+    await expect(flows.add({ name: 'p', queueName: qp }, 5 as never)).rejects.toThrow('flow options must be an object { queuesOptions? }, got 5');
     await expect(flows.add({ name: 'p', queueName: qp }, { queuesOptions: { [qc]: { defaultJobOptions: { delay: -5 } } } })).rejects.toThrow(
-      `flow options.queuesOptions["${qc}"].defaultJobOptions: delay must be >= 0, got -5`,
+      `delay must be >= 0, got -5, at flow options.queuesOptions["${qc}"].defaultJobOptions`,
     );
     await expect(flows.addBulk({} as never)).rejects.toThrow('addBulk takes an array of flows, got {}');
     await expect(flows.getFlow({ id: '', queueName: qp })).rejects.toThrow('getFlow id must be a non-empty string, got ""');
@@ -102,7 +124,7 @@ describe('flow validation', () => {
     const before = await keysOf(qp, qc);
     const good = { name: 'ok', queueName: qp, data: {}, children: [child()] };
     const badNode = flows.addBulk([good, { name: 'bad', queueName: qp, data: {}, children: [child({ opts: { priority: -1 } })] }]);
-    await expect(badNode).rejects.toThrow(`flows[1].children[0] ("c" in queue "${qc}"): priority must be between 0 and 2097151, got -1`);
+    await expect(badNode).rejects.toThrow(`, at flows[1].children[0] ("c" in queue "${qc}")`);
     // this one passes every client-side check; the script finds the parent missing before writing
     const missingParent = flows.addBulk([good, { name: 'sub', queueName: qc, data: {}, opts: { parent: { id: 'gone', queue: `bull:${qp}` } } }]);
     await expect(missingParent).rejects.toThrow(ConveyorScriptError);

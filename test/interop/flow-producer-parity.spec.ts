@@ -92,6 +92,18 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
       ] },
     ],
   },
+  'deduplicated roots, and what bullmq takes as it comes (a child opts.parent, repeated jobs, repeat, unknown fields)': {
+    flows: (n) => [
+      { name: 'd1', queueName: n.P, data: { n: 1 }, opts: { jobId: 'd1', deduplication: { id: 'D' }, delay: 1000 } },
+      { name: 'd2', queueName: n.P, data: { n: 2 }, opts: { jobId: 'd2', deduplication: { id: 'D' }, delay: 1000 } },
+      { name: 'r1', queueName: n.P, data: {}, opts: { jobId: 'r1', deduplication: { id: 'R', replace: true }, delay: 2000 } },
+      { name: 'r2', queueName: n.P, data: {}, opts: { jobId: 'r2', deduplication: { id: 'R', replace: true }, delay: 3000 } },
+      { name: 'tree', queueName: n.P, data: {}, opts: { jobId: 'T', repeat: { every: 1000 } }, note: 'ignored', children: [
+        { name: 'k', queueName: n.C, data: {}, opts: { jobId: 'k', parent: { id: 'x', queue: 'bull:nowhere' } } },
+        { name: 'k-again', queueName: n.C, data: {}, opts: { jobId: 'k' } },
+      ] },
+    ],
+  },
   'a flow joining an existing parent (opts.parent on the root)': {
     prepare: async (_side, n, scope) => {
       await scope.track(new BullFlowProducer({ connection: bullConnection() })).add({
