@@ -79,7 +79,12 @@ export class FlowProducer extends EventEmitter {
   readonly prefix: string;
   private readonly connection: HeldConnection;
   private readonly hosts = new Map<string, FlowQueueHost>();
-  private closing: Promise<void> | undefined;
+  /** Set once close() or disconnect() was called (as BullMQ's). */
+  closing: Promise<void> | undefined;
+  /** "ioredis:close" when the connection drops while the producer is open (as BullMQ's). */
+  private readonly onConnectionClose = (): void => {
+    if (!this.closing) this.emit('ioredis:close');
+  };
   /** addFlows, inside spans when the producer has telemetry (chosen once: no tracing code otherwise). */
   private readonly insert: (flows: unknown[], bulk: boolean, queuesOptions: QueuesOptions) => Promise<JobNode[]>;
 
@@ -98,6 +103,7 @@ export class FlowProducer extends EventEmitter {
     // ioredis would hold the process for 2 s after a disconnect in the middle of connecting
     this.connection = openConnection(opts.connection, { lazyConnect: true });
     if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
+    this.connection.client.on('close', this.onConnectionClose);
     const write = (flows: unknown[], bulk: boolean, queuesOptions: QueuesOptions) =>
       this.addFlows(flows, queuesOptions, bulk ? (i) => `flows[${i}]` : () => 'flow');
     this.insert = opts.telemetry ? tracedFlows(new Tracing(opts.telemetry, ''), write) : write;
@@ -112,6 +118,16 @@ export class FlowProducer extends EventEmitter {
 
   async waitUntilReady(): Promise<RedisClient> {
     return this.client;
+  }
+
+  /** A queue-level key under this producer's prefix, as BullMQ's `toKey(queueName, type)`. */
+  toKey(name: string, type: string): string {
+    return new QueueKeys(this.prefix, name).key(type);
+  }
+
+  /** The class of the Job objects it returns; a subclass may return its own Job subclass (as BullMQ's). */
+  protected get Job(): typeof Job {
+    return Job;
   }
 
   /** Adds a flow; resolves with its tree of jobs once Redis has all of it. */
@@ -150,7 +166,7 @@ export class FlowProducer extends EventEmitter {
   }
 
   private toJobNode(node: PreparedNode): JobNode {
-    const job = new Job(this.host(node.prefix, node.queueName), node.name, node.data, node.opts, node.id);
+    const job = new this.Job(this.host(node.prefix, node.queueName), node.name, node.data, node.opts, node.id);
     job.timestamp = node.timestamp;
     job.parentKey = node.parentKey;
     job.parent = node.parent;
@@ -185,7 +201,7 @@ export class FlowProducer extends EventEmitter {
   }
 
   private async readNode(host: FlowQueueHost, id: string, depth: number, maxChildren: number): Promise<JobNode | undefined> {
-    const job = await Job.fromId(host, id);
+    const job = await this.Job.fromId(host, id);
     if (!job) return undefined;
     if (depth <= 1) return { job };
     const page = { cursor: 0, count: maxChildren };
@@ -205,13 +221,14 @@ export class FlowProducer extends EventEmitter {
 
   /** Closes the connection (a client the user passed stays open). */
   close(): Promise<void> {
-    this.closing ??= closeConnection(this.connection);
+    this.closing ??= closeConnection(this.connection).finally(() => this.connection.client.off('close', this.onConnectionClose));
     return this.closing;
   }
 
   async disconnect(): Promise<void> {
     this.closing ??= Promise.resolve();
     await closeConnection(this.connection, true);
+    this.connection.client.off('close', this.onConnectionClose);
   }
 
   /** `error` only reaches listeners that exist (an EventEmitter without one would throw). */

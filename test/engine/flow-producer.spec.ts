@@ -1,6 +1,7 @@
 // FlowProducer.add / addBulk: the Redis layout of a flow (wire-format §1.2, §1.3, §7.1, §7.13),
 // flows completing bottom-up with Conveyor workers, re-used children and the deferred release.
-import { ConveyorScriptError, ErrorCode, type Job } from '../../lib/index.js';
+import { ConveyorScriptError, ErrorCode, FlowProducer, Job } from '../../lib/index.js';
+import { connection } from '../support/redis.js';
 import { once, times } from '../support/events.js';
 import { snapshotQueue } from '../support/snapshot.js';
 import { FlowScope, shape, streamEvents, until } from './flow-support.js';
@@ -333,6 +334,33 @@ describe('FlowProducer', () => {
     for (const job of jobs) expect(await scope.redis.exists(job.key)).toBe(0);
     expect(await scope.redis.exists(`bull:${qa}:waiting-children`, `bull:${qb}:waiting-children`, `bull:${qc}:wait`)).toBe(0);
     expect((await streamEvents(scope.redis, qc)).filter((e) => e.event === 'removed').length).toBe(2);
+  });
+
+  it('has bullmq\'s members: toKey, a Job class subclasses can swap, closing, ioredis:close when the connection drops', async () => {
+    const q = scope.name('fm');
+    class TaggedJob extends Job {
+      readonly tagged = true;
+    }
+    class TaggedProducer extends FlowProducer {
+      protected get Job(): typeof Job {
+        return TaggedJob;
+      }
+    }
+    const flows = scope.track(new TaggedProducer({ connection: connection(), prefix: 'bull' }));
+    expect(flows.toKey(q, 'wait')).toBe(`bull:${q}:wait`);
+    const tree = await flows.add({ name: 'p', queueName: q, opts: { jobId: 'p' }, children: [{ name: 'c', queueName: q, opts: { jobId: 'c' } }] });
+    expect(tree.job).toBeInstanceOf(TaggedJob);
+    expect(tree.children![0].job).toBeInstanceOf(TaggedJob);
+
+    const dropped = once(flows, 'ioredis:close', 5000);
+    const client = await flows.client;
+    await scope.redis.client('KILL', 'ID', String(await client.client('ID')));
+    await dropped;
+
+    expect(flows.closing).toBeUndefined();
+    const closing = flows.close();
+    expect(flows.closing).toBe(closing);
+    await closing;
   });
 });
 
