@@ -42,8 +42,25 @@ export interface FlowQueueOptions {
 
 export interface FlowOpts {
   /** Per queue name. */
-  queuesOptions?: Record<string, FlowQueueOptions>;
+  queuesOptions?: FlowQueuesOpts;
 }
+
+// BullMQ's names for the shapes above (its flow-job.d.ts), for code that imports them.
+export interface FlowJobBase<T> {
+  name: string;
+  queueName: string;
+  data?: any;
+  prefix?: string;
+  opts?: T;
+}
+/** A child without children of its own. */
+export type FlowNestedLeafJob = FlowChildJob & { children?: never };
+/** A child with children. */
+export type FlowParentJob = FlowChildJob & { children: FlowChildJob[] };
+export type FlowJobNode = FlowChildJob;
+export type FlowRootLeafJob = FlowJob & { children?: never };
+export type FlowRootParentJob = FlowJob & { children: FlowChildJob[] };
+export type FlowQueuesOpts = Record<string, FlowQueueOptions>;
 
 /** One node as the add script takes it (lua/addFlow.lua). */
 export interface NodePayload {

@@ -18,7 +18,25 @@ import { runScript } from './scripts.js';
 import { checkTelemetry, Tracing, type Telemetry } from './telemetry.js';
 import { tracedFlows } from './telemetry-producers.js';
 
-export type { FlowChildJob, FlowJob, FlowOpts, FlowQueueOptions } from './flow-nodes.js';
+export type {
+  FlowChildJob,
+  FlowJob,
+  FlowJobBase,
+  FlowJobNode,
+  FlowNestedLeafJob,
+  FlowOpts,
+  FlowParentJob,
+  FlowQueueOptions,
+  FlowQueuesOpts,
+  FlowRootLeafJob,
+  FlowRootParentJob,
+} from './flow-nodes.js';
+
+/** The events a FlowProducer emits (BullMQ's FlowProducerListener). */
+export interface FlowProducerListener {
+  error: (failedReason: Error) => void;
+  'ioredis:close': () => void;
+}
 
 export interface FlowProducerOptions extends QueueBaseOptions {
   /** Backoff type names, besides fixed/exponential/custom, that the flow's workers know. */

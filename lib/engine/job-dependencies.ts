@@ -17,6 +17,9 @@ export interface DependencyPage {
   count?: number;
 }
 
+/** BullMQ's name for a DependencyPage. */
+export type DependencyOpts = DependencyPage;
+
 export interface DependenciesOpts {
   processed?: DependencyPage;
   unprocessed?: DependencyPage;
