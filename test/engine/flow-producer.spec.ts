@@ -342,8 +342,8 @@ describe('FlowProducer', () => {
       readonly tagged = true;
     }
     class TaggedProducer extends FlowProducer {
-      protected get Job(): typeof Job {
-        return TaggedJob;
+      protected override get Job(): typeof Job {
+        return TaggedJob as typeof Job;
       }
     }
     const flows = scope.track(new TaggedProducer({ connection: connection(), prefix: 'bull' }));
