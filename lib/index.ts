@@ -29,9 +29,17 @@ export { FlowProducer, FLOW_DEFAULTS } from './engine/flow-producer.js';
 export type {
   FlowChildJob,
   FlowJob,
+  FlowJobBase,
+  FlowJobNode,
+  FlowNestedLeafJob,
   FlowOpts,
+  FlowParentJob,
+  FlowProducerListener,
   FlowProducerOptions,
   FlowQueueOptions,
+  FlowQueuesOpts,
+  FlowRootLeafJob,
+  FlowRootParentJob,
   JobNode,
   NodeOpts,
 } from './engine/flow-producer.js';
@@ -40,6 +48,7 @@ export type {
   DependenciesCount,
   DependenciesCountOpts,
   DependenciesOpts,
+  DependencyOpts,
   DependencyPage,
 } from './engine/job-dependencies.js';
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './engine/queue-events.js';
