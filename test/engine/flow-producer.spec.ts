@@ -1,6 +1,20 @@
 // FlowProducer.add / addBulk: the Redis layout of a flow (wire-format §1.2, §1.3, §7.1, §7.13),
 // flows completing bottom-up with Conveyor workers, re-used children and the deferred release.
-import { ConveyorScriptError, ErrorCode, FlowProducer, Job } from '../../lib/index.js';
+import {
+  ConveyorScriptError,
+  ErrorCode,
+  FlowProducer,
+  Job,
+  type DependencyOpts,
+  type FlowJobBase,
+  type FlowNestedLeafJob,
+  type FlowParentJob,
+  type FlowProducerListener,
+  type FlowQueuesOpts,
+  type FlowRootLeafJob,
+  type FlowRootParentJob,
+  type JobsOptions,
+} from '../../lib/index.js';
 import { connection } from '../support/redis.js';
 import { once, times } from '../support/events.js';
 import { snapshotQueue } from '../support/snapshot.js';
@@ -361,6 +375,24 @@ describe('FlowProducer', () => {
     const closing = flows.close();
     expect(flows.closing).toBe(closing);
     await closing;
+  });
+
+  it('takes flows typed with bullmq\'s type names (checked by tsc)', async () => {
+    const q = scope.name('ft');
+    const leaf: FlowNestedLeafJob = { name: 'leaf', queueName: q };
+    const mid: FlowParentJob = { name: 'mid', queueName: q, children: [leaf] };
+    const root: FlowRootParentJob = { name: 'root', queueName: q, children: [mid] };
+    const lone: FlowRootLeafJob = { name: 'lone', queueName: q };
+    const base: FlowJobBase<JobsOptions> = { name: 'base', queueName: q, opts: { delay: 1 } };
+    const queuesOptions: FlowQueuesOpts = { [q]: { defaultJobOptions: { attempts: 2 } } };
+    const page: DependencyOpts = { count: 5 };
+    const onError: FlowProducerListener['error'] = () => undefined;
+    const flows = scope.producer();
+    flows.on('error', onError);
+    const [tree] = await flows.addBulk([root, lone, base]);
+    expect(tree.children![0].children![0].job.opts.attempts).toBeUndefined();
+    expect((await flows.add(lone, { queuesOptions })).job.opts.attempts).toBe(2);
+    expect((await tree.job.getDependencies({ unprocessed: page })).unprocessed).toHaveLength(1);
   });
 });
 
