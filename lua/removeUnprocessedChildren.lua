@@ -26,23 +26,28 @@ local depsKey = jobKey .. ":dependencies"
 
 if redis.call("EXISTS", jobKey) == 0 then return "0" end
 
+-- the child leaves the job's dependencies, and the job is released if that was the last one,
+-- before the child's own removal (the order of bullmq's events)
+local function detach(childKey)
+  redis.call("SREM", depsKey, childKey)
+  if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", base .. "waiting-children", jobId) then
+    moveParentToWait(string.sub(base, 1, -2), jobKey, jobId, now)
+  end
+end
+
 local page = redis.call("SSCAN", depsKey, ARGV[4], "COUNT", tonumber(ARGV[5]))
 for _, childKey in ipairs(page[2]) do
   local cut = string.match(childKey, "^.*():")
   if redis.call("EXISTS", childKey) == 0 or not cut then
-    redis.call("SREM", depsKey, childKey)
+    detach(childKey)
   elseif redis.call("EXISTS", childKey .. ":lock") == 0 then
     local childBase, childId = string.sub(childKey, 1, cut), string.sub(childKey, cut + 1)
     if not redis.call("ZSCORE", childBase .. "completed", childId)
       and not redis.call("ZSCORE", childBase .. "failed", childId)
       and not redis.call("LPOS", childBase .. "active", childId) then
-      redis.call("SREM", depsKey, childKey)
+      detach(childKey)
       removeJobTree(childKey, childBase, childId, true, true, {})
     end
   end
-end
-
-if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", base .. "waiting-children", jobId) then
-  moveParentToWait(string.sub(base, 1, -2), jobKey, jobId, now)
 end
 return page[1]
