@@ -11,12 +11,18 @@ describe('the sample app', () => {
   const prefix = uniqueName('sample');
   const saved = { QUEUE_PREFIX: process.env.QUEUE_PREFIX, CONVEYOR_ROLE: process.env.CONVEYOR_ROLE };
   let app: INestApplication | undefined;
+  let base: string;
   const logger = new RecordingLogger();
+  const lines = () => logger.entries.map((e) => e.message);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // its own prefix keeps the fixed queue names of the sample apart from other runs
     process.env.QUEUE_PREFIX = prefix;
     process.env.CONVEYOR_ROLE = 'all';
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(logger).compile();
+    app = moduleRef.createNestApplication();
+    await app.listen(0);
+    base = (await app.getUrl()).replace('[::1]', 'localhost');
   });
   afterAll(async () => {
     await app?.close();
@@ -26,7 +32,7 @@ describe('the sample app', () => {
   });
 
   /** Adds through the API and waits, on the queue's events, until the job has finished. */
-  async function runThroughApi(base: string, path: string, body: object): Promise<{ queue: string; id: string }> {
+  async function runThroughApi(path: string, body: object): Promise<{ queue: string; id: string }> {
     const queueName = path === '/jobs/email' ? 'emails' : 'reports';
     const events = new QueueEvents(queueName, { connection: redisOptions(), prefix });
     const queue = new Queue(queueName, { connection: redisOptions(), prefix });
@@ -43,13 +49,8 @@ describe('the sample app', () => {
     }
   }
 
-  it('boots, serves its endpoints, runs its demo jobs and shuts down cleanly', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(logger).compile();
-    app = moduleRef.createNestApplication();
-    await app.listen(0);
-    const base = (await app.getUrl()).replace('[::1]', 'localhost');
-
-    const email = await runThroughApi(base, '/jobs/email', { to: 'test@example.com', template: 'receipt' });
+  it('serves its endpoints and runs the jobs they add', async () => {
+    const email = await runThroughApi('/jobs/email', { to: 'test@example.com', template: 'receipt' });
     const emailView = (await (await fetch(`${base}/jobs/emails/${email.id}`)).json()) as { result: unknown };
     expect(emailView).toMatchObject({
       id: email.id,
@@ -60,31 +61,48 @@ describe('the sample app', () => {
       result: { to: 'test@example.com', subject: 'Your receipt' },
       timestamps: { created: expect.any(String), processed: expect.any(String), finished: expect.any(String) },
     });
+    expect(lines()).toContain(`emails#${email.id} completed -> ${JSON.stringify(emailView.result)}`);
 
-    const report = await runThroughApi(base, '/jobs/report', { title: 'Q3', rows: 10 });
+    const report = await runThroughApi('/jobs/report', { title: 'Q3', rows: 10 });
     const reportView = await (await fetch(`${base}/jobs/reports/${report.id}`)).json();
     expect(reportView).toMatchObject({ state: 'completed', progress: 100, result: { title: 'Q3', rows: 10, url: `/reports/${report.id}.csv` } });
+    expect(lines().filter((l) => /^reports#\d+ progress 100$/.test(l)).length).toBeGreaterThanOrEqual(1);
 
-    expect((await fetch(`${base}/jobs/emails/does-not-exist`)).status).toBe(404);
-    expect((await fetch(`${base}/jobs/nope/1`)).status).toBe(404);
     const bad = await fetch(`${base}/jobs/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(bad.status).toBe(400);
+  });
 
+  it('answers 404 for a job or queue it does not have, also for names every object inherits', async () => {
+    expect((await fetch(`${base}/jobs/emails/does-not-exist`)).status).toBe(404);
+    for (const name of ['nope', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const response = await fetch(`${base}/jobs/${name}/1`);
+      expect({ name, status: response.status }).toEqual({ name, status: 404 });
+      expect(((await response.json()) as { message: string }).message).toBe(`no queue "${name}" (queues: emails, reports)`);
+    }
+  });
+
+  it('cuts long values in its log instead of printing them whole', async () => {
+    const long = await runThroughApi('/jobs/report', { title: 'x'.repeat(90_000), rows: 5 });
+    const jobLines = lines().filter((l) => l.startsWith(`reports#${long.id} `));
+    const completed = jobLines.find((l) => l.startsWith(`reports#${long.id} completed -> `));
+    expect(completed).toMatch(/\.\.\. \(\d+ more characters\)$/);
+    expect(Math.max(...jobLines.map((l) => l.length))).toBeLessThan(400);
+  });
+
+  it('reports healthy and enqueued its demo jobs on boot', async () => {
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
       status: 'ok',
       details: { queues: { status: 'up', workers: { emails: 'running', reports: 'running' }, problems: [] } },
     });
+    expect(lines().some((l) => l.startsWith('enqueued 5 demo jobs'))).toBe(true);
+  });
 
-    // the demo jobs were enqueued on boot and their lifecycle printed
-    const lines = logger.entries.map((e) => e.message);
-    expect(lines.some((l) => l.startsWith('enqueued 5 demo jobs'))).toBe(true);
-    expect(lines).toContain(`emails#${email.id} completed -> ${JSON.stringify(emailView.result)}`);
-    expect(lines.filter((l) => /^reports#\d+ progress 100$/.test(l)).length).toBeGreaterThanOrEqual(1);
-
-    await app.close();
+  it('shuts down cleanly, one line per worker, leaving nothing active', async () => {
+    await app!.close();
     app = undefined;
+    for (const name of QUEUES) expect(lines()).toContain(`worker of "${name}" closed`);
     const client = rawClient();
     try {
       for (const name of QUEUES) {

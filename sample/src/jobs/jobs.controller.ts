@@ -7,13 +7,17 @@ const TEMPLATES: readonly string[] = ['welcome', 'receipt'] satisfies EmailTempl
 
 @Controller('jobs')
 export class JobsController {
-  private readonly queues: Record<string, Queue>;
+  /** A Map, not an object: a name like `constructor` or `__proto__` must find no queue. */
+  private readonly queues: ReadonlyMap<string, Queue>;
 
   constructor(
     @InjectQueue(EMAILS) private readonly emails: Queue<EmailJob>,
     @InjectQueue(REPORTS) private readonly reports: Queue<ReportJob>,
   ) {
-    this.queues = { [EMAILS]: emails, [REPORTS]: reports };
+    this.queues = new Map<string, Queue>([
+      [EMAILS, emails],
+      [REPORTS, reports],
+    ]);
   }
 
   /** `{ to, template? }`: template is the job name (welcome, receipt; any other fails at once). */
@@ -39,8 +43,8 @@ export class JobsController {
 
   @Get(':queue/:id')
   async show(@Param('queue') queueName: string, @Param('id') id: string): Promise<JobView> {
-    const queue = this.queues[queueName];
-    if (!queue) throw new NotFoundException(`no queue "${queueName}" (queues: ${Object.keys(this.queues).join(', ')})`);
+    const queue = this.queues.get(queueName);
+    if (!queue) throw new NotFoundException(`no queue "${queueName}" (queues: ${[...this.queues.keys()].join(', ')})`);
     const job = await queue.getJob(id);
     if (!job) throw new NotFoundException(`no job ${id} in queue "${queueName}"`);
     return toView(job);

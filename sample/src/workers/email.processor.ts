@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { OnJobFailed, Process, Processor, type Job } from 'nestjs-conveyor';
+import { clip } from '../logging/clip.js';
 import { integer } from '../settings.js';
 import { EMAILS, type EmailJob } from '../queues.js';
 import { Mailer } from './mailer.service.js';
@@ -30,6 +31,6 @@ export class EmailProcessor {
   @OnJobFailed()
   failed(job: Job<EmailJob>, error: Error) {
     const retry = job.finishedOn ? 'no more attempts' : `attempt ${job.attemptsMade} of ${job.opts.attempts}, will retry`;
-    this.logger.warn(`email ${job.id} to ${job.data.to} failed (${retry}): ${error.message}`);
+    this.logger.warn(`email ${job.id} to ${clip(job.data.to, 80)} failed (${retry}): ${clip(error.message)}`);
   }
 }
