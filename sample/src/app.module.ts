@@ -5,6 +5,7 @@ import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { EmailLifecycle, ReportLifecycle } from './lifecycle/lifecycle.listeners.js';
+import { ShutdownReporter } from './lifecycle/shutdown.reporter.js';
 import { sampleConfig } from './settings.js';
 import { WorkersModule } from './workers/workers.module.js';
 
@@ -29,6 +30,6 @@ import { WorkersModule } from './workers/workers.module.js';
     HealthModule,
     DemoModule,
   ],
-  providers: [EmailLifecycle, ReportLifecycle],
+  providers: [EmailLifecycle, ReportLifecycle, ShutdownReporter],
 })
 export class AppModule {}
