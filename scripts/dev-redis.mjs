@@ -41,9 +41,12 @@ function hasRedisServer() {
 
 /**
  * Returns `{ url, stop, started }`. `stop()` ends a redis-server this call started (and removes its
- * directory); for an existing Redis it does nothing.
+ * directory); for an existing Redis it does nothing. `ownProcessGroup`: start redis-server in a
+ * process group of its own, so a Ctrl+C in the terminal (which signals the whole foreground group)
+ * leaves it to `stop()` (the sample needs Redis until its graceful shutdown is over; the tests
+ * rather have it die with them).
  */
-export async function ensureRedis({ log = () => {} } = {}) {
+export async function ensureRedis({ log = () => {}, ownProcessGroup = false } = {}) {
   const url = process.env.REDIS_URL || DEFAULT_URL;
   if (await redisAnswers(url)) return { url, stop: async () => {}, started: false };
 
@@ -58,7 +61,7 @@ export async function ensureRedis({ log = () => {} } = {}) {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: 'ignore', detached: false },
+    { stdio: 'ignore', detached: ownProcessGroup },
   );
   const ownUrl = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
