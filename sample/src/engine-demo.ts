@@ -70,5 +70,8 @@ process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
 process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
 
 await settled;
-console.log(`all ${jobs.length} jobs finished; closing`);
-await shutdown();
+console.log(`all ${jobs.length} jobs finished; removing the demo queue and closing`);
+await worker.close();
+// the queue name is this run's own: leave nothing behind in the Redis it borrowed
+await queue.obliterate({ force: true });
+await queue.close();
