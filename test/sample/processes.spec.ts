@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Queue } from 'nestjs-conveyor';
 import { closedPort } from '../e2e/support/ports.js';
@@ -112,6 +112,17 @@ describe('the sample, run as processes', () => {
     },
     120_000,
   );
+
+  it('stops the sample when whoever started the runner dies without a signal (npm killed with SIGKILL)', async () => {
+    // dash keeps running as the runner's parent here, as npm would without exec
+    const shell = track(new SampleProcess(spawn('sh', ['-c', 'node scripts/run-sample.mjs'], { cwd: copy.dir, env: sampleEnv({ PORT: '0', QUEUE_PREFIX: prefix() }) })));
+    const [, pid] = await shell.waitFor(/pid (\d+)/);
+    await shell.waitFor(/listening on/);
+    shell.child.kill('SIGKILL');
+    expect(await gone(Number(pid), 15_000)).toBe(true);
+    expect(shell.output).toContain('is gone: stopping the sample');
+    expect(shell.output).toContain('queues, event listeners, Redis connections and HTTP server closed: stopped');
+  }, 60_000);
 
   it('runs a worker-only process beside the API from the same environment, the worker serving no HTTP', async () => {
     const env = sampleEnv({ PORT: String(await closedPort()), QUEUE_PREFIX: prefix() });
