@@ -27,6 +27,9 @@ export function documentationFiles(root: string): string[] {
 
 export function codeBlocks(root: string, file: string): CodeBlock[] {
   const text = readFileSync(path.join(root, file), 'utf8');
+  const indented = text.split('\n').findIndex((l) => /^\s+```(ts|typescript)\b/.test(l));
+  // the pattern below reads fences at the start of a line only: an indented one would go unchecked
+  if (indented >= 0) throw new Error(`${file}:${indented + 1}: an indented \`\`\`ts block; start the fence at the line's beginning`);
   const blocks: CodeBlock[] = [];
   for (const match of text.matchAll(FENCE)) {
     const line = text.slice(0, match.index).split('\n').length;
