@@ -29,8 +29,7 @@ describe('the sample, run as processes', () => {
     copy = copyCheckout();
     // node_modules is linked to the checkout's: an install in the copy must never start
     execFileSync(process.execPath, ['scripts/ensure-deps.mjs', '--check'], { cwd: copy.dir, stdio: 'ignore' });
-    buildSample(copy.dir);
-  }, 120_000);
+  }, 30_000);
 
   afterEach(async () => {
     // whatever a failed test left running: npm, the runner, and the sample it started
@@ -114,6 +113,7 @@ describe('the sample, run as processes', () => {
   );
 
   it('stops the sample when whoever started the runner dies without a signal (npm killed with SIGKILL)', async () => {
+    buildSample(copy.dir);
     // dash keeps running as the runner's parent here, as npm would without exec
     const shell = track(new SampleProcess(spawn('sh', ['-c', 'node scripts/run-sample.mjs'], { cwd: copy.dir, env: sampleEnv({ PORT: '0', QUEUE_PREFIX: prefix() }) })));
     const [, pid] = await shell.waitFor(/pid (\d+)/);
@@ -125,6 +125,7 @@ describe('the sample, run as processes', () => {
   }, 60_000);
 
   it('runs a worker-only process beside the API from the same environment, the worker serving no HTTP', async () => {
+    buildSample(copy.dir);
     const env = sampleEnv({ PORT: String(await closedPort()), QUEUE_PREFIX: prefix() });
     const api = track(runBuiltSample(copy.dir, ['--role=api'], env));
     const [, port] = await api.waitFor(/listening on http:\/\/localhost:(\d+)/);
@@ -146,6 +147,7 @@ describe('the sample, run as processes', () => {
   }, 90_000);
 
   it('stops before taking a job when its port is taken, saying which', async () => {
+    buildSample(copy.dir);
     const keyPrefix = prefix();
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, resolve));

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,8 +106,12 @@ export async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
   return true;
 }
 
-/** Builds the package and the sample in `dir`, as `npm run sample` does before it starts it. */
+/**
+ * Builds the package and the sample in `dir`, as `npm run sample` does before it starts it,
+ * unless a run of `npm run sample` there built them already.
+ */
 export function buildSample(dir: string): void {
+  if (existsSync(path.join(dir, 'sample/dist/main.js')) && existsSync(path.join(dir, 'dist/index.js'))) return;
   execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore', env: sampleEnv({}) });
   execFileSync(process.execPath, [path.join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'sample/tsconfig.json'], { cwd: dir, stdio: 'ignore' });
 }
