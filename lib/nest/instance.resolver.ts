@@ -35,7 +35,8 @@ export class InstanceResolver {
     const key = typeof subject === 'object' && subject !== null ? subject : undefined;
     let contextId = key && this.contexts.get(key);
     if (!contextId) {
-      contextId = ContextIdFactory.create();
+      // by request, so a ContextIdStrategy (durable providers) applies to jobs as to HTTP requests
+      contextId = ContextIdFactory.getByRequest(key ?? {});
       this.moduleRef.registerRequestByContextId(key ?? {}, contextId);
       if (key) this.contexts.set(key, contextId);
     }

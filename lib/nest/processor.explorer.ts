@@ -1,22 +1,25 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { Worker } from '../engine/worker.js';
+import type { Processor as EngineProcessor, Worker } from '../engine/worker.js';
 import type { QueueEventsListenerMetadata } from './decorators/queue-events.decorator.js';
+import { engineClasses } from './engine-classes.js';
 import { DuplicateProcessorError } from './errors/duplicate-processor.error.js';
 import { ProcessorNotProviderError } from './errors/processor-not-provider.error.js';
 import { QueueNotRegisteredError } from './errors/queue-not-registered.error.js';
 import type { ProcessorMetadata, QueueReference } from './interfaces/processor-options.interface.js';
 import { InstanceResolver } from './instance.resolver.js';
 import { bindEventHandlers } from './listener.invoker.js';
-import type { ModuleConnection } from './module-connection.js';
-import { createRouter, readProcessorHandlers, readQueueEventBindings } from './processor.handlers.js';
+import type { ModuleConnection, QueueTarget } from './module-connection.js';
+import { ProcessorDecoratorService } from './processor-decorator.service.js';
+import { createRouter, readProcessorHandlers, readQueueEventBindings, type ProcessorHandlers } from './processor.handlers.js';
 import { QueueCatalog } from './queue.catalog.js';
 import { PROCESSOR_METADATA, QUEUE_EVENTS_LISTENER_METADATA } from './queue.constants.js';
-import { LISTENERS_NOT_READY, WORKER_ERROR } from './queue.messages.js';
+import { attachQueueEvents } from './queue-events-host.js';
+import { LISTENERS_NOT_READY } from './queue.messages.js';
 import { attachWorker } from './worker-host.js';
+import { logWorkerErrors } from './worker-errors.js';
 import { WorkerRegistry } from './worker.registry.js';
-import { RepeatFilter } from './repeat-filter.js';
 
 interface Found<M> {
   wrapper: InstanceWrapper;
@@ -24,15 +27,33 @@ interface Found<M> {
   metadata: M;
 }
 
+interface ProcessorPlan extends Found<ProcessorMetadata> {
+  owner: string;
+  connection: ModuleConnection;
+  target: QueueTarget;
+  handlers: ProcessorHandlers;
+}
+
+interface ListenerPlan extends Found<QueueEventsListenerMetadata> {
+  owner: string;
+  connection: ModuleConnection;
+  bindings: ReturnType<typeof readQueueEventBindings>;
+}
+
 /**
  * Finds `@Processor` and `@QueueEventsListener` providers at onModuleInit, checks the wiring (a
  * mistake fails the boot with a named error, before any worker exists), makes one worker per
- * processor and one QueueEvents per listened queue, and binds the decorated methods.
+ * processor and binds listeners to their queue's QueueEvents. What a connection with
+ * `manualRegistration` serves waits for `BullRegistrar.register()`.
  */
 @Injectable()
 export class ProcessorExplorer implements OnModuleInit {
   private readonly logger = new Logger('QueueModule');
-  private readonly workerErrors = new RepeatFilter();
+  /** Set-ups held back by manual registration, run by registerHeldBack(). */
+  private readonly heldBack: (() => void)[] = [];
+  private explored = false;
+  /** register() was called before onModuleInit found anything: release all once found. */
+  private releaseWhenExplored = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -42,66 +63,75 @@ export class ProcessorExplorer implements OnModuleInit {
     private readonly modules: ModulesContainer,
     private readonly catalog: QueueCatalog,
     private readonly registry: WorkerRegistry,
+    private readonly processorDecorator: ProcessorDecoratorService,
   ) {}
 
   onModuleInit(): void {
     this.rejectNonProviders();
-    const processors = this.find<ProcessorMetadata>(PROCESSOR_METADATA);
-    const listeners = this.find<QueueEventsListenerMetadata>(QUEUE_EVENTS_LISTENER_METADATA);
     // check everything first, so a wiring mistake leaves nothing half made
-    const plans = processors.map((p) => this.planProcessor(p));
+    const plans = this.find<ProcessorMetadata>(PROCESSOR_METADATA).map((p) => this.planProcessor(p));
     this.rejectDuplicateProcessors(plans);
-    const listenerPlans = listeners.map((l) => this.planListener(l));
+    const listenerPlans = this.find<QueueEventsListenerMetadata>(QUEUE_EVENTS_LISTENER_METADATA).map((l) => this.planListener(l));
 
-    for (const plan of plans) if (plan.connection.options.workers) this.createWorker(plan);
-    for (const plan of listenerPlans) this.bindListener(plan);
+    for (const plan of plans) this.setUp(plan.connection, () => plan.connection.options.workers && this.createWorker(plan));
+    for (const plan of listenerPlans) this.setUp(plan.connection, () => this.bindListener(plan));
+    this.explored = true;
+    if (this.releaseWhenExplored) this.registerHeldBack();
   }
 
-  private planListener(found: Found<QueueEventsListenerMetadata>) {
+  /** BullRegistrar.register(): sets up what manual registration held back (once each). */
+  registerHeldBack(): void {
+    if (!this.explored) {
+      this.releaseWhenExplored = true;
+      return;
+    }
+    for (const setUp of this.heldBack.splice(0)) setUp();
+  }
+
+  private setUp(connection: ModuleConnection, setUp: () => void): void {
+    if (connection.manualRegistration) this.heldBack.push(setUp);
+    else setUp();
+  }
+
+  private planListener(found: Found<QueueEventsListenerMetadata>): ListenerPlan {
     const owner = found.metatype.name;
     return { ...found, owner, connection: this.listenerConnection(owner, found.metadata), bindings: readQueueEventBindings(found.metatype, this.scanner) };
   }
 
-  /** Binds a listener class to its queue's shared QueueEvents, which starts reading now. */
-  private bindListener({ wrapper, metadata, connection, bindings, owner }: ReturnType<ProcessorExplorer['planListener']>): void {
-    const events = connection.queueEvents(metadata.name, metadata.options);
-    bindEventHandlers(events, bindings, owner, new InstanceResolver(wrapper, this.moduleRef), this.logger);
-    if (!events.isRunning()) {
+  /** Binds a listener class to its QueueEvents, which starts reading now (unless told `autorun: false`). */
+  private bindListener({ wrapper, metadata, connection, bindings, owner }: ListenerPlan): void {
+    const { events, autorun } = connection.queueEvents(metadata.name, metadata.options);
+    const resolver = new InstanceResolver(wrapper, this.moduleRef, (instance) => attachQueueEvents(instance, events));
+    if (resolver.isStatic) attachQueueEvents(resolver.instance, events);
+    bindEventHandlers(events, bindings, owner, resolver, this.logger);
+    if (autorun && !events.isRunning()) {
       events.run().catch((err: Error) => this.logger.warn(LISTENERS_NOT_READY(events.name, err.message)));
     }
   }
 
-  private planProcessor(found: Found<ProcessorMetadata>) {
+  private planProcessor(found: Found<ProcessorMetadata>): ProcessorPlan {
     const owner = found.metatype.name;
-    const { connection, queue } = this.catalog.resolveQueue(owner, found.metadata);
     const handlers = readProcessorHandlers(found.metatype, this.scanner);
-    return { ...found, owner, connection, queue, handlers };
+    const { connection, target } = this.catalog.resolveProcessorQueue(owner, found.metadata);
+    return { ...found, owner, connection, target, handlers };
   }
 
-  private createWorker(plan: ReturnType<ProcessorExplorer['planProcessor']>): void {
-    const { wrapper, metadata, connection, queue, handlers, owner } = plan;
-    const registry = this.registry;
+  private createWorker(plan: ProcessorPlan): void {
+    const { wrapper, metadata, connection, target, handlers, owner } = plan;
     let current: Worker | undefined;
     // scoped instances get the worker as they are resolved, singletons once it exists
     const resolver = new InstanceResolver(wrapper, this.moduleRef, (instance) => current && attachWorker(instance, current));
-    const router = createRouter(handlers, resolver);
-    registry.add({
-      queueName: queue.name,
+    const router = this.processorDecorator.decorate(createRouter(handlers, resolver) as EngineProcessor<unknown, unknown>);
+    this.registry.add({
+      queueName: target.name,
       configKey: connection.configKey,
       processor: owner,
       autorun: metadata.workerOptions.autorun !== false,
       shutdownTimeoutMs: connection.options.shutdownTimeoutMs,
       create: () => {
-        const worker = new Worker(queue.name, router, connection.workerOptions(queue, metadata.workerOptions));
+        const worker = new engineClasses.worker(target.name, router, connection.workerOptions(target, metadata.workerOptions));
         current = worker;
-        const source = `${connection.configKey}:${queue.name}`;
-        // a worker that fetches again has recovered: its next error is news
-        for (const event of ['ready', 'active', 'drained']) worker.on(event, () => this.workerErrors.reset(source));
-        if (!handlers.events.some((b) => b.event === 'error')) {
-          worker.on('error', (err: Error) => {
-            if (this.workerErrors.isNew(source, err.message)) this.logger.error(WORKER_ERROR(queue.name), err.stack ?? err.message);
-          });
-        }
+        if (!handlers.events.some((b) => b.event === 'error')) logWorkerErrors(worker, `${connection.configKey}:${owner}`, this.logger);
         bindEventHandlers(worker, handlers.events, owner, resolver, this.logger);
         if (resolver.isStatic) attachWorker(resolver.instance, worker);
         return worker;
@@ -109,10 +139,12 @@ export class ProcessorExplorer implements OnModuleInit {
     });
   }
 
-  private rejectDuplicateProcessors(plans: { owner: string; queue: { name: string }; connection: ModuleConnection }[]): void {
+  /** One processor per queue, except where @nestjs/bullmq's module allows several (each its own worker). */
+  private rejectDuplicateProcessors(plans: ProcessorPlan[]): void {
     const byQueue = new Map<string, string[]>();
-    for (const { owner, queue, connection } of plans) {
-      const key = `${connection.configKey}\u0000${queue.name}`;
+    for (const { owner, target, connection } of plans) {
+      if (connection.style === 'bullmq') continue;
+      const key = `${connection.configKey}\u0000${target.name}`;
       byQueue.set(key, [...(byQueue.get(key) ?? []), owner]);
     }
     for (const [key, owners] of byQueue) {
@@ -135,6 +167,8 @@ export class ProcessorExplorer implements OnModuleInit {
       if (ref.configKey !== undefined) return this.catalog.connection(ref.configKey);
       const all = this.catalog.all;
       if (all.length === 1) return all[0];
+      // no module configuration at all: BullMQ's default connection, as a bare QueueEvents would use
+      if (all.length === 0) return this.catalog.connectionFor(undefined, `QueueEventsListener(${owner})`, 'bullmq');
       throw err;
     }
   }

@@ -1,11 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Queue } from '../engine/queue.js';
 import { ConnectionConfigError } from './errors/connection-config.error.js';
+import { MissingBullSharedConfigurationError } from './errors/missing-shared-config.error.js';
 import { QueueNotRegisteredError } from './errors/queue-not-registered.error.js';
 import type { QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import type { QueueReference } from './interfaces/processor-options.interface.js';
-import { ModuleConnection } from './module-connection.js';
-import { resolveModuleOptions } from './module-options.js';
+import { ModuleConnection, type QueueTarget } from './module-connection.js';
+import { resolveModuleOptions, type ModuleStyle } from './module-options.js';
+import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
+
+/** How a forRoot behaves beyond its options. */
+export interface RootSettings {
+  style: ModuleStyle;
+  manualRegistration: boolean;
+}
 
 /**
  * Every connection `forRoot` opened in this app, by configKey, with the queues made on them.
@@ -16,9 +23,10 @@ export class QueueCatalog {
   private readonly logger = new Logger('QueueModule');
   private readonly connections = new Map<string, ModuleConnection>();
 
-  open(configKey: string, options: QueueModuleOptions | undefined): ModuleConnection {
-    if (this.connections.has(configKey)) throw new ConnectionConfigError(configKey, 'duplicate');
-    const connection = new ModuleConnection(configKey, resolveModuleOptions(options, configKey), this.logger);
+  open(configKey: string, options: QueueModuleOptions | undefined, settings: RootSettings = { style: 'conveyor', manualRegistration: false }): ModuleConnection {
+    if (this.connections.get(configKey)?.implicit === false) throw new ConnectionConfigError(configKey, 'duplicate');
+    const resolved = resolveModuleOptions(options, configKey, settings.style, (message) => this.logger.warn(message));
+    const connection = new ModuleConnection(configKey, resolved, this.logger, settings.style, settings.manualRegistration);
     this.connections.set(configKey, connection);
     return connection;
   }
@@ -29,6 +37,21 @@ export class QueueCatalog {
     return connection;
   }
 
+  /**
+   * The connection a registration (or processor) named `owner` uses. Without any forRoot of the
+   * default key, a @nestjs/bullmq-style one gets a connection with BullMQ's defaults, connected
+   * only if used (its queue may have a connection of its own), as @nestjs/bullmq allows.
+   */
+  connectionFor(configKey: string | undefined, owner: string, style: ModuleStyle): ModuleConnection {
+    const key = configKey ?? DEFAULT_CONFIG_KEY;
+    const found = this.connections.get(key);
+    if (found) return found;
+    if (key !== DEFAULT_CONFIG_KEY || style === 'conveyor') throw new MissingBullSharedConfigurationError(key, owner);
+    const implicit = new ModuleConnection(key, resolveModuleOptions({}, key, 'bullmq'), this.logger, 'bullmq', false, true);
+    this.connections.set(key, implicit);
+    return implicit;
+  }
+
   get all(): ModuleConnection[] {
     return [...this.connections.values()];
   }
@@ -37,13 +60,33 @@ export class QueueCatalog {
    * The registered queue a processor or listener names: on its configKey, or else on the one
    * connection that has a queue of that name.
    */
-  resolveQueue(owner: string, ref: QueueReference): { connection: ModuleConnection; queue: Queue } {
+  resolveQueue(owner: string, ref: QueueReference): { connection: ModuleConnection; target: QueueTarget } {
     const candidates = ref.configKey === undefined ? this.all : this.connections.has(ref.configKey) ? [this.connection(ref.configKey)] : [];
     const found = candidates.filter((c) => c.findQueue(ref.name));
-    if (found.length !== 1) {
-      throw new QueueNotRegisteredError(owner, ref.name, ref.configKey, found.map((c) => c.configKey));
+    if (found.length !== 1) throw new QueueNotRegisteredError(owner, ref.name, ref.configKey, found.map((c) => c.configKey));
+    return { connection: found[0], target: found[0].target(ref.name) };
+  }
+
+  /**
+   * The queue a processor serves: the registered one, as for listeners. @nestjs/bullmq also runs a
+   * processor for a queue no module registered, with its configKey's forRoot options (a worker-only
+   * service need not register the queue it consumes); a BullModule connection does the same.
+   */
+  resolveProcessorQueue(owner: string, ref: QueueReference): { connection: ModuleConnection; target: QueueTarget } {
+    try {
+      return this.resolveQueue(owner, ref);
+    } catch (err) {
+      if (!(err instanceof QueueNotRegisteredError) || (err.candidates?.length ?? 0) > 1) throw err;
+      const key = ref.configKey ?? DEFAULT_CONFIG_KEY;
+      const connection = this.connections.get(key);
+      if (connection?.style === 'bullmq') return { connection, target: connection.target(ref.name) };
+      // no forRoot at all, or only BullModule's but none of this key: as @nestjs/bullmq, BullMQ's defaults
+      if (!connection && key === DEFAULT_CONFIG_KEY && this.all.every((c) => c.style === 'bullmq')) {
+        const implicit = this.connectionFor(key, `Processor(${owner})`, 'bullmq');
+        return { connection: implicit, target: implicit.target(ref.name) };
+      }
+      throw err;
     }
-    return { connection: found[0], queue: found[0].findQueue(ref.name)! };
   }
 
   /** Closes, in this order: every QueueEvents, every queue, then every connection we opened. */

@@ -11,6 +11,15 @@ export const AMBIGUOUS_QUEUE = (owner: string, queue: string, configKeys: readon
   `${owner} uses queue "${queue}", which is registered on several connections (${list(configKeys)}): ` +
   `name one with { name: '${queue}', configKey }`;
 
+export const MISSING_SHARED_CONFIG = (token: string, owner: string, configKey: string) =>
+  `Configuration "${token}" referenced from the "${owner}" options does not exist: ` +
+  `add BullModule.forRoot('${configKey}', { connection }) or QueueModule.forRoot({ configKey: '${configKey}', connection }) ` +
+  `to the app's imports`;
+
+export const FACTORY_EXTRA_OPTIONS_IGNORED = (configKey: string) =>
+  `forRootAsync (connection "${configKey}"): extraOptions returned by the factory are ignored, as @nestjs/bullmq ` +
+  `ignores them; give them beside useFactory / useClass / useExisting`;
+
 export const CONNECTION_NOT_OPEN = (configKey: string) =>
   `No connection "${configKey}": add QueueModule.forRoot({ configKey: '${configKey}', connection }) (or forRootAsync) to the app's imports`;
 
@@ -24,8 +33,8 @@ export const DUPLICATE_CATCH_ALL = (owner: string, methods: readonly string[]) =
   `${owner} has two catch-all handlers (${methods.join(' and ')}): keep one @Process() or one WorkerHost.process`;
 
 export const INVALID_PROCESSOR_CLASS = (owner: string) =>
-  `${owner} is a @Processor without handlers: extend WorkerHost and implement process(job, token, signal), ` +
-  `or add @Process('job-name') methods`;
+  `Processor class ("${owner}") should inherit from the abstract "WorkerHost" class. ${owner} is a @Processor without ` +
+  `handlers: extend WorkerHost and implement process(job, token, signal), or add @Process('job-name') methods`;
 
 export const PROCESSOR_NOT_PROVIDER = (owner: string, registeredAs: string) =>
   `${owner} is a @Processor but is registered as ${registeredAs}: list it in a module's providers`;
@@ -41,11 +50,21 @@ export const UNKNOWN_WORKER = (queue: string, configKey: string | undefined, kno
   `No worker for queue "${queue}"${where(configKey)} (workers: ${list(known)})`;
 
 export const AMBIGUOUS_WORKER = (queue: string, known: readonly string[]) =>
-  `Queue "${queue}" has workers on several connections (workers: ${list(known)}): pass the configKey too`;
+  `Queue "${queue}" has several workers (workers: ${list(known)}): name the connection with the configKey, ` +
+  `or see them all with list()`;
 
+// @nestjs/bullmq's text first (callers may look for it), then what Conveyor knows more
 export const WORKER_NOT_READY = (owner: string) =>
-  `The worker of ${owner} does not exist yet: it is created in onModuleInit, so use it from onApplicationBootstrap on ` +
-  `(in a producer-only app, forRoot({ workers: false }), there is none)`;
+  `"Worker" has not yet been initialized. Make sure to interact with worker instances after the "onModuleInit" lifecycle ` +
+  `hook is triggered for example, in the "onApplicationBootstrap" hook, or if "manualRegistration" is set to true make ` +
+  `sure to call "BullRegistrar.register()". The worker of ${owner} does not exist yet: it is created in onModuleInit, ` +
+  `so use it from onApplicationBootstrap on (in a producer-only app, forRoot({ workers: false }), there is none)`;
+
+export const QUEUE_EVENTS_NOT_READY = (owner: string) =>
+  `"QueueEvents" class has not yet been initialized. Make sure to interact with queue events instances after the ` +
+  `"onModuleInit" lifecycle hook is triggered, for example, in the "onApplicationBootstrap" hook, or if ` +
+  `"manualRegistration" is set to true make sure to call "BullRegistrar.register()". The QueueEvents of ${owner} ` +
+  `does not exist yet`;
 
 export const UNKNOWN_JOB_NAME = (jobName: string, owner: string, known: readonly string[]) =>
   `No handler for job name "${jobName}" in ${owner} (handles ${list(known)}); add @Process('${jobName}') or a catch-all @Process()`;

@@ -1,50 +1,99 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/errors.js';
 import { checkQueueName, show } from '../engine/options.js';
+import type { QueueModuleAsyncOptions, QueueModuleExtras, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import type {
   RegisterFlowProducerAsyncOptions,
   RegisterFlowProducerOptions,
 } from './interfaces/register-flow-producer-options.interface.js';
 import type { RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
-import { ConfigurableQueueModule } from './queue.module-definition.js';
+import type { ModuleStyle } from './module-options.js';
+import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
+import { QueueCoreModule } from './queue-core.module.js';
 import { asyncFlowProducerProviders, asyncQueueProviders, flowProducerProviders, queueProviders } from './queue.providers.js';
+import { asyncRoot, syncRoot } from './queue-root.js';
 import { getFlowProducerToken, getQueueToken } from './queue.tokens.js';
 
 /**
- * The module: `forRoot` / `forRootAsync` (generated, see queue.module-definition.ts) open a
- * connection; `registerQueue` / `registerQueueAsync` make queues on it for `@InjectQueue`.
+ * The module: `forRoot` / `forRootAsync` open a connection; `registerQueue` / `registerQueueAsync`
+ * make queues on it for `@InjectQueue`, `registerFlowProducer(Async)` flow producers.
+ * `BullModule` (bull.module.ts) is the same module under @nestjs/bullmq's names and behaviour.
  */
 @Module({})
-export class QueueModule extends ConfigurableQueueModule {
+export class QueueModule {
+  static forRoot(options: QueueModuleOptions & QueueModuleExtras = {}): DynamicModule {
+    const { configKey = DEFAULT_CONFIG_KEY, ...connectionOptions } = options ?? {};
+    return syncRoot(QueueModule, checkConfigKey(configKey, 'QueueModule.forRoot'), 'conveyor', connectionOptions);
+  }
+
+  static forRootAsync(options: QueueModuleAsyncOptions): DynamicModule {
+    const configKey = checkConfigKey(options?.configKey ?? DEFAULT_CONFIG_KEY, 'QueueModule.forRootAsync');
+    return asyncRoot(QueueModule, configKey, 'conveyor', options);
+  }
+
   static registerQueue(...queues: RegisterQueueOptions[]): DynamicModule {
-    checkRegistrations('registerQueue', queues);
-    return { module: QueueModule, providers: queueProviders(queues), exports: queues.map((q) => getQueueToken(q.name)) };
+    return registerQueues(QueueModule, 'conveyor', queues);
   }
 
   static registerQueueAsync(...queues: RegisterQueueAsyncOptions[]): DynamicModule {
-    checkRegistrations('registerQueueAsync', queues);
-    return {
-      module: QueueModule,
-      imports: queues.flatMap((q) => q.imports ?? []),
-      providers: asyncQueueProviders(queues),
-      exports: queues.map((q) => getQueueToken(q.name)),
-    };
+    return registerQueuesAsync(QueueModule, 'conveyor', queues);
   }
 
   static registerFlowProducer(...producers: RegisterFlowProducerOptions[]): DynamicModule {
-    checkRegistrations('registerFlowProducer', producers, checkProducerName);
-    return { module: QueueModule, providers: flowProducerProviders(producers), exports: producers.map((p) => getFlowProducerToken(p.name)) };
+    return registerFlowProducers(QueueModule, 'conveyor', producers);
   }
 
   static registerFlowProducerAsync(...producers: RegisterFlowProducerAsyncOptions[]): DynamicModule {
-    checkRegistrations('registerFlowProducerAsync', producers, checkProducerName);
-    return {
-      module: QueueModule,
-      imports: producers.flatMap((p) => p.imports ?? []),
-      providers: asyncFlowProducerProviders(producers),
-      exports: producers.map((p) => getFlowProducerToken(p.name)),
-    };
+    return registerFlowProducersAsync(QueueModule, 'conveyor', producers);
   }
+}
+
+// What QueueModule and BullModule share: each registration is its own module that imports the
+// app-wide core (so a registration works even without any forRoot, as @nestjs/bullmq allows).
+
+export function registerQueues(module: Type<unknown>, style: ModuleStyle, queues: RegisterQueueOptions[]): DynamicModule {
+  const names = checkRegistrations(`${module.name}.registerQueue`, queues, checkQueueName);
+  return { module, imports: [QueueCoreModule], providers: queueProviders(queues, style), exports: names.map(getQueueToken) };
+}
+
+export function registerQueuesAsync(module: Type<unknown>, style: ModuleStyle, queues: RegisterQueueAsyncOptions[]): DynamicModule {
+  const names = checkRegistrations(`${module.name}.registerQueueAsync`, queues, checkQueueName);
+  return {
+    module,
+    imports: [...uniqueImports(queues), QueueCoreModule],
+    providers: asyncQueueProviders(queues, style, module.name),
+    exports: names.map(getQueueToken),
+  };
+}
+
+export function registerFlowProducers(module: Type<unknown>, style: ModuleStyle, producers: RegisterFlowProducerOptions[]): DynamicModule {
+  const names = checkRegistrations(`${module.name}.registerFlowProducer`, producers, checkProducerName);
+  return { module, imports: [QueueCoreModule], providers: flowProducerProviders(producers, style), exports: names.map(getFlowProducerToken) };
+}
+
+export function registerFlowProducersAsync(
+  module: Type<unknown>,
+  style: ModuleStyle,
+  producers: RegisterFlowProducerAsyncOptions[],
+): DynamicModule {
+  const names = checkRegistrations(`${module.name}.registerFlowProducerAsync`, producers, checkProducerName);
+  return {
+    module,
+    imports: [...uniqueImports(producers), QueueCoreModule],
+    providers: asyncFlowProducerProviders(producers, style, module.name),
+    exports: names.map(getFlowProducerToken),
+  };
+}
+
+function uniqueImports(registrations: readonly { imports?: DynamicModule['imports'] }[]): NonNullable<DynamicModule['imports']> {
+  return [...new Set(registrations.flatMap((r) => r.imports ?? []))];
+}
+
+export function checkConfigKey(configKey: unknown, where: string): string {
+  if (typeof configKey !== 'string' || configKey.length === 0) {
+    throw new ConveyorValidationError(`${where}: configKey must be a non-empty string, got ${show(configKey)}`);
+  }
+  return configKey;
 }
 
 /** A flow producer's name is only its injection name: any non-empty string. */
@@ -54,18 +103,18 @@ function checkProducerName(name: unknown): void {
   }
 }
 
-function checkRegistrations(
-  method: string,
-  registrations: readonly { name: string }[],
-  checkName: (name: unknown) => void = checkQueueName,
-): void {
+/** Checks each registration before anything is made; returns their names (left out: "default"). */
+function checkRegistrations(where: string, registrations: readonly { name?: string; configKey?: string }[], checkName: (name: unknown) => void): string[] {
   const seen = new Set<string>();
   for (const registration of registrations) {
     if (typeof registration !== 'object' || registration === null) {
-      throw new ConveyorValidationError(`QueueModule.${method} takes { name, ... } per registration, got ${show(registration)}`);
+      throw new ConveyorValidationError(`${where} takes { name, ... } per registration, got ${show(registration)}`);
     }
-    checkName(registration.name);
-    if (seen.has(registration.name)) throw new ConveyorValidationError(`QueueModule.${method}: "${registration.name}" is listed twice`);
-    seen.add(registration.name);
+    const name = registration.name ?? DEFAULT_CONFIG_KEY;
+    checkName(name);
+    if (registration.configKey !== undefined) checkConfigKey(registration.configKey, where);
+    if (seen.has(name)) throw new ConveyorValidationError(`${where}: "${name}" is listed twice`);
+    seen.add(name);
   }
+  return [...seen];
 }

@@ -1,109 +1,150 @@
-import type { ConfigurableModuleAsyncOptions, Provider } from '@nestjs/common';
+import { Logger, type FactoryProvider, type Provider, type Type } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/errors.js';
-import type {
-  FlowProducerRegistrationOptions,
-  RegisterFlowProducerAsyncOptions,
-  RegisterFlowProducerOptions,
-} from './interfaces/register-flow-producer-options.interface.js';
+import { show } from '../engine/options.js';
+import type { FlowProducerRegistrationOptions, RegisterFlowProducerAsyncOptions, RegisterFlowProducerOptions } from './interfaces/register-flow-producer-options.interface.js';
 import type { QueueRegistrationOptions, RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
 import type { ModuleConnection } from './module-connection.js';
+import type { ModuleStyle } from './module-options.js';
+import { QueueCatalog } from './queue.catalog.js';
 import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
 import { INVALID_ASYNC_OPTIONS } from './queue.messages.js';
+import { registerQueueProcessors } from './queue-processors.js';
 import {
   getConnectionToken,
   getFlowProducerOptionsToken,
+  getFlowProducerRegistrationToken,
   getFlowProducerToken,
   getQueueOptionsToken,
+  getQueueRegistrationToken,
   getQueueToken,
 } from './queue.tokens.js';
+import { WorkerRegistry } from './worker.registry.js';
+
+/** What every async registration takes: one of useFactory, useClass or useExisting. */
+export interface AsyncOptionsSource {
+  useFactory?: (...args: any[]) => unknown;
+  inject?: FactoryProvider['inject'];
+  useClass?: Type<unknown>;
+  useExisting?: Type<unknown>;
+}
 
 /**
- * Providers that put options under `token` from `useFactory`, `useClass` or `useExisting` (the
- * factory class's `method` is called). One helper for every async registration.
+ * Providers that put options under `token` from `useFactory`, `useClass` or `useExisting`. A
+ * factory class is asked with the first of `methods` it has (QueueModule's and @nestjs/bullmq's
+ * names for the same thing). One helper for every async registration.
  */
-export function asyncOptionsProviders<T, M extends string>(
-  token: string,
-  options: ConfigurableModuleAsyncOptions<T, M>,
-  method: M,
-  where: string,
-): Provider[] {
+export function asyncOptionsProviders(token: string, options: AsyncOptionsSource, methods: readonly string[], where: string): Provider[] {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConveyorValidationError(`${where}: takes { useFactory | useClass | useExisting, ... }, got ${show(options)}`);
+  }
   if (options.useFactory) return [{ provide: token, useFactory: options.useFactory, inject: options.inject ?? [] }];
   const factoryClass = options.useClass ?? options.useExisting;
   if (!factoryClass) throw new ConveyorValidationError(INVALID_ASYNC_OPTIONS(where));
   const fromFactory: Provider = {
     provide: token,
-    useFactory: (factory: Record<M, () => T | Promise<T>>) => factory[method](),
+    useFactory: (factory: Record<string, unknown>) => {
+      const method = methods.find((m) => typeof factory[m] === 'function');
+      if (!method) throw new ConveyorValidationError(`${where}: ${factoryClass.name} has no method ${methods.join(' or ')}()`);
+      return (factory[method] as () => unknown).call(factory);
+    },
     inject: [factoryClass],
   };
   return options.useClass ? [fromFactory, { provide: options.useClass, useClass: options.useClass }] : [fromFactory];
 }
 
-/**
- * What differs between registering queues and flow producers: their tokens, the factory method an
- * options class implements, and how the connection makes one. Everything else is shared.
- */
-interface Registrable<Options> {
-  label: string;
-  token(name: string): string;
-  optionsToken(name: string): string;
-  factoryMethod: string;
-  make(connection: ModuleConnection, name: string, options: Options): unknown;
+/** The forRoot connection of `configKey`, injected when there is one (so it is made first). */
+const connectionOf = (configKey: string | undefined) => ({ token: getConnectionToken(configKey ?? DEFAULT_CONFIG_KEY), optional: true });
+
+/** A registration names its place outside its options; a factory's own name and configKey are ignored. */
+function withoutPlace<T extends object>(options: T | undefined | null): Omit<T, 'name' | 'configKey'> {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object') throw new ConveyorValidationError(`registration options must be an object, got ${show(options)}`);
+  const { name: _name, configKey: _configKey, ...rest } = options as T & { name?: unknown; configKey?: unknown };
+  return rest;
 }
 
-const QUEUES: Registrable<QueueRegistrationOptions> = {
-  label: 'registerQueueAsync',
-  token: getQueueToken,
-  optionsToken: getQueueOptionsToken,
-  factoryMethod: 'createRegisterQueueOptions',
-  make: (connection, name, options) => connection.queue(name, options),
-};
-
-const FLOW_PRODUCERS: Registrable<FlowProducerRegistrationOptions> = {
-  label: 'registerFlowProducerAsync',
-  token: getFlowProducerToken,
-  optionsToken: getFlowProducerOptionsToken,
-  factoryMethod: 'createRegisterFlowProducerOptions',
-  make: (connection, name, options) => connection.flowProducer(name, options),
-};
-
-/** The provider of one registration: made on its connection from the options under its options token. */
-function madeOnConnection<O>(kind: Registrable<O>, name: string, configKey = DEFAULT_CONFIG_KEY): Provider {
-  return {
-    provide: kind.token(name),
-    useFactory: (options: O, connection: ModuleConnection) => kind.make(connection, name, options),
-    inject: [kind.optionsToken(name), getConnectionToken(configKey)],
-  };
+/** The options token and the queue of one registration, whose own options are under its registration token. */
+function queueProvidersFor(name: string, configKey: string | undefined, style: ModuleStyle): Provider[] {
+  const logger = new Logger('QueueModule');
+  const owner = `Queue(${name})`;
+  return [
+    {
+      provide: getQueueOptionsToken(name),
+      useFactory: (registration: QueueRegistrationOptions, catalog: QueueCatalog) =>
+        catalog.connectionFor(configKey, owner, style).queueOptions(name, withoutPlace(registration), style),
+      inject: [getQueueRegistrationToken(name), QueueCatalog, connectionOf(configKey)],
+    },
+    {
+      provide: getQueueToken(name),
+      useFactory: (options: QueueRegistrationOptions, catalog: QueueCatalog, registry: WorkerRegistry) => {
+        const connection: ModuleConnection = catalog.connectionFor(configKey, owner, style);
+        const queue = connection.queue(name, options);
+        registerQueueProcessors(queue, options.processors, connection, registry, logger);
+        return queue;
+      },
+      inject: [getQueueOptionsToken(name), QueueCatalog, WorkerRegistry, connectionOf(configKey)],
+    },
+  ];
 }
 
-function registrationProviders<O>(kind: Registrable<O>, registrations: readonly ({ name: string; configKey?: string } & O)[]): Provider[] {
-  return registrations.flatMap(({ name, configKey, ...options }) => [
-    { provide: kind.optionsToken(name), useValue: options },
-    madeOnConnection(kind, name, configKey),
-  ]);
+function flowProducerProvidersFor(name: string, configKey: string | undefined, style: ModuleStyle): Provider[] {
+  const owner = `FlowProducer(${name})`;
+  return [
+    {
+      provide: getFlowProducerOptionsToken(name),
+      useFactory: (registration: FlowProducerRegistrationOptions, catalog: QueueCatalog) =>
+        catalog.connectionFor(configKey, owner, style).flowProducerOptions(withoutPlace(registration)),
+      inject: [getFlowProducerRegistrationToken(name), QueueCatalog, connectionOf(configKey)],
+    },
+    {
+      provide: getFlowProducerToken(name),
+      useFactory: (options: FlowProducerRegistrationOptions, catalog: QueueCatalog) =>
+        catalog.connectionFor(configKey, owner, style).flowProducer(name, options),
+      inject: [getFlowProducerOptionsToken(name), QueueCatalog, connectionOf(configKey)],
+    },
+  ];
 }
 
-function asyncRegistrationProviders<O>(
-  kind: Registrable<O>,
-  registrations: readonly (ConfigurableModuleAsyncOptions<O, string> & { name: string; configKey?: string })[],
-): Provider[] {
-  return registrations.flatMap((registration) => [
-    ...asyncOptionsProviders(
-      kind.optionsToken(registration.name),
-      registration,
-      kind.factoryMethod,
-      `QueueModule.${kind.label}({ name: '${registration.name}' })`,
-    ),
-    madeOnConnection(kind, registration.name, registration.configKey),
-  ]);
-}
+export const queueProviders = (registrations: readonly RegisterQueueOptions[], style: ModuleStyle): Provider[] =>
+  registrations.flatMap((registration) => {
+    const name = registration.name ?? DEFAULT_CONFIG_KEY;
+    return [
+      { provide: getQueueRegistrationToken(name), useValue: withoutPlace(registration) },
+      ...queueProvidersFor(name, registration.configKey, style),
+    ];
+  });
 
-export const queueProviders = (registrations: readonly RegisterQueueOptions[]): Provider[] => registrationProviders(QUEUES, registrations);
+export const asyncQueueProviders = (registrations: readonly RegisterQueueAsyncOptions[], style: ModuleStyle, module: string): Provider[] =>
+  registrations.flatMap((registration) => {
+    const name = registration.name ?? DEFAULT_CONFIG_KEY;
+    const where = `${module}.registerQueueAsync({ name: '${name}' })`;
+    return [
+      ...asyncOptionsProviders(getQueueRegistrationToken(name), registration, ['createRegisterQueueOptions'], where),
+      ...(registration.extraProviders ?? []),
+      ...queueProvidersFor(name, registration.configKey, style),
+    ];
+  });
 
-export const asyncQueueProviders = (registrations: readonly RegisterQueueAsyncOptions[]): Provider[] =>
-  asyncRegistrationProviders(QUEUES, registrations);
+export const flowProducerProviders = (registrations: readonly RegisterFlowProducerOptions[], style: ModuleStyle): Provider[] =>
+  registrations.flatMap((registration) => {
+    const name = registration.name ?? DEFAULT_CONFIG_KEY;
+    return [
+      { provide: getFlowProducerRegistrationToken(name), useValue: withoutPlace(registration) },
+      ...flowProducerProvidersFor(name, registration.configKey, style),
+    ];
+  });
 
-export const flowProducerProviders = (registrations: readonly RegisterFlowProducerOptions[]): Provider[] =>
-  registrationProviders(FLOW_PRODUCERS, registrations);
-
-export const asyncFlowProducerProviders = (registrations: readonly RegisterFlowProducerAsyncOptions[]): Provider[] =>
-  asyncRegistrationProviders(FLOW_PRODUCERS, registrations);
+export const asyncFlowProducerProviders = (
+  registrations: readonly RegisterFlowProducerAsyncOptions[],
+  style: ModuleStyle,
+  module: string,
+): Provider[] =>
+  registrations.flatMap((registration) => {
+    const name = registration.name ?? DEFAULT_CONFIG_KEY;
+    const where = `${module}.registerFlowProducerAsync({ name: '${name}' })`;
+    return [
+      // @nestjs/bullmq asks a flow producer's options class with the queue factory's method name
+      ...asyncOptionsProviders(getFlowProducerRegistrationToken(name), registration, ['createRegisterQueueOptions'], where),
+      ...flowProducerProvidersFor(name, registration.configKey, style),
+    ];
+  });

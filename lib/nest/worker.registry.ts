@@ -40,11 +40,14 @@ export type WorkerState = 'running' | 'paused' | 'closed' | 'stopped';
 export class WorkerRegistry {
   private readonly logger = new Logger('QueueModule');
   private readonly entries: WorkerEntry[] = [];
+  /** The app has bootstrapped: a worker registered now (BullRegistrar.register) starts at once. */
+  private started = false;
 
   /** Internal: the explorer registers each worker it made. */
   add(entry: Omit<WorkerEntry, 'worker'>): WorkerEntry {
     const full = { ...entry, worker: entry.create() };
     this.entries.push(full);
+    if (this.started && full.autorun) this.startEntry(full);
     return full;
   }
 
@@ -79,16 +82,19 @@ export class WorkerRegistry {
 
   /** Starts a worker (a closed one is made anew); a running one is left as it is. */
   start(queueName?: string, configKey?: string): void {
-    for (const entry of this.select(queueName, configKey)) {
-      if (entry.worker.closed) entry.worker = entry.create();
-      if (entry.worker.isRunning()) continue;
-      entry.worker.run().catch((err: unknown) => this.logger.error(WORKER_ERROR(entry.queueName), (err as Error)?.stack ?? String(err)));
-    }
+    for (const entry of this.select(queueName, configKey)) this.startEntry(entry);
   }
 
-  /** Internal: starts the workers that start with the app. */
+  private startEntry(entry: WorkerEntry): void {
+    if (entry.worker.closed) entry.worker = entry.create();
+    if (entry.worker.isRunning()) return;
+    entry.worker.run().catch((err: unknown) => this.logger.error(WORKER_ERROR(entry.queueName), (err as Error)?.stack ?? String(err)));
+  }
+
+  /** Internal: starts the workers that start with the app, and from now on each one added later. */
   startAutorun(): void {
-    for (const entry of this.entries) if (entry.autorun) this.start(entry.queueName, entry.configKey);
+    this.started = true;
+    for (const entry of this.entries) if (entry.autorun) this.startEntry(entry);
   }
 
   /** Stops fetching; unless `doNotWaitActive`, resolves once the active jobs are done. */
@@ -124,17 +130,28 @@ export class WorkerRegistry {
     }
   }
 
+  /** The workers an action names: every worker of the queue (several on one connection are fine). */
   private select(queueName: string | undefined, configKey: string | undefined): WorkerEntry[] {
-    return queueName === undefined ? this.entries : this.find(queueName, configKey);
+    if (queueName === undefined) return this.entries;
+    const found = this.matching(queueName, configKey);
+    if (found.length === 0 || new Set(found.map((e) => e.configKey)).size > 1) this.reject(queueName, configKey, found);
+    return found;
   }
 
+  /** The one worker `get` names. */
   private find(queueName: string, configKey: string | undefined): WorkerEntry[] {
-    const found = this.entries.filter((e) => e.queueName === queueName && (configKey === undefined || e.configKey === configKey));
-    if (found.length !== 1) {
-      const known = this.entries.map((e) => `${e.queueName} (${e.configKey})`);
-      throw new UnknownWorkerError(queueName, configKey, known, found.length > 1);
-    }
+    const found = this.matching(queueName, configKey);
+    if (found.length !== 1) this.reject(queueName, configKey, found);
     return found;
+  }
+
+  private matching(queueName: string, configKey: string | undefined): WorkerEntry[] {
+    return this.entries.filter((e) => e.queueName === queueName && (configKey === undefined || e.configKey === configKey));
+  }
+
+  private reject(queueName: string, configKey: string | undefined, found: WorkerEntry[]): never {
+    const known = this.entries.map((e) => `${e.queueName} (${e.configKey})`);
+    throw new UnknownWorkerError(queueName, configKey, known, found.length > 1);
   }
 }
 

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { getFlowProducerToken, getQueueToken } from '../queue.tokens.js';
 
-/** Injects the Queue registered with `QueueModule.registerQueue({ name })`. */
-export const InjectQueue = (name: string): ParameterDecorator & PropertyDecorator => Inject(getQueueToken(name));
+/** Injects the Queue registered with `registerQueue({ name })` (without a name: the queue "default"). */
+export const InjectQueue = (name?: string): ReturnType<typeof Inject> => Inject(getQueueToken(name));
 
-/** Injects the FlowProducer registered with `QueueModule.registerFlowProducer({ name })`. */
-export const InjectFlowProducer = (name: string): ParameterDecorator & PropertyDecorator => Inject(getFlowProducerToken(name));
+/** Injects the FlowProducer registered with `registerFlowProducer({ name })` (without a name: "default"). */
+export const InjectFlowProducer = (name?: string): ReturnType<typeof Inject> => Inject(getFlowProducerToken(name));

@@ -1,7 +1,7 @@
-import { SetMetadata } from '@nestjs/common';
+import { Injectable, SetMetadata } from '@nestjs/common';
 import type { Processor as ProcessorFunction } from '../../engine/worker.js';
 import { PROCESSOR_METADATA } from '../queue.constants.js';
-import type { ProcessorMetadata, ProcessorWorkerOptions, QueueReference } from '../interfaces/processor-options.interface.js';
+import type { ProcessorMetadata, ProcessorOptions, ProcessorWorkerOptions } from '../interfaces/processor-options.interface.js';
 import { queueReference } from './queue-reference.js';
 
 /**
@@ -16,8 +16,21 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
  * app has bootstrapped (or when `WorkerRegistry.start` is called, with `autorun: false`).
  *
  * @example @Processor('emails', { concurrency: 5, limiter: { max: 10, duration: 1000 } })
+ * @example @Processor({ name: 'emails', configKey: 'jobs', scope: Scope.REQUEST })
  */
-export function Processor(queue: string | QueueReference, workerOptions: ProcessorWorkerOptions = {}): ClassDecorator {
+export function Processor(queueName: string): ClassDecorator;
+export function Processor(queueName: string, workerOptions: ProcessorWorkerOptions): ClassDecorator;
+export function Processor(processorOptions: ProcessorOptions): ClassDecorator;
+export function Processor(processorOptions: ProcessorOptions, workerOptions: ProcessorWorkerOptions): ClassDecorator;
+export function Processor(queue: string | ProcessorOptions, workerOptions: ProcessorWorkerOptions = {}): ClassDecorator {
   const metadata: ProcessorMetadata = { ...queueReference('@Processor', queue), workerOptions };
-  return SetMetadata(PROCESSOR_METADATA, metadata);
+  const scope = typeof queue === 'object' ? queue.scope : undefined;
+  const setMetadata = SetMetadata(PROCESSOR_METADATA, metadata);
+  if (scope === undefined) return setMetadata;
+  // the scope is the provider's, as @Injectable({ scope }) would set it
+  const injectable = Injectable({ scope });
+  return (target) => {
+    injectable(target);
+    setMetadata(target);
+  };
 }

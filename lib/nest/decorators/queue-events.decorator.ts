@@ -1,18 +1,20 @@
 import { SetMetadata } from '@nestjs/common';
 import { ConveyorValidationError } from '../../engine/errors.js';
 import { show } from '../../engine/options.js';
-import type { QueueEventsListener as QueueEventsListenerMap, QueueEventsOptions } from '../../engine/queue-events.js';
-import type { QueueReference } from '../interfaces/processor-options.interface.js';
+import type { QueueEventsListener as QueueEventsListenerMap } from '../../engine/queue-events.js';
+import type { NestQueueEventOptions, QueueReference } from '../interfaces/processor-options.interface.js';
 import { QUEUE_EVENT_METADATA, QUEUE_EVENTS_LISTENER_METADATA } from '../queue.constants.js';
 import { appendMethodMetadata } from './metadata.js';
 import { queueReference } from './queue-reference.js';
 
-/** QueueEvents options a listener may set; connection and prefix come from the module. */
-export type QueueEventsListenerOptions = Pick<QueueEventsOptions, 'blockingTimeout'>;
-
 /** What `@QueueEventsListener` stores on the class. */
 export interface QueueEventsListenerMetadata extends QueueReference {
-  options: QueueEventsListenerOptions;
+  options: NestQueueEventOptions;
+}
+
+/** What `@OnQueueEvent` is given (@nestjs/bullmq's shape). */
+export interface OnQueueEventMetadata {
+  eventName: keyof QueueEventsListenerMap;
 }
 
 /**
@@ -24,10 +26,15 @@ export type QueueEventsListener = QueueEventsListenerMap;
 
 /**
  * Marks a provider as a listener of a queue's global events (from every worker and producer, read
- * from Redis). Listeners of one queue and connection share one QueueEvents.
+ * from Redis). Listeners of one queue and connection without options of their own share one
+ * QueueEvents; options (say `lastEventId` or `autorun: false`) give the listener one of its own.
+ * Extending `QueueEventsHost` gives the class its QueueEvents as `this.queueEvents`.
  */
-export function QueueEventsListener(queue: string | QueueReference, options: QueueEventsListenerOptions = {}): ClassDecorator {
-  const metadata: QueueEventsListenerMetadata = { ...queueReference('@QueueEventsListener', queue), options };
+export function QueueEventsListener(queue: string | QueueReference, queueEventsOptions: NestQueueEventOptions = {}): ClassDecorator {
+  if (typeof queueEventsOptions !== 'object' || queueEventsOptions === null) {
+    throw new ConveyorValidationError(`@QueueEventsListener: options must be an object, got ${show(queueEventsOptions)}`);
+  }
+  const metadata: QueueEventsListenerMetadata = { ...queueReference('@QueueEventsListener', queue), options: queueEventsOptions };
   return SetMetadata(QUEUE_EVENTS_LISTENER_METADATA, metadata);
 }
 
@@ -35,9 +42,9 @@ export function QueueEventsListener(queue: string | QueueReference, options: Que
  * Calls this method with the event's `(args, id)` (`drained`: `(id)`); `name` may be `<event>:<jobId>`.
  * A method that throws (or rejects) is logged; the reader goes on.
  */
-export function OnQueueEvent(event: string): MethodDecorator {
-  if (typeof event !== 'string' || event.length === 0) {
-    throw new ConveyorValidationError(`@OnQueueEvent takes an event name, got ${show(event)}`);
+export function OnQueueEvent(eventName: keyof QueueEventsListenerMap | (string & {})): MethodDecorator {
+  if (typeof eventName !== 'string' || eventName.length === 0) {
+    throw new ConveyorValidationError(`@OnQueueEvent takes an event name, got ${show(eventName)}`);
   }
-  return appendMethodMetadata(QUEUE_EVENT_METADATA, event);
+  return appendMethodMetadata(QUEUE_EVENT_METADATA, eventName);
 }

@@ -20,15 +20,20 @@ export type WorkerEventName =
   | 'lockRenewalFailed'
   | (string & {});
 
+/** What `@OnWorkerEvent` is given (@nestjs/bullmq's shape). */
+export interface OnWorkerEventMetadata {
+  eventName: WorkerEventName;
+}
+
 /**
  * Calls this method of a `@Processor` with the arguments of the worker's `event`. A method that
  * throws (or rejects) is logged; the worker goes on.
  */
-export function OnWorkerEvent(event: WorkerEventName): MethodDecorator {
-  if (typeof event !== 'string' || event.length === 0) {
-    throw new ConveyorValidationError(`@OnWorkerEvent takes an event name, got ${show(event)}`);
+export function OnWorkerEvent(eventName: WorkerEventName): MethodDecorator {
+  if (typeof eventName !== 'string' || eventName.length === 0) {
+    throw new ConveyorValidationError(`@OnWorkerEvent takes an event name, got ${show(eventName)}`);
   }
-  return appendMethodMetadata(WORKER_EVENT_METADATA, event);
+  return appendMethodMetadata(WORKER_EVENT_METADATA, eventName);
 }
 
 /** `(job, prev)` when a job starts. */

@@ -6,7 +6,8 @@ export class QueueNotRegisteredError extends Error {
     readonly owner: string,
     readonly queueName: string,
     readonly configKey?: string,
-    candidates: readonly string[] = [],
+    /** The connections that have a queue of that name, when more than one. */
+    readonly candidates: readonly string[] = [],
   ) {
     super(candidates.length > 1 ? AMBIGUOUS_QUEUE(owner, queueName, candidates) : QUEUE_NOT_REGISTERED(owner, queueName, configKey));
     this.name = 'QueueNotRegisteredError';
