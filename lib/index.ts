@@ -101,11 +101,25 @@ export {
 } from './engine/errors.js';
 
 // NestJS integration (terminus-based health lives in 'nestjs-conveyor/health'). `Processor` and
-// `QueueEventsListener` are both the engine's types and the decorators (see their files).
+// `QueueEventsListener` are both the engine's types and the decorators (see their files). Conveyor's
+// names and @nestjs/bullmq's (BullModule, QueueEventsHost, BullRegistrar...) are one implementation.
 export { QueueModule } from './nest/queue.module.js';
-export { getConnectionToken, getFlowProducerToken, getQueueToken } from './nest/queue.tokens.js';
+export { BullModule } from './nest/bull.module.js';
+export { BullRegistrar } from './nest/bull.registrar.js';
+export { ProcessorDecoratorService } from './nest/processor-decorator.service.js';
+export {
+  BULL_CONFIG_DEFAULT_TOKEN,
+  getConnectionToken,
+  getFlowProducerOptionsToken,
+  getFlowProducerToken,
+  getQueueOptionsToken,
+  getQueueToken,
+  getSharedConfigToken,
+} from './nest/queue.tokens.js';
+export { JOB_REF } from './nest/job-ref.js';
 export { DEFAULT_CONFIG_KEY, QUEUE_MODULE_DEFAULTS } from './nest/queue.constants.js';
 export { WorkerHost } from './nest/worker-host.js';
+export { QueueEventsHost } from './nest/queue-events-host.js';
 export { WorkerRegistry } from './nest/worker.registry.js';
 export type { WorkerDescription } from './nest/worker.registry.js';
 export { InjectFlowProducer, InjectQueue } from './nest/decorators/inject-queue.decorator.js';
@@ -121,13 +135,18 @@ export {
   OnWorkerError,
   OnWorkerEvent,
 } from './nest/decorators/worker-events.decorator.js';
-export type { WorkerEventName } from './nest/decorators/worker-events.decorator.js';
+export type { OnWorkerEventMetadata, WorkerEventName } from './nest/decorators/worker-events.decorator.js';
 export { OnQueueEvent, QueueEventsListener } from './nest/decorators/queue-events.decorator.js';
-export type { QueueEventsListenerOptions } from './nest/decorators/queue-events.decorator.js';
+export type { OnQueueEventMetadata } from './nest/decorators/queue-events.decorator.js';
 export type {
+  BullModuleExtraOptions,
+  BullRootModuleOptions,
+  QueueModuleAsyncOptions,
   QueueModuleExtras,
   QueueModuleOptions,
   QueueModuleOptionsFactory,
+  SharedBullAsyncConfiguration,
+  SharedBullConfigurationFactory,
 } from './nest/interfaces/queue-module-options.interface.js';
 export type {
   QueueRegistrationOptions,
@@ -141,13 +160,29 @@ export type {
   RegisterFlowProducerOptions,
   RegisterFlowProducerOptionsFactory,
 } from './nest/interfaces/register-flow-producer-options.interface.js';
-export type { ProcessorWorkerOptions, QueueReference } from './nest/interfaces/processor-options.interface.js';
+export type {
+  BullQueueAdvancedProcessor,
+  BullQueueAdvancedSeparateProcessor,
+  BullQueueProcessor,
+  BullQueueProcessorCallback,
+  BullQueueSeparateProcessor,
+} from './nest/interfaces/bull-processor.interfaces.js';
+export type {
+  NestQueueEventOptions,
+  NestWorkerOptions,
+  ProcessorOptions,
+  ProcessorWorkerOptions,
+  QueueEventsListenerOptions,
+  QueueReference,
+} from './nest/interfaces/processor-options.interface.js';
 export { ConnectionConfigError } from './nest/errors/connection-config.error.js';
+export { MissingBullSharedConfigurationError } from './nest/errors/missing-shared-config.error.js';
 export { DuplicateCatchAllError } from './nest/errors/duplicate-catch-all.error.js';
 export { DuplicateHandlerError } from './nest/errors/duplicate-handler.error.js';
 export { DuplicateProcessorError } from './nest/errors/duplicate-processor.error.js';
 export { InvalidProcessorClassError } from './nest/errors/invalid-processor-class.error.js';
 export { ProcessorNotProviderError } from './nest/errors/processor-not-provider.error.js';
+export { QueueEventsNotReadyError } from './nest/errors/queue-events-not-ready.error.js';
 export { QueueNotRegisteredError } from './nest/errors/queue-not-registered.error.js';
 export { UnknownWorkerError } from './nest/errors/unknown-worker.error.js';
 export { WorkerNotReadyError } from './nest/errors/worker-not-ready.error.js';
