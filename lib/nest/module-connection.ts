@@ -188,6 +188,17 @@ export class ModuleConnection {
     await Promise.all(all.map(({ instance, forceDisconnect }) => (forceDisconnect ? instance.disconnect() : instance.close())));
   }
 
+  /**
+   * Drops everything at once, for a boot that failed while making providers: Nest never calls the
+   * shutdown hooks then, and open clients would keep the process alive.
+   */
+  abandon(): void {
+    const all: Made<{ disconnect(): Promise<void> }>[] = [...this.queues.values(), ...this.flowProducers.values()];
+    for (const { instance } of all) instance.disconnect().catch(() => {});
+    for (const events of this.allQueueEvents) events.close().catch(() => {});
+    closeConnection(this.held, true).catch(() => {});
+  }
+
   /** Closes the command connection unless the user passed it in. */
   async close(): Promise<void> {
     await closeConnection(this.held, this.implicit);

@@ -22,13 +22,34 @@ export interface RootSettings {
 export class QueueCatalog {
   private readonly logger = new Logger('QueueModule');
   private readonly connections = new Map<string, ModuleConnection>();
+  /** What failed the boot while providers were made (see failingBoot). */
+  private bootFailure: unknown;
 
   open(configKey: string, options: QueueModuleOptions | undefined, settings: RootSettings = { style: 'conveyor', manualRegistration: false }): ModuleConnection {
-    if (this.connections.get(configKey)?.implicit === false) throw new ConnectionConfigError(configKey, 'duplicate');
-    const resolved = resolveModuleOptions(options, configKey, settings.style, (message) => this.logger.warn(message));
-    const connection = new ModuleConnection(configKey, resolved, this.logger, settings.style, settings.manualRegistration);
-    this.connections.set(configKey, connection);
-    return connection;
+    return this.failingBoot(() => {
+      if (this.connections.get(configKey)?.implicit === false) throw new ConnectionConfigError(configKey, 'duplicate');
+      const resolved = resolveModuleOptions(options, configKey, settings.style, (message) => this.logger.warn(message));
+      const connection = new ModuleConnection(configKey, resolved, this.logger, settings.style, settings.manualRegistration);
+      this.connections.set(configKey, connection);
+      return connection;
+    });
+  }
+
+  /**
+   * Runs a step of making the module's providers; if it throws, the boot fails before Nest could
+   * call any shutdown hook, so every connection opened so far is dropped first.
+   */
+  failingBoot<T>(step: () => T): T {
+    // Nest may still make other providers after one failed: they must not open anything
+    if (this.bootFailure) throw this.bootFailure;
+    try {
+      return step();
+    } catch (err) {
+      this.bootFailure = err;
+      for (const connection of this.connections.values()) connection.abandon();
+      this.connections.clear();
+      throw err;
+    }
   }
 
   connection(configKey: string): ModuleConnection {

@@ -71,17 +71,18 @@ function queueProvidersFor(name: string, configKey: string | undefined, style: M
     {
       provide: getQueueOptionsToken(name),
       useFactory: (registration: QueueRegistrationOptions, catalog: QueueCatalog) =>
-        catalog.connectionFor(configKey, owner, style).queueOptions(name, withoutPlace(registration), style),
+        catalog.failingBoot(() => catalog.connectionFor(configKey, owner, style).queueOptions(name, withoutPlace(registration), style)),
       inject: [getQueueRegistrationToken(name), QueueCatalog, connectionOf(configKey)],
     },
     {
       provide: getQueueToken(name),
-      useFactory: (options: QueueRegistrationOptions, catalog: QueueCatalog, registry: WorkerRegistry) => {
-        const connection: ModuleConnection = catalog.connectionFor(configKey, owner, style);
-        const queue = connection.queue(name, options);
-        registerQueueProcessors(queue, options.processors, connection, registry, logger);
-        return queue;
-      },
+      useFactory: (options: QueueRegistrationOptions, catalog: QueueCatalog, registry: WorkerRegistry) =>
+        catalog.failingBoot(() => {
+          const connection: ModuleConnection = catalog.connectionFor(configKey, owner, style);
+          const queue = connection.queue(name, options);
+          registerQueueProcessors(queue, options.processors, connection, registry, logger);
+          return queue;
+        }),
       inject: [getQueueOptionsToken(name), QueueCatalog, WorkerRegistry, connectionOf(configKey)],
     },
   ];
@@ -93,13 +94,13 @@ function flowProducerProvidersFor(name: string, configKey: string | undefined, s
     {
       provide: getFlowProducerOptionsToken(name),
       useFactory: (registration: FlowProducerRegistrationOptions, catalog: QueueCatalog) =>
-        catalog.connectionFor(configKey, owner, style).flowProducerOptions(withoutPlace(registration)),
+        catalog.failingBoot(() => catalog.connectionFor(configKey, owner, style).flowProducerOptions(withoutPlace(registration))),
       inject: [getFlowProducerRegistrationToken(name), QueueCatalog, connectionOf(configKey)],
     },
     {
       provide: getFlowProducerToken(name),
       useFactory: (options: FlowProducerRegistrationOptions, catalog: QueueCatalog) =>
-        catalog.connectionFor(configKey, owner, style).flowProducer(name, options),
+        catalog.failingBoot(() => catalog.connectionFor(configKey, owner, style).flowProducer(name, options)),
       inject: [getFlowProducerOptionsToken(name), QueueCatalog, connectionOf(configKey)],
     },
   ];
