@@ -38,6 +38,25 @@ export async function compile(metadata: ModuleMetadata, logger = new RecordingLo
   return { app: await Test.createTestingModule(metadata).setLogger(logger).compile(), logger };
 }
 
+/** Boots `metadata` and returns the error the boot failed with (closing whatever was opened). */
+export async function bootError(metadata: ModuleMetadata): Promise<Error> {
+  let app;
+  try {
+    app = (await compile(metadata)).app;
+  } catch (err) {
+    // providers are made by compile(): options and registrations fail there, before any hook runs
+    return err as Error;
+  }
+  try {
+    await app.init();
+  } catch (err) {
+    return err as Error;
+  } finally {
+    await app.close();
+  }
+  throw new Error('the app booted, but an error was expected');
+}
+
 /** Connection options for `QueueModule.forRoot`, from the Redis the global setup found. */
 export function redisOptions(): { host: string; port: number } {
   const url = new URL(REDIS_URL);
