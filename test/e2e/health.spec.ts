@@ -1,5 +1,5 @@
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Queue } from 'nestjs-conveyor';
+import { BullModule, Process, Processor, QueueModule, WorkerHost, WorkerRegistry, getQueueToken, type Queue } from 'nestjs-conveyor';
 import { QueueHealthIndicator, QueueHealthModule, type QueueHealthCheckOptions } from 'nestjs-conveyor/health';
 import { once } from '../support/events.js';
 import { rawClient, uniqueName } from '../support/redis.js';
@@ -103,5 +103,30 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
     expect(down.redis).toMatchObject({ status: 'down', server: `127.0.0.1:${port}` });
     expect(down.redis.message).toContain(`Redis at 127.0.0.1:${port} is unreachable`);
     expect(down.problems).toEqual([down.redis.message]);
+  });
+
+  it('reports a queue with several workers as its least healthy one', async () => {
+    const name = uniqueName('e2e-hmany');
+    queues.push(name);
+
+    @Processor(name)
+    class First extends WorkerHost {
+      async process() {}
+    }
+
+    @Processor(name)
+    class Second extends WorkerHost {
+      async process() {}
+    }
+
+    booted = await boot({
+      imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name }), TerminusModule, QueueHealthModule],
+      providers: [First, Second],
+    });
+    // the first worker registered pauses, the second runs on
+    await booted.app.get(First).worker.pause();
+    const details = await booted.app.get(QueueHealthIndicator).inspect();
+    expect(details.workers).toEqual({ [name]: 'paused' });
+    expect(details.problems).toEqual([`worker of queue "${name}" is paused`]);
   });
 });

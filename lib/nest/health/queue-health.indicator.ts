@@ -51,10 +51,13 @@ export class QueueHealthIndicator {
     const details: QueueHealthDetails = { redis: await ping(connection, timeoutMs), workers: {}, queues: {}, problems: [] };
     if (details.redis.message) details.problems.push(details.redis.message);
 
+    // a queue may have several workers (processors option, BullModule): it is as healthy as its worst
     for (const entry of this.registry.all.filter((e) => e.configKey === configKey)) {
       const state = WorkerRegistry.stateOf(entry.worker);
-      details.workers[entry.queueName] = state;
-      if (checkWorkers && state !== 'running') details.problems.push(WORKER_NOT_RUNNING(entry.queueName, state));
+      if (details.workers[entry.queueName] === undefined || details.workers[entry.queueName] === 'running') details.workers[entry.queueName] = state;
+    }
+    for (const [queueName, state] of Object.entries(details.workers)) {
+      if (checkWorkers && state !== 'running') details.problems.push(WORKER_NOT_RUNNING(queueName, state));
     }
 
     for (const [name, thresholds] of Object.entries(queues)) {
