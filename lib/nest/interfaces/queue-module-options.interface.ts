@@ -35,12 +35,15 @@ export interface QueueModuleOptionsFactory {
   createQueueModuleOptions(): QueueModuleOptions | Promise<QueueModuleOptions>;
 }
 
-/** What `QueueModule.forRootAsync` takes: one of useFactory, useClass or useExisting. */
+/**
+ * What `QueueModule.forRootAsync` takes: one of useFactory, useClass or useExisting (a class with
+ * either method name: QueueModule's or @nestjs/bullmq's).
+ */
 export interface QueueModuleAsyncOptions extends QueueModuleExtras, Pick<ModuleMetadata, 'imports'> {
   useFactory?: (...args: any[]) => QueueModuleOptions | Promise<QueueModuleOptions>;
   inject?: FactoryProvider['inject'];
-  useClass?: Type<QueueModuleOptionsFactory>;
-  useExisting?: Type<QueueModuleOptionsFactory>;
+  useClass?: Type<QueueModuleOptionsFactory | SharedBullConfigurationFactory>;
+  useExisting?: Type<QueueModuleOptionsFactory | SharedBullConfigurationFactory>;
   extraOptions?: BullModuleExtraOptions;
   /** Providers added to the module, for the factory to inject. */
   extraProviders?: Provider[];
@@ -58,8 +61,8 @@ export interface SharedBullConfigurationFactory {
 
 /** What `BullModule.forRootAsync` takes: one of useFactory, useClass or useExisting. */
 export interface SharedBullAsyncConfiguration extends Pick<ModuleMetadata, 'imports'> {
-  useExisting?: Type<SharedBullConfigurationFactory>;
-  useClass?: Type<SharedBullConfigurationFactory>;
+  useExisting?: Type<SharedBullConfigurationFactory | QueueModuleOptionsFactory>;
+  useClass?: Type<SharedBullConfigurationFactory | QueueModuleOptionsFactory>;
   useFactory?: (...args: any[]) => Promise<BullRootModuleOptions> | BullRootModuleOptions;
   inject?: FactoryProvider['inject'];
   extraOptions?: BullModuleExtraOptions;
