@@ -27,7 +27,7 @@ export class QueueCatalog {
 
   open(configKey: string, options: QueueModuleOptions | undefined, settings: RootSettings = { style: 'conveyor', manualRegistration: false }): ModuleConnection {
     return this.failingBoot(() => {
-      if (this.connections.get(configKey)?.implicit === false) throw new ConnectionConfigError(configKey, 'duplicate');
+      if (this.connections.has(configKey)) throw new ConnectionConfigError(configKey, 'duplicate');
       const resolved = resolveModuleOptions(options, configKey, settings.style, (message) => this.logger.warn(message));
       const connection = new ModuleConnection(configKey, resolved, this.logger, settings.style, settings.manualRegistration);
       this.connections.set(configKey, connection);
