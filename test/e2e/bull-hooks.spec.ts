@@ -1,7 +1,8 @@
-import { Inject, Injectable, Scope } from '@nestjs/common';
+import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { ContextIdFactory, createContextId, type ContextId } from '@nestjs/core';
 import {
   BullModule,
+  FlowProducer,
   JOB_REF,
   OnQueueEvent,
   Processor,
@@ -12,9 +13,12 @@ import {
   QueueModule,
   WorkerHost,
   WorkerRegistry,
+  getFlowProducerToken,
   getQueueToken,
+  getSharedConfigToken,
   type Job,
   type Processor as ProcessorFunction,
+  type RegisterFlowProducerOptionsFactory,
   type SharedBullConfigurationFactory,
 } from 'nestjs-conveyor';
 import { Test } from '@nestjs/testing';
@@ -185,6 +189,30 @@ describe('processor and listener hooks', () => {
       ],
     });
     expect(booted.app.get<Queue>(getQueueToken(name)).defaultJobOptions).toEqual({ attempts: 6 });
+  });
+
+  it('forRootAsync and registerFlowProducerAsync take useExisting: the options class of another module', async () => {
+    @Injectable()
+    class SharedConfig implements SharedBullConfigurationFactory, RegisterFlowProducerOptionsFactory {
+      createSharedConfiguration() {
+        return { connection: redisOptions(), prefix: 'from-existing' };
+      }
+      createRegisterQueueOptions() {
+        return { prefix: 'flows-from-existing' };
+      }
+    }
+
+    @Module({ providers: [SharedConfig], exports: [SharedConfig] })
+    class ConfigHolder {}
+
+    booted = await boot({
+      imports: [
+        BullModule.forRootAsync({ imports: [ConfigHolder], useExisting: SharedConfig }),
+        BullModule.registerFlowProducerAsync({ name: 'existing', imports: [ConfigHolder], useExisting: SharedConfig }),
+      ],
+    });
+    expect(booted.app.get(getSharedConfigToken())).toEqual({ connection: redisOptions(), prefix: 'from-existing' });
+    expect(booted.app.get<FlowProducer>(getFlowProducerToken('existing')).prefix).toBe('flows-from-existing');
   });
 
   it('makes no worker for the processors option in a producer-only app', async () => {
