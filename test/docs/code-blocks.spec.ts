@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { OwnRedis } from '../security/own-redis.js';
-import { codeBlocks, documentationFiles, exportedNames, importedNames, importedPackages, type CodeBlock } from './code-blocks.js';
+import { codeBlocks, documentationFiles } from './code-blocks.js';
 
 // Every ```ts block of README.md and docs/*.md is compiled as a module of its own, against lib/
 // (as `nestjs-conveyor`) and the installed packages, with the project's compiler options; blocks
@@ -12,33 +12,8 @@ import { codeBlocks, documentationFiles, exportedNames, importedNames, importedP
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const work = path.join(root, '.tmp', 'doc-blocks');
 
-/**
- * Names documented ahead of their merge (@nestjs/bullmq's API, added to lib/nest on another
- * branch) and packages not installed yet: a block that uses one is listed as a todo until it
- * exists, and compiled from then on. Any other missing name fails the block.
- */
-const PENDING_NAMES = new Set(['BullModule', 'BullRegistrar', 'QueueEventsHost', 'BullRootModuleOptions', 'RegisterQueueOptions']);
-const PENDING_PACKAGES = new Set(['@bull-board/api', '@bull-board/express']);
-
-const barrels: Record<string, Set<string>> = {
-  'nestjs-conveyor': exportedNames(path.join(root, 'lib/index.ts')),
-  'nestjs-conveyor/health': exportedNames(path.join(root, 'lib/nest/health/index.ts')),
-};
-
-function pendingReason(block: CodeBlock): string | undefined {
-  const missingPackages = importedPackages(block.code).filter(
-    (name) => name !== 'nestjs-conveyor' && PENDING_PACKAGES.has(name) && !existsSync(path.join(root, 'node_modules', name, 'package.json')),
-  );
-  if (missingPackages.length > 0) return `needs ${missingPackages.join(', ')} (not installed)`;
-  const missingNames = [...importedNames(block.code)].flatMap(([module, names]) =>
-    barrels[module] ? names.filter((n) => !barrels[module].has(n) && PENDING_NAMES.has(n)) : [],
-  );
-  if (missingNames.length > 0) return `uses ${missingNames.join(', ')}, not exported by nestjs-conveyor yet`;
-  return undefined;
-}
-
 const blocks = documentationFiles(root).flatMap((file) => codeBlocks(root, file));
-const checked = blocks.filter((b) => pendingReason(b) === undefined);
+const checked = blocks;
 
 function compilerOptions(): ts.CompilerOptions {
   const { config } = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
@@ -95,11 +70,6 @@ describe('the TypeScript blocks of README.md and docs/', () => {
   });
 
   for (const block of blocks) {
-    const pending = pendingReason(block);
-    if (pending) {
-      it.todo(`${block.where} compiles (${pending})`);
-      continue;
-    }
     it(`${block.where} compiles`, () => {
       expect(diagnostics.get(block.fileName)).toEqual([]);
     });
