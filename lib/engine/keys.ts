@@ -25,46 +25,85 @@ export const QUEUE_KEY_SUFFIXES = [
 
 export type QueueKeySuffix = (typeof QUEUE_KEY_SUFFIXES)[number];
 
-export class QueueKeys {
-  /** `<prefix>:<queue>`: what flows store as a parent's queue. */
-  readonly qualifiedName: string;
-  /** `<prefix>:<queue>:`: the base every key (and every job key) starts with. */
-  readonly base: string;
+/**
+ * The names of BullMQ's key map (`queue.keys`), in its order: every one is `<prefix>:<queue>:<name>`,
+ * and '' gives the base itself.
+ */
+export const BULLMQ_KEY_NAMES = [
+  '',
+  'active',
+  'wait',
+  'waiting-children',
+  'paused',
+  'id',
+  'delayed',
+  'prioritized',
+  'stalled-check',
+  'completed',
+  'failed',
+  'stalled',
+  'repeat',
+  'limiter',
+  'meta',
+  'events',
+  'pc',
+  'marker',
+  'de',
+] as const;
 
-  constructor(
-    readonly prefix: string,
-    readonly queueName: string,
-  ) {
-    this.qualifiedName = `${prefix}:${queueName}`;
-    this.base = `${this.qualifiedName}:`;
+type BullMQKeyName = (typeof BULLMQ_KEY_NAMES)[number];
+
+/**
+ * A queue's keys. Its own enumerable properties are exactly BullMQ's key map (`keys.wait`,
+ * `keys['waiting-children']`, `keys['']`...), so code that reads or iterates `queue.keys` works as
+ * on BullMQ; the rest (names, helpers, camel-case aliases) lives on the prototype or in private
+ * fields and stays out of `Object.keys`.
+ */
+export class QueueKeys {
+  readonly #prefix: string;
+  readonly #queueName: string;
+  readonly #qualifiedName: string;
+
+  constructor(prefix: string, queueName: string) {
+    this.#prefix = prefix;
+    this.#queueName = queueName;
+    this.#qualifiedName = `${prefix}:${queueName}`;
+    const self = this as unknown as Record<BullMQKeyName, string>;
+    for (const name of BULLMQ_KEY_NAMES) self[name] = `${this.#qualifiedName}:${name}`;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  get queueName(): string {
+    return this.#queueName;
+  }
+
+  /** `<prefix>:<queue>`: what flows store as a parent's queue. */
+  get qualifiedName(): string {
+    return this.#qualifiedName;
+  }
+
+  /** `<prefix>:<queue>:`: the base every key (and every job key) starts with. */
+  get base(): string {
+    return this[''];
   }
 
   key(suffix: QueueKeySuffix | string): string {
-    return this.base + suffix;
+    return this[''] + suffix;
   }
 
   job(jobId: string): string {
-    return this.base + jobId;
+    return this[''] + jobId;
   }
 
-  get wait() { return this.key('wait'); }
-  get paused() { return this.key('paused'); }
-  get active() { return this.key('active'); }
-  get prioritized() { return this.key('prioritized'); }
-  get pc() { return this.key('pc'); }
-  get delayed() { return this.key('delayed'); }
-  get completed() { return this.key('completed'); }
-  get failed() { return this.key('failed'); }
-  get waitingChildren() { return this.key('waiting-children'); }
-  get marker() { return this.key('marker'); }
-  get meta() { return this.key('meta'); }
-  get events() { return this.key('events'); }
-  get id() { return this.key('id'); }
-  get stalled() { return this.key('stalled'); }
-  get stalledCheck() { return this.key('stalled-check'); }
-  get limiter() { return this.key('limiter'); }
-  get repeat() { return this.key('repeat'); }
+  get waitingChildren() { return this['waiting-children']; }
+  get stalledCheck() { return this['stalled-check']; }
 }
+
+// the key map's properties, set in the constructor (declared here so they are not redefined)
+export interface QueueKeys extends Readonly<Record<BullMQKeyName, string>> {}
 
 /** Splits a full job key `<prefix>:<queue>:<id>`; the prefix itself may contain colons. */
 export function parseJobKey(jobKey: string): { queueKey: string; queueName: string; jobId: string } {

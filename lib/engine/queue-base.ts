@@ -25,8 +25,14 @@ export class QueueBase extends EventEmitter {
   readonly name: string;
   readonly prefix: string;
   readonly keys: QueueKeys;
+  /**
+   * `<prefix>:<queue>:<type>`: the Redis key of one of the queue's structures (`toKey('wait')`) or
+   * of a job (`toKey(jobId)`). A property, as BullMQ's, so it also works detached from the queue.
+   */
+  toKey: (type: string) => string;
   protected readonly connection: HeldConnection;
-  protected closing: Promise<void> | undefined;
+  /** Set once close() has begun; resolves when it is done. */
+  closing: Promise<void> | undefined;
 
   constructor(name: string, opts: QueueBaseOptions = {}) {
     super();
@@ -37,6 +43,7 @@ export class QueueBase extends EventEmitter {
     this.name = name;
     this.prefix = prefix;
     this.keys = new QueueKeys(prefix, name);
+    this.toKey = (type: string) => this.keys.key(type);
     this.connection = openConnection(opts.connection);
     if (this.connection.owned) this.connection.client.on('error', (err: Error) => this.emitError(err));
     watchEvictionPolicy(this.connection.client);
