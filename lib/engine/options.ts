@@ -127,8 +127,9 @@ function checkBoolean(name: string, value: unknown): void {
 }
 
 export function checkQueueName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) fail(`Queue name must be a non-empty string, got ${show(name)}`);
-  if (name.includes(':')) fail(`Queue name must not contain ":", got ${show(name)}`);
+  // BullMQ's texts first: code and tests match on them
+  if (typeof name !== 'string' || name.length === 0) fail(`Queue name must be provided (a non-empty string), got ${show(name)}`);
+  if (name.includes(':')) fail(`Queue name cannot contain :, got ${show(name)}`);
 }
 
 export function checkPrefix(prefix: unknown): asserts prefix is string {

@@ -4,9 +4,9 @@ import { snapshotQueue } from '../support/snapshot.js';
 
 describe('bad input to Queue construction', () => {
   it.each([
-    ['', /Queue name must be a non-empty string, got ""/],
-    ['a:b', /Queue name must not contain ":", got "a:b"/],
-    [42, /Queue name must be a non-empty string, got 42/],
+    ['', /^Queue name must be provided \(a non-empty string\), got ""$/],
+    ['a:b', /^Queue name cannot contain :, got "a:b"$/],
+    [42, /^Queue name must be provided \(a non-empty string\), got 42$/],
   ])('rejects the queue name %p', (name, message) => {
     expect(() => new Queue(name as string, { connection: connection() })).toThrow(message);
   });

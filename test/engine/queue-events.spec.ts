@@ -411,6 +411,6 @@ describe('QueueEvents', () => {
     for (const [opts, message] of bad) {
       expect(() => new QueueEvents('q', { connection: connection(), ...opts } as never)).toThrow(message);
     }
-    expect(() => new QueueEvents('a:b', { connection: connection() })).toThrow(/Queue name must not contain ":"/);
+    expect(() => new QueueEvents('a:b', { connection: connection() })).toThrow(/Queue name cannot contain :/);
   });
 });
