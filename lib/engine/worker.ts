@@ -130,6 +130,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private forcing: Promise<void> | undefined;
   private moveSettings: MoveSettings | undefined;
   private manual: ManualAccess | undefined;
+  /** The blocking connection being made (see ensureBlocking). */
+  private blockingReady: Promise<boolean> | undefined;
+  private readyEmitted = false;
 
   constructor(name: string, processor?: string | URL | Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
     const resolved = resolveWorkerOptions(opts);
@@ -148,6 +151,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
+    } else {
+      // as BullMQ's: a worker that does not run yet is connected and listed (getWorkers) all the same
+      void this.blockingUp().then((up) => up && this.emitReady());
     }
   }
 
@@ -278,17 +284,12 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   private manualAccess(): ManualAccess {
-    let connecting: Promise<boolean> | undefined;
     return (this.manual ??= {
       worker: this,
       isClosing: () => this.closing !== undefined,
       isRunning: () => this.running !== undefined,
       fetch: (token) => this.fetch(1, token),
-      connectBlocking: () => {
-        if (this.blocking) return Promise.resolve(true);
-        connecting ??= this.connectBlocking().finally(() => (connecting = undefined));
-        return connecting;
-      },
+      connectBlocking: () => this.ensureBlocking(),
       waitForJobs: (deadline, nextDelayed) => {
         this.nextDelayedAt = nextDelayed;
         return this.waitForJobs(deadline);
@@ -301,9 +302,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   // ------------------------------------------------------------------------------ the fetch loop
 
   private async loop(): Promise<void> {
-    if (!(await this.connectBlocking())) return;
+    if (!(await this.blockingUp())) return;
     this.startTimers();
-    this.notify('ready');
+    this.emitReady();
     let failures = 0;
     while (!this.closing) {
       if (this.paused) {
@@ -348,6 +349,40 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       this.take(reply, free, free);
     }
+  }
+
+  /**
+   * The blocking connection, made once whoever asks first: the constructor (BullMQ's workers connect
+   * at once, run or not), run(), or manual processing.
+   */
+  private ensureBlocking(): Promise<boolean> {
+    if (this.blocking) return Promise.resolve(true);
+    this.blockingReady ??= this.connectBlocking().finally(() => (this.blockingReady = undefined));
+    return this.blockingReady;
+  }
+
+  /**
+   * Resolves once the blocking connection is up, false if close() began first. A connection that
+   * cannot come up yet keeps trying by itself (its errors are reported): the wait ends all the same.
+   */
+  private async blockingUp(): Promise<boolean> {
+    if (!(await this.ensureBlocking())) return false;
+    await whenReady(this.blocking!).catch(() => {});
+    return !this.closing;
+  }
+
+  /** 'ready' once per worker: when it is connected, whether or not it runs yet. */
+  private emitReady(): void {
+    if (this.readyEmitted || this.closing) return;
+    this.readyEmitted = true;
+    this.notify('ready');
+  }
+
+  /** Resolves once both connections are ready, so the worker is listed by getWorkers by then. */
+  override async waitUntilReady(): Promise<RedisClient> {
+    const client = await this.client;
+    await this.blockingUp();
+    return client;
   }
 
   /** The command connection must answer before the blocking one is made (it copies its options). */
