@@ -11,6 +11,8 @@ export const ACL_COMMANDS: readonly string[] = [
   // connecting: ioredis's ready check and the eviction-policy check read INFO; blocking
   // connections name themselves (CLIENT SETNAME); close() says QUIT; health checks PING
   'info', 'ping', 'client|setname', 'quit',
+  // getWorkers/getQueueEvents read the connection names; removeOrphanedJobs scans the queue's keys
+  'client|list', 'scan', 'type',
   // every atomic operation is a script (EVAL only when the server lacks the cached copy)
   'evalsha', 'eval',
   // workers wait on the marker, QueueEvents on the events stream
