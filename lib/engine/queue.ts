@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
@@ -30,6 +31,7 @@ import {
   type RetryJobsOptions,
 } from './queue-admin.js';
 import { QueueControls } from './queue-controls.js';
+import { checkOrphanArgs, removeOrphans } from './queue-orphans.js';
 import { checkJobIdArg, type JobType } from './queue-getters.js';
 import { checkTelemetry, Tracing } from './telemetry.js';
 import { tracedAdds } from './telemetry-producers.js';
@@ -263,6 +265,43 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
    */
   async recordJobCountsMetric(...types: JobType[]): Promise<Record<string, number>> {
     return recordJobCounts(this, this.opts.telemetry, types);
+  }
+
+  // ------------------------------------------------------------------ BullMQ 6.7 queue members (queue-orphans.ts, queue-meta.ts)
+
+  /** A random id of this Queue object, as BullMQ's `queue.token`. */
+  readonly token = randomUUID();
+
+  /** The default job options (BullMQ's other name for defaultJobOptions). */
+  get jobsOpts(): JobsOptions {
+    return this.defaultJobOptions;
+  }
+
+  /** What the constructor writes to the meta hash (unless skipMetasUpdate). */
+  get metaValues(): Record<string, string | number> {
+    return { 'opts.maxLenEvents': this.opts.streams?.events?.maxLen ?? DEFAULT_MAX_LEN_EVENTS, version: LIBRARY_VERSION };
+  }
+
+  /** `<library>:<version>` of the last Queue that wrote the meta hash, or null. */
+  async getVersion(): Promise<string | null> {
+    await this.ready();
+    return (await this.client).hget(this.keys.meta, 'version');
+  }
+
+  /** Deletes the `priority` key of pre-v5 BullMQ; resolves with the number of keys deleted. */
+  async removeDeprecatedPriorityKey(): Promise<number> {
+    return (await this.client).del(this.keys.key('priority'));
+  }
+
+  /**
+   * Removes job hashes (and their sub-keys) that no state of the queue holds, left behind by a
+   * removal that missed them (BullMQ 5.66.6 to 5.x could, #3694). Scans `count` keys at a time and
+   * stops after `limit` removals (0 = none left); resolves with how many it removed. Jobs in any
+   * state, scheduler and deduplication keys and the queue's own keys are never touched.
+   */
+  async removeOrphanedJobs(count = 1000, limit = 0): Promise<number> {
+    checkOrphanArgs(count, limit);
+    return removeOrphans(await this.client, this.keys, count, limit);
   }
 
   /** Closes the queue's own connection (a client the user passed stays open). */
