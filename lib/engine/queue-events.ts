@@ -2,6 +2,7 @@ import { duplicateConnection, type RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkInteger, show, type QueueBaseOptions } from './options.js';
 import { QueueBase } from './queue-base.js';
+import { queueEventsClientName } from './queue-workers.js';
 
 export interface QueueEventsOptions extends QueueBaseOptions {
   /** Start reading in the constructor. @default true */
@@ -163,13 +164,9 @@ export class QueueEvents extends QueueBase {
     return client;
   }
 
-  private clientName(): string {
-    return `${this.prefix}:${Buffer.from(this.name).toString('base64')}:qe`;
-  }
-
   private async consume(): Promise<void> {
     const blocking = duplicateConnection(this.connection.client, {
-      connectionName: this.clientName(),
+      connectionName: queueEventsClientName(this.prefix, this.name),
       // a read issued while disconnected waits for the reconnect instead of failing
       maxRetriesPerRequest: null,
     });

@@ -2,7 +2,11 @@ import { ConveyorValidationError } from './errors.js';
 import { Job, type JobState } from './job.js';
 import { readMetrics, type Metrics, type MetricsType } from './metrics.js';
 import { checkInteger, MAX_PRIORITY, show } from './options.js';
+import { exportPrometheus } from './prometheus.js';
 import { QueueBase } from './queue-base.js';
+import { readDependencies, type QueueDependencies } from './queue-dependencies.js';
+import { readMeta, type QueueMeta } from './queue-meta.js';
+import { listClients, type ClientInfo } from './queue-workers.js';
 
 /**
  * The states a getter can be asked about. `waiting` and `wait` both mean the `wait` list;
@@ -62,10 +66,13 @@ export function checkJobTypes(name: string, types: unknown): JobType[] {
   return list.length === 0 ? [...DEFAULT_JOB_TYPES] : [...new Set(list as JobType[])];
 }
 
-/** start >= 0 and end >= -1 (-1 = to the last): pages count from the end being read first. */
+/**
+ * Integer indexes, as Redis ranges take them: from 0 at the end being read first, negative ones
+ * from the other end (-1 = the last), and out-of-range ones clipped (BullMQ passes them through).
+ */
 export function checkRange(start: unknown, end: unknown): void {
-  checkInteger('start', start, 0);
-  checkInteger('end', end, -1);
+  checkInteger('start', start, Number.MIN_SAFE_INTEGER);
+  checkInteger('end', end, Number.MIN_SAFE_INTEGER);
 }
 
 function checkAsc(asc: unknown): asserts asc is boolean {
@@ -92,28 +99,81 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
 
   /**
    * Jobs in the given states, `start`..`end` of each state. Descending (default) = newest first;
-   * ascending = oldest (or lowest score) first. A job listed in two states is returned once.
+   * ascending = oldest (or lowest score) first. A job listed in two states is returned once. An id
+   * whose job hash is gone is left out and, in a bounded page, the page is filled up with the jobs
+   * that follow it, as BullMQ does.
    */
   async getJobs(types?: JobType | JobType[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
-    const list = checkJobTypes('types', types);
+    const suffixes = suffixesOf(checkJobTypes('types', types));
     checkRange(start, end);
     checkAsc(asc);
-    const ranges = (await this.exec('getRanges', [this.keys.meta], [this.keys.base, start, end, asc ? 1 : 0, ...suffixesOf(list)])) as string[][];
-    return this.jobsByIds([...new Set(ranges.flat())]);
+    const pages = await this.readRanges(suffixes, start, end, asc);
+    const hashes = new Map<string, Record<string, string> | null>();
+    await this.readHashes(pages.flat(), hashes);
+    if (end >= 0) await this.backfill(suffixes, pages, end, asc, hashes);
+    const jobs: Job<DataType, ResultType, NameType>[] = [];
+    const seen = new Set<string>();
+    for (const id of pages.flat()) {
+      const hash = hashes.get(id);
+      if (!hash || seen.has(id)) continue;
+      seen.add(id);
+      jobs.push(Job.fromHash(this, hash, id));
+    }
+    return jobs;
   }
 
-  private async jobsByIds(ids: string[]): Promise<Job<DataType, ResultType, NameType>[]> {
-    if (ids.length === 0) return [];
+  /** The ids of getJobs(types, start, end, asc), read at one instant, without their jobs. */
+  async getRanges(types: JobType[], start = 0, end = -1, asc = false): Promise<string[]> {
+    const suffixes = suffixesOf(checkJobTypes('types', types));
+    checkRange(start, end);
+    checkAsc(asc);
+    return [...new Set((await this.readRanges(suffixes, start, end, asc)).flat())];
+  }
+
+  private async readRanges(suffixes: string[], start: number, end: number, asc: boolean): Promise<string[][]> {
+    return (await this.exec('getRanges', [this.keys.meta], [this.keys.base, start, end, asc ? 1 : 0, ...suffixes])) as string[][];
+  }
+
+  /** Reads the hashes of the ids not read yet; a missing job is recorded as null. */
+  private async readHashes(ids: string[], into: Map<string, Record<string, string> | null>): Promise<void> {
+    const fresh = [...new Set(ids)].filter((id) => !into.has(id));
+    if (fresh.length === 0) return;
     const pipeline = (await this.client).pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.job(id));
+    for (const id of fresh) pipeline.hgetall(this.keys.job(id));
     const replies = (await pipeline.exec()) ?? [];
-    const jobs: Job<DataType, ResultType, NameType>[] = [];
     replies.forEach(([err, hash], i) => {
       if (err) throw err;
-      // a job removed between the two reads is left out
-      if (hash && Object.keys(hash).length > 0) jobs.push(Job.fromHash(this, hash as Record<string, string>, ids[i]));
+      const h = hash as Record<string, string> | null;
+      into.set(fresh[i], h && Object.keys(h).length > 0 ? h : null);
     });
-    return jobs;
+  }
+
+  /**
+   * Tops up each state's page with the ids after `end` while some of its jobs are gone (removed
+   * between the two reads, or hashes lost): one more range read per round, until the page is full
+   * or the state has nothing more.
+   */
+  private async backfill(
+    suffixes: string[],
+    pages: string[][],
+    end: number,
+    asc: boolean,
+    hashes: Map<string, Record<string, string> | null>,
+  ): Promise<void> {
+    const gone = (ids: string[]) => ids.filter((id) => hashes.get(id) === null).length;
+    await Promise.all(
+      suffixes.map(async (suffix, i) => {
+        let from = end + 1;
+        for (let wanted = gone(pages[i]); wanted > 0; ) {
+          const [more] = await this.readRanges([suffix], from, from + wanted - 1, asc);
+          await this.readHashes(more, hashes);
+          pages[i].push(...more);
+          if (more.length < wanted) return;
+          from += wanted;
+          wanted = gone(more);
+        }
+      }),
+    );
   }
 
   /** Counts per state, keyed as asked (`getJobCounts('wait')` gives `{ wait: n }`). */
@@ -146,11 +206,21 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
 
   getWaitingCount() { return this.getJobCountByTypes('waiting'); }
   getActiveCount() { return this.getJobCountByTypes('active'); }
-  getDelayedCount() { return this.getJobCountByTypes('delayed'); }
   getPrioritizedCount() { return this.getJobCountByTypes('prioritized'); }
   getWaitingChildrenCount() { return this.getJobCountByTypes('waiting-children'); }
   getCompletedCount() { return this.getJobCountByTypes('completed'); }
   getFailedCount() { return this.getJobCountByTypes('failed'); }
+
+  /**
+   * Delayed jobs; with `timestamp` (ms), only those due strictly before it. The delayed score is
+   * the due time times 0x1000 plus a counter (wire-format §4.1), so "before" is a score below
+   * `timestamp * 0x1000`.
+   */
+  async getDelayedCount(timestamp?: number): Promise<number> {
+    if (timestamp === undefined) return this.getJobCountByTypes('delayed');
+    checkInteger('timestamp', timestamp, 0);
+    return (await this.client).zcount(this.keys.delayed, '-inf', `(${timestamp * 0x1000}`);
+  }
 
   /** Ready jobs per priority (0 = the `wait` list), keyed by the priority as a string. */
   async getCountsPerPriority(priorities: number[]): Promise<Record<string, number>> {
@@ -194,5 +264,46 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
   /** Whether the queue is paused (meta `paused` exists, whoever paused it). */
   async isPaused(): Promise<boolean> {
     return (await (await this.client).hexists(this.keys.meta, 'paused')) === 1;
+  }
+
+  // ------------------------------------------------------------------------------ queue-wide views
+
+  /** The queue's settings in Redis: global concurrency and rate limit, events cap, paused, version. */
+  async getMeta(): Promise<QueueMeta> {
+    return readMeta(await this.client, this.keys);
+  }
+
+  /**
+   * Children `start`..`end` of a parent job in this queue: its `processed` ones with their return
+   * values, or (any other type) its pending ones; each with its stored job data, and the total.
+   */
+  async getDependencies(parentId: string, type: 'processed' | 'pending', start: number, end: number): Promise<QueueDependencies> {
+    return readDependencies(this, parentId, type, start, end);
+  }
+
+  /**
+   * The workers connected to this queue, BullMQ's and Conveyor's alike (CLIENT LIST; a server that
+   * does not let clients name themselves lists none): CLIENT LIST's fields per worker, `name` the
+   * queue name and `rawname` the connection's name, which ends in `:w:<name>` for a named worker.
+   */
+  async getWorkers(): Promise<ClientInfo[]> {
+    return listClients(await this.client, this.keys, 'worker');
+  }
+
+  async getWorkersCount(): Promise<number> {
+    return (await this.getWorkers()).length;
+  }
+
+  /** The QueueEvents reading this queue, shaped as getWorkers'. @deprecated as in BullMQ. */
+  async getQueueEvents(): Promise<ClientInfo[]> {
+    return listClients(await this.client, this.keys, 'queueEvents');
+  }
+
+  /**
+   * Job counts per state (a gauge) and the completed/failed totals recorded by workers with
+   * `metrics` (counters), in Prometheus' text format; `globalVariables` become labels of every series.
+   */
+  async exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string> {
+    return exportPrometheus(this, globalVariables);
   }
 }

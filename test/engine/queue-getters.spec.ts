@@ -1,6 +1,7 @@
 // Queue getters: counts, pages of jobs per state, job state, logs, pause flag.
 import { FlowProducer } from 'bullmq';
-import { ConveyorValidationError, Queue } from '../../lib/index.js';
+import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
+import { once } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
 import { processSome, Scope } from './queue-test-support.js';
 
@@ -141,6 +142,113 @@ describe('Queue getters', () => {
     expect(await queue.getWaitingCount()).toBe(2);
   });
 
+  it('takes negative and overflowing ranges as BullMQ does: counted from the far end of the order asked, clipped', async () => {
+    const queue = scope.queue();
+    const waiting: string[] = [];
+    const delayed: string[] = [];
+    for (let i = 0; i < 5; i++) waiting.push((await queue.add('w', { i })).id!);
+    for (let i = 0; i < 5; i++) delayed.push((await queue.add('d', { i }, { delay: 60_000 + i })).id!);
+    const newestFirst = (list: string[]) => [...list].reverse();
+    // [start, end, asc, expected index range of the oldest-first list]
+    expect(ids(await queue.getJobs('waiting', -3, -1, true))).toEqual(waiting.slice(2));
+    expect(ids(await queue.getJobs('waiting', -3, -1, false))).toEqual(newestFirst(waiting).slice(2));
+    expect(ids(await queue.getJobs('delayed', -2, -1, true))).toEqual(delayed.slice(3));
+    expect(ids(await queue.getJobs('delayed', -2, -1, false))).toEqual(newestFirst(delayed).slice(3));
+    expect(ids(await queue.getJobs(['waiting', 'delayed'], -300, 99_999, true))).toEqual([...waiting, ...delayed]);
+    expect(ids(await queue.getJobs('waiting', 0, -2, true))).toEqual(waiting.slice(0, 4));
+    expect(ids(await queue.getJobs('waiting', -5, 2, false))).toEqual(newestFirst(waiting).slice(0, 3));
+    expect(ids(await queue.getJobs('waiting', 2, -3, true))).toEqual([waiting[2]]);
+    expect(ids(await queue.getJobs('waiting', 3, 1, true))).toEqual([]);
+    expect(ids(await queue.getWaiting(-2))).toEqual(waiting.slice(3));
+    expect(ids(await queue.getDelayed(-2, -1))).toEqual(delayed.slice(3));
+    // the same pages as ids only, deduplicated over state names that mean one list
+    expect(await queue.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true)).toEqual([...waiting.slice(0, 2), ...delayed.slice(0, 2)]);
+    // logs take the same ranges
+    const job = await queue.getJob(waiting[0]);
+    for (const row of ['a', 'b', 'c']) await job!.log(row);
+    expect(await queue.getJobLogs(waiting[0], -2, -1)).toEqual({ logs: ['b', 'c'], count: 3 });
+  });
+
+  it('fills a bounded page up with the following jobs when some listed jobs have no hash, per state', async () => {
+    const queue = scope.queue();
+    const waiting: string[] = [];
+    const delayed: string[] = [];
+    for (let i = 0; i < 6; i++) waiting.push((await queue.add('w', { i })).id!);
+    for (let i = 0; i < 4; i++) delayed.push((await queue.add('d', { i }, { delay: 60_000 + i })).id!);
+    await scope.redis.del(`bull:${queue.name}:${waiting[1]}`, `bull:${queue.name}:${waiting[2]}`, `bull:${queue.name}:${delayed[1]}`);
+    const [w, d] = [(i: number) => waiting[i], (i: number) => delayed[i]];
+    expect(ids(await queue.getJobs('waiting', 0, 2, true))).toEqual([w(0), w(3), w(4)]);
+    expect(ids(await queue.getJobs('waiting', 3, 4, true))).toEqual([w(3), w(4)]);
+    expect(ids(await queue.getJobs(['waiting', 'delayed'], 0, 1, true))).toEqual([w(0), w(3), d(0), d(2)]);
+    // an unbounded page has nothing to fill up with; a state that runs out stops short
+    expect(ids(await queue.getJobs('waiting', 0, -1, true))).toEqual([w(0), w(3), w(4), w(5)]);
+    expect(ids(await queue.getJobs('waiting', 2, 10, true))).toEqual([w(3), w(4), w(5)]);
+    for (const id of waiting) await scope.redis.del(`bull:${queue.name}:${id}`);
+    expect(ids(await queue.getJobs('waiting', 0, 2, true))).toEqual([]);
+  });
+
+  it('counts the delayed jobs due strictly before a timestamp', async () => {
+    const queue = scope.queue();
+    const now = Date.now();
+    await queue.add('soon', {}, { delay: 10_000, timestamp: now });
+    await queue.add('later', {}, { delay: 20_000, timestamp: now });
+    expect(await queue.getDelayedCount()).toBe(2);
+    expect(await queue.getDelayedCount(now + 10_000)).toBe(0);
+    expect(await queue.getDelayedCount(now + 10_001)).toBe(1);
+    expect(await queue.getDelayedCount(now + 20_001)).toBe(2);
+  });
+
+  it('reads the queue meta (getMeta) and the version written by the last Queue (getVersion)', async () => {
+    const queue = scope.queue();
+    expect(await queue.getVersion()).toMatch(/^nestjs-conveyor:\d+\.\d+\.\d+/);
+    expect(await queue.getMeta()).toEqual({ maxLenEvents: 10000, paused: false, version: await queue.getVersion() });
+    await queue.setGlobalConcurrency(2);
+    await queue.setGlobalRateLimit(5, 1000);
+    await queue.pause();
+    expect(await queue.getMeta()).toEqual({ maxLenEvents: 10000, paused: true, concurrency: 2, max: 5, duration: 1000, version: expect.any(String) });
+    expect(queue.metaValues).toEqual({ 'opts.maxLenEvents': 10000, version: await queue.getVersion() });
+
+    const bare = scope.track(new (queue.constructor as typeof Queue)(scope.name(), { connection: connection(), skipMetasUpdate: true }));
+    expect(await bare.getVersion()).toBeNull();
+    expect(await bare.getMeta()).toEqual({ paused: false });
+  });
+
+  it('pages a parent\'s pending and processed children with their job data (getDependencies)', async () => {
+    const queue = scope.queue();
+    const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
+    const children = Array.from({ length: 4 }, (_, i) => ({ name: `child-${i}`, queueName: queue.name, data: { i }, opts: { jobId: `c${i}` } }));
+    const { job: parent } = await flows.add({ name: 'parent', queueName: queue.name, data: {}, children });
+    const childKey = (i: number) => `bull:${queue.name}:c${i}`;
+
+    const pending = await queue.getDependencies(parent.id!, 'pending', 0, -1);
+    expect(pending.total).toBe(4);
+    expect(pending.items.map((item) => item.id).sort()).toEqual([0, 1, 2, 3].map(childKey));
+    expect(pending.items.every((item) => !('v' in item))).toBe(true);
+    for (const job of pending.jobs) {
+      expect(job).toMatchObject({ data: expect.any(String), opts: expect.any(Object), delay: 0, priority: 0, timestamp: expect.any(Number),
+        parentKey: `bull:${queue.name}:${parent.id}`, parent: { id: parent.id, queueKey: `bull:${queue.name}` } });
+    }
+    expect(pending.jobs.map((job) => job.name)).toEqual(pending.items.map((item) => `child-${item.id.slice(-1)}`));
+    // start < 0 counts as 0, end -1 is the last, any other negative end gives nothing
+    expect((await queue.getDependencies(parent.id!, 'pending', 0, 2)).items).toHaveLength(3);
+    expect((await queue.getDependencies(parent.id!, 'pending', -5, 0)).items).toHaveLength(1);
+    expect((await queue.getDependencies(parent.id!, 'pending', 0, -2)).items).toHaveLength(0);
+    expect((await queue.getDependencies(parent.id!, 'pending', 4, 10)).items).toHaveLength(0);
+
+    const worker = scope.track(new Worker(queue.name, async (job: Job) => (job.name === 'parent' ? 'p' : { r: job.data.i }), { connection: connection() }));
+    await once(worker, 'completed', 10_000, (job: Job) => job.name === 'parent');
+    expect(await queue.getDependencies(parent.id!, 'pending', 0, -1)).toEqual({ items: [], jobs: [], total: 0 });
+    const processed = await queue.getDependencies(parent.id!, 'processed', 1, 2);
+    expect(processed.total).toBe(4);
+    expect(processed.items).toHaveLength(2);
+    for (const [k, item] of processed.items.entries()) {
+      const i = Number(item.id.slice(-1));
+      expect(item).toEqual({ id: childKey(i), v: { r: i } });
+      expect(processed.jobs[k]).toMatchObject({ name: `child-${i}`, returnvalue: JSON.stringify({ r: i }), finishedOn: expect.any(Number) });
+    }
+    expect(await queue.getDependencies('no-such-parent', 'processed', 0, -1)).toEqual({ items: [], jobs: [], total: 0 });
+  });
+
   describe('bad input is refused before Redis (a closed queue would fail otherwise)', () => {
     let closed: Queue;
     beforeEach(async () => {
@@ -152,8 +260,12 @@ describe('Queue getters', () => {
       ['getJobs unknown type', (q) => q.getJobs('bogus' as never), /types must contain only .*got "bogus"/],
       ['getJobs type not a string', (q) => q.getJobs(['waiting', 5] as never), /types must contain only .*got 5/],
       ['getJobs types an object', (q) => q.getJobs({} as never), /types must be a job type or an array of job types, got \{\}/],
-      ['getJobs start < 0', (q) => q.getJobs('waiting', -1), /start must be >= 0, got -1/],
-      ['getJobs end < -1', (q) => q.getJobs('waiting', 0, -2), /end must be >= -1, got -2/],
+      ['getJobs start not a number', (q) => q.getJobs('waiting', '0' as never), /start must be an integer, got "0"/],
+      ['getJobs end NaN', (q) => q.getJobs('waiting', 0, NaN), /end must be an integer, got NaN/],
+      ['getRanges unknown type', (q) => q.getRanges(['nope' as never]), /types must contain only .*got "nope"/],
+      ['getDelayedCount negative timestamp', (q) => q.getDelayedCount(-1), /timestamp must be >= 0, got -1/],
+      ['getDependencies without parent id', (q) => q.getDependencies('', 'pending', 0, -1), /parentId must be a non-empty string, got ""/],
+      ['getDependencies fractional end', (q) => q.getDependencies('1', 'pending', 0, 1.5), /end must be an integer, got 1.5/],
       ['getJobs start fractional', (q) => q.getJobs('waiting', 1.5), /start must be an integer, got 1.5/],
       ['getJobs asc not boolean', (q) => q.getJobs('waiting', 0, -1, 'yes' as never), /asc must be a boolean, got "yes"/],
       ['getJobCounts unknown type', (q) => q.getJobCounts('nope' as never), /types must contain only .*got "nope"/],

@@ -1,0 +1,77 @@
+import { nodeForKey } from './cluster-node.js';
+import { isClusterClient } from './cluster.js';
+import type { RedisClient } from './connection.js';
+import type { QueueKeys } from './keys.js';
+
+/**
+ * Who is connected to a queue, read from CLIENT LIST as BullMQ does (wire-format §1.4): every
+ * worker names its blocking connection `<prefix>:<base64(queue)>` (`...:w:<name>` when the worker
+ * has a name) and every QueueEvents its reading one `<prefix>:<base64(queue)>:qe`. BullMQ's and
+ * Conveyor's do the same, so each engine's queue lists the other's workers too.
+ */
+
+/** One connection as CLIENT LIST describes it; `name` is the queue's name, `rawname` the client name. */
+export type ClientInfo = Record<string, string>;
+
+export type ClientKind = 'worker' | 'queueEvents';
+
+/** The client name a worker's blocking connection carries (BullMQ's convention). */
+export function workerClientName(prefix: string, queueName: string, workerName?: string): string {
+  const base = `${prefix}:${base64(queueName)}`;
+  return workerName ? `${base}:w:${workerName}` : base;
+}
+
+/** What a QueueEvents' client name ends with (BullMQ exports it under this name). */
+export const QUEUE_EVENT_SUFFIX = ':qe';
+
+/** The client name of a QueueEvents' reading connection. */
+export function queueEventsClientName(prefix: string, queueName: string): string {
+  return `${prefix}:${base64(queueName)}${QUEUE_EVENT_SUFFIX}`;
+}
+
+function base64(text: string): string {
+  return Buffer.from(text).toString('base64');
+}
+
+/** Whether a client name is one of `kind` for the queue (a named worker matches by prefix). */
+function matches(rawname: string, kind: ClientKind, keys: QueueKeys): boolean {
+  if (kind === 'queueEvents') return rawname === queueEventsClientName(keys.prefix, keys.queueName);
+  const base = workerClientName(keys.prefix, keys.queueName);
+  return rawname === base || rawname.startsWith(`${base}:w:`);
+}
+
+/** CLIENT LIST's text: one line per connection, `field=value` pairs separated by spaces. */
+export function parseClientList(text: string): Record<string, string>[] {
+  const clients: Record<string, string>[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const client: Record<string, string> = {};
+    for (const pair of line.trim().split(' ')) {
+      const at = pair.indexOf('=');
+      if (at > 0) client[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    clients.push(client);
+  }
+  return clients;
+}
+
+/**
+ * The connections of one kind for the queue, shaped as BullMQ's getWorkers/getQueueEvents give
+ * them: CLIENT LIST's fields, `name` = the queue name and `rawname` = the client name.
+ */
+export async function listClients(client: RedisClient, keys: QueueKeys, kind: ClientKind): Promise<ClientInfo[]> {
+  const text = await clientListText(client, keys);
+  const found: ClientInfo[] = [];
+  for (const info of parseClientList(text)) {
+    const rawname = info.name;
+    if (!rawname || !matches(rawname, kind, keys)) continue;
+    found.push({ ...info, name: keys.queueName, rawname });
+  }
+  return found;
+}
+
+/** On a cluster, the node of the queue's slot: a worker's blocking connection blocks there only. */
+async function clientListText(client: RedisClient, keys: QueueKeys): Promise<string> {
+  const node = isClusterClient(client) ? nodeForKey(client, keys.meta) : client;
+  return (await node.client('LIST')) as string;
+}
