@@ -53,6 +53,12 @@ export type {
 } from './engine/job-dependencies.js';
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './engine/queue-events.js';
 export type { QueueEventsOptions } from './engine/queue-events.js';
+export { QueueEventsProducer } from './engine/queue-events-producer.js';
+export type { QueueEventsProducerOptions } from './engine/queue-events-producer.js';
+export type { QueueMeta } from './engine/queue-meta.js';
+export type { QueueDependencies } from './engine/queue-dependencies.js';
+export { QUEUE_EVENT_SUFFIX } from './engine/queue-workers.js';
+export type { ClientInfo } from './engine/queue-workers.js';
 export type { BackoffStrategy } from './engine/backoff.js';
 export { MetricsTime } from './engine/metrics.js';
 export type { Metrics, MetricsOptions, MetricsType } from './engine/metrics.js';

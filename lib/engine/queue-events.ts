@@ -19,11 +19,11 @@ export const QUEUE_EVENTS_DEFAULTS = {
 };
 
 /** The payloads of the events BullMQ's scripts (and ours) write; other names pass through as they are. */
-export interface QueueEventsListener {
+export interface QueueEventsListener<ReturnType = any> {
   active: (args: { jobId: string; prev?: string }, id: string) => void;
   added: (args: { jobId: string; name: string }, id: string) => void;
   cleaned: (args: { count: string }, id: string) => void;
-  completed: (args: { jobId: string; returnvalue: any; prev?: string }, id: string) => void;
+  completed: (args: { jobId: string; returnvalue: ReturnType; prev?: string }, id: string) => void;
   deduplicated: (args: { jobId: string; deduplicationId: string; deduplicatedJobId: string }, id: string) => void;
   delayed: (args: { jobId: string; delay: number }, id: string) => void;
   drained: (id: string) => void;
@@ -102,7 +102,7 @@ function checkQueueEventsOptions(opts: QueueEventsOptions): QueueEventsOptions {
  * the id of the last entry it emitted, so after any reconnect it goes on from there: entries written
  * while it was away are delivered once and in order.
  */
-export class QueueEvents extends QueueBase {
+export class QueueEvents<ReturnType = any> extends QueueBase {
   readonly opts: QueueEventsOptions & typeof QUEUE_EVENTS_DEFAULTS;
   private blocking: RedisClient | undefined;
   private cursor: string | undefined;
@@ -143,10 +143,10 @@ export class QueueEvents extends QueueBase {
     return this.running !== undefined && !this.closing;
   }
 
-  /** Starts reading; resolves when closed. */
+  /** Starts reading; resolves when closed (at once when it is closed already, as BullMQ's). */
   run(): Promise<void> {
-    if (this.closing) return Promise.reject(new Error(`QueueEvents "${this.name}" is closed`));
-    if (this.running) return Promise.reject(new Error(`QueueEvents "${this.name}" is already running`));
+    if (this.closing) return this.closing;
+    if (this.running) return Promise.reject(new Error(`Queue Events is already running. (QueueEvents "${this.name}")`));
     this.running = this.consume();
     return this.running;
   }
@@ -283,12 +283,19 @@ export class QueueEvents extends QueueBase {
   }
 }
 
-export interface QueueEvents {
-  on<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+type KeyOf<T extends object> = Extract<keyof T, string>;
+
+/**
+ * Typed as BullMQ's: `on('completed', ...)` knows its payload, and a listener map of one's own
+ * names custom events (`on<MyListener>('example', ...)`, see QueueEventsProducer); any other name
+ * (`completed:<jobId>`) takes any listener.
+ */
+export interface QueueEvents<ReturnType = any> {
+  on<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+  once<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
-  off<U extends keyof QueueEventsListener>(event: U, listener: QueueEventsListener[U]): this;
+  off<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(eventName: U, listener: QEL[U]): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 

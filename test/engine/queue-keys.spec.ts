@@ -1,7 +1,7 @@
 // queue.keys and queue.toKey as BullMQ has them: bull-board and BullMQ users build key names with
 // them, so they must name the same keys.
 import { Queue as BullQueue } from 'bullmq';
-import { Queue, QueueEvents, Worker } from '../../lib/index.js';
+import { Queue, QueueEvents, QueueEventsProducer, Worker } from '../../lib/index.js';
 import { adminConnection, connection, uniqueName } from '../support/redis.js';
 
 describe('queue.keys and queue.toKey', () => {
@@ -25,11 +25,12 @@ describe('queue.keys and queue.toKey', () => {
     }
   });
 
-  it('exist on every queue object: Worker, QueueEvents', async () => {
+  it('exist on every queue object: Worker, QueueEvents, QueueEventsProducer', async () => {
     const name = uniqueName('keys');
     const objects = [
       new Worker(name, null, { connection: connection(), autorun: false }),
       new QueueEvents(name, { connection: connection(), autorun: false }),
+      new QueueEventsProducer(name, { connection: connection() }),
     ];
     try {
       for (const o of objects) {
