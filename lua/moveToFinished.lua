@@ -88,7 +88,15 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   if released < 0 then return released end
   if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 
-  meta = meta or readQueueMeta(Q.meta)
+  if not meta then
+    meta = readQueueMeta(Q.meta)
+    -- a cap of 0 would delete each entry as it is added, before any reader saw it: as BullMQ, empty
+    -- the stream first and add this call's entries uncapped
+    if tonumber(meta.maxEvents) == 0 then
+      redis.call("XTRIM", Q.events, "MAXLEN", 0)
+      meta.maxEvents = 2147483647
+    end
+  end
   local maxEvents = meta.maxEvents
 
   -- a simple (no TTL) deduplication key is released when its owner finishes

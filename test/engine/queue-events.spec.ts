@@ -401,6 +401,20 @@ describe('QueueEvents', () => {
     await expect(events.run()).resolves.toBeUndefined();
   });
 
+  it('still delivers finished events with streams.events.maxLen 0, as BullMQ (the stream keeps only the last call\'s entries)', async () => {
+    const name = queueName();
+    const events = track(new QueueEvents(name, { connection: connection() }));
+    const queue = track(new Queue(name, { connection: connection(), streams: { events: { maxLen: 0 } } }));
+    await events.waitUntilReady();
+    const completed = times(events, 'completed', 3, 5000);
+    track(new Worker(name, async () => 'ok', { connection: connection() }));
+    await queue.addBulk([1, 2, 3].map((i) => ({ name: 'job', data: { i } })));
+    expect((await completed).map(([args]) => args.returnvalue)).toEqual(['ok', 'ok', 'ok']);
+    const entries = await redis.xrevrange(`bull:${name}:events`, '+', '-');
+    expect(entries.length).toBeLessThanOrEqual(2);
+    expect(entries.map(([, fields]) => fields[1])).toEqual(['drained', 'completed'].slice(0, entries.length));
+  });
+
   it('rejects bad options before touching Redis, naming the option and the value', () => {
     const bad: [object, RegExp][] = [
       [{ blockingTimeout: -1 }, /blockingTimeout must be >= 0, got -1/],
