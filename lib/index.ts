@@ -2,7 +2,7 @@
 
 // Engine (framework-free, BullMQ-compatible)
 export { Queue } from './engine/queue.js';
-export type { BulkJob } from './engine/queue.js';
+export type { BulkJob, QueueListener } from './engine/queue.js';
 export type {
   JobSchedulerJson,
   JobSchedulerTemplate,

@@ -315,3 +315,28 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     return this.closing;
   }
 }
+
+/** The events a Queue emits, named and typed as BullMQ's QueueListener. */
+export interface QueueListener<JobBase = Job> {
+  cleaned: (jobs: string[], type: string) => void;
+  error: (err: Error) => void;
+  paused: () => void;
+  progress: (jobId: string, progress: string | boolean | number | object) => void;
+  removed: (jobId: string) => void;
+  resumed: () => void;
+  waiting: (job: JobBase) => void;
+  /** The command connection dropped (it reconnects by itself). */
+  'ioredis:close': () => void;
+}
+
+type QueueListenerOf<D, R, N extends string> = QueueListener<Job<D, R, N>>;
+
+/** Listener types as BullMQ's; other names (as on any EventEmitter) take any listener. */
+export interface Queue<DataType = any, ResultType = any, NameType extends string = string> {
+  on<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(eventName: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+}

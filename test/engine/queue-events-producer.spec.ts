@@ -30,7 +30,7 @@ describe('QueueEventsProducer', () => {
     await Promise.all([ours.waitUntilReady(), theirs.waitUntilReady()]);
     const got: [string, string][] = [];
     // typed as BullMQ's: a listener map of one's own names custom events
-    ours.on<CustomListener>('example', ({ custom, n }) => got.push([custom, n]));
+    ours.on<CustomListener>('example', ({ custom, n }: { custom: string; n: string }) => got.push([custom, n]));
     const seenByBull = once(theirs, 'example');
     const seenByUs = once(ours, 'example');
 
