@@ -70,7 +70,10 @@ export async function listClients(client: RedisClient, keys: QueueKeys, kind: Cl
   return found;
 }
 
-/** On a cluster, the node of the queue's slot: a worker's blocking connection blocks there only. */
+/**
+ * On a cluster, the node of the queue's slot: a worker's blocking connection blocks there only (so
+ * a worker is listed once it runs; a cluster client reaches a node with its first command to it).
+ */
 async function clientListText(client: RedisClient, keys: QueueKeys): Promise<string> {
   const node = isClusterClient(client) ? nodeForKey(client, keys.meta) : client;
   return (await node.client('LIST')) as string;
