@@ -100,8 +100,8 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
   /**
    * Jobs in the given states, `start`..`end` of each state. Descending (default) = newest first;
    * ascending = oldest (or lowest score) first. A job listed in two states is returned once. An id
-   * whose job hash is gone is left out and, in a bounded page, the page is filled up with the jobs
-   * that follow it, as BullMQ does.
+   * whose job hash is gone is left out and, in a page counted from the start (start and end >= 0),
+   * the page is filled up with the jobs that follow it, as BullMQ does.
    */
   async getJobs(types?: JobType | JobType[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
     const suffixes = suffixesOf(checkJobTypes('types', types));
@@ -110,7 +110,8 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
     const pages = await this.readRanges(suffixes, start, end, asc);
     const hashes = new Map<string, Record<string, string> | null>();
     await this.readHashes(pages.flat(), hashes);
-    if (end >= 0) await this.backfill(suffixes, pages, end, asc, hashes);
+    // as bullmq 6.7: only a page counted from the start (start and end >= 0) is filled up
+    if (start >= 0 && end >= 0) await this.backfill(suffixes, pages, end, asc, hashes);
     const jobs: Job<DataType, ResultType, NameType>[] = [];
     const seen = new Set<string>();
     for (const id of pages.flat()) {

@@ -169,7 +169,7 @@ describe('Queue getters', () => {
     expect(await queue.getJobLogs(waiting[0], -2, -1)).toEqual({ logs: ['b', 'c'], count: 3 });
   });
 
-  it('fills a bounded page up with the following jobs when some listed jobs have no hash, per state', async () => {
+  it('fills a page counted from the start up with the following jobs when some listed jobs have no hash, per state', async () => {
     const queue = scope.queue();
     const waiting: string[] = [];
     const delayed: string[] = [];
@@ -180,6 +180,8 @@ describe('Queue getters', () => {
     expect(ids(await queue.getJobs('waiting', 0, 2, true))).toEqual([w(0), w(3), w(4)]);
     expect(ids(await queue.getJobs('waiting', 3, 4, true))).toEqual([w(3), w(4)]);
     expect(ids(await queue.getJobs(['waiting', 'delayed'], 0, 1, true))).toEqual([w(0), w(3), d(0), d(2)]);
+    // as bullmq: a page with a negative start or end is not filled up
+    expect(ids(await queue.getJobs('waiting', -6, 2, true))).toEqual([w(0)]);
     // an unbounded page has nothing to fill up with; a state that runs out stops short
     expect(ids(await queue.getJobs('waiting', 0, -1, true))).toEqual([w(0), w(3), w(4), w(5)]);
     expect(ids(await queue.getJobs('waiting', 2, 10, true))).toEqual([w(3), w(4), w(5)]);
