@@ -33,6 +33,12 @@ function base64(text: string): string {
   return Buffer.from(text).toString('base64');
 }
 
+/** What a server that has no CLIENT command answers to CLIENT LIST. */
+const NO_CLIENT_COMMAND = /ERR unknown command ['`]\s*client\s*['`]/i;
+
+/** The one entry getWorkers/getQueueEvents give there, as BullMQ's do (so counting them gives 1). */
+export const NO_CLIENT_LIST = 'GCP does not support client list';
+
 /** Whether a client name is one of `kind` for the queue (a named worker matches by prefix). */
 function matches(rawname: string, kind: ClientKind, keys: QueueKeys): boolean {
   if (kind === 'queueEvents') return rawname === queueEventsClientName(keys.prefix, keys.queueName);
@@ -60,7 +66,14 @@ export function parseClientList(text: string): Record<string, string>[] {
  * them: CLIENT LIST's fields, `name` = the queue name and `rawname` = the client name.
  */
 export async function listClients(client: RedisClient, keys: QueueKeys, kind: ClientKind): Promise<ClientInfo[]> {
-  const text = await clientListText(client, keys);
+  let text: string;
+  try {
+    text = await clientListText(client, keys);
+  } catch (err) {
+    // a server without CLIENT (Google Memorystore, a renamed command): BullMQ's placeholder answer
+    if (err instanceof Error && NO_CLIENT_COMMAND.test(err.message)) return [{ name: NO_CLIENT_LIST }];
+    throw err;
+  }
   const found: ClientInfo[] = [];
   for (const info of parseClientList(text)) {
     const rawname = info.name;

@@ -4,6 +4,7 @@ import { QueueEvents as BullQueueEvents, Worker as BullWorker, Queue as BullQueu
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection, rawClient } from '../support/redis.js';
+import { OwnRedis } from '../security/own-redis.js';
 import { until } from './queue-events.support.js';
 import { Scope } from './queue-test-support.js';
 
@@ -103,5 +104,21 @@ describe('Queue.getWorkers and getQueueEvents', () => {
     expect(await bullQueue.getQueueEvents()).toHaveLength(2);
     // QueueEvents are not workers, nor the other way round
     expect(await queue.getWorkersCount()).toBe(2);
+  });
+
+  it('answers as BullMQ on a server without the CLIENT command (Memorystore): one placeholder entry', async () => {
+    const server = await OwnRedis.start(() => ['--rename-command', 'CLIENT', '']);
+    try {
+      const queue = new Queue(scope.name(), { connection: { host: '127.0.0.1', port: server.port } });
+      try {
+        expect(await queue.getWorkers()).toEqual([{ name: 'GCP does not support client list' }]);
+        expect(await queue.getWorkersCount()).toBe(1);
+        expect(await queue.getQueueEvents()).toEqual([{ name: 'GCP does not support client list' }]);
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
