@@ -24,7 +24,8 @@ const CORE_SUITES = [
   'worker-close', 'worker-batch-finish', 'queue-events', 'wait-until-finished', 'flow-producer', 'flow-dynamic',
   'flow-get', 'flow-parent-options', 'flow-validation', 'job-scheduler', 'job-scheduler-validation', 'dedup',
   'dedup-validation', 'rate-limit', 'global-concurrency', 'stalled-recovery', 'outcomes-job-moves',
-  'outcomes-processor', 'cancellation-signals', 'manual-processing', 'metrics',
+  'outcomes-processor', 'cancellation-signals', 'manual-processing', 'metrics', 'queue-workers', 'queue-orphans',
+  'queue-events-producer', 'prometheus',
 ].map((name) => `test/engine/${name}.spec.ts`);
 
 /** Tests that use prefixes other than `bull` on purpose: a one-prefix user is refused there, rightly. */
