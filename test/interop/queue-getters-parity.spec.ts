@@ -43,6 +43,14 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
     await scope.redis.del(`bull:${name}:${added[1].id}`, `bull:${name}:${added[2].id}`, `bull:${name}:${added[7].id}`);
     await compare();
     expect(await ours.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true)).toEqual(await theirs.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true));
+    // and job logs, with the same ranges
+    const logged = added[0];
+    for (const row of ['a', 'b', 'c', 'd', 'e']) await logged.log(row);
+    for (const asc of [true, false]) {
+      for (const [start, end] of ranges) {
+        expect([start, end, asc, await ours.getJobLogs(logged.id!, start, end, asc)]).toEqual([start, end, asc, await theirs.getJobLogs(logged.id!, start, end, asc)]);
+      }
+    }
   });
 
   it('counts delayed jobs before a timestamp as bullmq does', async () => {
