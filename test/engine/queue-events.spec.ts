@@ -407,7 +407,12 @@ describe('QueueEvents', () => {
     const queue = track(new Queue(name, { connection: connection(), streams: { events: { maxLen: 0 } } }));
     await events.waitUntilReady();
     const completed = times(events, 'completed', 3, 5000);
-    track(new Worker(name, async () => 'ok', { connection: connection() }));
+    // each finish empties the stream first, so an entry lasts until the next finish: jobs that take
+    // a moment (as in bullmq's own test) leave the reader time to read it
+    track(new Worker(name, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return 'ok';
+    }, { connection: connection() }));
     await queue.addBulk([1, 2, 3].map((i) => ({ name: 'job', data: { i } })));
     expect((await completed).map(([args]) => args.returnvalue)).toEqual(['ok', 'ok', 'ok']);
     const entries = await redis.xrevrange(`bull:${name}:events`, '+', '-');
