@@ -8,7 +8,7 @@ export interface QueueMeta {
   duration?: number;
   maxLenEvents?: number;
   paused?: boolean;
-  /** `<library>:<version>` of the last Queue constructed on it, e.g. `nestjs-conveyor:1.0.0`. */
+  /** `<library>:<version>` of the last Queue constructed on it, e.g. `bullmq-conveyor:1.0.0`. */
   version?: string;
 }
 

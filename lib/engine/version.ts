@@ -9,5 +9,10 @@ export const VERSION: string = (() => {
   }
 })();
 
-/** What the engine writes to `meta.version`, where dashboards show the library of a queue. */
-export const LIBRARY_VERSION = `nestjs-conveyor:${VERSION}`;
+/**
+ * What the engine writes to `meta.version`, where dashboards show the library of a queue. It names
+ * the BullMQ family first, as BullMQ Pro does with `bullmq-pro:<version>`: tools and code that tell
+ * BullMQ queues by `version.startsWith('bullmq')` (BullMQ's own tests among them) keep doing so,
+ * and the rest of the name says which library wrote it.
+ */
+export const LIBRARY_VERSION = `bullmq-conveyor:${VERSION}`;

@@ -202,7 +202,7 @@ describe('Queue getters', () => {
 
   it('reads the queue meta (getMeta) and the version written by the last Queue (getVersion)', async () => {
     const queue = scope.queue();
-    expect(await queue.getVersion()).toMatch(/^nestjs-conveyor:\d+\.\d+\.\d+/);
+    expect(await queue.getVersion()).toMatch(/^bullmq-conveyor:\d+\.\d+\.\d+/);
     expect(await queue.getMeta()).toEqual({ maxLenEvents: 10000, paused: false, version: await queue.getVersion() });
     await queue.setGlobalConcurrency(2);
     await queue.setGlobalRateLimit(5, 1000);
