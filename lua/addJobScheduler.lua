@@ -7,15 +7,20 @@
   a pending iteration: the same millis again (idempotent). Unchanged schedule whose iteration
   already ran: the next slot of the same grid. New or changed: startDate when in the future, else
   the next `floor(now / every) * every + offset` slot when an offset is given, else now. A slot
-  whose job id exists already (a finished iteration) is skipped, up to 32 slots.
-  `pattern`: the client computed the time (cron-parser); an existing job id there is an error.
+  whose job id exists already (a finished iteration) is skipped, up to 32 slots. Without an offset
+  given, the stored one is kept while the grid is (a pending iteration, or the same schedule);
+  otherwise the new time's own (next mod every).
+  `pattern`: the client computed the time (cron-parser or the user's strategy) and the one after
+  it. A time whose job exists already (an iteration promoted and taken early) is an error for a
+  new scheduler (BullMQ's -10); an existing one moves on to the following time (BullMQ overwrites
+  the running job's hash and queues the same id twice: Conveyor does not).
 
   KEYS[1] the queue's `repeat` key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] scheduler id
   ARGV[3] JSON { name, data?, opts? (template opts JSON text), every? | pattern?, tz?, limit?,
-          startDate?, endDate?, offset? (as given), nextMillis? (pattern), repeat (JSON text of the
-          iteration's opts.repeat), now, tm? (trace context for the iteration) }
+          startDate?, endDate?, offset? (as given), nextMillis?, nextMillis2? (pattern), repeat
+          (JSON text of the iteration's opts.repeat), now, tm? (trace context for the iteration) }
   Returns { jobId, jobHash } of the iteration created; 0 when the first time would be after
   endDate (nothing written); -10 (cron time taken) or -11 (32 slots taken): nothing written.
 ]]
@@ -33,7 +38,7 @@ local schedulerKey = Q.repeat_ .. ":" .. schedulerId
 local isCron = def.pattern ~= nil
 
 -- the current iteration, and whether it is still waiting to run (then this upsert replaces it)
-local prevMillis = redis.call("ZSCORE", Q.repeat_, schedulerId)
+local prevMillis = redis.call("ZSCORE", Q.repeat_, schedulerId) or nil
 local prevJobId
 local prevPending = false
 if prevMillis then
@@ -54,7 +59,11 @@ local nextMillis
 local offset = 0
 if isCron then
   nextMillis = tonumber(def.nextMillis)
-  if isTaken(nextMillis) then return -10 end
+  if isTaken(nextMillis) then
+    if prevMillis == nil or def.nextMillis2 == nil then return -10 end
+    nextMillis = tonumber(def.nextMillis2)
+    if isTaken(nextMillis) then return -10 end
+  end
 else
   local every = tonumber(def.every)
   local old = redis.call("HMGET", schedulerKey, "every", "offset", "startDate")
@@ -79,7 +88,13 @@ else
     nextMillis = nextMillis + every
   end
   offset = def.offset
-  if offset == nil then offset = nextMillis % every end
+  if offset == nil then
+    if old[2] and (prevPending or unchanged) then
+      offset = tonumber(old[2])
+    else
+      offset = nextMillis % every
+    end
+  end
 end
 
 if def.endDate ~= nil and nextMillis > def.endDate then return 0 end

@@ -16,7 +16,7 @@
   ARGV[5] next time ms for a cron scheduler, "" for `every`
   ARGV[6] JSON text of the next iteration's opts.repeat (its count included)
   ARGV[7] trace context the activated iteration carries (its opts.tm), carried on; "" for none
-  Returns the new iteration's id, or "" when none was created.
+  Returns { jobId, jobHash } of the new iteration, or "" when none was created.
 ]]
 --- @include "includes/queueKeys"
 --- @include "includes/getOrSetMaxEvents"
@@ -54,5 +54,5 @@ end
 redis.call("ZADD", Q.repeat_, nextMillis, schedulerId)
 redis.call("HINCRBY", schedulerKey, "ic", 1)
 -- a missing data/opts field reads as false, which addSchedulerIteration takes as absent
-local jobId = addSchedulerIteration(Q, schedulerId, nextMillis, now, s[1], s[2], s[3], ARGV[6], isCron, maxEvents, ARGV[7])
-return jobId
+local jobId, hash = addSchedulerIteration(Q, schedulerId, nextMillis, now, s[1], s[2], s[3], ARGV[6], isCron, maxEvents, ARGV[7])
+return { jobId, hash }

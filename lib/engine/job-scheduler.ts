@@ -1,322 +1,114 @@
-import { CronExpressionParser } from 'cron-parser';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job, flatToHash, type JobHost } from './job.js';
 import {
-  checkInteger,
-  decodeStoredOptions,
-  encodeStoredOptions,
-  serializeData,
-  show,
-  validateJobOptions,
-  type JobsOptions,
-} from './options.js';
+  checkSchedule,
+  checkSchedulerId,
+  checkTemplate,
+  dropUndefined,
+  type AdvancedRepeatOptions,
+  type JobSchedulerJson,
+  type JobSchedulerTemplateOptions,
+  type RepeatOptions,
+  type RepeatStrategy,
+} from './job-scheduler-options.js';
+import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from './job-scheduler-legacy.js';
+import { repeatStrategyOf } from './job-scheduler-time.js';
+import { checkInteger, decodeStoredOptions, encodeStoredOptions, show, type JobsOptions, type QueueBaseOptions } from './options.js';
+import { QueueBase } from './queue-base.js';
 import { runScript } from './scripts.js';
-import { storedMetadata } from './telemetry.js';
-import type { SchedulerTracing } from './telemetry-scheduler.js';
+import { checkTelemetry, storedMetadata, Tracing, type Telemetry } from './telemetry.js';
+import { schedulerTracing, type SchedulerTracing } from './telemetry-scheduler.js';
 
 /**
  * Job schedulers (BullMQ 6 names and Redis layout, wire-format §7.12): a `repeat` zset entry and a
  * `repeat:<id>` hash per scheduler, and one pending iteration job `repeat:<id>:<millis>` at a time.
- * The next iteration is created when a worker takes the current one (scheduleNextIteration).
+ * The next iteration is created when a worker takes the current one (job-scheduler-iteration.ts).
+ * Queue and Worker each hand out one JobScheduler (`queue.jobScheduler`) sharing their connection.
  */
 
-/** When a scheduler runs: exactly one of `every` and `pattern`. */
-export interface RepeatOptions {
-  /** Milliseconds between iterations. The first runs at once unless startDate or offset says otherwise. */
-  every?: number;
-  /** Cron expression, 5 fields or 6 with seconds first (cron-parser 5 syntax). */
-  pattern?: string;
-  /** IANA time zone the pattern is read in. @default the process's zone */
-  tz?: string;
-  /** Most iterations per upsert (the count starts again at 1 on each upsert). */
-  limit?: number;
-  /** No iteration before this time. */
-  startDate?: Date | string | number;
-  /** No iteration after this time; must be in the future. */
-  endDate?: Date | string | number;
-  /** Cron only: run the first iteration now instead of at the next match. */
-  immediately?: boolean;
-  /** `every` only: iterations at `k * every + offset` ms since the epoch. */
-  offset?: number;
+export interface JobSchedulerOptions extends QueueBaseOptions {
+  settings?: AdvancedRepeatOptions;
+  /** Backoff type names, besides fixed/exponential/custom, that the templates may use (the queue's). */
+  customBackoffTypes?: string[];
+  /** The owner's telemetry: upserts make bullmq's `add <queue>.<name>` span (telemetry-scheduler.ts). */
+  telemetry?: Telemetry;
 }
 
-/** Options of the iteration jobs; the scheduler sets their id, delay and timestamp itself. */
-export type JobSchedulerTemplateOptions = Pick<
-  JobsOptions,
-  'priority' | 'lifo' | 'attempts' | 'backoff' | 'removeOnComplete' | 'removeOnFail' | 'keepLogs' | 'stackTraceLimit' | 'sizeLimit'
-> & { [other: string]: unknown };
-
-export interface JobSchedulerTemplate<DataType = any, NameType extends string = string> {
-  /** Name of the iteration jobs. @default the scheduler id */
-  name?: NameType;
-  data?: DataType;
-  opts?: JobSchedulerTemplateOptions;
-}
-
-/** A scheduler as getJobScheduler(s) return it (BullMQ's shape). */
-export interface JobSchedulerJson<DataType = any> {
-  key: string;
-  name: string;
-  /** Time (ms) of the current iteration. */
-  next?: number;
-  iterationCount?: number;
-  limit?: number;
-  startDate?: number;
-  endDate?: number;
-  tz?: string;
-  pattern?: string;
-  every?: number;
-  offset?: number;
-  template?: { data?: DataType; opts?: JobsOptions };
-}
-
-/** What a scheduler needs from its queue. */
-export interface SchedulerHost extends JobHost {
-  readonly defaultJobOptions: JobsOptions;
-  readonly opts: { customBackoffTypes?: string[] };
+export interface UpsertJobSchedulerMode {
+  /** true: create or update the scheduler (Queue.upsertJobScheduler). false: its next iteration, by a worker. */
+  override: boolean;
+  /** The iteration a worker took (override false): only the scheduler's current one moves it on. */
+  producerId?: string;
 }
 
 /** opts.repeat of an iteration job, as BullMQ and Conveyor store it. */
-interface StoredRepeat {
-  every?: number;
-  pattern?: string;
-  tz?: string;
-  limit?: number;
-  startDate?: number;
-  endDate?: number;
-  offset?: number;
-  count?: number;
-  [other: string]: unknown;
-}
+type StoredRepeat = RepeatOptions & { [other: string]: unknown };
 
-/** Checked repeat options, dates in ms. */
-interface Schedule {
-  every?: number;
-  pattern?: string;
-  tz?: string;
-  limit?: number;
-  startDate?: number;
-  endDate?: number;
-  offset?: number;
-  immediately?: boolean;
-}
+export class JobScheduler extends QueueBase {
+  readonly opts: JobSchedulerOptions;
+  private readonly repeatStrategy: RepeatStrategy;
+  /** What the jobs this scheduler returns belong to (the Queue or Worker that made it). */
+  private readonly host: JobHost;
+  /** Only with a `telemetry` option: without one, upserts contain no tracing code. */
+  private readonly tracing: SchedulerTracing | undefined;
 
-const REPEAT_OPTIONS = ['every', 'pattern', 'tz', 'limit', 'startDate', 'endDate', 'immediately', 'offset'];
-/** Template options the scheduler decides itself, or that an iteration cannot have. */
-const SCHEDULER_SET_OPTIONS = ['jobId', 'delay', 'timestamp', 'parent', 'repeat', 'repeatJobKey', 'prevMillis'];
-
-function fail(message: string): never {
-  throw new ConveyorValidationError(message);
-}
-
-function toMillis(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  let ms = NaN;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'number') ms = value;
-  else if (typeof value === 'string' && value.trim() !== '') ms = new Date(value).getTime();
-  if (!Number.isInteger(ms) || ms < 0) {
-    const shown = value instanceof Date ? String(value) : show(value);
-    fail(`${name} must be a date (a Date, a date string or milliseconds since the epoch), got ${shown}`);
+  constructor(name: string, opts: JobSchedulerOptions = {}, host?: JobHost) {
+    checkRepeatSettings(opts.settings);
+    checkTelemetry(opts.telemetry, 'JobScheduler');
+    super(name, opts);
+    this.opts = opts;
+    this.repeatStrategy = repeatStrategyOf(opts.settings);
+    this.host = host ?? this;
+    this.tracing = opts.telemetry && schedulerTracing(new Tracing(opts.telemetry, name));
   }
-  return ms;
-}
-
-function checkTimeZone(tz: unknown): asserts tz is string {
-  let valid = typeof tz === 'string' && tz.length > 0;
-  if (valid) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz as string });
-    } catch {
-      valid = false;
-    }
-  }
-  if (!valid) fail(`tz must be an IANA time zone name such as "Europe/Paris", got ${show(tz)}`);
-}
-
-/** The first match of the pattern strictly after `after` (ms), in `tz`. */
-export function nextCronTime(pattern: string, tz: string | undefined, after: number): number {
-  return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz }).next().getTime();
-}
-
-function checkSchedule(id: unknown, repeatOpts: unknown, now: number): Schedule {
-  if (typeof id !== 'string' || id.length === 0) fail(`job scheduler id must be a non-empty string, got ${show(id)}`);
-  if (typeof repeatOpts !== 'object' || repeatOpts === null || Array.isArray(repeatOpts)) {
-    fail(`repeat options must be an object such as { every: 60000 } or { pattern: '0 * * * *' }, got ${show(repeatOpts)}`);
-  }
-  const o = repeatOpts as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (o[key] !== undefined && !REPEAT_OPTIONS.includes(key)) {
-      fail(`repeat option ${key} is not known (${REPEAT_OPTIONS.join(', ')}), got ${show(o[key])}`);
-    }
-  }
-  const s: Schedule = {};
-  if (o.every !== undefined && o.pattern !== undefined) {
-    fail(`repeat options take one of every and pattern, got every ${show(o.every)} and pattern ${show(o.pattern)}`);
-  }
-  if (o.every === undefined && o.pattern === undefined) fail('repeat options need every (ms) or pattern (cron), got neither');
-  if (o.tz !== undefined) {
-    checkTimeZone(o.tz);
-    s.tz = o.tz;
-  }
-  if (o.every !== undefined) {
-    checkInteger('every', o.every, 1);
-    s.every = o.every as number;
-  } else {
-    if (typeof o.pattern !== 'string' || o.pattern.trim() === '') fail(`pattern must be a cron expression, got ${show(o.pattern)}`);
-    try {
-      nextCronTime(o.pattern, s.tz, now);
-    } catch (err) {
-      fail(`pattern ${show(o.pattern)} is not a valid cron expression: ${(err as Error).message}`);
-    }
-    s.pattern = o.pattern;
-  }
-  if (o.limit !== undefined) {
-    checkInteger('limit', o.limit, 1);
-    s.limit = o.limit as number;
-  }
-  if (o.offset !== undefined) {
-    if (s.pattern !== undefined) fail(`offset applies to every schedules only, not to pattern ${show(s.pattern)} (got offset ${show(o.offset)})`);
-    checkInteger('offset', o.offset, 0);
-    s.offset = o.offset as number;
-  }
-  if (o.immediately !== undefined) {
-    if (typeof o.immediately !== 'boolean') fail(`immediately must be a boolean, got ${show(o.immediately)}`);
-    s.immediately = o.immediately;
-  }
-  s.startDate = toMillis('startDate', o.startDate);
-  s.endDate = toMillis('endDate', o.endDate);
-  if (s.immediately && s.startDate !== undefined) {
-    fail(`immediately and startDate cannot be combined, got immediately true and startDate ${show(o.startDate)}`);
-  }
-  if (s.endDate !== undefined && s.endDate <= now) {
-    fail(`endDate must be in the future, got ${show(o.endDate)} (${new Date(s.endDate).toISOString()})`);
-  }
-  if (s.startDate !== undefined && s.endDate !== undefined && s.startDate >= s.endDate) {
-    fail(`startDate must be before endDate, got startDate ${show(o.startDate)} and endDate ${show(o.endDate)}`);
-  }
-  return s;
-}
-
-function checkTemplate(template: unknown, customBackoffTypes: string[] | undefined): JobSchedulerTemplate {
-  if (template === undefined) return {};
-  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
-    fail(`job scheduler template must be an object { name, data, opts }, got ${show(template)}`);
-  }
-  const t = template as Record<string, unknown>;
-  for (const key of Object.keys(t)) {
-    if (t[key] !== undefined && !['name', 'data', 'opts'].includes(key)) {
-      fail(`job scheduler template.${key} is not known (name, data, opts), got ${show(t[key])}`);
-    }
-  }
-  if (t.name !== undefined && (typeof t.name !== 'string' || t.name.length === 0)) {
-    fail(`job scheduler template.name must be a non-empty string, got ${show(t.name)}`);
-  }
-  if (t.opts !== undefined && typeof t.opts === 'object' && t.opts !== null) {
-    const opts = t.opts as Record<string, unknown>;
-    for (const key of SCHEDULER_SET_OPTIONS) {
-      if (opts[key] !== undefined) {
-        fail(`job scheduler template.opts.${key} cannot be set: the scheduler decides it for each iteration (got ${show(opts[key])})`);
-      }
-    }
-  }
-  validateJobOptions(t.opts, customBackoffTypes);
-  return t as JobSchedulerTemplate;
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function optionalNumber(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** A scheduler hash (and its zset score) in BullMQ's getJobScheduler shape. */
-function toJson<DataType>(id: string, next: string, hash: Record<string, string>): JobSchedulerJson<DataType> {
-  const json: JobSchedulerJson<DataType> = dropUndefined({
-    key: id,
-    name: hash.name,
-    next: Number(next),
-    iterationCount: optionalNumber(hash.ic),
-    limit: optionalNumber(hash.limit),
-    startDate: optionalNumber(hash.startDate),
-    endDate: optionalNumber(hash.endDate),
-    tz: hash.tz,
-    pattern: hash.pattern,
-    every: optionalNumber(hash.every),
-    offset: optionalNumber(hash.offset),
-  });
-  if (hash.data !== undefined || hash.opts !== undefined) {
-    json.template = dropUndefined({
-      data: parseJson(hash.data) as DataType | undefined,
-      opts: hash.opts === undefined ? undefined : decodeStoredOptions(hash.opts),
-    });
-  }
-  return json;
-}
-
-/** A Queue's job schedulers. */
-export class JobSchedulers<DataType = any, ResultType = any, NameType extends string = string> {
-  constructor(
-    private readonly host: SchedulerHost,
-    /** With the queue's telemetry: the iteration is made inside bullmq's span (telemetry-scheduler.ts). */
-    private readonly tracing?: SchedulerTracing,
-  ) {}
 
   /**
-   * Creates or updates the scheduler `id` and resolves with its next iteration job. Calling it
-   * again with the same arguments changes nothing but the pending iteration's copy of the
-   * template; a changed schedule or template replaces the pending iteration. Resolves with
-   * undefined, writing nothing, when the first iteration would fall after endDate.
+   * With `override`, creates or updates the scheduler and resolves with its next iteration
+   * (undefined, writing nothing, when there is none before endDate or the limit). Without, creates
+   * the iteration after `producerId`, the one a worker took (undefined when the schedule is over or
+   * that was not the scheduler's current iteration).
    */
-  async upsert(
-    id: string,
+  async upsertJobScheduler<T = any, R = any, N extends string = string>(
+    jobSchedulerId: string,
+    repeatOpts: Omit<RepeatOptions, 'key' | 'prevMillis'>,
+    jobName: N,
+    jobData: T,
+    opts: JobSchedulerTemplateOptions,
+    { override, producerId }: UpsertJobSchedulerMode,
+  ): Promise<Job<T, R, N> | undefined> {
+    return override
+      ? this.upsert<T, R, N>(jobSchedulerId, repeatOpts, jobName, jobData, opts)
+      : this.createNextIteration<T, R, N>(jobSchedulerId, repeatOpts as StoredRepeat, jobName, opts as JobsOptions, producerId);
+  }
+
+  private async upsert<T, R, N extends string>(
+    rawId: unknown,
     repeatOpts: RepeatOptions,
-    template?: JobSchedulerTemplate<DataType, NameType>,
-  ): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    jobName: N | undefined,
+    jobData: T,
+    opts: JobSchedulerTemplateOptions | undefined,
+  ): Promise<Job<T, R, N> | undefined> {
     const now = Date.now();
-    const s = checkSchedule(id, repeatOpts, now);
-    const t = checkTemplate(template, this.host.opts.customBackoffTypes);
+    const id = checkSchedulerId(rawId);
+    const s = checkSchedule(repeatOpts, now, this.opts.settings?.repeatStrategy !== undefined);
+    const t = checkTemplate({ name: jobName, data: jobData, opts }, id, {}, this.opts.customBackoffTypes);
     const name = t.name ?? id;
-    const templateOpts: JobsOptions = { ...this.host.defaultJobOptions, ...(t.opts ?? {}) };
-    for (const key of SCHEDULER_SET_OPTIONS) delete templateOpts[key];
-    // no data is stored as no field (BullMQ leaves `{}` out too); iterations then get `{}`
-    const json = t.data === undefined ? undefined : serializeData(t.data, name, templateOpts.sizeLimit);
-    const data = json === '{}' ? undefined : json;
+    if (s.limit !== undefined && s.count > s.limit) return undefined;
 
     let nextMillis: number | undefined;
+    let nextMillis2: number | undefined;
     if (s.pattern !== undefined) {
-      nextMillis = s.immediately ? now : nextCronTime(s.pattern, s.tz, Math.max(now, s.startDate ?? 0));
-      if (s.endDate !== undefined && nextMillis > s.endDate) return undefined;
+      // immediately: this upsert's own now (the default strategy would read the clock again)
+      const custom = this.opts.settings?.repeatStrategy !== undefined;
+      nextMillis = s.immediately && !custom ? now : await this.repeatStrategy(now, repeatOpts, name);
+      if (nextMillis === undefined || (s.endDate !== undefined && nextMillis > s.endDate)) return undefined;
+      // where an existing scheduler goes when that time's iteration was taken early (see the script)
+      nextMillis2 = await this.repeatStrategy(nextMillis, withoutImmediately(repeatOpts), name);
     }
-    // the iteration's opts.repeat: BullMQ keeps the options as given (immediately aside)
-    const iterationRepeat = dropUndefined({
-      every: s.every,
-      pattern: s.pattern,
-      tz: s.tz,
-      limit: s.limit,
-      startDate: s.startDate,
-      endDate: s.endDate,
-      offset: s.offset,
-      count: 1,
-    });
-    const storedOpts = Object.keys(templateOpts).length > 0 ? encodeTemplateOptions(templateOpts) : undefined;
     const definition = dropUndefined({
       name,
-      data,
-      opts: storedOpts,
+      data: t.data,
+      opts: Object.keys(t.opts).length > 0 ? encodeTemplateOptions(t.opts) : undefined,
       every: s.every,
       pattern: s.pattern,
       tz: s.tz,
@@ -325,58 +117,137 @@ export class JobSchedulers<DataType = any, ResultType = any, NameType extends st
       endDate: s.endDate,
       offset: s.offset,
       nextMillis,
-      repeat: JSON.stringify(iterationRepeat),
+      nextMillis2,
+      repeat: JSON.stringify(s.repeat),
       now,
     });
-    const create = async (tm: string | undefined) => {
-      const client = await this.host.client;
-      const reply = await runScript(client, 'addJobScheduler', [this.host.keys.repeat], [this.host.keys.base, id, JSON.stringify({ ...definition, tm })]);
-      if (typeof reply === 'number') {
-        if (reply < 0) throw scriptError(reply, undefined, 'addJobScheduler');
-        return undefined;
-      }
-      const [jobId, hash] = reply as [string, string[]];
-      return Job.fromHash<DataType, ResultType, NameType>(this.host, hash, jobId);
-    };
-    return this.tracing ? this.tracing.iteration(name, id, templateOpts.telemetry?.omitContext === true, create) : create(undefined);
+    // checked input only: a refused upsert makes no span
+    const create = (tm: string | undefined) => this.createNextJob<T, R, N>(id, { ...definition, tm });
+    return this.tracing ? this.tracing.iteration(name, id, t.opts.telemetry?.omitContext === true, create) : create(undefined);
   }
 
-  async get(id: string): Promise<JobSchedulerJson<DataType> | undefined> {
-    if (typeof id !== 'string' || id.length === 0) fail(`job scheduler id must be a non-empty string, got ${show(id)}`);
-    const [scheduler] = await this.read(['one', id]);
+  /**
+   * Stores the scheduler and its first iteration (addJobScheduler.lua). bullmq's name for this step:
+   * a method on the prototype, inside the upsert's span, so a stub that throws is recorded there.
+   */
+  private async createNextJob<T, R, N extends string>(id: string, definition: object): Promise<Job<T, R, N> | undefined> {
+    const reply = await this.exec('addJobScheduler', [this.keys.repeat], [this.keys.base, id, JSON.stringify(definition)]);
+    if (typeof reply === 'number') {
+      if (reply < 0) throw scriptError(reply, undefined, 'addJobScheduler');
+      return undefined;
+    }
+    const [jobId, hash] = reply as [string, string[]];
+    return Job.fromHash<T, R, N>(this.host, hash, jobId);
+  }
+
+  /**
+   * The iteration after `producerId` (wire-format §7.12): the script acts only for the scheduler's
+   * current iteration, so racing workers and re-taken stalled jobs create nothing twice.
+   */
+  private async createNextIteration<T, R, N extends string>(
+    rawId: unknown,
+    repeat: StoredRepeat | undefined,
+    jobName: string,
+    jobOpts: JobsOptions | undefined,
+    producerId: string | undefined,
+  ): Promise<Job<T, R, N> | undefined> {
+    const id = checkSchedulerId(rawId);
+    if (typeof producerId !== 'string' || typeof repeat !== 'object' || repeat === null) return undefined;
+    const now = Date.now();
+    const count = Number(repeat.count ?? 0) || 0;
+    if (repeat.limit !== undefined && count + 1 > Number(repeat.limit)) return undefined;
+    const endDate = storedMillis(repeat.endDate);
+    if (endDate !== undefined && now > endDate) return undefined;
+    let cronNext = '';
+    if (typeof repeat.pattern === 'string') {
+      const prevMillis = storedMillis(jobOpts?.prevMillis) ?? Number(producerId.slice(producerId.lastIndexOf(':') + 1));
+      const next = await this.repeatStrategy(Math.max(now, prevMillis || 0), repeat, jobName);
+      if (next === undefined || (endDate !== undefined && next > endDate)) return undefined;
+      cronNext = String(next);
+    }
+    const reply = await this.exec('updateJobScheduler', [this.keys.repeat], [
+      this.keys.base, id, producerId, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }),
+      // the taken iteration's trace context goes on to the next one
+      storedMetadata(jobOpts?.telemetry) ?? '',
+    ]);
+    if (!Array.isArray(reply)) return undefined;
+    const [jobId, hash] = reply as [string, string[]];
+    return Job.fromHash<T, R, N>(this.host, hash, jobId);
+  }
+
+  /** 0 when removed, 1 when there was no such scheduler (Queue.removeJobScheduler says true/false). */
+  async removeJobScheduler(jobSchedulerId: string): Promise<number> {
+    const id = checkSchedulerId(jobSchedulerId);
+    return Number(await this.exec('removeJobScheduler', [this.keys.repeat], [this.keys.base, id]));
+  }
+
+  /**
+   * Whether `id` is a job scheduler: its hash has the iteration count `ic`, which BullMQ 5's
+   * repeatable jobs (same zset, ids of five or more colon-separated parts) never wrote.
+   */
+  async isJobScheduler(id: string): Promise<boolean> {
+    const checked = checkSchedulerId(id);
+    return (await (await this.client).hexists(`${this.keys.repeat}:${checked}`, 'ic')) === 1;
+  }
+
+  /** The scheduler, or undefined; a BullMQ 5 repeatable job in its place is an error saying how to migrate. */
+  async getScheduler<D = any>(id: string): Promise<JobSchedulerJson<D> | undefined> {
+    const checked = checkSchedulerId(id);
+    const [scheduler] = await this.read<D>(['one', checked], false);
     return scheduler;
   }
 
-  /** Schedulers by next time, latest first unless `asc`; entries without a hash (legacy v5 ones) are left out. */
-  async list(start = 0, end = -1, asc = false): Promise<JobSchedulerJson<DataType>[]> {
-    checkInteger('start', start, 0);
-    checkInteger('end', end, -1);
-    if (typeof asc !== 'boolean') fail(`asc must be a boolean, got ${show(asc)}`);
-    return this.read(['range', start, end, asc ? 1 : 0]);
+  /**
+   * Schedulers by next time, latest first unless `asc`. A BullMQ 5 repeatable job among them is
+   * an error saying how to migrate; an entry with neither (nothing in its hash) is removed.
+   */
+  async getJobSchedulers<D = any>(start = 0, end = -1, asc = false): Promise<JobSchedulerJson<D>[]> {
+    checkInteger('start', start, -Number.MAX_SAFE_INTEGER);
+    checkInteger('end', end, -Number.MAX_SAFE_INTEGER);
+    if (typeof asc !== 'boolean') throw new ConveyorValidationError(`asc must be a boolean, got ${show(asc)}`);
+    return this.read<D>(['range', start, end, asc ? 1 : 0], true);
   }
 
-  async count(): Promise<number> {
-    return (await this.host.client).zcard(this.host.keys.repeat);
+  async getSchedulersCount(): Promise<number> {
+    return (await this.client).zcard(this.keys.repeat);
   }
 
-  /** Removes the scheduler and its pending delayed iteration; false when there was none. */
-  async remove(id: string): Promise<boolean> {
-    if (typeof id !== 'string' || id.length === 0) fail(`job scheduler id must be a non-empty string, got ${show(id)}`);
-    const client = await this.host.client;
-    const reply = await runScript(client, 'removeJobScheduler', [this.host.keys.repeat], [this.host.keys.base, id]);
-    return Number(reply) === 0;
+  /** Stops this scheduler object; the connection belongs to whoever passed it. */
+  async close(): Promise<void> {
+    this.closing ??= this.closeConnection();
+    return this.closing;
   }
 
-  private async read(args: (string | number)[]): Promise<JobSchedulerJson<DataType>[]> {
-    const client = await this.host.client;
-    const raw = (await runScript(client, 'getJobSchedulers', [this.host.keys.repeat], [this.host.keys.base, ...args])) as unknown[];
-    const out: JobSchedulerJson<DataType>[] = [];
+  private async read<D>(args: (string | number)[], dropDangling: boolean): Promise<JobSchedulerJson<D>[]> {
+    const raw = (await this.exec('getJobSchedulers', [this.keys.repeat], [this.keys.base, ...args])) as unknown[];
+    const out: JobSchedulerJson<D>[] = [];
+    const dangling: string[] = [];
     for (let i = 0; i < raw.length; i += 3) {
+      const id = raw[i] as string;
       const hash = flatToHash(raw[i + 2] as string[]);
-      if (Object.keys(hash).length > 0) out.push(toJson<DataType>(raw[i] as string, raw[i + 1] as string, hash));
+      if (Object.keys(hash).length > 0) out.push(toJson<D>(id, raw[i + 1] as string, hash));
+      else if (hasLegacyRepeatableKeyShape(id)) throw getLegacyRepeatableJobError(id);
+      else dangling.push(id);
     }
+    // a zset entry without its hash cannot run (nothing to build iterations from): BullMQ drops it when listing
+    if (dropDangling && dangling.length > 0) await (await this.client).zrem(this.keys.repeat, ...dangling);
     return out;
   }
+}
+
+export function checkRepeatSettings(settings: AdvancedRepeatOptions | undefined): void {
+  if (settings === undefined) return;
+  if (typeof settings !== 'object' || settings === null) {
+    throw new ConveyorValidationError(`settings must be an object such as { repeatStrategy }, got ${show(settings)}`);
+  }
+  if (settings.repeatStrategy !== undefined && typeof settings.repeatStrategy !== 'function') {
+    throw new ConveyorValidationError(`settings.repeatStrategy must be a function (millis, opts, name) => number | undefined, got ${show(settings.repeatStrategy)}`);
+  }
+}
+
+function withoutImmediately(opts: RepeatOptions): RepeatOptions {
+  const { immediately: _ignored, ...rest } = opts;
+  return rest;
 }
 
 /** Template options as the scheduler hash stores them: abbreviated, without the attempts default. */
@@ -395,34 +266,86 @@ function storedMillis(value: unknown): number | undefined {
   return undefined;
 }
 
-/**
- * Called by a worker right after it took a job with `rjk`, before the processor runs: creates
- * the scheduler's next iteration (wire-format §7.12). The script only acts for the scheduler's
- * current iteration, so racing workers and re-taken stalled jobs create nothing twice. Errors go
- * to `onError`; the job is processed either way.
- */
-export async function scheduleNextIteration(host: JobHost, job: Job, onError: (err: unknown) => void): Promise<void> {
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
   try {
-    const repeat = job.opts.repeat as StoredRepeat | undefined;
-    if (!repeat || typeof repeat !== 'object' || !job.repeatJobKey || !job.id) return;
-    const now = Date.now();
-    const count = Number(repeat.count ?? 0) || 0;
-    if (repeat.limit !== undefined && count + 1 > Number(repeat.limit)) return;
-    const endDate = storedMillis(repeat.endDate);
-    if (endDate !== undefined && now > endDate) return;
-    let cronNext = '';
-    if (typeof repeat.pattern === 'string') {
-      const prevMillis = storedMillis(job.opts.prevMillis) ?? Number(job.id.slice(job.id.lastIndexOf(':') + 1));
-      const next = nextCronTime(repeat.pattern, repeat.tz, Math.max(now, prevMillis || 0));
-      if (endDate !== undefined && next > endDate) return;
-      cronNext = String(next);
-    }
-    const client = await host.client;
-    await runScript(client, 'updateJobScheduler', [host.keys.repeat], [
-      host.keys.base, job.repeatJobKey, job.id, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }),
-      storedMetadata(job.opts.telemetry) ?? '',
-    ]);
-  } catch (err) {
-    onError(err);
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
+}
+
+function optionalNumber(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A scheduler hash (and its zset score) in BullMQ's getJobScheduler shape. */
+function toJson<D>(id: string, next: string, hash: Record<string, string>): JobSchedulerJson<D> {
+  const json: JobSchedulerJson<D> = dropUndefined({
+    key: id,
+    name: hash.name,
+    next: Number(next),
+    iterationCount: optionalNumber(hash.ic),
+    limit: optionalNumber(hash.limit),
+    startDate: optionalNumber(hash.startDate),
+    endDate: optionalNumber(hash.endDate),
+    tz: hash.tz,
+    pattern: hash.pattern,
+    every: optionalNumber(hash.every),
+    offset: optionalNumber(hash.offset),
+  });
+  if (hash.data !== undefined || hash.opts !== undefined) {
+    json.template = dropUndefined({
+      data: parseJson(hash.data) as D | undefined,
+      opts: hash.opts === undefined ? undefined : (decodeStoredOptions(hash.opts) as JobSchedulerTemplateOptions),
+    });
+  }
+  return json;
+}
+
+/** A Queue or Worker (or another job host): what its JobScheduler is made from. */
+export type SchedulerOwner = JobHost & {
+  readonly opts?: { settings?: AdvancedRepeatOptions; customBackoffTypes?: string[]; telemetry?: Telemetry };
+  listenerCount?(event: string): number;
+};
+
+const schedulers = new WeakMap<SchedulerOwner, Promise<JobScheduler>>();
+
+/**
+ * The owner's JobScheduler, made once on its connection once that is ready; its errors go to the
+ * owner's 'error' listeners (BullMQ's `queue.jobScheduler` / `worker.jobScheduler`).
+ */
+export function jobSchedulerOf(owner: SchedulerOwner): Promise<JobScheduler> {
+  let scheduler = schedulers.get(owner);
+  if (!scheduler) {
+    scheduler = owner.client.then((client) => {
+      const made = new JobScheduler(
+        owner.keys.queueName,
+        {
+          connection: client,
+          prefix: owner.keys.prefix,
+          settings: owner.opts?.settings,
+          customBackoffTypes: owner.opts?.customBackoffTypes,
+          telemetry: owner.opts?.telemetry,
+        },
+        owner,
+      );
+      made.on('error', (err: unknown) => {
+        if ((owner.listenerCount?.('error') ?? 0) > 0) owner.emit('error', err);
+      });
+      return made;
+    });
+    // a failed connect is the caller's error now; the next call tries again
+    scheduler.catch(() => schedulers.delete(owner));
+    schedulers.set(owner, scheduler);
+  }
+  return scheduler;
+}
+
+/** Closes the owner's JobScheduler if it made one (the connection is the owner's to close). */
+export async function closeJobSchedulerOf(owner: SchedulerOwner): Promise<void> {
+  const scheduler = schedulers.get(owner);
+  if (scheduler) await scheduler.then((s) => s.close(), () => undefined);
 }

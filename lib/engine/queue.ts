@@ -3,7 +3,8 @@ import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
 import { JobIdReserve } from './job-ids.js';
-import { JobSchedulers, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler.js';
+import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
+import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler-options.js';
 import {
   checkDeduplication,
   checkInteger,
@@ -36,7 +37,6 @@ import { checkJobIdArg, type JobType } from './queue-getters.js';
 import { checkTelemetry, Tracing } from './telemetry.js';
 import { tracedAdds } from './telemetry-producers.js';
 import { recordJobCounts, traceQueueCalls } from './telemetry-queue.js';
-import { schedulerTracing } from './telemetry-scheduler.js';
 import { LIBRARY_VERSION } from './version.js';
 
 export interface BulkJob<DataType = any, NameType extends string = string> {
@@ -66,7 +66,6 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
-  private readonly schedulers: JobSchedulers<DataType, ResultType, NameType>;
   /** Ids for jobs added without a jobId, reserved before the add so a resent add stays one job. */
   private readonly jobIds = new JobIdReserve(async (count) => Number(await (await this.client).incrby(this.keys.id, count)));
   /** addJobs, inside a span when the queue has telemetry (chosen once: no tracing code otherwise). */
@@ -74,13 +73,13 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
 
   constructor(name: string, opts: QueueOptions = {}) {
     checkTelemetry(opts?.telemetry, 'Queue');
+    checkRepeatSettings(opts?.settings);
     super(name, opts);
     this.opts = opts;
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
     const tracing = opts.telemetry && new Tracing(opts.telemetry, name);
-    this.schedulers = new JobSchedulers(this, tracing ? schedulerTracing(tracing) : undefined);
     const write = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs);
     this.insert = tracing ? tracedAdds(tracing, name, this.defaultJobOptions.telemetry, write) : write;
     if (tracing) traceQueueCalls(this, tracing, (err) => this.emitError(err));
@@ -177,32 +176,45 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
 
   // ------------------------------------------------------------------ job schedulers (job-scheduler.ts)
 
-  /** Creates or updates a job scheduler; resolves with its next iteration (undefined if past endDate). */
-  async upsertJobScheduler(
-    jobSchedulerId: string,
-    repeatOpts: RepeatOptions,
-    jobTemplate?: JobSchedulerTemplate<DataType, NameType>,
-  ): Promise<Job<DataType, ResultType, NameType> | undefined> {
-    await this.ready();
-    return this.schedulers.upsert(jobSchedulerId, repeatOpts, jobTemplate);
+  /** The queue's JobScheduler (one, on the queue's connection); its errors reach the queue's 'error' listeners. */
+  get jobScheduler(): Promise<JobScheduler> {
+    return jobSchedulerOf(this);
   }
 
-  async getJobScheduler(jobSchedulerId: string): Promise<JobSchedulerJson<DataType> | undefined> {
-    return this.schedulers.get(jobSchedulerId);
+  /** Creates or updates a job scheduler; resolves with its next iteration (undefined if there is none). */
+  async upsertJobScheduler(
+    jobSchedulerId: NameType,
+    repeatOpts: Omit<RepeatOptions, 'key'>,
+    jobTemplate?: JobSchedulerTemplate<DataType, NameType>,
+  ): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    const id = checkSchedulerId(jobSchedulerId);
+    const t = templateOf(jobTemplate);
+    // the queue's default job options go into the template, as BullMQ merges them
+    const opts = { ...this.defaultJobOptions, ...(t.opts ?? {}) };
+    await this.ready();
+    return (await this.jobScheduler).upsertJobScheduler<DataType, ResultType, NameType>(
+      id, repeatOpts, (t.name ?? id) as NameType, t.data as DataType, opts, { override: true },
+    );
+  }
+
+  async getJobScheduler(id: string): Promise<JobSchedulerJson<DataType> | undefined> {
+    checkSchedulerId(id);
+    return (await this.jobScheduler).getScheduler<DataType>(id);
   }
 
   /** Schedulers ordered by their next iteration, latest first unless `asc`. */
   async getJobSchedulers(start = 0, end = -1, asc = false): Promise<JobSchedulerJson<DataType>[]> {
-    return this.schedulers.list(start, end, asc);
+    return (await this.jobScheduler).getJobSchedulers<DataType>(start, end, asc);
   }
 
   async getJobSchedulersCount(): Promise<number> {
-    return this.schedulers.count();
+    return (await this.jobScheduler).getSchedulersCount();
   }
 
   /** Removes a scheduler and its pending delayed iteration; false when it did not exist. */
   async removeJobScheduler(jobSchedulerId: string): Promise<boolean> {
-    return this.schedulers.remove(jobSchedulerId);
+    checkSchedulerId(jobSchedulerId);
+    return (await (await this.jobScheduler).removeJobScheduler(jobSchedulerId)) === 0;
   }
 
   /** Workers stop taking jobs (BullMQ 6: jobs stay in `wait`, adds keep going there). */
@@ -309,6 +321,7 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     if (!this.closing) {
       this.closing = (async () => {
         await this.metaWritten;
+        await closeJobSchedulerOf(this);
         await this.closeConnection();
       })();
     }
@@ -339,4 +352,16 @@ export interface Queue<DataType = any, ResultType = any, NameType extends string
   once(event: string | symbol, listener: (...args: any[]) => void): this;
   off<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(eventName: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** The template's parts; its shape is checked before anything else (its options with the job options). */
+function templateOf<DataType, NameType extends string>(template: JobSchedulerTemplate<DataType, NameType> | undefined): JobSchedulerTemplate<DataType, NameType> {
+  if (template === undefined || template === null) return {};
+  if (typeof template !== 'object' || Array.isArray(template)) {
+    throw new ConveyorValidationError(`job scheduler template must be an object { name, data, opts }, got ${show(template)}`);
+  }
+  if (template.opts !== undefined && template.opts !== null && (typeof template.opts !== 'object' || Array.isArray(template.opts))) {
+    throw new ConveyorValidationError(`job scheduler template.opts must be an object, got ${show(template.opts)}`);
+  }
+  return template;
 }
