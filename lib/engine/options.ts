@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
+import type { AdvancedRepeatOptions } from './job-scheduler-options.js';
 import type { JobTelemetryOptions, Telemetry } from './telemetry.js';
 
 /** `removeOnComplete` / `removeOnFail`: true = remove at once, N = keep newest N, or age/count. */
@@ -86,6 +87,8 @@ export interface QueueOptions extends QueueBaseOptions {
   skipMetasUpdate?: boolean;
   /** Trace adds (`add`/`addBulk` spans); the jobs carry the context to the worker. */
   telemetry?: Telemetry;
+  /** `repeatStrategy`: computes job schedulers' `pattern` times instead of cron-parser. */
+  settings?: AdvancedRepeatOptions;
 }
 
 export const DEFAULT_PREFIX = 'bull';

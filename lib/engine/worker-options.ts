@@ -1,3 +1,4 @@
+import type { AdvancedRepeatOptions } from './job-scheduler-options.js';
 import type { BackoffStrategy } from './backoff.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
@@ -33,7 +34,7 @@ export interface WorkerOptions extends QueueBaseOptions, SandboxOptions {
   removeOnFail?: KeepJobs;
   /** Fail a job without running it once it was started more often than this. */
   maxStartedAttempts?: number;
-  settings?: { backoffStrategy?: BackoffStrategy };
+  settings?: { backoffStrategy?: BackoffStrategy } & AdvancedRepeatOptions;
   /** Record per-minute counts of completed and failed jobs (read them with Queue#getMetrics). */
   metrics?: MetricsOptions;
   /** Trace each job's processing (a `process` span continuing the producer's trace). */
