@@ -16,7 +16,7 @@ import {
 } from './errors.js';
 import { appendStack, describeFailure } from './failure.js';
 import { Job, type JobHost } from './job.js';
-import { scheduleNextIteration } from './job-scheduler.js';
+import { scheduleNextIteration } from './job-scheduler-iteration.js';
 import { maxDataPointsArg, type MetricsOptions } from './metrics.js';
 import {
   checkInteger,

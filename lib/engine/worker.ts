@@ -17,7 +17,8 @@ import {
   retryCall,
   type MoveSettings,
 } from './job-moves.js';
-import { scheduleNextIteration } from './job-scheduler.js';
+import { jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
+import { scheduleNextIteration } from './job-scheduler-iteration.js';
 import { checkInteger, show, type KeepJobs } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
@@ -189,6 +190,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     if (this.connectionClosed) return Promise.reject(new Error(`Worker "${this.name}" is closed`));
     const client = this.connection.client;
     return client.status === 'ready' ? Promise.resolve(client) : whenReady(client).then(() => client);
+  }
+
+  /** The JobScheduler this worker creates scheduler iterations with (BullMQ's `worker.jobScheduler`). */
+  get jobScheduler(): Promise<JobScheduler> {
+    return jobSchedulerOf(this);
   }
 
   isRunning(): boolean {
@@ -546,7 +552,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private async processHeld(entry: Held): Promise<void> {
     const { job } = entry;
     // job schedulers: taking an iteration creates the next one, before the processor runs (§7.12)
-    if (job.repeatJobKey) await scheduleNextIteration(this, job, (err) => this.emitError(err));
+    // (a scheduler that cannot be updated leaves the job active: the stalled checker retries it)
+    if (job.repeatJobKey && !(await scheduleNextIteration(this, job, (err) => this.emitError(err)))) return;
     // close(true) may have handed the job back meanwhile
     if (entry.abandoned) return;
     let outcome: Outcome;
