@@ -3,12 +3,25 @@
 // Engine (framework-free, BullMQ-compatible)
 export { Queue } from './engine/queue.js';
 export type { BulkJob, QueueListener } from './engine/queue.js';
+export { JobScheduler } from './engine/job-scheduler.js';
+export type { JobSchedulerOptions, UpsertJobSchedulerMode } from './engine/job-scheduler.js';
 export type {
+  AdvancedRepeatOptions,
+  JobSchedulerJobOptions,
   JobSchedulerJson,
   JobSchedulerTemplate,
+  JobSchedulerTemplateJson,
   JobSchedulerTemplateOptions,
   RepeatOptions,
-} from './engine/job-scheduler.js';
+  RepeatStrategy,
+} from './engine/job-scheduler-options.js';
+export { defaultRepeatStrategy, getNextMillis } from './engine/job-scheduler-time.js';
+export {
+  getLegacyRepeatableJobError,
+  hasLegacyRepeatableKeyShape,
+  isLegacyRepeatableJobKey,
+  LEGACY_REPEATABLE_JOBS_MIGRATION_URL,
+} from './engine/job-scheduler-legacy.js';
 export type { JobType } from './engine/queue-getters.js';
 export type {
   CleanType,
