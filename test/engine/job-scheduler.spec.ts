@@ -305,6 +305,48 @@ describe('job schedulers', () => {
     expect(await scope.redis.hexists(key('repeat:upd'), 'data')).toBe(0);
   });
 
+  it('a new interval with an iteration pending keeps the stored offset unless one is given (as bullmq 6.7)', async () => {
+    await queue.upsertJobScheduler('grid', { every: 60_000, offset: 1234 });
+    const now = Date.now();
+    const changed = await queue.upsertJobScheduler('grid', { every: 120_000 });
+    // no offset given: the first run is now (bullmq's "fresh start"), the stored offset stays
+    expect(millisOf(changed!.id!)).toBeGreaterThanOrEqual(now);
+    expect(changed!.delay).toBe(0);
+    expect(await queue.getJobScheduler('grid')).toMatchObject({ every: 120_000, offset: 1234 });
+    // an offset given moves the grid
+    const aligned = await queue.upsertJobScheduler('grid', { every: 120_000, offset: 5000 });
+    expect(millisOf(aligned!.id!) % 120_000).toBe(5000);
+    expect(await queue.getJobScheduler('grid')).toMatchObject({ offset: 5000, next: millisOf(aligned!.id!) });
+    expect(await queue.getWaitingCount()).toBe(0);
+    expect(await scope.redis.zrange(key('delayed'), 0, -1)).toEqual([aligned!.id]);
+  });
+
+  it('a cron iteration promoted and taken early: an upsert of that scheduler moves on to the following time, the running job untouched', async () => {
+    const first = await queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *' }, { data: { v: 'old' } });
+    await first!.promote();
+    const w = scope.track(new Worker(name, null, { connection: connection() }));
+    const running = await w.getNextJob('token-1');
+    expect(running!.id).toBe(first!.id);
+    const successor = `repeat:yearly:${nextCronTime('0 0 1 1 *', undefined, millisOf(first!.id!))}`;
+    expect(await scope.redis.zrange(key('delayed'), 0, -1)).toEqual([successor]);
+    const runningHash = await scope.redis.hgetall(key(first!.id!));
+
+    // the pattern's next time is the running iteration's: bullmq would rewrite that job and queue
+    // its id a second time; Conveyor updates the pending successor instead
+    const updated = await queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *' }, { data: { v: 'new' } });
+    expect(updated!.id).toBe(successor);
+    expect(updated!.data).toEqual({ v: 'new' });
+    expect(await scope.redis.hgetall(key(first!.id!))).toEqual(runningHash);
+    expect(await scope.redis.lrange(key('active'), 0, -1)).toEqual([first!.id]);
+    expect(await scope.redis.zrange(key('delayed'), 0, -1)).toEqual([successor]);
+    expect(await queue.getJobScheduler('yearly')).toMatchObject({ next: millisOf(successor), template: { data: { v: 'new' } } });
+
+    // a new scheduler meeting an existing job at its first time is still bullmq's error (-10)
+    await queue.removeJobScheduler('yearly');
+    const err = await queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *' }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('Cannot create job scheduler iteration - job ID already exists. addJobScheduler');
+  });
+
   it('an every slot taken by an existing job is skipped; 32 taken slots fail with -11, writing nothing', async () => {
     const start = Date.now() + 60_000;
     for (let k = 0; k < 3; k++) await queue.add('stale', {}, { jobId: `repeat:busy:${start + k * 1000}`, delay: 600_000 });

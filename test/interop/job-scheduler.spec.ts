@@ -1,7 +1,7 @@
 // Job schedulers across engines (wire-format §7.12): a scheduler written by either engine is listed
 // the same by both, and its iterations continue whichever engine's workers take them.
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
-import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
+import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job, type RepeatOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { deferred } from '../fixtures/worker-harness.js';
 import { bullConnection, conveyorConnection, Scope, streamEvents } from './support.js';
@@ -207,5 +207,55 @@ describe('interop: job schedulers', () => {
     for (let i = 1; i < millis.length; i++) expect((millis[i] - millis[i - 1]) % 200).toBe(0);
     // both engines took iterations (each scheduled successors for the other)
     expect(new Set(taken.map((t) => t.by))).toEqual(new Set(['conveyor', 'bullmq']));
+  }, 30_000);
+
+  it('legacy repeatable keys and dangling entries: both engines list, refuse and classify them alike', async () => {
+    const name = scope.queueName('sched-legacy');
+    const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
+    const repeatKey = `bull:${name}:repeat`;
+    await queue.upsertJobScheduler('tenant:region:::1000', { every: 60_000 });
+    await scope.redis.zadd(repeatKey, Date.now() + 60_000, 'tenant:region:service:job:1000');
+    expect(await queue.getJobSchedulers()).toEqual(await bull.getJobSchedulers());
+    expect(await scope.redis.zscore(repeatKey, 'tenant:region:service:job:1000')).toBeNull();
+
+    const legacy = 'legacy-name:legacy-id:::*/5 * * * * *';
+    await scope.redis.zadd(repeatKey, Date.now() + 60_000, legacy);
+    const theirs = await bull.getJobSchedulers().catch((e: Error) => e.message);
+    const ours = await queue.getJobSchedulers().catch((e: Error) => e.message);
+    expect(ours).toBe(theirs);
+    expect(ours).toMatch(/^Legacy repeatable job metadata is not supported in BullMQ v6/);
+
+    await scope.redis.hset(`${repeatKey}:${legacy}`, 'name', 'legacy-name');
+    const [bullScheduler, ourScheduler] = [await bull.jobScheduler, await queue.jobScheduler];
+    for (const id of [legacy, 'tenant:region:::1000', 'missing']) {
+      expect([id, await ourScheduler.isJobScheduler(id)]).toEqual([id, await bullScheduler.isJobScheduler(id)]);
+    }
+    expect(await queue.getJobSchedulers()).toEqual(await bull.getJobSchedulers());
+  });
+
+  it('a custom repeatStrategy on both sides: a pattern only it reads is continued by the other engine', async () => {
+    // "EVERY <n>S": a pattern cron-parser cannot read
+    const repeatStrategy = (millis: number, opts: RepeatOptions) => {
+      const step = Number(/^EVERY (\d+)S$/.exec(opts.pattern ?? '')?.[1]) * 1000;
+      return Math.floor(millis / step) * step + step;
+    };
+    for (const [label, producer] of [['conveyor-to-bullmq', 'conveyor'], ['bullmq-to-conveyor', 'bullmq']] as const) {
+      const name = scope.queueName(`sched-strategy-${label}`);
+      const first =
+        producer === 'conveyor'
+          ? await scope.track(new Queue(name, { connection: conveyorConnection(), settings: { repeatStrategy } })).upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' })
+          : await scope.track(new BullQueue(name, { connection: bullConnection(), settings: { repeatStrategy } })).upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' });
+      const ids: string[] = [];
+      const worker =
+        producer === 'conveyor'
+          ? scope.track(new BullWorker(name, async (job: BullJob) => void ids.push(job.id!), { connection: bullConnection(), settings: { repeatStrategy } }))
+          : scope.track(new Worker(name, async (job: Job) => void ids.push(job.id!), { connection: conveyorConnection(), settings: { repeatStrategy } }));
+      await times(worker as never, 'completed', 2, 10_000);
+      await worker.close();
+      expect(ids[0]).toBe(first!.id);
+      expect(millisOf(ids[1]) - millisOf(ids[0])).toBeGreaterThanOrEqual(1000);
+      expect(millisOf(ids[1]) % 1000).toBe(0);
+    }
   }, 30_000);
 });
