@@ -102,8 +102,11 @@ export class JobScheduler extends QueueBase {
       const custom = this.opts.settings?.repeatStrategy !== undefined;
       nextMillis = s.immediately && !custom ? now : await this.repeatStrategy(now, repeatOpts, name);
       if (nextMillis === undefined || (s.endDate !== undefined && nextMillis > s.endDate)) return undefined;
-      // where an existing scheduler goes when that time's iteration was taken early (see the script)
-      nextMillis2 = await this.repeatStrategy(nextMillis, withoutImmediately(repeatOpts), name);
+      // where an existing scheduler goes when that time's iteration was taken early (see the
+      // script); without one (a strategy that has none, or throws) it is bullmq's -10 there
+      nextMillis2 = await Promise.resolve()
+        .then(() => this.repeatStrategy(nextMillis!, withoutImmediately(repeatOpts), name))
+        .catch(() => undefined);
     }
     const definition = dropUndefined({
       name,
