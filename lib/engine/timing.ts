@@ -13,38 +13,22 @@ export class Signal {
   }
 }
 
-/** A timer as a promise that never keeps the process alive on its own. */
-export class Deadline {
-  readonly promise: Promise<void>;
-
-  constructor(ms: number) {
-    this.promise = new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(0, ms));
-      timer.unref?.();
-    });
-  }
-}
-
-/** Waits that `wakeAll()` ends at once, so close() never waits for a backoff or a rate limit. */
-export class Sleeper {
-  private readonly pending = new Set<() => void>();
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.pending.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      timer.unref?.();
-      this.pending.add(done);
-    });
-  }
-
-  wakeAll(): void {
-    for (const done of [...this.pending]) done();
-  }
+/**
+ * Resolves after `ms`, or at once when `signal` aborts (already aborted: at once). The timer never
+ * keeps the process alive on its own, and the abort listener goes when the wait ends.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    timer.unref?.();
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Backoff after the n-th consecutive failure talking to Redis: fast first, then capped. */

@@ -26,7 +26,7 @@ import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
 import { runScript } from './scripts.js';
 import { WorkerTracing } from './telemetry-worker.js';
 import { processJobByHand, type HandProcessing } from './worker-process-job.js';
-import { Deadline, retryDelayMs, Signal, Sleeper } from './timing.js';
+import { retryDelayMs, Signal, sleep } from './timing.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './worker-manual.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 
@@ -112,7 +112,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private reserved = 0;
   /** Anything the main loop may be waiting for changed: a slot, pause, resume, close. */
   private readonly changed = new Signal();
-  private readonly sleeper = new Sleeper();
+  /** Aborted by close(): ends the loop's waits (delay()) at once. */
+  private readonly wakeOnClose = new AbortController();
   private tokenCounter = 0;
   private running: Promise<void> | undefined;
   private paused = false;
@@ -170,6 +171,15 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
    */
   async rateLimit(expireTimeMs: number): Promise<void> {
     return setRateLimit(this, expireTimeMs);
+  }
+
+  /**
+   * Waits `milliseconds` (at once when `abortController` aborts). Every timed wait of the worker
+   * goes through here (rate limits, backoff after Redis errors), so a test can stub it on the
+   * instance, as BullMQ's own tests do under a fake clock; the loop then keeps asking Redis.
+   */
+  delay(milliseconds = 0, abortController?: AbortController): Promise<void> {
+    return sleep(milliseconds, abortController?.signal);
   }
 
   get concurrency(): number {
@@ -300,7 +310,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         this.nextDelayedAt = nextDelayed;
         return this.waitForJobs(deadline);
       },
-      sleep: (ms) => this.sleeper.sleep(ms),
+      sleep: (ms) => this.delay(ms, this.wakeOnClose),
       notify: (event, ...args) => this.notify(event, ...args),
     });
   }
@@ -324,7 +334,10 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       const limitedMs = this.limitUntil - Date.now();
       if (limitedMs > 0) {
-        await this.sleeper.sleep(limitedMs);
+        await this.delay(limitedMs, this.wakeOnClose);
+        // the next fetch asks Redis again (a delay() that returned early, e.g. stubbed under a
+        // fake clock, must not spin here without ever yielding to I/O)
+        this.limitUntil = 0;
         continue;
       }
       if (this.idle) {
@@ -344,7 +357,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       if (!reply) {
         this.reserved -= free;
-        if (!this.closing) await this.sleeper.sleep(retryDelayAfter(lastError, failures));
+        if (!this.closing) await this.delay(retryDelayAfter(lastError, failures), this.wakeOnClose);
         continue;
       }
       if (this.closing) {
@@ -415,7 +428,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         if (this.closing) return false;
         this.emitError(err);
         failures += 1;
-        await this.sleeper.sleep(retryDelayMs(failures));
+        await this.delay(retryDelayMs(failures), this.wakeOnClose);
       }
     }
     return false;
@@ -496,7 +509,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         if (this.closing || this.paused) break;
         this.emitError(err);
         failures += 1;
-        await this.sleeper.sleep(retryDelayMs(failures));
+        await this.delay(retryDelayMs(failures), this.wakeOnClose);
         continue;
       }
       if (!popped) break;
@@ -786,7 +799,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     if (this.forceClosing) return false;
     const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= FINISH_RETRIES;
     if (spent) return false;
-    await new Deadline(retryDelayAfter(err, attempt)).promise;
+    // not ended by close(): close() waits for work in hand to be stored
+    await this.delay(retryDelayAfter(err, attempt));
     return !this.forceClosing;
   }
 
@@ -965,7 +979,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     clearInterval(this.stalledTimer);
     // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
     const blockingClosed = this.blocking && disconnectBlocking(this.blocking);
-    this.sleeper.wakeAll();
+    this.wakeOnClose.abort();
     this.changed.notify();
     await this.running?.catch(() => {});
     await this.whenIdle();

@@ -1,0 +1,70 @@
+// worker.delay(ms, abortController?): every timed wait of the worker loop goes through this public
+// method, so a test can stub it on the instance (BullMQ's own tests do, under a fake clock) and
+// the loop keeps making progress by asking Redis again; close() ends a real one at once.
+import { Worker } from '../../lib/index.js';
+import { times } from '../support/events.js';
+import { connection } from '../support/redis.js';
+import { within } from '../fixtures/worker-harness.js';
+import { Scope } from './queue-test-support.js';
+
+describe('worker.delay', () => {
+  let scope: Scope;
+  beforeEach(() => {
+    scope = new Scope();
+  });
+  afterEach(async () => {
+    await scope.close();
+  });
+
+  it('waits the given ms, or ends at once when its abortController aborts', async () => {
+    const worker = scope.track(new Worker(scope.name(), null, { connection: connection(), autorun: false }));
+    let start = Date.now();
+    await worker.delay(150);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(140);
+
+    const controller = new AbortController();
+    start = Date.now();
+    const waiting = worker.delay(60_000, controller);
+    setTimeout(() => controller.abort(), 20);
+    await within(waiting, 2000, 'delay() after abort');
+    expect(Date.now() - start).toBeLessThan(1000);
+    // an aborted controller: no wait at all
+    await within(worker.delay(60_000, controller), 100, 'delay() with an aborted controller');
+  });
+
+  it('rate-limit waits go through delay(); stubbed to return at once, the worker keeps asking Redis until the limit ends', async () => {
+    const queue = scope.queue();
+    const calls: [number | undefined, AbortController | undefined][] = [];
+    const worker = scope.track(
+      new Worker(queue.name, async () => 'ok', { connection: connection(), autorun: false, limiter: { max: 1, duration: 400 } }),
+    );
+    worker.delay = async (ms?: number, controller?: AbortController) => {
+      calls.push([ms, controller]);
+    };
+    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    const done = times(worker, 'completed', 2, 5000);
+    void worker.run();
+    await done;
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [ms, controller] of calls) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(400);
+      expect(controller).toBeInstanceOf(AbortController);
+    }
+  });
+
+  it('close() ends a rate-limit wait in progress at once', async () => {
+    const queue = scope.queue();
+    const worker = new Worker(queue.name, async () => 'ok', { connection: connection(), limiter: { max: 1, duration: 60_000 } });
+    const original = worker.delay.bind(worker);
+    let waiting: (() => void) | undefined;
+    const entered = new Promise<void>((resolve) => (waiting = resolve));
+    worker.delay = (ms, controller) => {
+      waiting!();
+      return original(ms, controller);
+    };
+    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await within(entered, 5000, 'a rate-limit wait');
+    await within(worker.close(), 2000, 'close() during a 60 s rate-limit wait');
+  });
+});
