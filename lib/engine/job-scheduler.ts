@@ -58,7 +58,8 @@ export class JobScheduler extends QueueBase {
     super(name, opts);
     this.opts = opts;
     this.repeatStrategy = repeatStrategyOf(opts.settings);
-    this.host = host ?? this;
+    // bullmq's third argument is a backend factory: only a job host (a Queue or Worker) counts
+    this.host = typeof host === 'object' && host !== null && 'keys' in host ? host : this;
     this.tracing = opts.telemetry && schedulerTracing(new Tracing(opts.telemetry, name));
   }
 
