@@ -127,7 +127,8 @@ export class JobScheduler extends QueueBase {
     });
     // checked input only: a refused upsert makes no span
     const create = (tm: string | undefined) => this.createNextJob<T, R, N>(id, { ...definition, tm });
-    return this.tracing ? this.tracing.iteration(name, id, t.opts.telemetry?.omitContext === true, create) : create(undefined);
+    if (!this.tracing) return create(storedMetadata(t.opts.telemetry));
+    return this.tracing.iteration({ jobName: name, schedulerId: id, telemetry: t.opts.telemetry }, create);
   }
 
   /**
@@ -169,14 +170,17 @@ export class JobScheduler extends QueueBase {
       if (next === undefined || (endDate !== undefined && next > endDate)) return undefined;
       cronNext = String(next);
     }
-    const reply = await this.exec('updateJobScheduler', [this.keys.repeat], [
-      this.keys.base, id, producerId, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }),
-      // the taken iteration's trace context goes on to the next one
-      storedMetadata(jobOpts?.telemetry) ?? '',
-    ]);
-    if (!Array.isArray(reply)) return undefined;
-    const [jobId, hash] = reply as [string, string[]];
-    return Job.fromHash<T, R, N>(this.host, hash, jobId);
+    const create = async (tm: string | undefined) => {
+      const reply = await this.exec('updateJobScheduler', [this.keys.repeat], [
+        this.keys.base, id, producerId, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }), tm ?? '',
+      ]);
+      if (!Array.isArray(reply)) return undefined;
+      const [jobId, hash] = reply as [string, string[]];
+      return Job.fromHash<T, R, N>(this.host, hash, jobId);
+    };
+    // the taken iteration's trace context goes on to the next one
+    if (!this.tracing) return create(storedMetadata(jobOpts?.telemetry));
+    return this.tracing.iteration({ jobName, schedulerId: id, telemetry: jobOpts?.telemetry }, create);
   }
 
   /** 0 when removed, 1 when there was no such scheduler (Queue.removeJobScheduler says true/false). */

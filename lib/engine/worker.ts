@@ -102,6 +102,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   private readonly tracing: WorkerTracing | undefined;
   /** processHeld, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
   private readonly processEntry: (entry: Held) => Promise<void>;
+  /**
+   * Creates a taken scheduler iteration's successor (false: it could not be, leave the job). With
+   * telemetry, in the worker's own context: bullmq's span for it is no child of any job's.
+   */
+  private readonly nextIteration: (job: Job) => Promise<boolean>;
   private blocking: RedisClient | undefined;
   private readonly held = new Map<string, Held>();
   /** Finishes of the current tick, sent together once it ends (see finish()). */
@@ -151,6 +156,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const tracing = resolved.telemetry && new WorkerTracing(resolved.telemetry, this, (err) => this.emitError(err));
     this.tracing = tracing || undefined;
     this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
+    const nextIteration = (job: Job) => scheduleNextIteration(this, job, (err) => this.emitError(err));
+    this.nextIteration = tracing ? (job) => tracing.tracing.within(tracing.base, () => nextIteration(job)) : nextIteration;
     if (this.processor && opts.autorun !== false) {
       this.run().catch((err) => this.emitError(err));
     } else {
@@ -543,7 +550,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.changed.notify();
     };
     // one reaction for both outcomes (a job is on the hot path: every promise counts)
-    const done: Promise<void> = this.processEntry(entry).then(settle, (err: unknown) => {
+    const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(settle, (err: unknown) => {
       try {
         this.emitError(err);
       } finally {
@@ -562,11 +569,16 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     }
   }
 
+  /**
+   * Job schedulers: taking an iteration creates the next one, before the job is processed (§7.12).
+   * A scheduler that cannot be updated leaves the job active: the stalled checker retries it.
+   */
+  private async iterateThenProcess(entry: Held): Promise<void> {
+    if (await this.nextIteration(entry.job)) await this.processEntry(entry);
+  }
+
   private async processHeld(entry: Held): Promise<void> {
     const { job } = entry;
-    // job schedulers: taking an iteration creates the next one, before the processor runs (§7.12)
-    // (a scheduler that cannot be updated leaves the job active: the stalled checker retries it)
-    if (job.repeatJobKey && !(await scheduleNextIteration(this, job, (err) => this.emitError(err)))) return;
     // close(true) may have handed the job back meanwhile
     if (entry.abandoned) return;
     let outcome: Outcome;

@@ -276,6 +276,45 @@ describe('telemetry of job schedulers', () => {
     expect(stored.omc).toBe(true);
   });
 
+  it('an upsert whose template carries a context gives it to the iteration, not its own span\'s', async () => {
+    const name = scope.name();
+    const recorder = new RecordingTelemetry('p');
+    const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));
+    const given = JSON.stringify({ traceId: 'trace-given', spanId: 'span-given' });
+    const job = (await queue.upsertJobScheduler('given', { every: 60_000 }, { name: 'g', opts: { telemetry: { metadata: given } } }))!;
+    expect(recorder.one(`add ${name}.g`).attributes[A.JobId]).toBe(job.id);
+    expect(JSON.parse((await scope.redis.hget(`bull:${name}:${job.id}`, 'opts'))!).tm).toBe(given);
+  });
+
+  it("a worker's next iteration: bullmq's add span in the worker's own context; the taken job's context goes on, else the span's", async () => {
+    const name = scope.name();
+    const consumer = new RecordingTelemetry('c');
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const given = JSON.stringify({ traceId: 'trace-given', spanId: 'span-given' });
+    const taken = {
+      plain: (await queue.upsertJobScheduler('plain', { every: 60_000 }, { name: 'p' }))!,
+      carried: (await queue.upsertJobScheduler('carried', { every: 60_000 }, { name: 'c', opts: { telemetry: { metadata: given } } }))!,
+      quiet: (await queue.upsertJobScheduler('quiet', { every: 60_000 }, { name: 'q', opts: { telemetry: { omitContext: true } } }))!,
+    };
+    const worker = scope.track(new Worker(name, async () => 1, { connection: connection(), telemetry: consumer }));
+    await times(worker, 'completed', 3);
+    const delayed = await scope.redis.zrange(`bull:${name}:delayed`, 0, -1);
+    const tms: Record<string, unknown> = {};
+    for (const [schedulerId, first] of Object.entries(taken)) {
+      const next = delayed.find((id) => id.startsWith(`repeat:${schedulerId}:`));
+      const add = consumer.one(`add ${name}.${first.name}`);
+      expect(add.kind).toBe(SpanKind.PRODUCER);
+      expect(own(add)).toEqual({ [A.JobSchedulerId]: schedulerId, [A.JobId]: next });
+      // no child of the taken job's process span (bullmq makes it before that span)
+      const process = consumer.named(`process ${name}`).find((s) => s.attributes[A.JobId] === first.id)!;
+      expect(add.parentId).toBeUndefined();
+      expect(add.traceId).not.toBe(process.traceId);
+      tms[schedulerId] = JSON.parse((await scope.redis.hget(`bull:${name}:${next}`, 'opts'))!).tm;
+      if (schedulerId === 'plain') expect(tms.plain).toBe(RecordingTelemetry.metadataOf(add));
+    }
+    expect(tms).toEqual({ plain: expect.any(String), carried: given, quiet: undefined });
+  });
+
   it('without telemetry, iterations carry no context', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));

@@ -50,7 +50,7 @@ describe('interop: bullmq-otel on both engines', () => {
     for (let i = 1; i < chain.length; i++) expect(parentOf(chain[i])).toBe(idOf(chain[i - 1]));
   });
 
-  it('scheduler iterations continue the upsert trace in the other engine, the next iteration too', async () => {
+  it('scheduler iterations continue the upsert trace in the other engine, the next iteration too (its worker traces making it)', async () => {
     const fromBull = scope.queueName('otel-sch-b');
     const fromConveyor = scope.queueName('otel-sch-c');
     const bullSide = service('bull-service');
@@ -74,6 +74,11 @@ describe('interop: bullmq-otel on both engines', () => {
       const [next] = await scope.redis.zrange(`bull:${name}:delayed`, 0, -1);
       const firstTm = JSON.parse((await scope.redis.hget(`bull:${name}:${process.attributes[A.JobId]}`, 'opts'))!).tm;
       expect(JSON.parse((await scope.redis.hget(`bull:${name}:${next}`, 'opts'))!).tm).toBe(firstTm);
+      // the worker traced making it as bullmq's does: an add span of its own, no child of the process span
+      const made = otel.named(`add ${name}.tick`).find((s) => s.attributes[A.JobId] === next)!;
+      expect(made.attributes[A.JobSchedulerId]).toBe('sch');
+      expect(parentOf(made)).toBeUndefined();
+      expect(traceOf(made)).not.toBe(traceOf(process));
     }
   });
 
