@@ -276,6 +276,22 @@ describe('telemetry of job schedulers', () => {
     expect(stored.omc).toBe(true);
   });
 
+  it('an upsert that fails while creating the iteration records it on its span, which names no job', async () => {
+    const name = scope.name();
+    const recorder = new RecordingTelemetry('p');
+    const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));
+    // the first time of a new cron scheduler is taken already: bullmq's -10, nothing written
+    const nextNewYear = Date.UTC(new Date().getUTCFullYear() + 1, 0, 1);
+    await scope.redis.hset(`bull:${name}:repeat:yearly:${nextNewYear}`, 'name', 'taken');
+    await expect(queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *', tz: 'UTC' }, { name: 'y' })).rejects.toThrow(/job ID already exists/);
+    const span = recorder.one(`add ${name}.y`);
+    expect(span.exceptions).toEqual([expect.objectContaining({ message: expect.stringMatching(/job ID already exists/) })]);
+    expect(span.attributes[A.JobSchedulerId]).toBe('yearly');
+    expect(span.attributes[A.JobId]).toBeUndefined();
+    expect(span.ended).toBe(true);
+    expect(await queue.getJobSchedulersCount()).toBe(0);
+  });
+
   it('an upsert whose template carries a context gives it to the iteration, not its own span\'s', async () => {
     const name = scope.name();
     const recorder = new RecordingTelemetry('p');
