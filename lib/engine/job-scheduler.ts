@@ -15,7 +15,6 @@ import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from './job-
 import { repeatStrategyOf } from './job-scheduler-time.js';
 import { checkInteger, decodeStoredOptions, encodeStoredOptions, show, type JobsOptions, type QueueBaseOptions } from './options.js';
 import { QueueBase } from './queue-base.js';
-import { runScript } from './scripts.js';
 import { checkTelemetry, storedMetadata, Tracing, type Telemetry } from './telemetry.js';
 import { schedulerTracing, type SchedulerTracing } from './telemetry-scheduler.js';
 
