@@ -9,8 +9,9 @@
             reserved beforehand and id is set, do not INCR the counter), parentKey?,
             parent? (JSON text), rjk?, de? (deduplication options, never with a parent) }
   Returns an array with one job id per job (an existing id for a duplicate custom id, the owner's
-          id for a deduplicated add), or -5 when a named parent does not exist (then nothing is
-          written).
+          id for a deduplicated add), or { code, i } naming the i-th job (1-based) when the add is
+          refused: -5 its parent does not exist, -7 its custom id is a job that belongs to another
+          live parent. Both are checked before anything is written.
 ]]
 --- @include "includes/queueKeys"
 --- @include "includes/getOrSetMaxEvents"
@@ -24,9 +25,15 @@ local Q = queueKeys(ARGV[1])
 local jobs = cjson.decode(ARGV[2])
 
 -- Check every parent before writing anything, so a bulk add is all or nothing.
-for _, job in ipairs(jobs) do
-  if job.parentKey and redis.call("EXISTS", job.parentKey) == 0 then
-    return -5
+for i, job in ipairs(jobs) do
+  if job.parentKey then
+    if redis.call("EXISTS", job.parentKey) == 0 then return { -5, i } end
+    if job.id and job.id ~= "" then
+      local currentParent = redis.call("HGET", Q.base .. job.id, "parentKey")
+      if currentParent and currentParent ~= job.parentKey and redis.call("EXISTS", currentParent) == 1 then
+        return { -7, i }
+      end
+    end
   end
 end
 
@@ -50,7 +57,8 @@ for i, job in ipairs(jobs) do
       -- attach an existing job to a parent (re-used child); only when it has no other live parent
       local currentParent = redis.call("HGET", jobKey, "parentKey")
       if currentParent and currentParent ~= job.parentKey and redis.call("EXISTS", currentParent) == 1 then
-        return -7
+        -- only when a job earlier in this bulk made the id (the check above saw the others)
+        return { -7, i }
       end
       redis.call("HSET", jobKey, "parentKey", job.parentKey, "parent", job.parent)
       if redis.call("ZSCORE", Q.completed, jobId) then

@@ -4,7 +4,7 @@
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id
-  ARGV[3] progress as JSON (a number or an object)
+  ARGV[3] progress as JSON (a number, string, boolean or object)
   Returns 0, or -1 when the job does not exist.
 ]]
 --- @include "includes/queueKeys"

@@ -2,6 +2,7 @@ import type { RedisClient } from './connection.js';
 import { parseJobKey, type QueueKeys } from './keys.js';
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, scriptError, UnrecoverableError } from './errors.js';
 import { checkInteger, decodeStoredOptions, serializeData, show, type JobsOptions } from './options.js';
+import { addThroughQueue, type NewJob } from './job-create.js';
 import {
   checkBooleanArg,
   checkFinishedState,
@@ -64,6 +65,12 @@ export interface ParentReference {
   rdof?: boolean;
 }
 
+/** What `updateProgress` takes and `job.progress` holds (BullMQ's JobProgress). */
+export type JobProgress = string | boolean | number | object;
+
+/** BullMQ's highest priority value (the lowest urgency); 0 is no priority. */
+export const PRIORITY_LIMIT = 2_097_151;
+
 /** The job hash as Redis stores it (wire-format §2). */
 export type JobHash = Record<string, string>;
 
@@ -82,12 +89,12 @@ function toInt(text: string | undefined, fallback = 0): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
-export class Job<DataType = any, ReturnType = any, NameType extends string = string> {
+export class Job<DataType = any, ReturnType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress> {
   id: string | undefined;
   name: NameType;
   data: DataType;
   opts: JobsOptions;
-  progress: number | object = 0;
+  progress: ProgressType = 0 as ProgressType;
   returnvalue: ReturnType | null = null;
   failedReason: string | undefined;
   stacktrace: string[] = [];
@@ -145,14 +152,62 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return this.queue.keys.job(this.id ?? '');
   }
 
+  /**
+   * Adds a job through the queue's add path, as `queue.add` does but without the queue's
+   * defaultJobOptions, its trace span or its `waiting` event (BullMQ's Job.create).
+   */
+  static async create<T = any, R = any, N extends string = string>(queue: JobHost, name: N, data: T, opts?: JobsOptions): Promise<Job<T, R, N>> {
+    const [job] = await addThroughQueue<T, R, N>(queue, [{ name, data, opts }]);
+    return job;
+  }
+
+  /** Adds several jobs atomically (all or none), as Job.create adds one. */
+  static async createBulk<T = any, R = any, N extends string = string>(queue: JobHost, jobs: NewJob<T, N>[]): Promise<Job<T, R, N>[]> {
+    if (!Array.isArray(jobs)) throw new ConveyorValidationError(`Job.createBulk takes an array of { name, data, opts }, got ${show(jobs)}`);
+    if (jobs.length === 0) return [];
+    return addThroughQueue<T, R, N>(queue, jobs);
+  }
+
+  /**
+   * Job options as the hash's `opts` field stores them, with BullMQ's abbreviated keys spelled out
+   * (`kl` is keepLogs, `tm`/`omc` the telemetry...). With `optsDecode`, only the keys that map
+   * names are renamed.
+   */
+  static optsFromJSON(rawOpts?: string, optsDecode?: Record<string, string>): JobsOptions {
+    if (!optsDecode) return decodeStoredOptions(rawOpts);
+    const raw = parseJson<Record<string, unknown>>(rawOpts, {});
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(raw ?? {})) out[optsDecode[key] ?? key] = raw[key];
+    return out as JobsOptions;
+  }
+
+  /**
+   * Appends a log line to a job by id; with `keepLogs`, only the newest that many lines stay.
+   * Resolves with the number of lines kept.
+   */
+  static async addJobLog(queue: JobHost, jobId: string, logRow: string, keepLogs?: number): Promise<number> {
+    if (typeof jobId !== 'string' || jobId === '') throw new ConveyorValidationError(`jobId must be a non-empty string, got ${show(jobId)}`);
+    const client = await queue.client;
+    // as in BullMQ: the line as text; a keepLogs that is not a positive number keeps every line
+    const reply = Number(await runScript(client, 'addLog', [queue.keys.job(jobId)], [String(logRow), finiteOrEmpty(keepLogs)]));
+    if (reply < 0) throw scriptError(reply, jobId, 'addLog');
+    return reply;
+  }
+
   /** Builds a Job from its stored hash (from HGETALL or a script's flat array). */
-  static fromHash<T = any, R = any, N extends string = string>(queue: JobHost, hash: JobHash | string[], id: string): Job<T, R, N> {
+  static fromHash<T = any, R = any, N extends string = string, P extends JobProgress = JobProgress>(
+    queue: JobHost,
+    hash: JobHash | string[],
+    id: string,
+  ): Job<T, R, N, P> {
+    type ProgressType = P;
     const h = Array.isArray(hash) ? flatToHash(hash) : hash;
-    const job = new Job<T, R, N>(queue, (h.name ?? '') as N, parseJson(h.data, {} as T), decodeStoredOptions(h.opts), id);
+    const job = new Job<T, R, N, P>(queue, (h.name ?? '') as N, parseJson(h.data, {} as T), decodeStoredOptions(h.opts), id);
     job.timestamp = toInt(h.timestamp);
     job.delay = toInt(h.delay);
     job.priority = toInt(h.priority);
-    job.progress = parseJson(h.progress, 0);
+    // BullMQ reads a stored null as 0; text that is not JSON (other clients) reads as 0 too
+    job.progress = parseJson<ProgressType | null>(h.progress, null) ?? (0 as ProgressType);
     job.returnvalue = h.returnvalue === undefined ? null : parseJson(h.returnvalue, null);
     job.failedReason = h.failedReason;
     job.stacktrace = parseJson(h.stacktrace, [] as string[]) ?? [];
@@ -183,7 +238,8 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * (BullMQ's `Job.fromJSON(worker, jobData, jobId)`).
    */
   static fromJSON<T = any, R = any, N extends string = string>(queue: JobHost, json: JobJsonRaw, jobId?: string): Job<T, R, N> {
-    return Job.fromHash<T, R, N>(queue, hashFromJobData(json), jobId ?? '');
+    const id = (json as { id?: unknown } | null)?.id;
+    return Job.fromHash<T, R, N>(queue, hashFromJobData(json), (typeof id === 'string' && id) || jobId || '');
   }
 
   /** The parent as `{ id, queueKey }`, from the `parent` field or else the `parentKey`. */
@@ -216,9 +272,12 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   async isWaiting(): Promise<boolean> { return (await this.getState()) === 'waiting'; }
   async isWaitingChildren(): Promise<boolean> { return (await this.getState()) === 'waiting-children'; }
 
-  /** The id, or a clear error for a job that was never stored. */
-  private storedId(method: string): string {
-    if (!this.id) throw new ConveyorValidationError(`job.${method}() needs a stored job, but this job has no id`);
+  /**
+   * The id, or BullMQ's error for a job that was never stored (it names the script `command` runs;
+   * nothing is sent to Redis).
+   */
+  private storedId(command: string): string {
+    if (!this.id) throw new ConveyorValidationError(`Missing key for job undefined. ${command} (the job was never added, so it has no id)`);
     return this.id;
   }
 
@@ -230,17 +289,20 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return reply;
   }
 
-  /** Stores the progress (a number or an object), emits `progress` on the queue and to QueueEvents. */
-  async updateProgress(progress: number | object): Promise<void> {
+  /**
+   * Stores the progress (a number, string, boolean or object: anything JSON holds), emits
+   * `progress` on the queue and to QueueEvents.
+   */
+  async updateProgress(progress: ProgressType): Promise<void> {
     const id = this.storedId('updateProgress');
-    const valid = (typeof progress === 'number' && Number.isFinite(progress)) || (typeof progress === 'object' && progress !== null);
-    if (!valid) throw new ConveyorValidationError(`progress must be a finite number or an object, got ${show(progress)}`);
-    let json: string;
+    let json: string | undefined;
     try {
       json = JSON.stringify(progress);
     } catch (err) {
       throw new ConveyorValidationError(`progress cannot be serialized to JSON: ${(err as Error).message}`);
     }
+    // BullMQ stores "" for these, which its own QueueEvents then fails to parse
+    if (json === undefined) throw new ConveyorValidationError(`progress must be a number, string, boolean or object, got ${show(progress)}`);
     await this.runOnJob('updateProgress', 'updateProgress', [this.queue.keys.base, id, json]);
     this.progress = progress;
     this.queue.emit('progress', this, progress);
@@ -248,15 +310,16 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 
   /** Appends a log line; resolves with the number of lines kept (the job's keepLogs applies). */
   async log(logRow: string): Promise<number> {
-    this.storedId('log');
-    if (typeof logRow !== 'string') throw new ConveyorValidationError(`logRow must be a string, got ${show(logRow)}`);
-    return this.runOnJob('addLog', 'addLog', [logRow]);
+    this.storedId('addLog');
+    // BullMQ stores anything as its text
+    return this.runOnJob('addLog', 'addLog', [String(logRow)]);
   }
 
   /** Deletes the job's log lines, or keeps the newest `keepLogs` of them. */
   async clearLogs(keepLogs?: number): Promise<void> {
     this.storedId('clearLogs');
-    if (keepLogs !== undefined) checkInteger('keepLogs', keepLogs, 0);
+    // as in BullMQ, a negative count trims from the oldest end (LTRIM's own reading of it)
+    if (keepLogs !== undefined) checkInteger('keepLogs', keepLogs, Number.MIN_SAFE_INTEGER);
     const client = await this.queue.client;
     const logsKey = `${this.key}:logs`;
     if (keepLogs) await client.ltrim(logsKey, -keepLogs, -1);
@@ -266,7 +329,8 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   /** Replaces the job's data. */
   async updateData(data: DataType): Promise<void> {
     const id = this.storedId('updateData');
-    const json = serializeData(data, this.name, this.opts.sizeLimit);
+    // BullMQ does not hold new data to the job's sizeLimit
+    const json = serializeData(data, this.name);
     await this.runOnJob('updateData', 'updateData', [json]);
     this.data = data;
   }
@@ -281,7 +345,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 
   /** Runs a completed or failed job again (to the back of the line). */
   async retry(state: FinishedStatus = 'failed', opts: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean } = {}): Promise<void> {
-    const id = this.storedId('retry');
+    const id = this.storedId('reprocessJob');
     checkFinishedState('state', state);
     const o = checkOptionsObject('retry options', opts, ['resetAttemptsMade', 'resetAttemptsStarted']);
     const resetMade = o.resetAttemptsMade ?? false;
@@ -444,7 +508,11 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   /** Detaches this pending child from its parent; false when it was not a pending dependency. */
   async removeChildDependency(): Promise<boolean> {
     this.storedId('removeChildDependency');
-    const detached = (await this.runOnJob('removeChildDependency', 'removeChildDependency', [Date.now()])) === 0;
+    const client = await this.queue.client;
+    const reply = Number(await runScript(client, 'removeChildDependency', [this.key], [Date.now()]));
+    // BullMQ names the parent key (the text says "undefined" for a job without a parent)
+    if (reply < 0) throw scriptError(reply, this.id, 'removeChildDependency', undefined, String(this.parentKey));
+    const detached = reply === 0;
     if (detached) {
       this.parentKey = undefined;
       this.parent = undefined;
@@ -452,13 +520,18 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return detached;
   }
 
-  /** The fields BullMQ's `Job#asJSON` gives, with the hash's string encodings. */
+  /**
+   * The job as BullMQ's `asJSON` gives it: data, failedReason, stacktrace and returnvalue as JSON
+   * text, fields without a value left out.
+   */
   asJSON(): Record<string, unknown> {
-    return {
+    return withoutUndefined({
       id: this.id,
       name: this.name,
       data: JSON.stringify(this.data ?? {}),
       opts: this.opts,
+      parent: this.parent ? { ...this.parent } : undefined,
+      parentKey: this.parentKey,
       progress: this.progress,
       attemptsMade: this.attemptsMade,
       attemptsStarted: this.attemptsStarted,
@@ -468,19 +541,23 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
       timestamp: this.timestamp,
       failedReason: JSON.stringify(this.failedReason),
       stacktrace: JSON.stringify(this.stacktrace),
-      delay: this.delay,
-      priority: this.priority,
-      returnvalue: JSON.stringify(this.returnvalue),
-      parentKey: this.parentKey,
-      parent: this.parent,
       repeatJobKey: this.repeatJobKey,
+      deduplicationId: this.deduplicationId,
+      returnvalue: JSON.stringify(this.returnvalue),
       processedBy: this.processedBy,
-    };
+      deferredFailure: this.deferredFailure,
+    });
   }
 
+  /** asJSON with the queue's name, qualified name and prefix (what a sandboxed processor gets). */
+  asJSONSandbox(): Record<string, unknown> {
+    return { ...this.asJSON(), queueName: this.queueName, queueQualifiedName: this.queueQualifiedName, prefix: this.prefix };
+  }
+
+  /** The job's own fields (the queue left out, so JSON.stringify(job) works), as BullMQ's toJSON. */
   toJSON(): Record<string, unknown> {
-    const { queue: _queue, token: _token, ...rest } = this as Record<string, unknown>;
-    return rest;
+    const { queue: _queue, ...rest } = this as Record<string, unknown>;
+    return { ...rest, queueQualifiedName: this.queueQualifiedName };
   }
 
   /**
@@ -500,6 +577,15 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const id = this.storedId('removeUnprocessedChildren');
     await removeUnprocessedChildren(await this.queue.client, this.key, this.queue.keys.base, id);
   }
+}
+
+function finiteOrEmpty(value: unknown): number | '' {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : '';
+}
+
+function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
+  return fields;
 }
 
 export function flatToHash(flat: string[]): JobHash {

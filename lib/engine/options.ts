@@ -80,8 +80,18 @@ export interface QueueBaseOptions {
 
 export interface QueueOptions extends QueueBaseOptions {
   defaultJobOptions?: JobsOptions;
-  /** Backoff type names, besides fixed/exponential/custom, that workers of this queue know. */
+  /**
+   * Backoff type names, besides fixed/exponential/custom, that workers of this queue know. When
+   * listed, a job whose backoff type is none of them is refused at add; unlisted, any name goes to
+   * the worker's settings.backoffStrategy, as in BullMQ.
+   */
   customBackoffTypes?: string[];
+  /**
+   * Check every job option's type and range, and refuse unknown option names, before an add
+   * (BullMQ checks only a few things and stores the rest as given). Also checks defaultJobOptions
+   * at construction. @default false
+   */
+  strictJobOptions?: boolean;
   streams?: { events?: { maxLen?: number } };
   /** Do not write `meta.version` / `meta.opts.maxLenEvents` on construction. */
   skipMetasUpdate?: boolean;
@@ -139,6 +149,107 @@ export function checkPrefix(prefix: unknown): asserts prefix is string {
   if (typeof prefix !== 'string' || prefix.length === 0) fail(`prefix must be a non-empty string, got ${show(prefix)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Job options. BullMQ refuses a handful of things, with its own texts (tests and apps match on
+// them); everything else it takes as it comes. So do we, unless the queue asks for
+// `strictJobOptions`: then every option is checked for its type and range too.
+
+/** The three flags that tell a parent what a child's failure means, in BullMQ's order of naming. */
+const PARENT_FLAGS = ['removeDependencyOnFailure', 'failParentOnFailure', 'continueParentOnFailure', 'ignoreDependencyOnFailure'];
+
+/**
+ * How to check job options: BullMQ's rules always; `strict` adds Conveyor's type and range checks.
+ * Without rules, validateJobOptions is strict (flows, schedulers and the Nest module call it so).
+ */
+export interface JobOptionsRules {
+  /** Conveyor's checks of every option's type and range, and of unknown option names. */
+  strict?: boolean;
+  /** Queue.add: BullMQ refuses the custom ids "0" and "0:..." there (not in addBulk nor Job.create). */
+  single?: boolean;
+}
+
+/**
+ * BullMQ's rules for custom ids (wire-format §9.2), with its texts as they are: BullMQ's tests
+ * compare some of them whole. An empty id is no id (the job gets a generated one), as in BullMQ.
+ */
+export function checkCustomJobId(jobId: unknown, single = false): void {
+  if (jobId === undefined || jobId === '') return;
+  if (typeof jobId !== 'string') fail(`jobId must be a string, got ${show(jobId)}`);
+  if (single && (jobId === '0' || jobId.startsWith('0:'))) fail("JobId cannot be '0' or start with '0:'");
+  if (String(parseInt(jobId, 10)) === jobId) fail('Custom Id cannot be integers');
+  if (jobId.includes(':') && jobId.split(':').length !== 3) fail('Custom Id cannot contain :');
+}
+
+/** A custom id that must be there (flows name every node): BullMQ's rules, and not empty. */
+export function checkJobId(jobId: unknown): void {
+  if (jobId === '') fail('jobId must be a non-empty string, got ""');
+  if (jobId === undefined) fail('jobId must be a non-empty string, got undefined');
+  checkCustomJobId(jobId, true);
+}
+
+/**
+ * Job options as BullMQ checks them, in its order and with its texts (our detail follows in
+ * parentheses), then Conveyor's own checks when `rules.strict`. Run on the options as they will be
+ * stored (defaults merged in); the size limit is serializeData's.
+ */
+export function validateJobOptions(
+  opts: unknown,
+  customBackoffTypes: readonly string[] = [],
+  rules: JobOptionsRules = { strict: true },
+): asserts opts is JobsOptions {
+  if (opts === undefined || opts === null) return;
+  if (rules.strict && (typeof opts !== 'object' || Array.isArray(opts))) fail(`job options must be an object, got ${show(opts)}`);
+  if (typeof opts !== 'object') return; // BullMQ spreads a string or a number into the options: nothing it checks
+  const o = opts as Record<string, unknown>;
+  const flags = PARENT_FLAGS.filter((f) => o[f]);
+  if (flags.length > 1) fail(`The following options cannot be used together: ${flags.join(', ')}`);
+  checkCustomJobId(o.jobId, rules.single);
+  if (o.priority || Number.isNaN(o.priority)) {
+    if (Math.trunc(o.priority as number) !== o.priority) fail(`Priority should not be float (got priority ${show(o.priority)})`);
+    if ((o.priority as number) > MAX_PRIORITY) fail(`Priority should be between 0 and ${MAX_PRIORITY} (got priority ${show(o.priority)})`);
+  }
+  checkDeduplication(o, rules.strict);
+  if ('debounce' in o) fail(`Debounce option has been removed. Use deduplication option instead (got debounce ${show(o.debounce)})`);
+  const backoff = o.backoff as { jitter?: unknown } | undefined;
+  if (typeof backoff === 'object' && backoff !== null && typeof backoff.jitter === 'number' && !(backoff.jitter >= 0 && backoff.jitter <= 1)) {
+    fail(`Jitter should be between 0 and 1 (got backoff.jitter ${show(backoff.jitter)})`);
+  }
+  if (rules.strict || customBackoffTypes.length > 0) checkBackoff(o.backoff, customBackoffTypes);
+  if (rules.strict) checkStrictly(o);
+}
+
+const KNOWN_JOB_OPTIONS = new Set([
+  'jobId', 'delay', 'priority', 'lifo', 'attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'keepLogs',
+  'stackTraceLimit', 'sizeLimit', 'timestamp', 'parent', ...PARENT_FLAGS, 'telemetry', 'deduplication',
+  // written by job schedulers (BullMQ and ours) and read back as they are
+  'repeat', 'repeatJobKey', 'prevMillis',
+]);
+
+/** Conveyor's checks beyond BullMQ's (QueueOptions.strictJobOptions): types, ranges, names. */
+function checkStrictly(o: Record<string, unknown>): void {
+  for (const key of Object.keys(o)) {
+    if (o[key] !== undefined && !KNOWN_JOB_OPTIONS.has(key)) fail(`${key} is not a known job option (got ${show(o[key])})`);
+  }
+  if (o.delay !== undefined) checkInteger('delay', o.delay, 0);
+  if (o.priority !== undefined) checkInteger('priority', o.priority, 0, MAX_PRIORITY);
+  if (o.lifo !== undefined) checkBoolean('lifo', o.lifo);
+  if (o.attempts !== undefined) checkInteger('attempts', o.attempts, 0);
+  checkKeepJobs('removeOnComplete', o.removeOnComplete);
+  checkKeepJobs('removeOnFail', o.removeOnFail);
+  if (o.keepLogs !== undefined) checkInteger('keepLogs', o.keepLogs, 0);
+  if (o.stackTraceLimit !== undefined) checkInteger('stackTraceLimit', o.stackTraceLimit, 0);
+  if (o.sizeLimit !== undefined) checkInteger('sizeLimit', o.sizeLimit, 1);
+  if (o.timestamp !== undefined) checkInteger('timestamp', o.timestamp, 0);
+  checkJobTelemetry(o.telemetry);
+  for (const f of PARENT_FLAGS) if (o[f] !== undefined) checkBoolean(f, o[f]);
+  if (o.parent !== undefined) {
+    const p = o.parent as Record<string, unknown> | null;
+    if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || !p.id || typeof p.queue !== 'string' || !p.queue) {
+      fail(`parent must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.parent)}`);
+    }
+  }
+}
+
 function checkKeepJobs(name: string, value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;
   if (typeof value === 'number') return checkInteger(name, value, 0);
@@ -156,6 +267,11 @@ function checkKeepJobs(name: string, value: unknown): void {
 
 const BUILT_IN_BACKOFFS = ['fixed', 'exponential', 'custom'];
 
+/**
+ * The backoff's shape, and its type among the built-in ones and the queue's customBackoffTypes.
+ * BullMQ hands any type name to the worker's settings.backoffStrategy, so this runs only for a
+ * queue that lists its custom types or asks for strictJobOptions.
+ */
 function checkBackoff(value: unknown, customTypes: readonly string[]): void {
   if (value === undefined) return;
   if (typeof value === 'number') return checkInteger('backoff', value, 0);
@@ -174,98 +290,53 @@ function checkBackoff(value: unknown, customTypes: readonly string[]): void {
   }
 }
 
-/** BullMQ's rules for custom ids (wire-format §9.2). */
-export function checkJobId(jobId: unknown): void {
-  if (typeof jobId !== 'string' || jobId.length === 0) fail(`jobId must be a non-empty string, got ${show(jobId)}`);
-  if (jobId === '0' || jobId.startsWith('0:')) fail(`jobId must not be "0" or start with "0:", got ${show(jobId)}`);
-  if (String(parseInt(jobId, 10)) === jobId) {
-    fail(`jobId must not be an integer (custom ids would collide with generated ones), got ${show(jobId)}`);
-  }
-  if (jobId.includes(':') && jobId.split(':').length !== 3) {
-    fail(`jobId may contain ":" only as "<a>:<b>:<c>", got ${show(jobId)}`);
-  }
-}
-
-const PARENT_FLAGS = ['failParentOnFailure', 'continueParentOnFailure', 'ignoreDependencyOnFailure', 'removeDependencyOnFailure'];
-
-const KNOWN_JOB_OPTIONS = new Set([
-  'jobId', 'delay', 'priority', 'lifo', 'attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'keepLogs',
-  'stackTraceLimit', 'sizeLimit', 'timestamp', 'parent', ...PARENT_FLAGS, 'telemetry', 'deduplication',
-  // written by job schedulers (BullMQ and ours) and read back as they are
-  'repeat', 'repeatJobKey', 'prevMillis',
-]);
-
-export function validateJobOptions(opts: unknown, customBackoffTypes: readonly string[] = []): asserts opts is JobsOptions {
-  if (opts === undefined) return;
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) fail(`job options must be an object, got ${show(opts)}`);
-  const o = opts as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (o[key] === undefined) continue;
-    if (key === 'debounce') {
-      fail(`debounce was removed in BullMQ 6: use deduplication: { id, ttl, replace: true } instead (got ${show(o[key])})`);
-    }
-    if (!KNOWN_JOB_OPTIONS.has(key)) fail(`${key} is not a known job option (got ${show(o[key])})`);
-  }
-  if (o.jobId !== undefined) checkJobId(o.jobId);
-  if (o.delay !== undefined) checkInteger('delay', o.delay, 0);
-  if (o.priority !== undefined) checkInteger('priority', o.priority, 0, MAX_PRIORITY);
-  if (o.lifo !== undefined) checkBoolean('lifo', o.lifo);
-  if (o.attempts !== undefined) checkInteger('attempts', o.attempts, 0);
-  checkBackoff(o.backoff, customBackoffTypes);
-  checkKeepJobs('removeOnComplete', o.removeOnComplete);
-  checkKeepJobs('removeOnFail', o.removeOnFail);
-  if (o.keepLogs !== undefined) checkInteger('keepLogs', o.keepLogs, 0);
-  if (o.stackTraceLimit !== undefined) checkInteger('stackTraceLimit', o.stackTraceLimit, 0);
-  if (o.sizeLimit !== undefined) checkInteger('sizeLimit', o.sizeLimit, 1);
-  if (o.timestamp !== undefined) checkInteger('timestamp', o.timestamp, 0);
-  checkJobTelemetry(o.telemetry);
-  const flags = PARENT_FLAGS.filter((f) => o[f] !== undefined);
-  for (const f of flags) checkBoolean(f, o[f]);
-  if (flags.filter((f) => o[f] === true).length > 1) {
-    fail(`only one of ${PARENT_FLAGS.join(', ')} may be set, got ${flags.join(' and ')}`);
-  }
-  if (o.parent !== undefined) {
-    const p = o.parent as Record<string, unknown> | null;
-    if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || !p.id || typeof p.queue !== 'string' || !p.queue) {
-      fail(`parent must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.parent)}`);
-    }
-  }
-  checkDeduplication(o);
-}
-
 const DEDUPLICATION_FLAGS = ['extend', 'replace', 'keepLastIfActive', 'reschedule'] as const;
 const DEDUPLICATION_KEYS = new Set(['id', 'ttl', ...DEDUPLICATION_FLAGS]);
 
 /**
- * `deduplication` on its own and together with the other options (also after defaults are merged).
- * Combinations where BullMQ silently drops one of the settings are refused, except ttl with
- * keepLastIfActive, which BullMQ documents as ignored.
+ * `deduplication`: BullMQ's two refusals (no id; together with a parent), and what its script
+ * cannot take (an id that is neither a string nor a number, a ttl that is not a whole number of
+ * ms: Redis refuses those half way through BullMQ's add). A ttl of 0 or less means none, as in
+ * BullMQ. With `strict`, combinations where BullMQ silently drops one of the settings are refused
+ * too, except ttl with keepLastIfActive, which BullMQ documents as ignored.
  */
-export function checkDeduplication(opts: { deduplication?: unknown; parent?: unknown }): void {
+export function checkDeduplication(opts: { deduplication?: unknown; parent?: unknown }, strict = false): void {
   const de = opts.deduplication;
-  if (de === undefined) return;
-  if (typeof de !== 'object' || de === null || Array.isArray(de)) {
+  if (de) {
+    if (!(de as { id?: unknown }).id) fail(`Deduplication id must be provided (got deduplication ${show(de)})`);
+    if (opts.parent) {
+      fail(`Deduplication and parent options cannot be used together (got deduplication ${show(de)} and parent ${show(opts.parent)})`);
+    }
+  }
+  if (strict && de !== undefined && (typeof de !== 'object' || de === null || Array.isArray(de))) {
     fail(`deduplication must be { id, ttl?, extend?, replace?, keepLastIfActive?, reschedule? }, got ${show(de)}`);
   }
+  if (!de) return;
   const d = de as Record<string, unknown>;
+  if (typeof d.id !== 'string' && !(typeof d.id === 'number' && Number.isFinite(d.id) && !strict)) {
+    fail(`deduplication.id must be a non-empty string, got ${show(d.id)}`);
+  }
+  if (d.ttl !== undefined && d.ttl !== null && (typeof d.ttl !== 'number' || !Number.isInteger(d.ttl))) {
+    fail(`deduplication.ttl must be an integer, got ${show(d.ttl)}`);
+  }
+  if (!strict) return;
   for (const key of Object.keys(d)) {
     if (d[key] !== undefined && !DEDUPLICATION_KEYS.has(key)) {
       fail(`deduplication.${key} is not a known option (${[...DEDUPLICATION_KEYS].join(', ')}), got ${show(d[key])}`);
     }
   }
-  if (typeof d.id !== 'string' || d.id.length === 0) fail(`deduplication.id must be a non-empty string, got ${show(d.id)}`);
   if (d.ttl !== undefined) checkInteger('deduplication.ttl', d.ttl, 1);
   for (const flag of DEDUPLICATION_FLAGS) if (d[flag] !== undefined) checkBoolean(`deduplication.${flag}`, d[flag]);
   if (d.extend === true && d.ttl === undefined) fail(`deduplication.extend needs deduplication.ttl (the window it extends), got ${show(de)}`);
   if (d.replace === true && d.reschedule === true) {
     fail(`deduplication.replace and deduplication.reschedule exclude each other (one replaces the delayed owner, the other moves it), got ${show(de)}`);
   }
-  if (opts.parent !== undefined) {
-    fail(`deduplication cannot be used together with parent (got deduplication ${show(de)} and parent ${show(opts.parent)})`);
-  }
 }
 
-/** The job option `telemetry`: { metadata?: string, omitContext?: boolean }. */
+/**
+ * The job option `telemetry`: { metadata?: string, omitContext?: boolean }. BullMQ takes any
+ * value (and stores only those two fields): the add path calls this only with strictJobOptions.
+ */
 export function checkJobTelemetry(value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`telemetry must be { metadata?, omitContext? }, got ${show(value)}`);
@@ -279,20 +350,26 @@ export function checkJobTelemetry(value: unknown): void {
   if (t.omitContext !== undefined) checkBoolean('telemetry.omitContext', t.omitContext);
 }
 
-/** Serialises job data; circular or BigInt data gets an error naming the job. */
-export function serializeData(data: unknown, jobName: string, sizeLimit?: number): string {
+/**
+ * Serialises job data. Data JSON cannot hold (circular, BigInt) is refused with JSON's own error
+ * (BullMQ's text: it is what BullMQ throws). Data JSON leaves out (undefined, a function) is stored
+ * as `{}`, as BullMQ reads it back; with `strict` a function or symbol is refused. Over `sizeLimit`
+ * (a falsy limit is none, as in BullMQ): BullMQ's text.
+ */
+export function serializeData(data: unknown, jobName: unknown, sizeLimit?: unknown, strict = false): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(data);
   } catch (err) {
-    fail(`data of job ${show(jobName)} cannot be serialized to JSON: ${(err as Error).message}`);
+    fail(`${(err as Error).message} (data of job ${show(jobName)} cannot be serialized to JSON)`);
   }
   if (json === undefined) {
-    if (data === undefined) json = '{}';
-    else fail(`data of job ${show(jobName)} cannot be serialized to JSON: got ${show(data)}`);
+    if (strict && data !== undefined) fail(`data of job ${show(jobName)} cannot be serialized to JSON: got ${show(data)}`);
+    json = '{}';
   }
-  if (sizeLimit !== undefined && Buffer.byteLength(json) > sizeLimit) {
-    fail(`data of job ${show(jobName)} is ${Buffer.byteLength(json)} bytes, over its sizeLimit of ${sizeLimit}`);
+  if (sizeLimit) {
+    const size = Buffer.byteLength(json);
+    if (size > (sizeLimit as number)) fail(`The size of job ${String(jobName)} exceeds the limit ${String(sizeLimit)} bytes (its data is ${size} bytes)`);
   }
   return json;
 }
@@ -313,17 +390,30 @@ const EXPANSIONS = new Map(Object.entries(ABBREVIATIONS).map(([k, v]) => [v, k])
 export function encodeStoredOptions(opts: JobsOptions): string {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(opts)) {
-    if (value === undefined) continue;
+    // BullMQ stores no null or undefined option, at any depth of an object
+    if (value === undefined || value === null) continue;
     if (key === 'telemetry') {
+      // BullMQ stores these two fields of it, and nothing for a telemetry that is not an object
+      if (typeof value !== 'object') continue;
       const t = value as { metadata?: string; omitContext?: boolean };
-      if (t.metadata !== undefined) out.tm = t.metadata;
-      if (t.omitContext !== undefined) out.omc = t.omitContext;
+      if (t.metadata !== undefined && t.metadata !== null) out.tm = t.metadata;
+      if (t.omitContext !== undefined && t.omitContext !== null) out.omc = t.omitContext;
       continue;
     }
-    out[ABBREVIATIONS[key] ?? key] = key === 'backoff' ? normalizeBackoff(value as number | BackoffOptions) : value;
+    out[ABBREVIATIONS[key] ?? key] = withoutNulls(key === 'backoff' ? normalizeBackoff(value as number | BackoffOptions) : value);
   }
   if (out.attempts === undefined) out.attempts = 0;
   return JSON.stringify(out);
+}
+
+/** Objects without their null and undefined fields, at any depth (array items stay as they are, objects in them are cleaned). */
+function withoutNulls(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) if (field !== undefined && field !== null) out[key] = withoutNulls(field);
+  return out;
 }
 
 export function decodeStoredOptions(json: string | undefined): JobsOptions {

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job } from './job.js';
+import { ADD_JOBS, type AddMode, type NewJob } from './job-create.js';
 import { JobIdReserve } from './job-ids.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
 import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler-options.js';
 import {
-  checkDeduplication,
+  checkCustomJobId,
   checkInteger,
   DEFAULT_MAX_LEN_EVENTS,
   encodeStoredOptions,
+  normalizeBackoff,
   serializeData,
   show,
   validateJobOptions,
@@ -39,10 +41,24 @@ import { tracedAdds } from './telemetry-producers.js';
 import { recordJobCounts, traceQueueCalls } from './telemetry-queue.js';
 import { LIBRARY_VERSION } from './version.js';
 
-export interface BulkJob<DataType = any, NameType extends string = string> {
-  name: NameType;
-  data: DataType;
-  opts?: JobsOptions;
+export type BulkJob<DataType = any, NameType extends string = string> = NewJob<DataType, NameType>;
+
+const QUEUE_ADD: AddMode = { asQueue: true, single: true };
+const QUEUE_ADD_BULK: AddMode = { asQueue: true, single: false };
+
+/** A number as the add script takes it; BullMQ's producer treats anything else as none. */
+function finiteOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+function checkQueueOptions(opts: QueueOptions): void {
+  const { customBackoffTypes, strictJobOptions } = opts;
+  if (customBackoffTypes !== undefined && (!Array.isArray(customBackoffTypes) || customBackoffTypes.some((t) => typeof t !== 'string'))) {
+    throw new ConveyorValidationError(`customBackoffTypes must be an array of strings, got ${show(customBackoffTypes)}`);
+  }
+  if (strictJobOptions !== undefined && typeof strictJobOptions !== 'boolean') {
+    throw new ConveyorValidationError(`strictJobOptions must be a boolean, got ${show(strictJobOptions)}`);
+  }
 }
 
 /** One job as the add script takes it. */
@@ -57,6 +73,8 @@ interface AddPayload {
   id?: string;
   /** The add's counter value was reserved beforehand (job-ids.ts): the script must not INCR. */
   rid?: 1;
+  /** The job scheduler (or legacy repeatable) the job belongs to; stored as `rjk`. */
+  rjk?: string;
   parentKey?: string;
   parent?: string;
   de?: JobsOptions['deduplication'];
@@ -72,17 +90,27 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
   private readonly insert: (jobs: BulkJob<DataType, NameType>[], bulk: boolean) => Promise<Job<DataType, ResultType, NameType>[]>;
 
   constructor(name: string, opts: QueueOptions = {}) {
+    // before super() opens the connection, so a refusal leaves nothing open
     checkTelemetry(opts?.telemetry, 'Queue');
     checkRepeatSettings(opts?.settings);
+    checkQueueOptions(opts ?? {});
+    // BullMQ checks the defaults with each add's own options; strict checks them here already
+    if (opts?.strictJobOptions) validateJobOptions(opts.defaultJobOptions, opts.customBackoffTypes, { strict: true });
     super(name, opts);
     this.opts = opts;
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
-    validateJobOptions(this.defaultJobOptions, opts.customBackoffTypes);
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
+    const add = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD);
+    const addBulk = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD_BULK);
     const tracing = opts.telemetry && new Tracing(opts.telemetry, name);
-    const write = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs);
-    this.insert = tracing ? tracedAdds(tracing, name, this.defaultJobOptions.telemetry, write) : write;
-    if (tracing) traceQueueCalls(this, tracing, (err) => this.emitError(err));
+    if (tracing) {
+      const tracedAdd = tracedAdds(tracing, name, this.defaultJobOptions.telemetry, add);
+      const tracedAddBulk = tracedAdds(tracing, name, this.defaultJobOptions.telemetry, addBulk);
+      this.insert = (jobs, bulk) => (bulk ? tracedAddBulk : tracedAdd)(jobs, bulk);
+      traceQueueCalls(this, tracing, (err) => this.emitError(err));
+    } else {
+      this.insert = (jobs, bulk) => (bulk ? addBulk : add)(jobs);
+    }
   }
 
   private async writeMeta(): Promise<void> {
@@ -111,14 +139,20 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
 
   /** Adds several jobs atomically: all or none. */
   async addBulk(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {
-    if (!Array.isArray(jobs)) throw new TypeError(`addBulk takes an array of { name, data, opts }, got ${typeof jobs}`);
+    if (!Array.isArray(jobs)) throw new ConveyorValidationError(`addBulk takes an array of { name, data, opts }, got ${show(jobs)}`);
     if (jobs.length === 0) return [];
     return this.insert(jobs, true);
   }
 
-  private async addJobs(jobs: BulkJob<DataType, NameType>[]): Promise<Job<DataType, ResultType, NameType>[]> {
+  /** The add path of Job.create / Job.createBulk (job-create.ts). */
+  [ADD_JOBS](jobs: NewJob[], mode: AddMode): Promise<Job[]> {
+    return this.addJobs(jobs as BulkJob<DataType, NameType>[], mode);
+  }
+
+  /** The one add path: Queue.add, Queue.addBulk, Job.create and Job.createBulk all end here. */
+  private async addJobs(jobs: BulkJob<DataType, NameType>[], mode: AddMode): Promise<Job<DataType, ResultType, NameType>[]> {
     // validate and encode everything first: nothing reaches Redis if any job is bad
-    const prepared = jobs.map(({ name, data, opts }) => this.prepare(name, data, opts));
+    const prepared = jobs.map((job) => this.prepare(job, mode));
     await this.ready();
     // every add takes one value of the counter, as each of BullMQ's adds INCRs it; a job without
     // a jobId gets it as its id
@@ -128,41 +162,63 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
       p.payload.rid = 1;
     });
     const result = await this.exec('addJobs', [this.keys.meta], [this.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
-    if (typeof result === 'number') {
-      throw scriptError(result, prepared[0].payload.id, 'addJob');
+    if (Array.isArray(result) && typeof result[0] === 'number') {
+      // { code, i }: the i-th job (1-based) was refused, and nothing was written
+      const { payload } = prepared[Number(result[1]) - 1] ?? prepared[0];
+      throw scriptError(Number(result[0]), payload.id, 'addJob', undefined, payload.parentKey);
     }
     const ids = result as string[];
     return prepared.map(({ job }, i) => {
       job.id = ids[i];
-      this.emit('waiting', job);
+      if (mode.asQueue) this.emit('waiting', job);
       return job;
     });
   }
 
-  private prepare(name: NameType, data: DataType, opts: JobsOptions | undefined) {
-    if (typeof name !== 'string') throw new ConveyorValidationError(`job name must be a string, got ${show(name)}`);
-    validateJobOptions(opts, this.opts.customBackoffTypes);
-    const merged: JobsOptions = { ...this.defaultJobOptions, ...(opts ?? {}) };
-    checkDeduplication(merged);
-    const json = serializeData(data, name, merged.sizeLimit);
-    const timestamp = merged.timestamp ?? Date.now();
-    const job = new Job<DataType, ResultType, NameType>(this, name, data, merged);
+  /**
+   * Checks one job as BullMQ does, in its order (plus Conveyor's checks with strictJobOptions),
+   * and encodes it for the add script. Throws before anything reaches Redis.
+   */
+  private prepare(input: BulkJob<DataType, NameType>, mode: AddMode) {
+    if (typeof input !== 'object' || input === null) {
+      throw new ConveyorValidationError(`each job to add must be { name, data, opts }, got ${show(input)}`);
+    }
+    const { name, data, opts } = input;
+    const strict = this.opts.strictJobOptions === true;
+    // BullMQ's Queue.add checks this before anything else
+    if (mode.single && typeof opts === 'object' && opts !== null) checkCustomJobId(opts.jobId, true);
+    // BullMQ stores a number as its text; anything else fails in its script
+    if (typeof name !== 'string' && !(typeof name === 'number' && Number.isFinite(name) && !strict)) {
+      throw new ConveyorValidationError(`job name must be a string, got ${show(name)}`);
+    }
+    const merged: JobsOptions = mode.asQueue ? { ...this.defaultJobOptions, ...(opts ?? {}) } : { ...(opts ?? {}) };
+    const json = serializeData(data, name, merged.sizeLimit, strict);
+    validateJobOptions(merged, this.opts.customBackoffTypes, { strict, single: mode.single });
+    const { repeatJobKey, ...stored } = merged;
+    const timestamp = merged.timestamp && Number.isFinite(Number(merged.timestamp)) ? Number(merged.timestamp) : Date.now();
+    const jobOpts: JobsOptions = { attempts: 0, ...stored };
+    // as BullMQ keeps them in memory: a delay in ms becomes { type: 'fixed', delay }, null none
+    if (typeof jobOpts.backoff === 'number' || jobOpts.backoff === null) jobOpts.backoff = normalizeBackoff(jobOpts.backoff ?? undefined);
+    const job = new Job<DataType, ResultType, NameType>(mode.host ?? this, name, data, jobOpts);
     job.timestamp = timestamp;
     const payload: AddPayload = {
-      name,
+      name: String(name),
       data: json,
-      opts: encodeStoredOptions(merged),
+      opts: encodeStoredOptions(stored),
       timestamp,
-      delay: merged.delay ?? 0,
-      priority: merged.priority ?? 0,
+      delay: finiteOr(merged.delay, 0),
+      priority: finiteOr(merged.priority, 0),
     };
     if (merged.lifo) payload.lifo = true;
-    if (merged.jobId !== undefined) payload.id = merged.jobId;
+    if (typeof merged.jobId === 'string' && merged.jobId !== '') payload.id = merged.jobId;
+    else job.id = undefined;
+    if (repeatJobKey !== undefined && repeatJobKey !== null) payload.rjk = job.repeatJobKey = String(repeatJobKey);
     if (merged.deduplication) payload.de = merged.deduplication;
     if (merged.parent) {
-      checkParentSlot(this.connection.client, this.keys.base, merged.parent.queue);
-      payload.parentKey = `${merged.parent.queue}:${merged.parent.id}`;
-      const parent: Record<string, unknown> = { id: merged.parent.id, queueKey: merged.parent.queue };
+      const parentRef = merged.parent as Partial<JobsOptions['parent'] & object>;
+      checkParentSlot(this.connection.client, this.keys.base, String(parentRef.queue));
+      payload.parentKey = `${parentRef.queue}:${parentRef.id}`;
+      const parent: Record<string, unknown> = { id: parentRef.id, queueKey: parentRef.queue };
       if (merged.failParentOnFailure) parent.fpof = true;
       if (merged.continueParentOnFailure) parent.cpof = true;
       if (merged.ignoreDependencyOnFailure) parent.idof = true;
