@@ -35,8 +35,8 @@ export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
 export type { GetNextJobOptions, WorkerOptions } from './engine/worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './engine/sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './engine/sandbox/sandbox-options.js';
-export { Job } from './engine/job.js';
-export type { JobState, JobHost, ParentReference } from './engine/job.js';
+export { Job, PRIORITY_LIMIT } from './engine/job.js';
+export type { JobState, JobHost, JobProgress, ParentReference } from './engine/job.js';
 export type { JobJsonRaw, NextJobReply } from './engine/job-moves.js';
 export { FlowProducer, FLOW_DEFAULTS } from './engine/flow-producer.js';
 export type {
