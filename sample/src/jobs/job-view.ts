@@ -1,4 +1,4 @@
-import type { Job, JobState } from 'nestjs-conveyor';
+import type { Job, JobProgress, JobState } from 'nestjs-conveyor';
 
 /** What GET /jobs/:queue/:id answers. */
 export interface JobView {
@@ -6,7 +6,7 @@ export interface JobView {
   queue: string;
   name: string;
   state: JobState;
-  progress: number | object;
+  progress: JobProgress;
   attempts: { made: number; allowed: number };
   timestamps: { created: string; processed?: string; finished?: string };
   result: unknown;
