@@ -159,7 +159,7 @@ describe('dynamic children', () => {
     expect(await r.smembers(`bull:${qp}:P:dependencies`)).toEqual([b.key]);
     expect(await tree.job.getState()).toBe('waiting-children');
     // detached: it has no parent any more
-    await expect(a.removeChildDependency()).rejects.toMatchObject({ code: ErrorCode.ParentJobNotExist, message: 'Missing key for parent job of a. removeChildDependency' });
+    await expect(a.removeChildDependency()).rejects.toMatchObject({ code: ErrorCode.ParentJobNotExist, message: 'Missing key for parent job undefined. removeChildDependency' });
 
     expect(await b.removeChildDependency()).toBe(true);
     expect(await tree.job.getState()).toBe('waiting');

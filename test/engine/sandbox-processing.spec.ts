@@ -86,11 +86,11 @@ describe.each(MODES)('sandboxed processor in a $mode', ({ useWorkerThreads }) =>
   it('a job method that fails rejects inside the processor with the Error the worker got', async () => {
     const { queue, worker } = sandboxed(scope, fixture('processor.cjs'), { useWorkerThreads });
     const completed = once<[Job, any]>(worker, 'completed', 10000);
-    await queue.add('bad', { action: 'bad-progress' });
+    const added = await queue.add('bad', { action: 'bad-move' });
     const [, result] = await completed;
     expect(result).toEqual({
-      name: 'ConveyorValidationError',
-      message: 'progress must be a finite number or an object, got "not a number"',
+      name: 'ConveyorScriptError',
+      message: `Lock mismatch for job ${added.id}. Cmd moveToDelayed from active`,
       isError: true,
     });
   });
