@@ -200,14 +200,13 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     hash: JobHash | string[],
     id: string,
   ): Job<T, R, N, P> {
-    type ProgressType = P;
     const h = Array.isArray(hash) ? flatToHash(hash) : hash;
     const job = new Job<T, R, N, P>(queue, (h.name ?? '') as N, parseJson(h.data, {} as T), decodeStoredOptions(h.opts), id);
     job.timestamp = toInt(h.timestamp);
     job.delay = toInt(h.delay);
     job.priority = toInt(h.priority);
     // BullMQ reads a stored null as 0; text that is not JSON (other clients) reads as 0 too
-    job.progress = parseJson<ProgressType | null>(h.progress, null) ?? (0 as ProgressType);
+    job.progress = parseJson<P | null>(h.progress, null) ?? (0 as P);
     job.returnvalue = h.returnvalue === undefined ? null : parseJson(h.returnvalue, null);
     job.failedReason = h.failedReason;
     job.stacktrace = parseJson(h.stacktrace, [] as string[]) ?? [];

@@ -194,7 +194,9 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     const merged: JobsOptions = mode.asQueue ? { ...this.defaultJobOptions, ...(opts ?? {}) } : { ...(opts ?? {}) };
     const json = serializeData(data, name, merged.sizeLimit, strict);
     validateJobOptions(merged, this.opts.customBackoffTypes, { strict, single: mode.single });
-    const { repeatJobKey, ...stored } = merged;
+    // BullMQ stores the scheduler key as the rjk field, not among the options
+    const repeatJobKey = merged.repeatJobKey;
+    const stored = repeatJobKey === undefined ? merged : { ...merged, repeatJobKey: undefined };
     const timestamp = merged.timestamp && Number.isFinite(Number(merged.timestamp)) ? Number(merged.timestamp) : Date.now();
     const jobOpts: JobsOptions = { attempts: 0, ...stored };
     // as BullMQ keeps them in memory: a delay in ms becomes { type: 'fixed', delay }, null none
