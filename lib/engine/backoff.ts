@@ -53,7 +53,8 @@ export async function planRetry(
 ): Promise<RetryPlan> {
   const attempts = Number(job.opts.attempts ?? 0);
   const attemptsMade = job.attemptsMade + 1;
-  if (opts.unrecoverable || attemptsMade >= attempts) return { retry: false };
+  // written as BullMQ's test reads: attempts that are no number (the add path takes them) never retry
+  if (opts.unrecoverable || !(attemptsMade < attempts)) return { retry: false };
   if (opts.maxStartedAttempts !== undefined && job.attemptsStarted >= opts.maxStartedAttempts) return { retry: false };
   const type = normalizeBackoff(job.opts.backoff)?.type;
   let delay: number | undefined;
