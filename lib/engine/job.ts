@@ -293,16 +293,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * `progress` on the queue and to QueueEvents.
    */
   async updateProgress(progress: ProgressType): Promise<void> {
-    const id = this.storedId('updateProgress');
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(progress);
-    } catch (err) {
-      throw new ConveyorValidationError(`progress cannot be serialized to JSON: ${(err as Error).message}`);
-    }
-    // BullMQ stores "" for these, which its own QueueEvents then fails to parse
-    if (json === undefined) throw new ConveyorValidationError(`progress must be a number, string, boolean or object, got ${show(progress)}`);
-    await this.runOnJob('updateProgress', 'updateProgress', [this.queue.keys.base, id, json]);
+    await storeJobProgress(this.queue, this.storedId('updateProgress'), progress);
     this.progress = progress;
     this.queue.emit('progress', this, progress);
   }
@@ -576,6 +567,24 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const id = this.storedId('removeUnprocessedChildren');
     await removeUnprocessedChildren(await this.queue.client, this.key, this.queue.keys.base, id);
   }
+}
+
+/**
+ * Stores a job's progress by id and tells QueueEvents listeners (job.updateProgress; also what a
+ * Queue.updateJobProgress needs). Rejects with BullMQ's text when the job does not exist.
+ */
+export async function storeJobProgress(host: JobHost, jobId: string, progress: JobProgress): Promise<void> {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(progress);
+  } catch (err) {
+    throw new ConveyorValidationError(`progress cannot be serialized to JSON: ${(err as Error).message}`);
+  }
+  // BullMQ stores "" for these, which its own QueueEvents then fails to parse
+  if (json === undefined) throw new ConveyorValidationError(`progress must be a number, string, boolean or object, got ${show(progress)}`);
+  const client = await host.client;
+  const reply = Number(await runScript(client, 'updateProgress', [host.keys.job(jobId)], [host.keys.base, jobId, json]));
+  if (reply < 0) throw scriptError(reply, jobId, 'updateProgress');
 }
 
 function finiteOrEmpty(value: unknown): number | '' {
