@@ -218,8 +218,15 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     if (merged.deduplication) payload.de = merged.deduplication;
     if (merged.parent) {
       const parentRef = merged.parent as Partial<JobsOptions['parent'] & object>;
-      checkParentSlot(this.connection.client, this.keys.base, String(parentRef.queue));
       payload.parentKey = `${parentRef.queue}:${parentRef.id}`;
+      // BullMQ's script looks such a key up and finds nothing; the text is its, and the key (which
+      // may lie outside every queue an ACL user may touch) is never sent
+      if (typeof parentRef.queue !== 'string' || parentRef.id === undefined || parentRef.id === null) {
+        throw new ConveyorValidationError(
+          `Missing key for parent job ${payload.parentKey}. addJob (parent must be { id, queue: '<prefix>:<queue>' }, got ${show(merged.parent)})`,
+        );
+      }
+      checkParentSlot(this.connection.client, this.keys.base, parentRef.queue);
       const parent: Record<string, unknown> = { id: parentRef.id, queueKey: parentRef.queue };
       if (merged.failParentOnFailure) parent.fpof = true;
       if (merged.continueParentOnFailure) parent.cpof = true;
