@@ -8,9 +8,10 @@ import { snapshotQueue } from '../support/snapshot.js';
 describe('bad input to Queue construction', () => {
   it.each([
     ['', /^Queue name must be provided \(a non-empty string\), got ""$/],
+    [undefined, /^Queue name must be provided \(a non-empty string\), got undefined$/],
     ['a:b', /^Queue name cannot contain :, got "a:b"$/],
     [42, /^Queue name must be provided \(a non-empty string\), got 42$/],
-  ])('rejects the queue name %p', (name, message) => {
+  ])('rejects the queue name %p with BullMQ text', (name, message) => {
     expect(() => new Queue(name as string, { connection: connection() })).toThrow(message);
   });
 
