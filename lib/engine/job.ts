@@ -25,7 +25,7 @@ import {
   type NextJobReply,
 } from './job-moves.js';
 import type { QueueEvents } from './queue-events.js';
-import { waitUntilFinished } from './wait-until-finished.js';
+import { waitUntilFinished, type WaitUntilFinishedOptions } from './wait-until-finished.js';
 import {
   countDependencies,
   readChildrenValues,
@@ -552,10 +552,11 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 
   /**
    * Resolves with the return value when the job completes; rejects with an Error whose message is
-   * its failedReason when it fails for good, or after `ttl` ms. Finishes before the call count too.
+   * its failedReason when it fails for good, or after `ttl` ms. Finishes before the call count too;
+   * a job already removed rejects as in BullMQ, unless `opts.findInEvents` (Conveyor's).
    */
-  waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType> {
-    return waitUntilFinished<ReturnType>(this, queueEvents, ttl);
+  waitUntilFinished(queueEvents: QueueEvents, ttl?: number, opts?: WaitUntilFinishedOptions): Promise<ReturnType> {
+    return waitUntilFinished<ReturnType>(this, queueEvents, ttl, opts);
   }
 
   /**

@@ -15,6 +15,16 @@ export interface FinishNotifier {
 
 type Outcome = { completed: true; returnvalue: unknown } | { completed: false; failedReason: string };
 
+/** Conveyor's own options of waitUntilFinished (BullMQ's takes queueEvents and ttl only). */
+export interface WaitUntilFinishedOptions {
+  /**
+   * A job already gone when the call is made (removeOnComplete / removeOnFail) settles with how it
+   * finished, read from the events stream. Without it, such a job rejects with BullMQ's
+   * `Missing key for job <key>. isFinished`. @default false
+   */
+  findInEvents?: boolean;
+}
+
 /** Stream entries read per call when looking for the finish of a job that is gone. */
 const SCAN_BATCH = 1_000;
 
@@ -23,9 +33,10 @@ const SCAN_BATCH = 1_000;
  * message is its failedReason (final failure only; retries do not count), or rejects after `ttl` ms.
  *
  * Race-free: it listens first, then (once the QueueEvents' read position is fixed) reads the job's
- * state, so a job that finished before the call still settles it.
+ * state, so a job that finished before the call still settles it; one already removed rejects, as
+ * in BullMQ, unless `opts.findInEvents`.
  */
-export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifier, ttl?: number): Promise<R> {
+export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifier, ttl?: number, opts: WaitUntilFinishedOptions = {}): Promise<R> {
   const jobId = job.id;
   if (typeof jobId !== 'string' || jobId.length === 0) {
     return Promise.reject(new ConveyorValidationError(`waitUntilFinished needs a job with an id, got id ${show(jobId)}`));
@@ -42,6 +53,9 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
         `waitUntilFinished: the QueueEvents reads "${queueEvents.qualifiedName}" but job ${jobId} is in "${job.queueQualifiedName}"`,
       ),
     );
+  }
+  if (typeof opts !== 'object' || opts === null || (opts.findInEvents !== undefined && typeof opts.findInEvents !== 'boolean')) {
+    return Promise.reject(new ConveyorValidationError(`waitUntilFinished options must be { findInEvents?: boolean }, got ${show(opts)}`));
   }
   if (queueEvents instanceof QueueEvents && queueEvents.closed) {
     return Promise.reject(new Error(`waitUntilFinished: the QueueEvents of queue "${queueEvents.name}" is closed`));
@@ -82,7 +96,7 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
       );
     }
 
-    finishedAlready(job, jobId, queueEvents).then(
+    finishedAlready(job, jobId, queueEvents, opts.findInEvents === true).then(
       (outcome) => {
         if (outcome) finish(outcome);
       },
@@ -96,7 +110,7 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
  * Runs after the listeners are attached and the reader's position is fixed: a finish written after
  * this read lies past that position, so the reader delivers it to the listeners.
  */
-async function finishedAlready(job: Job, jobId: string, queueEvents: FinishNotifier): Promise<Outcome | undefined> {
+async function finishedAlready(job: Job, jobId: string, queueEvents: FinishNotifier, findInEvents: boolean): Promise<Outcome | undefined> {
   await queueEvents.waitUntilReady?.();
   const keys = job.queue.keys;
   const client = await job.queue.client;
@@ -121,11 +135,12 @@ async function finishedAlready(job: Job, jobId: string, queueEvents: FinishNotif
     return undefined;
   }
   // Gone: removed when it finished (removeOnComplete / removeOnFail), removed by hand, or never
-  // there. Its finish, if any, is still in the stream (newest first: the last finish since it was
-  // added). Whatever comes after this read reaches the listeners.
-  const found = await lastFinishInStream(client, keys.events, jobId);
+  // there. BullMQ rejects then; with findInEvents its finish, if any, is still in the stream
+  // (newest first: the last finish since it was added). Whatever comes after this read reaches the
+  // listeners.
+  const found = findInEvents ? await lastFinishInStream(client, keys.events, jobId) : undefined;
   if (found) return found;
-  throw new Error(`Missing key for job ${keys.job(jobId)}: job ${jobId} was removed or never added (waitUntilFinished)`);
+  throw new Error(`Missing key for job ${keys.job(jobId)}. isFinished (job ${jobId} was removed or never added)`);
 }
 
 /**

@@ -100,22 +100,28 @@ describe('Job#waitUntilFinished', () => {
     expect(listenersFor(events, good.id!) + listenersFor(events, bad.id!)).toBe(0);
   });
 
-  it('settles for a job that completed and was removed (removeOnComplete) before the call', async () => {
+  it('rejects for a job completed and removed (removeOnComplete) before the call, as BullMQ; findInEvents settles it', async () => {
     const { queue, events, startWorker } = await setup(async () => 'gone but known');
     const worker = startWorker();
     const done = once(worker, 'completed');
     const job = await queue.add('ephemeral', {}, { removeOnComplete: true });
     await done;
     expect(await redis.exists(`bull:${queue.name}:${job.id}`)).toBe(0);
+    await expect(job.waitUntilFinished(events, 2000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
     // the hash is gone; its finish is still in the stream
-    await expect(job.waitUntilFinished(events, 2000)).resolves.toBe('gone but known');
+    await expect(job.waitUntilFinished(events, 2000, { findInEvents: true })).resolves.toBe('gone but known');
+    await expect(job.waitUntilFinished(events, 2000, { findInEvents: 'yes' } as never)).rejects.toThrow(
+      'waitUntilFinished options must be { findInEvents?: boolean }, got {"findInEvents":"yes"}',
+    );
+    expect(listenersFor(events, job.id!)).toBe(0);
   });
 
   it('rejects at once for a job that does not exist', async () => {
     const { queue, events } = await setup();
     const job = await queue.add('short-lived', {});
     await queue.remove(job.id!);
-    await expect(job.waitUntilFinished(events, 5000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}`);
+    await expect(job.waitUntilFinished(events, 5000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
+    await expect(job.waitUntilFinished(events, 5000, { findInEvents: true })).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
     expect(listenersFor(events, job.id!)).toBe(0);
   });
 
