@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkParentSlot } from './cluster.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
-import { Job } from './job.js';
+import { Job, storeJobProgress, type JobProgress } from './job.js';
 import { ADD_JOBS, type AddMode, type NewJob } from './job-create.js';
 import { JobIdReserve } from './job-ids.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
@@ -316,6 +316,18 @@ export class Queue<DataType = any, ResultType = any, NameType extends string = s
     const removed = await removeJobById(await this.client, this.keys, jobId, opts);
     if (removed === 1) this.emit('removed', jobId);
     return removed;
+  }
+
+  /** Stores a job's progress by id and emits `progress` (jobId, progress), as BullMQ's. */
+  async updateJobProgress(jobId: string, progress: JobProgress): Promise<void> {
+    checkJobIdArg(jobId);
+    await storeJobProgress(this, jobId, progress);
+    this.emit('progress', jobId, progress);
+  }
+
+  /** Appends a log line to a job by id; with `keepLogs`, only the newest that many stay. */
+  async addJobLog(jobId: string, logRow: string, keepLogs?: number): Promise<number> {
+    return Job.addJobLog(this, jobId, logRow, keepLogs);
   }
 
   /** Moves failed (or completed) jobs back to wait. */

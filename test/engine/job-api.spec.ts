@@ -171,6 +171,20 @@ describe('Job API (BullMQ 6.7 statics and shapes)', () => {
     await expect(Job.addJobLog(queue, 'missing', 'x')).rejects.toThrow('Missing key for job missing. addLog');
   });
 
+  it('queue.updateJobProgress and queue.addJobLog work by id; the queue emits progress with the id', async () => {
+    const queue = scope.queue();
+    const job = await Job.create(queue, 'by-id', {});
+    const emitted = once(queue, 'progress');
+    await queue.updateJobProgress(job.id!, { total: 120, completed: 40 });
+    expect(await emitted).toEqual([job.id, { total: 120, completed: 40 }]);
+    expect((await Job.fromId(queue, job.id!))!.progress).toEqual({ total: 120, completed: 40 });
+    await expect(queue.updateJobProgress('missing', 5)).rejects.toThrow('Missing key for job missing. updateProgress');
+    await expect(queue.updateJobProgress('' as never, 5)).rejects.toThrow('jobId must be a non-empty string, got ""');
+    expect(await queue.addJobLog(job.id!, 'first')).toBe(1);
+    expect(await queue.addJobLog(job.id!, 'second')).toBe(2);
+    expect(await queue.getJobLogs(job.id!)).toEqual({ logs: ['first', 'second'], count: 2 });
+  });
+
   it('job.log stores any value as text, updateData ignores sizeLimit, clearLogs takes negative counts (as bullmq)', async () => {
     const queue = scope.queue();
     const job = await queue.add('j', { a: 1 }, { sizeLimit: 20 });
