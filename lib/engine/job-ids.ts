@@ -28,22 +28,28 @@ export class JobIdReserve {
   /** @param reserve INCRBY the counter by `count`; resolves with the new value (the block's last id). */
   constructor(private readonly reserve: (count: number) => Promise<number>) {}
 
-  /** `count` ids never handed out before, in increasing order. */
+  /**
+   * `count` ids never handed out before, in increasing order. What is left of the current block
+   * goes first, so a lone producer's ids follow each other without gaps, as BullMQ's do.
+   */
   async take(count: number): Promise<string[]> {
     if (count >= BLOCK_MAX) {
       // a big addBulk: a block of its own, exactly its size
       const last = await this.reserve(count);
       return ids(last - count + 1, count);
     }
+    const taken: string[] = [];
     for (;;) {
       if (Date.now() - this.filledAt > BLOCK_MAX_AGE_MS) this.next = this.last + 1;
-      if (this.last - this.next + 1 >= count) {
-        const taken = ids(this.next, count);
-        this.next += count;
-        return taken;
+      const now = Math.min(this.last - this.next + 1, count - taken.length);
+      if (now > 0) {
+        taken.push(...ids(this.next, now));
+        this.next += now;
       }
+      if (taken.length === count) return taken;
       // callers waiting together share one refill, then take from it in turn
-      await (this.filling ??= this.fill(count).finally(() => (this.filling = undefined)));
+      const missing = count - taken.length;
+      await (this.filling ??= this.fill(missing).finally(() => (this.filling = undefined)));
     }
   }
 

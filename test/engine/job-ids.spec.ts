@@ -29,7 +29,7 @@ describe('JobIdReserve', () => {
     const taken = await Promise.all(Array.from({ length: 300 }, (_, i) => c.reserve.take(1 + (i % 3))));
     const all = taken.flat().map(Number);
     expect(new Set(all).size).toBe(all.length);
-    for (const ids of taken) for (let i = 1; i < ids.length; i++) expect(Number(ids[i])).toBe(Number(ids[i - 1]) + 1);
+    for (const ids of taken) for (let i = 1; i < ids.length; i++) expect(Number(ids[i])).toBeGreaterThan(Number(ids[i - 1]));
     expect(Math.max(...all)).toBeLessThanOrEqual(c.value());
   });
 
@@ -40,6 +40,25 @@ describe('JobIdReserve', () => {
     expect(ids[0]).toBe('2');
     expect(ids[1499]).toBe('1501');
     expect(c.asked).toEqual([1, 1500]);
+  });
+
+  it('a take larger than what is left of the block uses the rest first: a lone producer leaves no gap', async () => {
+    const c = counter();
+    const realNow = Date.now;
+    let now = realNow();
+    Date.now = () => now;
+    try {
+      const all = [...(await c.reserve.take(1))];
+      now += 20; // 1 id in 20 ms: the next block holds 5 (ids 2..6)
+      all.push(...(await c.reserve.take(1)));
+      now += 1;
+      // 4 ids left (3..6), 6 wanted: those 4, then 2 from a new block
+      all.push(...(await c.reserve.take(6)));
+      expect(c.asked.slice(0, 2)).toEqual([1, 5]);
+      expect(all).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    } finally {
+      Date.now = realNow;
+    }
   });
 
   it('a block older than a second is dropped, so ids keep following add order', async () => {
