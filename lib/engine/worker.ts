@@ -20,6 +20,7 @@ import {
 import { jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
 import { scheduleNextIteration } from './job-scheduler-iteration.js';
 import { checkInteger, show, type KeepJobs } from './options.js';
+import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
 import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
@@ -33,6 +34,16 @@ import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } 
 export { WORKER_DEFAULTS } from './worker-options.js';
 export type { WorkerOptions } from './worker-options.js';
 export type { GetNextJobOptions } from './worker-manual.js';
+
+/** The options of `worker.close(force, opts)` (Conveyor's own). */
+export interface WorkerCloseOptions {
+  /**
+   * With `force`: abort the signals of the jobs in hand and move them back to wait at once, no
+   * attempt used, instead of leaving them in active for the stalled checker (BullMQ's close(true)).
+   * @default false
+   */
+  requeue?: boolean;
+}
 
 export type Processor<DataType = any, ResultType = any, NameType extends string = string> = (
   job: Job<DataType, ResultType, NameType>,
@@ -60,7 +71,7 @@ interface Held {
   controller: AbortController;
   /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
   phase: 'running' | 'finishing';
-  /** Handed back to wait by close(true): whatever the processor does later is ignored. */
+  /** Let go of by a forced close (left in active, or handed back): what the processor does later is ignored. */
   abandoned: boolean;
   /** Renewal found the lock gone; no more renewals for it. */
   lockLost: boolean;
@@ -579,7 +590,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   private async processHeld(entry: Held): Promise<void> {
     const { job } = entry;
-    // close(true) may have handed the job back meanwhile
+    // a forced close may have let go of the job meanwhile
     if (entry.abandoned) return;
     let outcome: Outcome;
     if (job.deferredFailure) {
@@ -969,18 +980,27 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   // ------------------------------------------------------------------------------ closing
 
-  /** Resolves when no job is in hand any more (jobs handed back by close(true) do not count). */
+  /** Resolves when no job is in hand any more (jobs a forced close let go of do not count). */
   private async whenIdle(): Promise<void> {
     while (this.processing.size > 0) await this.changed.wait();
   }
 
   /**
    * Stops fetching, waits for active jobs, then closes connections (a client passed in stays
-   * open). `force` aborts the active jobs' signals and moves them back to wait at once instead of
-   * waiting; it also cuts short a close() already waiting.
+   * open). With `force`, as in BullMQ, it does not wait for the jobs in hand: they stay in active,
+   * their locks are no longer renewed, the stalled checker of any worker recovers them once the
+   * locks expire, and whatever their processors do afterwards is ignored (this is how a crash is
+   * simulated). `force` with `{ requeue: true }` (Conveyor's own) instead aborts their signals and
+   * moves them back to wait at once. A forced close also cuts short a close() already waiting.
    */
-  close(force = false): Promise<void> {
-    if (force && !this.forceClosing) this.forcing = this.forceReturn();
+  close(force = false, opts?: WorkerCloseOptions): Promise<void> {
+    let requeue: boolean;
+    try {
+      requeue = closeRequeue(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (force && !this.forceClosing) this.forcing = this.letGoOfRunning(requeue);
     // set before anything else runs, so the loop, listeners and a nested close() all see it
     this.closing ??= Promise.resolve().then(() => this.shutdown());
     return this.closing;
@@ -996,7 +1016,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     await this.running?.catch(() => {});
     await this.whenIdle();
     await this.forcing;
-    // children still busy were handed back by close(true): nothing they do counts any more
+    // children still busy were let go of by a forced close: nothing they do counts any more
     await this.sandbox?.close();
     this.stopTimers();
     await blockingClosed;
@@ -1006,7 +1026,12 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.notify('closed');
   }
 
-  private async forceReturn(): Promise<void> {
+  /**
+   * A forced close lets go of the jobs whose processors still run: nothing they do later counts.
+   * With `requeue` their signals abort and they go back to wait; without, they stay in active
+   * under their lock, which is no longer renewed (the stalled checker recovers them).
+   */
+  private async letGoOfRunning(requeue: boolean): Promise<void> {
     this.forceClosing = true;
     const running = [...this.held.values()].filter((h) => h.phase === 'running' && !h.abandoned);
     for (const h of running) {
@@ -1014,6 +1039,10 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       if (h.done) this.processing.delete(h.done);
     }
     this.changed.notify();
+    if (!requeue) {
+      for (const h of running) this.drop(h);
+      return;
+    }
     for (const h of running) {
       const reason = new Error(`Worker "${this.name}" closed with force: job ${h.job.id} was moved back to wait`);
       reason.name = 'WorkerClosedError';
@@ -1026,6 +1055,14 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }),
     );
   }
+}
+
+/** close()'s options: undefined, or an object whose `requeue` is a boolean when given. */
+function closeRequeue(opts: unknown): boolean {
+  const o = checkOptionsObject('close options', opts, ['requeue']);
+  const requeue = o.requeue ?? false;
+  checkBooleanArg('requeue', requeue);
+  return requeue;
 }
 
 /**

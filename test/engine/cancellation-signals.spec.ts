@@ -111,7 +111,7 @@ describe('Cancellation', () => {
     expect(reason.message).toMatch(new RegExp(`^Lock of job ${job.id} was lost`));
   });
 
-  it('close(true) aborts the signal with a WorkerClosedError and hands the job back to wait, no attempt used', async () => {
+  it('close(true, { requeue: true }) aborts the signal with a WorkerClosedError and hands the job back to wait, no attempt used', async () => {
     const queue = scope.queue();
     const seen = deferred<unknown>();
     const w = worker(queue.name, async (_job, _token, signal) => {
@@ -121,12 +121,27 @@ describe('Cancellation', () => {
     const active = once<[Job]>(w, 'active', 5000);
     const job = await queue.add('f', {}, { attempts: 3 });
     await active;
-    await w.close(true);
+    await w.close(true, { requeue: true });
     const reason = (await seen.promise) as Error;
     expect(reason.name).toBe('WorkerClosedError');
     expect(reason.message).toMatch(new RegExp(`job ${job.id} was moved back to wait`));
     expect((await lists(scope.redis, queue.name)).wait).toEqual([job.id]);
     expect(await scope.redis.hget(`bull:${queue.name}:${job.id}`, 'atm')).toBeNull();
+  });
+
+  it('close(true) leaves the signal alone, as bullmq 6.7 does: the job stays in active for the stalled checker', async () => {
+    const queue = scope.queue();
+    let signal: AbortSignal | undefined;
+    const w = worker(queue.name, async (_job, _token, s) => {
+      signal = s;
+      return new Promise(() => {});
+    });
+    const active = once<[Job]>(w, 'active', 5000);
+    const job = await queue.add('f', {}, { attempts: 3 });
+    await active;
+    await w.close(true);
+    expect(signal!.aborted).toBe(false);
+    expect((await lists(scope.redis, queue.name)).active).toEqual([job.id]);
   });
 
   it.each([

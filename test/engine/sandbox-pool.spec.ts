@@ -74,7 +74,19 @@ describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads 
     if (!useWorkerThreads) for (const pid of ids) expect(isAlive(pid)).toBe(false);
   });
 
-  it('close(true) ends a child that ignores its signal and hands its job back to wait', async () => {
+  it('close(true, { requeue: true }) ends a child that ignores its signal and hands its job back to wait', async () => {
+    const { queue, worker } = sandboxed(scope, fixture('processor.cjs'), { useWorkerThreads });
+    const started = once<[Job, { pid: number; threadId: number }]>(worker, 'progress', 10000);
+    const added = await queue.add('hang', { action: 'hang' });
+    const [, where] = await started;
+
+    await worker.close(true, { requeue: true });
+    expect(liveChildren(worker)).toBe(0);
+    if (!useWorkerThreads) expect(isAlive(where.pid)).toBe(false);
+    expect(await queue.getJobState(added.id!)).toBe('waiting');
+  });
+
+  it('close(true) ends the busy child and leaves its job in active for the stalled checker', async () => {
     const { queue, worker } = sandboxed(scope, fixture('processor.cjs'), { useWorkerThreads });
     const started = once<[Job, { pid: number; threadId: number }]>(worker, 'progress', 10000);
     const added = await queue.add('hang', { action: 'hang' });
@@ -83,7 +95,7 @@ describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads 
     await worker.close(true);
     expect(liveChildren(worker)).toBe(0);
     if (!useWorkerThreads) expect(isAlive(where.pid)).toBe(false);
-    expect(await queue.getJobState(added.id!)).toBe('waiting');
+    expect(await queue.getJobState(added.id!)).toBe('active');
   });
 
   it('a job whose signal aborts (its lock was lost) sees the reason inside its child, which stays in the pool', async () => {

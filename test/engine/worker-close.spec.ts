@@ -1,12 +1,13 @@
 // close(): stops fetching, hands back what a fetch in flight brings, waits for active jobs, closes
-// only its own connections. close(true): aborts and hands back at once, and a processor that ends
-// later changes nothing.
+// only its own connections. close(true), as on bullmq 6.7: does not wait, leaves the jobs in hand
+// in active for the stalled checker, and a processor that ends later changes nothing.
+// close(true, { requeue: true }) (Conveyor's own): aborts and hands back to wait at once.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/scripts.js';
-import { once } from '../support/events.js';
+import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, Scope, within } from '../fixtures/worker-harness.js';
+import { deferred, Scope, until, within } from '../fixtures/worker-harness.js';
 
 type EvalSha = (...args: unknown[]) => Promise<unknown>;
 
@@ -149,7 +150,7 @@ describe('Worker close', () => {
     expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
   });
 
-  it('close(true) aborts active jobs and moves them back to wait at once; a late finish changes nothing', async () => {
+  it('close(true, { requeue: true }) aborts active jobs and moves them back to wait at once; a late finish changes nothing', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const reasons: unknown[] = [];
@@ -183,7 +184,7 @@ describe('Worker close', () => {
       const active = once(worker, 'active');
       const job = await queue.add('j', {});
       await active;
-      await within(worker.close(true), 3000, 'close(true) with a processor that ignores its signal');
+      await within(worker.close(true, { requeue: true }), 3000, 'close(true, { requeue: true }) with a processor that ignores its signal');
       expect(reasons).toHaveLength(1);
       expect((reasons[0] as Error).message).toMatch(/closed with force/);
       expect(await state(queue, job.id!)).toBe('waiting');
@@ -211,7 +212,7 @@ describe('Worker close', () => {
     }
   });
 
-  it('close(true) after a close() that is waiting for a job ends the wait at once', async () => {
+  it('close(true, { requeue: true }) after a close() that is waiting for a job ends the wait at once', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const never = scope.gate();
@@ -222,9 +223,100 @@ describe('Worker close', () => {
     await active;
     const gentle = worker.close();
     await once(worker, 'closing');
-    const forced = worker.close(true);
-    await within(Promise.all([gentle, forced]), 3000, 'close() then close(true)');
+    const forced = worker.close(true, { requeue: true });
+    await within(Promise.all([gentle, forced]), 3000, 'close() then close(true, { requeue: true })');
     expect(await state(queue, job.id!)).toBe('waiting');
+  });
+
+  it('close(true), as on bullmq 6.7: returns at once, leaves the jobs in active under a lock no longer renewed, signals not aborted, late outcomes ignored', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const release = scope.gate();
+    const signals: AbortSignal[] = [];
+    const late: unknown[] = [];
+    const worker = new Worker(
+      name,
+      async (job, _token, signal) => {
+        signals.push(signal!);
+        await release.promise;
+        // the connection is closed: a report fails, the result is dropped
+        await job.updateProgress(50).then(() => late.push('progress stored'), (err: Error) => late.push(err.message));
+        return 'late result';
+      },
+      { connection: connection(), concurrency: 2, lockDuration: 1500 },
+    );
+    const events: string[] = [];
+    for (const e of ['completed', 'failed', 'error']) worker.on(e, () => events.push(e));
+    const active = times(worker, 'active', 2);
+    const jobs = await queue.addBulk([1, 2].map((n) => ({ name: 'j', data: { n } })));
+    await active;
+    await within(worker.close(true), 1000, 'close(true) with two jobs in hand');
+    expect(worker.activeJobs).toEqual([]);
+    expect(signals.map((s) => s.aborted)).toEqual([false, false]);
+    for (const job of jobs) {
+      expect(await state(queue, job.id!)).toBe('active');
+      expect(Number(await scope.redis.pttl(`bull:${name}:${job.id}:lock`))).toBeGreaterThan(0);
+    }
+    const own = (worker as unknown as { connection: { client: Redis } }).connection.client;
+    expect(own.status).toBe('end');
+
+    release.resolve();
+    await until('the late processors to end', () => late.length, (n) => n === 2);
+    expect(late).toEqual([expect.stringMatching(/closed/), expect.stringMatching(/closed/)]);
+    for (const job of jobs) {
+      expect(await state(queue, job.id!)).toBe('active');
+      expect(await scope.redis.hmget(`bull:${name}:${job.id}`, 'returnvalue', 'progress', 'atm')).toEqual([null, null, null]);
+    }
+    expect(events).toEqual([]);
+  });
+
+  it('close(true) after a close() that is waiting for a job ends the wait at once and leaves the job in active', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const never = scope.gate();
+    const worker = new Worker(name, async () => never.promise, { connection: connection() });
+    scope.track(worker);
+    const active = once(worker, 'active');
+    const job = await queue.add('j', {});
+    await active;
+    const gentle = worker.close();
+    await once(worker, 'closing');
+    await within(Promise.all([gentle, worker.close(true)]), 3000, 'close() then close(true)');
+    expect(await state(queue, job.id!)).toBe('active');
+  });
+
+  it('jobs left in active by close(true) are recovered as stalled by another worker and run again', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    // the same stalledInterval for both: the check runs at most once per interval across workers
+    const opts = { connection: connection(), concurrency: 2, stalledInterval: 200 };
+    const first = new Worker(name, async () => scope.gate().promise, { ...opts, lockDuration: 500 });
+    const active = times(first, 'active', 2);
+    const jobs = await queue.addBulk([1, 2].map((n) => ({ name: 'j', data: { n } })));
+    await active;
+    await first.close(true);
+
+    const second = scope.track(new Worker(name, async (job) => `again ${job.data.n}`, opts));
+    const stalled = times<[string, string]>(second, 'stalled', 2, 8000);
+    const completed = times<[Job, string]>(second, 'completed', 2, 8000);
+    expect((await stalled).map(([id, prev]) => [id, prev]).sort()).toEqual(jobs.map((j) => [j.id, 'active']).sort());
+    for (const [job, result] of await completed) {
+      expect(job.stalledCounter).toBe(1);
+      expect(job.attemptsStarted).toBe(2);
+      expect(result).toBe(`again ${job.data.n}`);
+    }
+  });
+
+  it.each([
+    [{ requeue: 'yes' }, /^requeue must be a boolean, got "yes"$/],
+    [{ requeu: true }, /^close options\.requeu is not a known option \(requeue\)$/],
+    ['requeue', /^close options must be an object, got "requeue"$/],
+  ])('close(true, %p) is refused and leaves the worker running', async (opts, message) => {
+    const name = scope.name();
+    const worker = scope.track(new Worker(name, async () => 1, { connection: connection() }));
+    await once(worker, 'ready');
+    await expect(worker.close(true, opts as never)).rejects.toThrow(message);
+    expect(worker.isRunning()).toBe(true);
   });
 
   it('close() before run() and close() of a worker that never connected resolve promptly', async () => {
