@@ -32,7 +32,7 @@ export type {
   RetryJobsOptions,
 } from './engine/queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './engine/worker.js';
-export type { GetNextJobOptions, WorkerOptions } from './engine/worker.js';
+export type { GetNextJobOptions, WorkerCloseOptions, WorkerOptions } from './engine/worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './engine/sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './engine/sandbox/sandbox-options.js';
 export { Job, PRIORITY_LIMIT } from './engine/job.js';
