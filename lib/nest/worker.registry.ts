@@ -125,7 +125,7 @@ export class WorkerRegistry {
     const ids = worker.activeJobs.map((job) => job.id ?? '?');
     this.logger.warn(SHUTDOWN_DEADLINE(queueName, shutdownTimeoutMs, ids));
     // close(true) aborts the jobs' signals and moves them back to wait, cutting the close short
-    if (!(await within(worker.close(true).then(() => true), FORCED_CLOSE_GRACE_MS))) {
+    if (!(await within(worker.close(true, { requeue: true }).then(() => true), FORCED_CLOSE_GRACE_MS))) {
       this.logger.warn(FORCED_CLOSE_INCOMPLETE(queueName, FORCED_CLOSE_GRACE_MS));
     }
   }
