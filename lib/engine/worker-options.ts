@@ -65,22 +65,21 @@ export function resolveWorkerOptions(opts: WorkerOptions): ResolvedWorkerOptions
 }
 
 function validateWorkerOptions(o: ResolvedWorkerOptions): void {
-  checkInteger('concurrency', o.concurrency, 1);
+  checkConcurrency(o.concurrency);
   checkInteger('lockDuration', o.lockDuration, 1);
   if (typeof o.lockRenewTime !== 'number' || !(o.lockRenewTime > 0)) {
     throw new ConveyorValidationError(`lockRenewTime must be a number of ms > 0, got ${show(o.lockRenewTime)}`);
   }
-  checkInteger('stalledInterval', o.stalledInterval, 1);
-  checkInteger('maxStalledCount', o.maxStalledCount, 0);
-  if (typeof o.drainDelay !== 'number' || !(o.drainDelay > 0)) {
-    throw new ConveyorValidationError(`drainDelay must be a number of seconds > 0, got ${show(o.drainDelay)}`);
-  }
+  // BullMQ's texts (its tests match them), then the value; fractions are accepted as BullMQ does
+  checkAbove('stalledInterval', o.stalledInterval, 'must be greater than 0', false);
+  checkAbove('maxStalledCount', o.maxStalledCount, 'must be greater or equal than 0', true);
+  checkAbove('drainDelay', o.drainDelay, 'must be greater than 0', false);
   if (o.limiter !== undefined) {
     if (typeof o.limiter !== 'object' || o.limiter === null) throw new ConveyorValidationError(`limiter must be { max, duration }, got ${show(o.limiter)}`);
     checkInteger('limiter.max', o.limiter.max, 1);
     checkInteger('limiter.duration', o.limiter.duration, 1);
   }
-  if (o.maxStartedAttempts !== undefined) checkInteger('maxStartedAttempts', o.maxStartedAttempts, 0);
+  if (o.maxStartedAttempts !== undefined) checkAbove('maxStartedAttempts', o.maxStartedAttempts, 'must be greater or equal than 0', true);
   const strategy = o.settings?.backoffStrategy;
   if (strategy !== undefined && typeof strategy !== 'function') {
     throw new ConveyorValidationError(`settings.backoffStrategy must be a function, got ${show(strategy)}`);
@@ -88,4 +87,20 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
   checkMetricsOptions(o.metrics);
   checkTelemetry(o.telemetry, 'Worker');
   checkSandboxOptions(o);
+}
+
+/**
+ * Concurrency: a finite number > 0, with BullMQ's text alone (its tests compare the message
+ * exactly). A fraction is accepted, as BullMQ does, and means as many slots as it rounds up to.
+ */
+export function checkConcurrency(value: unknown): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
+    throw new ConveyorValidationError('concurrency must be a finite number greater than 0');
+  }
+}
+
+/** A number option > 0 (or >= 0 with `orEqual`), refused with BullMQ's `text` and the value. */
+function checkAbove(name: string, value: unknown, text: string, orEqual: boolean): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (orEqual ? value >= 0 : value > 0);
+  if (!ok) throw new ConveyorValidationError(`${name} ${text}, got ${show(value)}`);
 }

@@ -19,7 +19,7 @@ import {
 } from './job-moves.js';
 import { jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
 import { scheduleNextIteration } from './job-scheduler-iteration.js';
-import { checkInteger, show, type KeepJobs } from './options.js';
+import { show, type KeepJobs } from './options.js';
 import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
@@ -29,7 +29,7 @@ import { WorkerTracing } from './telemetry-worker.js';
 import { processJobByHand, type HandProcessing } from './worker-process-job.js';
 import { retryDelayMs, Signal, sleep } from './timing.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './worker-manual.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 export { WORKER_DEFAULTS } from './worker-options.js';
 export type { WorkerOptions } from './worker-options.js';
@@ -205,7 +205,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   set concurrency(value: number) {
-    checkInteger('concurrency', value, 1);
+    checkConcurrency(value);
     this.opts.concurrency = value;
     this.changed.notify();
   }
@@ -238,11 +238,15 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return [...this.held.values()].filter((h) => !h.abandoned).map((h) => h.job);
   }
 
-  /** Starts processing; resolves once the worker has stopped and its jobs are finished. */
+  /**
+   * Starts processing; resolves once the worker has stopped and its jobs are finished. As in
+   * BullMQ (same texts), it throws without a processor or when already running, and a closed
+   * worker's run() resolves at once.
+   */
   async run(): Promise<void> {
-    if (!this.processor) throw new Error(`Worker "${this.name}" has no processor: pass one to the constructor to run it`);
-    if (this.closing) throw new Error(`Worker "${this.name}" is closed and cannot run again`);
-    if (this.running) throw new Error(`Worker "${this.name}" is already running`);
+    if (!this.processor) throw new Error('No process function is defined.');
+    if (this.running && !this.closing) throw new Error('Worker is already running.');
+    if (this.closing) return;
     this.running = this.loop().then(() => this.whenIdle());
     return this.running;
   }
@@ -453,7 +457,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   private freeSlots(): number {
-    return this.opts.concurrency - this.held.size - this.reserved;
+    // a fractional concurrency (BullMQ accepts one) gives as many slots as it rounds up to
+    return Math.ceil(this.opts.concurrency) - this.held.size - this.reserved;
   }
 
   private clientName(): string {
@@ -966,7 +971,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     this.checkingStalled = true;
     try {
       const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
-        this.keys.base, this.opts.maxStalledCount, Date.now(), this.opts.stalledInterval,
+        this.keys.base, this.opts.maxStalledCount, Date.now(), Math.ceil(this.opts.stalledInterval),
       ])) as string[];
       for (const id of ids) this.notify('stalled', id, 'active');
       return ids;

@@ -3,7 +3,7 @@
 import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
+import { Scope, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';
 
 describe('Worker events and lifecycle', () => {
   let scope: Scope;
@@ -69,7 +69,7 @@ describe('Worker events and lifecycle', () => {
     expect(drained).toBe(2);
   });
 
-  it('autorun: false waits for run(); run() twice or on a closed worker rejects clearly', async () => {
+  it('autorun: false waits for run(); run() twice or without processor rejects with bullmq\'s texts; a closed worker\'s run() resolves at once', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(new Worker(name, async () => 'ran', { connection: connection(), autorun: false }));
@@ -79,21 +79,29 @@ describe('Worker events and lifecycle', () => {
     const completed = once(worker, 'completed');
     const running = worker.run();
     expect(worker.isRunning()).toBe(true);
-    await expect(worker.run()).rejects.toThrow(`Worker "${name}" is already running`);
+    await expect(worker.run()).rejects.toThrow(new Error('Worker is already running.'));
     await completed;
     await worker.close();
     await running;
     expect(worker.isRunning()).toBe(false);
-    await expect(worker.run()).rejects.toThrow(/is closed/);
+    await within(worker.run(), 1000, 'run() of a closed worker');
+    expect(worker.isRunning()).toBe(false);
     const noProcessor = scope.track(new Worker(name, null, { connection: connection() }));
-    await expect(noProcessor.run()).rejects.toThrow(/has no processor/);
+    await expect(noProcessor.run()).rejects.toThrow(new Error('No process function is defined.'));
   });
 
   it('bad options are refused before anything connects', () => {
     const name = scope.name();
     expect(() => new Worker(name, async () => 1, { concurrency: 0 })).toThrow(ConveyorValidationError);
-    expect(() => new Worker(name, async () => 1, { concurrency: 1.5 })).toThrow(/concurrency must be an integer, got 1.5/);
-    expect(() => new Worker(name, async () => 1, { drainDelay: -1 })).toThrow(/drainDelay must be a number of seconds > 0, got -1/);
+    for (const concurrency of [0, 0.5, NaN, Infinity, '2']) {
+      expect(() => new Worker(name, async () => 1, { concurrency: concurrency as number })).toThrow(new Error('concurrency must be a finite number greater than 0'));
+    }
+    expect(() => new Worker(name, async () => 1, { drainDelay: 0 })).toThrow(/^drainDelay must be greater than 0, got 0$/);
+    expect(() => new Worker(name, async () => 1, { drainDelay: -1 })).toThrow(/^drainDelay must be greater than 0, got -1$/);
+    expect(() => new Worker(name, async () => 1, { stalledInterval: 0 })).toThrow(/^stalledInterval must be greater than 0, got 0$/);
+    expect(() => new Worker(name, async () => 1, { maxStalledCount: -1 })).toThrow(/^maxStalledCount must be greater or equal than 0, got -1$/);
+    expect(() => new Worker(name, async () => 1, { maxStartedAttempts: -1 })).toThrow(/^maxStartedAttempts must be greater or equal than 0, got -1$/);
+    expect(() => new Worker(name, async () => 1, { maxStalledCount: 'a' as never })).toThrow(/^maxStalledCount must be greater or equal than 0, got "a"$/);
     expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(/lockDuration must be an integer, got "5"/);
     expect(() => new Worker(name, async () => 1, { limiter: { max: 0, duration: 10 } })).toThrow(/limiter.max/);
     expect(() => new Worker(name, 42 as never)).toThrow(/processor must be a function, a file path or a file: URL, got 42/);
@@ -101,7 +109,25 @@ describe('Worker events and lifecycle', () => {
     const worker = scope.track(new Worker(name, async () => 1, { connection: connection(), autorun: false }));
     expect(() => {
       worker.concurrency = 0;
-    }).toThrow(/concurrency must be >= 1, got 0/);
+    }).toThrow(new Error('concurrency must be a finite number greater than 0'));
+    expect(worker.concurrency).toBe(1);
+  });
+
+  it('accepts fractions where bullmq does: concurrency 1.5 runs two jobs at once, maxStalledCount/stalledInterval/drainDelay fractions', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = scope.gate();
+    const worker = scope.track(
+      new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 1.5, maxStalledCount: 1.5, stalledInterval: 500.5, drainDelay: 0.5 }),
+    );
+    expect(worker.concurrency).toBe(1.5);
+    const active = times(worker, 'active', 2);
+    await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
+    await active;
+    expect(await scope.redis.llen(`bull:${name}:active`)).toBe(2);
+    expect(await scope.redis.llen(`bull:${name}:wait`)).toBe(1);
+    gate.resolve();
+    await times(worker, 'completed', 3);
   });
 
   it('pause() stops taking jobs after the active ones finish; resume() continues', async () => {
