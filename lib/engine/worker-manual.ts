@@ -24,6 +24,8 @@ export interface GetNextJobOptions {
 export interface ManualAccess {
   readonly worker: QueueBase & { readonly opts: { drainDelay: number } };
   isClosing(): boolean;
+  /** worker.pause() was called (and no resume() since). */
+  isPaused(): boolean;
   /** The worker runs its own fetch loop (a processor and run()). */
   isRunning(): boolean;
   /** One moveToActive call for one job, locked with `token`. */
@@ -52,7 +54,8 @@ export async function takeNextJob(access: ManualAccess, token: unknown, opts?: u
   if (access.isRunning()) {
     throw new Error(`getNextJob() is for a worker driven by hand, but worker "${worker.name}" runs its own loop: create it with autorun: false and no processor`);
   }
-  if (access.isClosing()) return undefined;
+  // as in BullMQ, a paused (or closing) worker hands out nothing
+  if (access.isClosing() || access.isPaused()) return undefined;
   const deadline = Date.now() + worker.opts.drainDelay * 1000;
   for (;;) {
     const reply = await access.fetch(token);
@@ -70,7 +73,7 @@ export async function takeNextJob(access: ManualAccess, token: unknown, opts?: u
       if (!(await access.connectBlocking())) break;
       await access.waitForJobs(deadline, reply.nextDelayed);
     }
-    if (access.isClosing()) break;
+    if (access.isClosing() || access.isPaused()) break;
   }
   access.notify('drained');
   return undefined;

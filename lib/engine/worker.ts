@@ -325,6 +325,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return (this.manual ??= {
       worker: this,
       isClosing: () => this.closing !== undefined,
+      isPaused: () => this.paused,
       isRunning: () => this.running !== undefined,
       fetch: (token) => this.fetch(1, token),
       connectBlocking: () => this.ensureBlocking(),
@@ -965,22 +966,31 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     }
   }
 
-  /** One pass of the stalled checker (skipped by Redis if any worker ran one this interval). */
+  /** One pass of the stalled checker from the timer: errors become 'error' events. */
   async checkStalled(): Promise<string[]> {
     if (this.checkingStalled) return [];
     this.checkingStalled = true;
     try {
-      const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
-        this.keys.base, this.opts.maxStalledCount, Date.now(), Math.ceil(this.opts.stalledInterval),
-      ])) as string[];
-      for (const id of ids) this.notify('stalled', id, 'active');
-      return ids;
+      return await this.moveStalledJobsToWait();
     } catch (err) {
       if (!this.closing) this.emitError(err);
       return [];
     } finally {
       this.checkingStalled = false;
     }
+  }
+
+  /**
+   * One pass of the stalled checker, as BullMQ's method of that name (skipped by Redis when any
+   * worker ran one within stalledInterval): jobs found in active without a lock go back to wait,
+   * each with a 'stalled' event; resolves with their ids.
+   */
+  async moveStalledJobsToWait(): Promise<string[]> {
+    const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
+      this.keys.base, this.opts.maxStalledCount, Date.now(), Math.ceil(this.opts.stalledInterval),
+    ])) as string[];
+    for (const id of ids) this.notify('stalled', id, 'active');
+    return ids;
   }
 
   // ------------------------------------------------------------------------------ closing

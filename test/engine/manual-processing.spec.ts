@@ -102,6 +102,18 @@ describe('Manual processing', () => {
       expect(await w.getNextJob('t')).toBeUndefined();
     });
 
+    it('a paused worker hands out nothing (the job stays waiting), with or without block; resume() lets it take jobs again', async () => {
+      const queue = scope.queue();
+      const w = manualWorker(queue.name, { drainDelay: 30 });
+      const added = await queue.add('a', {});
+      await w.pause();
+      expect(await w.getNextJob('t', { block: false })).toBeUndefined();
+      expect(await within(w.getNextJob('t'), 1000, 'a blocking getNextJob while paused')).toBeUndefined();
+      expect((await lists(scope.redis, queue.name)).wait).toEqual([added.id]);
+      w.resume();
+      expect((await w.getNextJob('t', { block: false }))?.id).toBe(added.id);
+    });
+
     it('a scheduler iteration taken by hand gets its next iteration, as a worker would', async () => {
       const queue = scope.queue();
       const w = manualWorker(queue.name);
@@ -289,6 +301,24 @@ describe('Manual processing', () => {
       expect((await stalled)[0]).toBe(job.id);
       expect((await lists(scope.redis, queue.name)).wait).toEqual([job.id]);
       expect(await scope.redis.hget(`bull:${queue.name}:${job.id}`, 'stc')).toBe('1');
+    });
+
+    it('moveStalledJobsToWait runs one pass of the stalled checker: stalled events and the ids, past maxStalledCount a deferred failure', async () => {
+      const queue = scope.queue();
+      const w = manualWorker(queue.name, { stalledInterval: 60_000, maxStalledCount: 0 });
+      await queue.add('a', {});
+      const job = (await w.getNextJob('t'))!;
+      await scope.redis.del(`bull:${queue.name}:${job.id}:lock`);
+      const stalled = once<[string, string]>(w, 'stalled', 5000);
+      // the first pass marks the active jobs, the next one (once the interval's key is gone) recovers
+      expect(await w.moveStalledJobsToWait()).toEqual([]);
+      expect(await w.moveStalledJobsToWait()).toEqual([]);
+      await scope.redis.del(`bull:${queue.name}:stalled-check`);
+      expect(await w.moveStalledJobsToWait()).toEqual([job.id]);
+      expect(await stalled).toEqual([job.id, 'active']);
+      const again = (await w.getNextJob('t', { block: false }))!;
+      expect(again.id).toBe(job.id);
+      expect(again.deferredFailure).toBe('job stalled more than allowable limit');
     });
   });
 
