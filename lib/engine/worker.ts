@@ -789,8 +789,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       // refused before the lock was released: the job is still ours (its caller fails it)
       const refused = code === ErrorCode.JobPendingChildren || code === ErrorCode.JobHasFailedChildren;
-      const command = refused ? 'moveToFinished' : f.target === 'completed' ? 'moveToCompleted' : 'moveToFailed';
-      const err = scriptError(code, f.entry.job.id, command);
+      // named after the script, as BullMQ names it (its tests match 'Cmd moveToFinished from active')
+      const err = scriptError(code, f.entry.job.id, 'moveToFinished');
       this.report(err);
       if (refused) {
         results[i] = err;

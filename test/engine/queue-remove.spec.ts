@@ -178,7 +178,7 @@ describe('Queue obliterate', () => {
     const lost = once(worker, 'error', 5000);
     release();
     const [err] = await lost;
-    expect((err as Error).message).toBe(`Missing key for job ${ids.active[0]}. moveToCompleted`);
+    expect((err as Error).message).toBe(`Missing key for job ${ids.active[0]}. moveToFinished`);
   });
 
   it('refuses bad options before writing anything', async () => {

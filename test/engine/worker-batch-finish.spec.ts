@@ -117,7 +117,7 @@ describe('Worker: finishes of one tick in one call', () => {
 
     expect(done.name).toBe('kept');
     expect(calls.of('moveToFinished').map((c) => c.keys)).toEqual([[`bull:${name}:${lost.id}`, `bull:${name}:${kept.id}`]]);
-    expect(errors.map((e) => e.message)).toEqual([`Lock mismatch for job ${lost.id}. Cmd moveToCompleted from active`]);
+    expect(errors.map((e) => e.message)).toEqual([`Lock mismatch for job ${lost.id}. Cmd moveToFinished from active`]);
     expect(worker.activeJobs).toEqual([]);
     expect(await (await queue.getJob(lost.id!))!.getState()).toBe('active');
     expect(await (await queue.getJob(kept.id!))!.getState()).toBe('completed');
