@@ -3,14 +3,15 @@ import { normalizeBackoff, show, type BackoffOptions } from './options.js';
 
 /**
  * A custom backoff: receives the attempts made (the failing one included), the backoff type, the
- * error and the job; returns the delay in ms, 0 to retry at once, or -1 to stop retrying.
+ * error and the job; returns the delay in ms, 0 (or undefined, as in BullMQ) to retry at once, or
+ * -1 to stop retrying.
  */
 export type BackoffStrategy = (
   attemptsMade: number,
   type: string | undefined,
   err: Error,
   job: Job,
-) => number | Promise<number>;
+) => number | undefined | Promise<number | undefined>;
 
 function withJitter(delay: number, jitter: number | undefined): number {
   if (!jitter) return delay;
@@ -19,8 +20,9 @@ function withJitter(delay: number, jitter: number | undefined): number {
 }
 
 /**
- * The retry delay for an attempt, or undefined when the type is neither built in nor handled by a
- * custom strategy (the caller fails the job with a clear reason then).
+ * The retry delay for an attempt, or undefined when the type is not built in and there is no
+ * custom strategy (the caller fails the job with a clear reason then). A strategy's undefined
+ * means 0 (at once), as in BullMQ.
  */
 export async function backoffDelay(
   backoff: number | BackoffOptions | undefined,
@@ -35,7 +37,7 @@ export async function backoffDelay(
   if (b.type === 'fixed') return withJitter(delay, b.jitter);
   if (b.type === 'exponential') return withJitter(Math.round(2 ** (attemptsMade - 1) * delay), b.jitter);
   if (!strategy) return undefined;
-  return strategy(attemptsMade, b.type, err, job);
+  return (await strategy(attemptsMade, b.type, err, job)) ?? 0;
 }
 
 /** What happens after a failed attempt: a retry after `delay` ms, or the final failure. */
@@ -65,9 +67,12 @@ export async function planRetry(
     return { retry: false, reason: `settings.backoffStrategy threw for backoff type ${show(type)}: ${why} (the attempt failed with: ${err.message})` };
   }
   if (delay === undefined) {
-    const hint = opts.strategy ? 'settings.backoffStrategy returned undefined for it' : 'the worker has no settings.backoffStrategy';
-    return { retry: false, reason: `Unknown backoff type ${show(type)}: ${hint} (the attempt failed with: ${err.message})` };
+    // BullMQ's worker leaves such a job in active (an 'error' event, then the stalled checker):
+    // failing it with a reason that says why is kinder than running it again later
+    return { retry: false, reason: `Unknown backoff type ${show(type)}: the worker has no settings.backoffStrategy (the attempt failed with: ${err.message})` };
   }
+  // a numeric string counts as its number, as BullMQ takes it
+  if (typeof delay === 'string' && (delay as string).trim() !== '' && Number.isFinite(Number(delay))) delay = Number(delay);
   if (delay === -1) return { retry: false };
   if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
     return {

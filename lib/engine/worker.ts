@@ -673,6 +673,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       job.delay = plan.kind === 'delay' ? plan.delay : 0;
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
+      // as stored: the backoff waited for (BullMQ's listeners read it on the 'failed' job)
+      if (plan.kind === 'delay') job.delay = plan.delay;
       this.notify('failed', job, plan.error, 'active');
       return;
     }

@@ -4,7 +4,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from '../../lib/index.js'
 import { backoffDelay, planRetry } from '../../lib/engine/backoff.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { Scope, until } from '../fixtures/worker-harness.js';
 
 /** `delayed` stream entries of a job as (due time − time the entry was written), in ms. */
 async function retryDelays(scope: Scope, name: string, jobId: string): Promise<number[]> {
@@ -117,6 +117,36 @@ describe('Worker retries and failures', () => {
     expect(delay).toBeLessThanOrEqual(400);
   });
 
+  it.each([
+    ['fixed', { type: 'fixed', delay: 300 }, [300, 300]],
+    ['exponential', { type: 'exponential', delay: 100 }, [100, 200]],
+  ])("a retry's backoff is the 'failed' job's delay and the stored one (as BullMQ writes it); 0 once taken again and after the last failure (%s)", async (_label, backoff, expected) => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const atStart: string[] = [];
+    const worker = scope.track(
+      new Worker(name, async (job) => {
+        atStart.push(`${job.delay}/${await scope.redis.hget(job.key, 'delay')}`);
+        throw new Error('boom');
+      }, { connection: connection() }),
+    );
+    const seen: [number, number, string | null][] = [];
+    worker.on('failed', (job) => {
+      void scope.redis.hget(job!.key, 'delay').then((stored) => seen.push([job!.attemptsMade, job!.delay, stored]));
+    });
+    const failures = times<[Job]>(worker, 'failed', 3, 8000);
+    const job = await queue.add('j', {}, { attempts: 3, backoff });
+    await failures;
+    await until('the three failures to be read', () => seen.length, (n) => n === 3);
+    expect(seen.sort()).toEqual([
+      [1, expected[0], String(expected[0])],
+      [2, expected[1], String(expected[1])],
+      [3, 0, '0'],
+    ]);
+    expect(atStart).toEqual(['0/0', '0/0', '0/0']);
+    expect((await queue.getJob(job.id!))!.delay).toBe(0);
+  });
+
   it('a custom backoff strategy gets (attemptsMade, type, err, job); -1 stops retrying', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection(), customBackoffTypes: ['linear'] }));
@@ -185,6 +215,13 @@ describe('Worker retries and failures', () => {
       reason: expect.stringMatching(/returned NaN|returned null/),
     });
     await expect(planRetry(job, err, { unrecoverable: false, strategy: () => 25.4 })).resolves.toEqual({ retry: true, delay: 25 });
+    // as in BullMQ: a strategy's undefined retries at once, a numeric string is its number
+    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => undefined })).resolves.toEqual({ retry: true, delay: 0 });
+    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => '120' as never })).resolves.toEqual({ retry: true, delay: 120 });
+    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => 'soon' as never })).resolves.toEqual({
+      retry: false,
+      reason: expect.stringMatching(/returned "soon"/),
+    });
     await expect(planRetry(job, err, { unrecoverable: true, strategy: () => 25 })).resolves.toEqual({ retry: false });
   });
 

@@ -109,6 +109,37 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(await read?.getState()).toBe('completed');
   });
 
+  it("hands a custom backoff type bullmq added ('custom1') to settings.backoffStrategy, as bullmq's worker does", async () => {
+    const name = scope.queueName('b2c-custom-backoff');
+    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+    const calls: [number, string | undefined, string, string | undefined][] = [];
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => {
+        if (job.attemptsMade < 2) throw new Error(`not yet ${job.attemptsMade}`);
+        return 'done';
+      }, {
+        connection: conveyorConnection(),
+        settings: {
+          backoffStrategy: (attemptsMade, type, err, job) => {
+            calls.push([attemptsMade, type, err.message, job.id]);
+            return type === 'custom1' ? attemptsMade * 100 : -1;
+          },
+        },
+      }),
+    );
+    const failed = times<[Job]>(worker, 'failed', 2, 10000);
+    const completed = once(worker, 'completed', 10000);
+    const job = await producer.add('c', {}, { attempts: 3, backoff: { type: 'custom1' } });
+    const delays = (await failed).map(([j]) => j.delay);
+    await completed;
+    expect(calls).toEqual([
+      [1, 'custom1', 'not yet 0', job.id],
+      [2, 'custom1', 'not yet 1', job.id],
+    ]);
+    expect(delays).toEqual([100, 200]);
+    expect(await (await producer.getJob(job.id!))?.getState()).toBe('completed');
+  });
+
   it('fails a job for good after its attempts, exponential backoff included', async () => {
     const name = scope.queueName('b2c-fail');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
