@@ -28,6 +28,11 @@ export interface WorkerOptions extends QueueBaseOptions, SandboxOptions {
   drainDelay?: number;
   /** At most `max` jobs started per `duration` ms, across all workers of the queue. */
   limiter?: { max: number; duration: number };
+  /**
+   * Longest wait, ms, while the queue is rate limited: the worker then asks Redis again, which
+   * promotes the delayed jobs that came due meanwhile (the limit still holds). @default 30000
+   */
+  maximumRateLimitDelay?: number;
   /** Used for jobs whose own options do not say. */
   removeOnComplete?: KeepJobs;
   /** Used for jobs whose own options do not say. */
@@ -48,6 +53,7 @@ export const WORKER_DEFAULTS = {
   stalledInterval: 30_000,
   maxStalledCount: 1,
   drainDelay: 5,
+  maximumRateLimitDelay: 30_000,
 };
 
 export type ResolvedWorkerOptions = WorkerOptions & typeof WORKER_DEFAULTS & { lockRenewTime: number };
@@ -74,6 +80,7 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
   checkAbove('stalledInterval', o.stalledInterval, 'must be greater than 0', false);
   checkAbove('maxStalledCount', o.maxStalledCount, 'must be greater or equal than 0', true);
   checkAbove('drainDelay', o.drainDelay, 'must be greater than 0', false);
+  checkAbove('maximumRateLimitDelay', o.maximumRateLimitDelay, 'must be a number of ms >= 0', true);
   if (o.limiter !== undefined) {
     if (typeof o.limiter !== 'object' || o.limiter === null) throw new ConveyorValidationError(`limiter must be { max, duration }, got ${show(o.limiter)}`);
     checkInteger('limiter.max', o.limiter.max, 1);

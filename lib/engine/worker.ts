@@ -357,7 +357,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       }
       const limitedMs = this.limitUntil - Date.now();
       if (limitedMs > 0) {
-        await this.delay(limitedMs, this.wakeOnClose);
+        // at most maximumRateLimitDelay: the next fetch promotes delayed jobs that came due
+        await this.delay(Math.min(limitedMs, this.opts.maximumRateLimitDelay), this.wakeOnClose);
         // the next fetch asks Redis again (a delay() that returned early, e.g. stubbed under a
         // fake clock, must not spin here without ever yielding to I/O)
         this.limitUntil = 0;

@@ -6,6 +6,7 @@ import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
 import { Scope, streamEvents } from './queue-test-support.js';
+import { until } from '../fixtures/worker-harness.js';
 
 /** How far a start may seem early: the worker takes `now` just before its fetch reaches Redis. */
 const TOLERANCE_MS = 120;
@@ -44,6 +45,23 @@ describe('worker limiter', () => {
     // three windows: the last opens about 1200 ms after the first, not after a drainDelay
     expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1200 + 1500);
     expect(Number(await scope.redis.get(`bull:${name}:limiter`))).toBeLessThanOrEqual(3);
+  });
+
+  it('maximumRateLimitDelay caps a rate-limit wait: the next fetch promotes delayed jobs that came due, the limit still holds', async () => {
+    const name = scope.name('rl-max-delay');
+    const queue = scope.queue(name);
+    await queue.addBulk([{ name: 'w', data: {} }, { name: 'w', data: {} }]);
+    await queue.add('d', {}, { delay: 200 });
+    const worker = scope.track(
+      new Worker(name, async () => 'ok', { connection: connection(), limiter: { max: 1, duration: 10_000 }, maximumRateLimitDelay: 600 }),
+    );
+    await once(worker, 'completed');
+    const started = Date.now();
+    // promoted by the fetch after at most 600 ms, not when the 10 s window ends
+    await until('the delayed job to be promoted', () => queue.getDelayedCount(), (n) => n === 0, 3000);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await queue.getWaitingCount()).toBe(2);
+    expect(await queue.getCompletedCount()).toBe(1);
   });
 
   it('is shared by all workers of the queue: two workers together stay within max per duration', async () => {

@@ -102,6 +102,7 @@ describe('Worker events and lifecycle', () => {
     expect(() => new Worker(name, async () => 1, { maxStalledCount: -1 })).toThrow(/^maxStalledCount must be greater or equal than 0, got -1$/);
     expect(() => new Worker(name, async () => 1, { maxStartedAttempts: -1 })).toThrow(/^maxStartedAttempts must be greater or equal than 0, got -1$/);
     expect(() => new Worker(name, async () => 1, { maxStalledCount: 'a' as never })).toThrow(/^maxStalledCount must be greater or equal than 0, got "a"$/);
+    expect(() => new Worker(name, async () => 1, { maximumRateLimitDelay: -1 })).toThrow(/^maximumRateLimitDelay must be a number of ms >= 0, got -1$/);
     expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(/lockDuration must be an integer, got "5"/);
     expect(() => new Worker(name, async () => 1, { limiter: { max: 0, duration: 10 } })).toThrow(/limiter.max/);
     expect(() => new Worker(name, 42 as never)).toThrow(/processor must be a function, a file path or a file: URL, got 42/);
