@@ -131,7 +131,12 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
   private readonly wakeOnClose = new AbortController();
   private tokenCounter = 0;
-  private running: Promise<void> | undefined;
+  /** run() was called: resume() starts the loop again after a pause ended it. */
+  private started = false;
+  /** The fetch loop, until it ends (pause, close) and its jobs are finished. */
+  private loopRun: Promise<void> | undefined;
+  /** The loop's start-up (timers, 'ready') happened. */
+  private loopStarted = false;
   private paused = false;
   /** The last fetch found nothing: wait on the marker before fetching again. */
   private idle = false;
@@ -225,8 +230,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return jobSchedulerOf(this);
   }
 
+  /** As in BullMQ: false once closing, or paused with no job in hand (pause(true) counts them). */
   isRunning(): boolean {
-    return this.running !== undefined && !this.closing;
+    return this.loopRun !== undefined && !this.closing && !(this.paused && this.processing.size === 0);
   }
 
   isPaused(): boolean {
@@ -239,29 +245,46 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   /**
-   * Starts processing; resolves once the worker has stopped and its jobs are finished. As in
-   * BullMQ (same texts), it throws without a processor or when already running, and a closed
-   * worker's run() resolves at once.
+   * Starts processing; resolves once the loop has stopped (pause() or close()) and its jobs are
+   * finished, as BullMQ's does; resume() starts the loop again. As in BullMQ (same texts), it
+   * throws without a processor or when already running, and a closed worker's run() resolves.
    */
   async run(): Promise<void> {
     if (!this.processor) throw new Error('No process function is defined.');
-    if (this.running && !this.closing) throw new Error('Worker is already running.');
     if (this.closing) return;
-    this.running = this.loop().then(() => this.whenIdle());
-    return this.running;
+    if (this.isRunning()) throw new Error('Worker is already running.');
+    this.started = true;
+    return this.startLoop();
   }
 
-  /** Stops fetching new jobs; unless `doNotWaitActive`, waits for the jobs in hand. */
+  /** The loop, started unless it still runs (a resume() soon after a pause() finds it so). */
+  private startLoop(): Promise<void> {
+    this.loopRun ??= this.loop()
+      .then(() => this.whenIdle())
+      .finally(() => {
+        this.loopRun = undefined;
+        // a resume() that came while this loop was ending
+        if (this.started && !this.paused && !this.closing) this.startLoop().catch((err) => this.emitError(err));
+      });
+    return this.loopRun;
+  }
+
+  /**
+   * Stops fetching new jobs; unless `doNotWaitActive`, waits for the jobs in hand. The loop ends
+   * (run() resolves), as in BullMQ; resume() starts it again.
+   */
   async pause(doNotWaitActive = false): Promise<void> {
     if (this.paused) return;
     this.paused = true;
+    this.changed.notify();
     if (!doNotWaitActive) await this.whenIdle();
     this.notify('paused');
   }
 
-  resume(): void {
+  async resume(): Promise<void> {
     if (!this.paused) return;
     this.paused = false;
+    if (this.started && !this.closing) this.startLoop().catch((err) => this.emitError(err));
     this.changed.notify();
     this.notify('resumed');
   }
@@ -326,7 +349,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       worker: this,
       isClosing: () => this.closing !== undefined,
       isPaused: () => this.paused,
-      isRunning: () => this.running !== undefined,
+      isRunning: () => this.started,
       fetch: (token) => this.fetch(1, token),
       connectBlocking: () => this.ensureBlocking(),
       waitForJobs: (deadline, nextDelayed) => {
@@ -342,14 +365,13 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
 
   private async loop(): Promise<void> {
     if (!(await this.blockingUp())) return;
-    this.startTimers();
+    if (!this.loopStarted) {
+      this.loopStarted = true;
+      this.startTimers();
+    }
     this.emitReady();
     let failures = 0;
-    while (!this.closing) {
-      if (this.paused) {
-        await this.changed.wait();
-        continue;
-      }
+    while (!this.closing && !this.paused) {
       const free = this.freeSlots();
       if (free <= 0) {
         await this.changed.wait();
@@ -1031,7 +1053,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     const blockingClosed = this.blocking && disconnectBlocking(this.blocking);
     this.wakeOnClose.abort();
     this.changed.notify();
-    await this.running?.catch(() => {});
+    await this.loopRun?.catch(() => {});
     await this.whenIdle();
     await this.forcing;
     // children still busy were let go of by a forced close: nothing they do counts any more

@@ -170,6 +170,35 @@ describe('Worker events and lifecycle', () => {
     expect(ran).toEqual(['first', 'second']);
   });
 
+  it('as in bullmq, pause() ends the loop: run() resolves and isRunning() is false once the jobs in hand are done; resume() starts it again', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = scope.gate();
+    const worker = scope.track(new Worker(name, async (job) => (job.name === 'held' ? gate.promise : 'ok'), { connection: connection(), autorun: false, concurrency: 2 }));
+    let runEnded = false;
+    const run = worker.run().then(() => (runEnded = true));
+    expect(worker.isRunning()).toBe(true);
+    const active = times(worker, 'active', 2);
+    await queue.addBulk([{ name: 'held', data: {} }, { name: 'held', data: {} }, { name: 'later', data: {} }]);
+    await active;
+
+    // pause(true) resolves at once; the worker still runs the jobs in hand
+    await worker.pause(true);
+    expect(worker.isRunning()).toBe(true);
+    gate.resolve();
+    await within(run, 3000, 'run() after pause');
+    expect(runEnded).toBe(true);
+    expect(worker.isRunning()).toBe(false);
+    expect(await queue.getActiveCount()).toBe(0);
+    expect(await queue.getWaitingCount()).toBe(1);
+    await expect(worker.run()).resolves.toBeUndefined();
+
+    const completed = once<[Job]>(worker, 'completed');
+    await worker.resume();
+    expect(worker.isRunning()).toBe(true);
+    expect((await completed)[0].name).toBe('later');
+  });
+
   it("emits 'closing' then 'closed'; error events carry Error objects", async () => {
     const name = scope.name();
     const worker = new Worker(name, async () => 1, { connection: connection() });
