@@ -469,7 +469,6 @@ export async function failByHand(job: Job, err: unknown, token: unknown, fetchNe
     const call = retryCall(job.queue.keys.base, job, token, plan, Date.now());
     const code = Number(await runScript(await clientOf(job), call.script, [job.key], call.args));
     if (code < 0) throw scriptError(code, id, call.script);
-    if (plan.kind === 'delay') job.delay = plan.delay;
     if (fetchNext) reply = await fetchNextJob(job, token, s);
     // as bullmq sets it: the backoff of a delayed retry, 0 for one at once
     job.delay = plan.kind === 'delay' ? plan.delay : 0;

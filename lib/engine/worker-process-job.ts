@@ -12,6 +12,11 @@ export interface HandProcessing {
   readonly maxStartedAttempts: number | undefined;
   readonly tracing: WorkerTracing | undefined;
   notify(event: string, ...args: unknown[]): void;
+  emitError(err: unknown): void;
+  /** Closing or paused: a finish then fetches no next job, whatever the callback says. */
+  isStopping(): boolean;
+  /** The queue is rate-limited for `ms` more (the worker's loop waits that long). */
+  rateLimited(ms: number): void;
 }
 
 /**
@@ -34,7 +39,9 @@ export async function processJobByHand(
   return p.tracing ? p.tracing.processByHand(job, run) : run();
 }
 
-async function processAndFinish(p: HandProcessing, job: Job, token: string, fetchNext: () => boolean): Promise<Job | void> {
+async function processAndFinish(p: HandProcessing, job: Job, token: string, fetchNextCallback: () => boolean): Promise<Job | void> {
+  // as bullmq's: the callback is asked, but a closing or paused worker fetches nothing
+  const fetchNext = () => fetchNextCallback() && !p.isStopping();
   // no 'active' here: bullmq emits it when a job is taken (getNextJob, or the fetch of a finish)
   const refusal = job.deferredFailure
     ? job.deferredFailure
@@ -48,7 +55,14 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
   } catch (thrown) {
     return failed(p, job, token, thrown, fetchNext);
   }
-  const reply = await job.moveToCompleted(result, token, fetchNext());
+  let reply: NextJobReply | undefined;
+  try {
+    reply = await job.moveToCompleted(result, token, fetchNext());
+  } catch (err) {
+    // as bullmq's: the error is reported, then the attempt fails with it (a lost lock fails there too)
+    p.emitError(err);
+    return failed(p, job, token, err, fetchNext);
+  }
   p.notify('completed', job, result, 'active');
   return nextJob(p, reply, token);
 }
@@ -56,13 +70,20 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
 async function failed(p: HandProcessing, job: Job, token: string, thrown: unknown, fetchNext: () => boolean): Promise<Job | void> {
   // the processor moved the job itself
   if (thrown instanceof DelayedError || thrown instanceof WaitingError || thrown instanceof WaitingChildrenError) return;
-  if (thrown instanceof RateLimitError) {
-    // back in front of the queue, no attempt used
-    await job.moveToWait(token);
+  let reply: NextJobReply | undefined;
+  try {
+    if (thrown instanceof RateLimitError) {
+      // back in front of the queue, no attempt used
+      p.rateLimited(await job.moveToWait(token));
+      return;
+    }
+    // the thrown value as it is: moveToFailed describes it (and keeps no engine stack for a non-Error)
+    reply = await job.moveToFailed(thrown as Error, token, fetchNext());
+  } catch (err) {
+    // as bullmq's: nothing stored (e.g. the lock was lost); the job stalls or another worker has it
+    p.emitError(err);
     return;
   }
-  // the thrown value as it is: moveToFailed describes it (and keeps no engine stack for a non-Error)
-  const reply = await job.moveToFailed(thrown as Error, token, fetchNext());
   const { error } = describeFailure(thrown);
   p.notify('failed', job, error, 'active');
   return nextJob(p, reply, token);

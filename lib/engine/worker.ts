@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { duplicateConnection, isRedisRefusal, retryDelayAfter, whenReady, type RedisClient } from './connection.js';
+import { describeFailure } from './failure.js';
 import { ConveyorScriptError, ErrorCode, RateLimitError, scriptError, UnrecoverableError } from './errors.js';
 import { Job } from './job.js';
 import {
@@ -335,6 +336,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       maxStartedAttempts: this.opts.maxStartedAttempts,
       tracing: this.tracing,
       notify: (event, ...args) => this.notify(event, ...args),
+      emitError: (err) => this.emitError(err),
+      isStopping: () => this.closing !== undefined || this.paused,
+      rateLimited: (ms) => {
+        if (ms > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + ms);
+      },
     };
     return (await processJobByHand(p, job, token, fetchNextCallback)) as Job<DataType, ResultType, NameType> | undefined;
   }
@@ -686,6 +692,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.drop(entry);
       return;
     }
+    // a processor that replaced its job's moveToFailed: the failure goes through it, as in BullMQ
+    if (Object.hasOwn(job, 'moveToFailed')) return this.failThroughJob(entry, thrown);
     const plan = await planFailure(job, thrown, withStack, this.moves);
     if (plan.kind !== 'fail') {
       const moved = await this.move(entry, retryCall(this.keys.base, job, entry.token, plan, Date.now()));
@@ -696,8 +704,6 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       job.delay = plan.kind === 'delay' ? plan.delay : 0;
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
-      // as stored: the backoff waited for (BullMQ's listeners read it on the 'failed' job)
-      if (plan.kind === 'delay') job.delay = plan.delay;
       this.notify('failed', job, plan.error, 'active');
       return;
     }
@@ -710,6 +716,20 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       this.notify('failed', job, plan.error, 'active');
     });
     this.drop(entry);
+  }
+
+  /** A failure stored by `job.moveToFailed` itself: 'failed' when it went through, else 'error'. */
+  private async failThroughJob(entry: Held, thrown: unknown): Promise<void> {
+    const { job } = entry;
+    try {
+      await job.moveToFailed(thrown as Error, entry.token, false);
+    } catch (err) {
+      this.drop(entry);
+      this.emitError(err);
+      return;
+    }
+    this.drop(entry);
+    this.notify('failed', job, describeFailure(thrown).error, 'active');
   }
 
   /**

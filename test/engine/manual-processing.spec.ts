@@ -10,6 +10,7 @@ import { hashShape } from '../interop/support.js';
 import { eventLines, events, lists } from './outcomes-support.js';
 import { clientsNamed } from './queue-events.support.js';
 import { Scope } from './queue-test-support.js';
+import { RecordingTelemetry } from '../support/recording-telemetry.js';
 
 describe('Manual processing', () => {
   let scope: Scope;
@@ -271,6 +272,44 @@ describe('Manual processing', () => {
       await expect(job.moveToCompleted('x', 'theirs')).rejects.toThrow(`Lock mismatch for job ${job.id}. Cmd moveToFinished from active`);
       await expect(job.moveToFailed(new Error('x'), 'theirs')).rejects.toThrow(`Lock mismatch for job ${job.id}. Cmd moveToFinished from active`);
       expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
+    });
+  });
+
+  describe('processJob', () => {
+    it("runs the processor for a job taken by hand, stores the outcome through the job's moveTo* methods, and hands over the next job", async () => {
+      const queue = scope.queue();
+      const w = scope.track(
+        new Worker(queue.name, async (job) => {
+          if (job.name === 'bad') throw new Error('bad job');
+          return `done ${job.name}`;
+        }, { connection: connection(), autorun: false }),
+      );
+      const [a, b] = await queue.addBulk([{ name: 'a', data: {} }, { name: 'bad', data: {} }]);
+      const events: string[] = [];
+      for (const e of ['completed', 'failed']) w.on(e, (job: Job) => events.push(`${e}:${job.name}`));
+      const first = (await w.getNextJob('tok', { block: false }))!;
+      const next = await w.processJob(first, 'tok', () => true);
+      expect(first.returnvalue).toBe('done a');
+      expect(await queue.getJobState(a.id!)).toBe('completed');
+      expect(next).toBeInstanceOf(Job);
+      expect(next!.id).toBe(b.id);
+      expect(await scope.redis.get(`bull:${queue.name}:${b.id}:lock`)).toBe('tok');
+      expect(await w.processJob(next!, 'tok', () => false)).toBeUndefined();
+      expect(await queue.getJobState(b.id!)).toBe('failed');
+      expect((await queue.getJob(b.id!))!.failedReason).toBe('bad job');
+      expect(events).toEqual(['completed:a', 'failed:bad']);
+    });
+
+    it("is traced as the loop's jobs are: a 'process <queue>' span with the outcome", async () => {
+      const queue = scope.queue();
+      const recorder = new RecordingTelemetry('w');
+      const w = scope.track(new Worker(queue.name, async () => 'traced', { connection: connection(), autorun: false, telemetry: recorder }));
+      await queue.add('a', {});
+      const job = (await w.getNextJob('tok', { block: false }))!;
+      await w.processJob(job, 'tok', () => false);
+      const span = recorder.spans.find((sp) => sp.name === `process ${queue.name}`)!;
+      expect(span.ended).toBe(true);
+      expect(span.events.map((e) => e.name)).toEqual(['job completed']);
     });
   });
 

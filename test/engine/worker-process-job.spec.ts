@@ -3,7 +3,7 @@
 // moveToFailed, the worker emits active/completed/failed, and the job the finish fetched comes
 // back. Also job.delay after a failed attempt, as bullmq leaves it (the loop and by hand).
 import { DelayedError, Queue, Worker, type Job } from '../../lib/index.js';
-import { times } from '../support/events.js';
+import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { snapshot } from './queue-test-support.js';
 import { Scope } from '../fixtures/worker-harness.js';
@@ -130,5 +130,66 @@ describe('worker.processJob', () => {
       });
     });
     expect(Object.fromEntries(seen)).toEqual({ now: 0, later: 60_000 });
+  });
+
+  it("a moveToCompleted that throws is reported ('error'), then the attempt fails with that error, as in bullmq", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const added = await queue.add('j', {}, { attempts: 2 });
+    const worker = scope.track(new Worker(name, async () => 'done', { connection: connection(), autorun: false }));
+    const seen: string[] = [];
+    worker.on('error', (err) => seen.push(`error:${err.message}`));
+    worker.on('failed', (job, err) => seen.push(`failed:${job!.id}:${err.message}`));
+    worker.on('completed', () => seen.push('completed'));
+    const job = (await worker.getNextJob('tok', { block: false }))!;
+    job.moveToCompleted = async () => {
+      throw new Error('no lock');
+    };
+    expect(await worker.processJob(job, 'tok', () => false)).toBeUndefined();
+    expect(seen).toEqual(['error:no lock', `failed:${added.id}:no lock`]);
+    // the failure was stored: retried (attempts: 2), with the reason
+    expect(await queue.getJobState(added.id!)).toBe('waiting');
+    expect((await queue.getJob(added.id!))!.failedReason).toBe('no lock');
+  });
+
+  it("a moveToFailed that throws is reported ('error'), no 'failed'; the job stays in active, as in bullmq", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const added = await queue.add('j', {});
+    const worker = scope.track(
+      new Worker(
+        name,
+        async () => {
+          throw new Error('processing');
+        },
+        { connection: connection(), autorun: false },
+      ),
+    );
+    let failed = 0;
+    worker.on('failed', () => failed++);
+    const error = once<[Error]>(worker, 'error');
+    const job = (await worker.getNextJob('tok', { block: false }))!;
+    job.moveToFailed = async () => {
+      throw new Error('lock gone');
+    };
+    await expect(worker.processJob(job, 'tok')).resolves.toBeUndefined();
+    expect((await error)[0].message).toBe('lock gone');
+    expect(failed).toBe(0);
+    expect(await queue.getJobState(added.id!)).toBe('active');
+  });
+
+  it('a paused worker fetches no next job, whatever the callback says (as bullmq)', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const [, b] = await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
+    const worker = scope.track(new Worker(name, async () => 'ok', { connection: connection(), autorun: false }));
+    const job = (await worker.getNextJob('tok', { block: false }))!;
+    await worker.pause(true);
+    expect(await worker.processJob(job, 'tok', () => true)).toBeUndefined();
+    expect(await job.getState()).toBe('completed');
+    expect(await queue.getJobState(b.id!)).toBe('waiting');
   });
 });

@@ -225,6 +225,27 @@ describe('Worker retries and failures', () => {
     await expect(planRetry(job, err, { unrecoverable: true, strategy: () => 25 })).resolves.toEqual({ retry: false });
   });
 
+  it("a processor that replaced its job's moveToFailed has the failure go through it: when that throws, an 'error' and no 'failed' (as in BullMQ)", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const worker = scope.track(
+      new Worker(name, async (job) => {
+        job.moveToFailed = async () => {
+          throw new Error('could not lock job: the lock is gone');
+        };
+        throw new Error('processing error');
+      }, { connection: connection() }),
+    );
+    const failed: Job[] = [];
+    worker.on('failed', (job) => failed.push(job!));
+    const error = once<[Error]>(worker, 'error');
+    const job = await queue.add('j', {});
+    expect((await error)[0].message).toBe('could not lock job: the lock is gone');
+    expect(failed).toEqual([]);
+    // nothing was stored: the job stays in active until its lock expires and it stalls
+    expect(await queue.getJobState(job.id!)).toBe('active');
+  });
+
   it('UnrecoverableError fails the job at once, whatever attempts remain', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
