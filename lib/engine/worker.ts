@@ -435,6 +435,8 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   /**
    * Resolves once the blocking connection is up, false if close() began first. A connection that
    * cannot come up yet keeps trying by itself (its errors are reported): the wait ends all the same.
+   * The loop's first fetch waits for it, as BullMQ's: a worker starting up does not take the job
+   * that woke a worker already waiting on the marker.
    */
   private async blockingUp(): Promise<boolean> {
     if (!(await this.ensureBlocking())) return false;

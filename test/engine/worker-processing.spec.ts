@@ -5,7 +5,7 @@ import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, Scope, ScriptMonitor } from '../fixtures/worker-harness.js';
+import { deferred, Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
 
 describe('Worker processing', () => {
   let scope: Scope;
@@ -14,6 +14,23 @@ describe('Worker processing', () => {
   });
   afterEach(async () => {
     await scope.close();
+  });
+
+  it("the first fetch goes out once the blocking connection is ready (as bullmq's): a worker starting up does not take the job that woke one already waiting", async () => {
+    const name = scope.name();
+    const client = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    scope.track({ close: async () => client.disconnect() });
+    const sha = loadScript('moveToActive').sha;
+    const original = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    const atFirstFetch: (string | undefined)[] = [];
+    let worker: Worker | undefined;
+    (client as unknown as { evalsha: typeof original }).evalsha = (...args) => {
+      if (args[0] === sha && atFirstFetch.length === 0) atFirstFetch.push((worker as unknown as { blocking?: Redis })?.blocking?.status);
+      return original(...args);
+    };
+    worker = scope.track(new Worker(name, async () => 'ok', { connection: client }));
+    await until('the first fetch', () => atFirstFetch.length, (n) => n > 0);
+    expect(atFirstFetch).toEqual(['ready']);
   });
 
   it('calls the processor with (job, token, signal); the token is the job lock', async () => {
