@@ -37,6 +37,12 @@ export interface WorkerOptions extends QueueBaseOptions, SandboxOptions {
   removeOnComplete?: KeepJobs;
   /** Used for jobs whose own options do not say. */
   removeOnFail?: KeepJobs;
+  /**
+   * BullMQ's pause before its loop runs again after an unexpected error ("internal, should not be
+   * modified"). Accepted for compatibility and not used: Conveyor's loop backs off on its own
+   * (fast first, capped at 2 s).
+   */
+  runRetryDelay?: number;
   /** Fail a job without running it once it was started more often than this. */
   maxStartedAttempts?: number;
   settings?: { backoffStrategy?: BackoffStrategy } & AdvancedRepeatOptions;

@@ -983,8 +983,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
   }
 
   /**
-   * Renews the locks of all held jobs in one call. A job whose lock is gone (expired, deleted, or
-   * taken over) gets 'lockRenewalFailed' and its signal aborted: another worker may run it now.
+   * Renews the locks of all held jobs in one call: 'locksRenewed' ({ count, jobIds }) for those
+   * renewed. A job whose lock is gone (expired, deleted, or taken over) gets 'lockRenewalFailed'
+   * and its signal aborted: another worker may run it now.
    */
   async renewLocks(): Promise<void> {
     if (this.renewing) return;
@@ -995,6 +996,10 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
       const args: (string | number)[] = [this.keys.base, this.opts.lockDuration];
       for (const h of entries) args.push(h.job.id!, h.token);
       const lostIds = new Set((await runScript(this.connection.client, 'extendLocks', [this.keys.stalled], args)) as string[]);
+      if (lostIds.size < entries.length && this.listenerCount('locksRenewed') > 0) {
+        const jobIds = entries.map((h) => h.job.id!).filter((id) => !lostIds.has(id));
+        this.notify('locksRenewed', { count: jobIds.length, jobIds });
+      }
       // a job that finished meanwhile released its lock itself: that is no loss
       const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && this.held.get(h.job.id!) === h);
       if (lost.length === 0) return;

@@ -122,6 +122,8 @@ describe('Worker events and lifecycle', () => {
       new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 1.5, maxStalledCount: 1.5, stalledInterval: 500.5, drainDelay: 0.5 }),
     );
     expect(worker.concurrency).toBe(1.5);
+    // bullmq's internal runRetryDelay is accepted (and type-checks), though not used
+    scope.track(new Worker(name, null, { connection: connection(), autorun: false, runRetryDelay: 15_000 }));
     const active = times(worker, 'active', 2);
     await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
     await active;

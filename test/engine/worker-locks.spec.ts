@@ -40,6 +40,24 @@ describe('Worker locks', () => {
     expect(gaps[2]).toBeGreaterThan(150);
   }, 30000);
 
+  it("says 'locksRenewed' with { count, jobIds } after each renewal, as bullmq does; a job whose lock is gone is left out", async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const gate = scope.gate();
+    const worker = scope.track(new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 2, lockDuration: 5000, lockRenewTime: 100 }));
+    worker.on('error', () => {});
+    const active = times<[Job]>(worker, 'active', 2);
+    const [a, b] = await queue.addBulk([1, 2].map((n) => ({ name: 'long', data: { n } })));
+    await active;
+    const [[both]] = await times<[{ count: number; jobIds: string[] }]>(worker, 'locksRenewed', 1, 5000);
+    expect(both.count).toBe(2);
+    expect([...both.jobIds].sort()).toEqual([a.id, b.id].sort());
+    await scope.redis.set(`bull:${name}:${b.id}:lock`, 'someone else');
+    const [[one]] = await times<[{ count: number; jobIds: string[] }]>(worker, 'locksRenewed', 1, 5000, (d) => d.count === 1);
+    expect(one).toEqual({ count: 1, jobIds: [a.id] });
+    gate.resolve();
+  });
+
   it('a job much longer than lockDuration keeps its lock and never stalls', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
