@@ -403,7 +403,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         reply = await this.fetch(free);
         failures = 0;
       } catch (err) {
-        if (!this.closing) this.emitError(err);
+        if (!this.closing) this.reportRetried(err);
         lastError = err;
         failures += 1;
       }
@@ -562,7 +562,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         popped = (await this.blocking!.bzpopmin(this.keys.marker, Math.max(timeoutMs, 1) / 1000)) as string[] | null;
       } catch (err) {
         if (this.closing || this.paused) break;
-        this.emitError(err);
+        this.reportRetried(err);
         failures += 1;
         await this.delay(retryDelayMs(failures), this.wakeOnClose);
         continue;
@@ -799,9 +799,9 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         raw = await runScript(this.connection.client, 'moveToFinished', keys, args);
       } catch (err) {
         this.reserved -= reserved;
-        this.report(err);
+        this.reportRetried(err);
         // not cut short by close(): close() waits for work in hand to be stored
-        if (!(await this.retryPause(err, attempt, since))) return;
+        if (!(await this.retryPause(err, attempt, since))) return this.reportGivingUp(err);
         continue;
       }
       // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
@@ -880,6 +880,21 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     return !this.forceClosing;
   }
 
+  /**
+   * An error of a call that will be made again (fetch, finish, renewal, stalled check). A command
+   * refused because its connection is closed (ioredis's 'Connection is closed.': its owner closed
+   * it, or it is between reconnects) is retried quietly, as BullMQ does; the outage itself is
+   * reported by the connection, and a retry that gives up says so (reportGivingUp).
+   */
+  private reportRetried(err: unknown): void {
+    if (!isClosedConnection(err)) this.report(err);
+  }
+
+  /** The retries of a move gave up: the last error goes out, whatever it was. */
+  private reportGivingUp(err: unknown): void {
+    if (isClosedConnection(err)) this.report(err);
+  }
+
   /** emitError for one of several outcomes: a listener that throws cannot stop the others. */
   private report(err: unknown): void {
     try {
@@ -902,8 +917,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         }
         return true;
       } catch (err) {
-        this.emitError(err);
-        if (!(await this.retryPause(err, attempt, since))) return false;
+        this.reportRetried(err);
+        if (!(await this.retryPause(err, attempt, since))) {
+          this.reportGivingUp(err);
+          return false;
+        }
       }
     }
   }
@@ -919,8 +937,11 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         this.emitError(scriptError(reply, job.id, 'moveJobFromActiveToWait'));
         return 0;
       } catch (err) {
-        this.emitError(err);
-        if (!(await this.retryPause(err, attempt, since))) return 0;
+        this.reportRetried(err);
+        if (!(await this.retryPause(err, attempt, since))) {
+          this.reportGivingUp(err);
+          return 0;
+        }
       }
     }
   }
@@ -1012,7 +1033,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
         h.controller.abort(reason);
       }
     } catch (err) {
-      if (!this.closing) this.emitError(err);
+      if (!this.closing) this.reportRetried(err);
     } finally {
       this.renewing = false;
     }
@@ -1025,7 +1046,7 @@ export class Worker<DataType = any, ResultType = any, NameType extends string = 
     try {
       return await this.moveStalledJobsToWait();
     } catch (err) {
-      if (!this.closing) this.emitError(err);
+      if (!this.closing) this.reportRetried(err);
       return [];
     } finally {
       this.checkingStalled = false;
@@ -1130,6 +1151,11 @@ function closeRequeue(opts: unknown): boolean {
   const requeue = o.requeue ?? false;
   checkBooleanArg('requeue', requeue);
   return requeue;
+}
+
+/** ioredis's rejection of a command on a closed connection. */
+function isClosedConnection(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Connection is closed.';
 }
 
 /**

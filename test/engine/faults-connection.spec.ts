@@ -2,7 +2,9 @@
 // errors at a bounded rate and resume on their own when Redis is back.
 import { ConveyorConnectionError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { freePort, RedisServer, Scope, within } from '../fixtures/worker-harness.js';
+import { Redis } from 'ioredis';
+import { connection, REDIS_URL } from '../support/redis.js';
+import { deferred, freePort, RedisServer, Scope, within } from '../fixtures/worker-harness.js';
 
 describe('Connection faults', () => {
   let scope: Scope;
@@ -40,6 +42,32 @@ describe('Connection faults', () => {
     expect(rate).toBeLessThan(8);
     expect(errors.some((e) => e instanceof ConveyorConnectionError || /ECONNREFUSED/.test(e.message))).toBe(true);
     await within(worker.close(), 3000, 'close() of a worker that never connected');
+  });
+
+  it("a shared connection its owner closes and opens again: the worker's finish is retried quietly (no 'error', as bullmq) and the job completes", async () => {
+    const client = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    scope.track({ close: async () => client.disconnect() });
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const started = deferred();
+    const release = deferred();
+    const worker = scope.track(new Worker(name, async () => {
+      started.resolve();
+      await release.promise;
+      return 'done';
+    }, { connection: client }));
+    const errors: Error[] = [];
+    worker.on('error', (err: Error) => errors.push(err));
+    const completed = once<[Job, string]>(worker, 'completed', 10000);
+    await queue.add('j', {});
+    await started.promise;
+    client.disconnect();
+    // the finish goes out while the connection is closed: "Connection is closed."
+    release.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await client.connect();
+    expect((await completed)[1]).toBe('done');
+    expect(errors).toEqual([]);
   });
 
   it('a worker whose Redis goes away reports errors without spinning and resumes when it is back', async () => {
