@@ -42,8 +42,9 @@ if #candidates > 0 then
         end
         redis.call("RPUSH", Q.wait, jobId)
         addBaseMarkerIfNeeded(Q.marker, pausedOrMaxed)
-        redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId, "prev", "active")
-        redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "stalled", "jobId", jobId)
+        -- not trimmed here: the XTRIM above bounds the stream (a cap of 0 would remove these at once)
+        redis.call("XADD", Q.events, "*", "event", "waiting", "jobId", jobId, "prev", "active")
+        redis.call("XADD", Q.events, "*", "event", "stalled", "jobId", jobId)
         recovered[#recovered + 1] = jobId
       end
     end

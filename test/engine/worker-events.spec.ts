@@ -1,6 +1,6 @@
 // Worker events and lifecycle: active/completed/failed/progress/drained/ready/closing/closed/error,
 // autorun and run(), pause()/resume().
-import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
+import { ConveyorValidationError, Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';
@@ -199,6 +199,21 @@ describe('Worker events and lifecycle', () => {
     await worker.resume();
     expect(worker.isRunning()).toBe(true);
     expect((await completed)[0].name).toBe('later');
+  });
+
+  it('with streams.events.maxLen 0 QueueEvents still gets each completion, and the stream keeps only the last finish (as bullmq)', async () => {
+    const name = scope.name();
+    const events = scope.track(new QueueEvents(name, { connection: connection() }));
+    await events.waitUntilReady();
+    const queue = scope.track(new Queue(name, { connection: connection(), streams: { events: { maxLen: 0 } } }));
+    await queue.waitUntilReady();
+    const worker = scope.track(new Worker(name, async () => 'ok', { connection: connection() }));
+    const completed = times<[{ jobId: string }]>(events, 'completed', 3, 8000);
+    const jobs = await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
+    expect((await completed).map(([e]) => e.jobId).sort()).toEqual(jobs.map((j) => j.id).sort());
+    await once(worker, 'drained');
+    const stream = await scope.redis.xrevrange(`bull:${name}:events`, '+', '-');
+    expect(stream.map(([, fields]) => fields[1])).toEqual(['drained', 'completed']);
   });
 
   it("emits 'closing' then 'closed'; error events carry Error objects", async () => {
