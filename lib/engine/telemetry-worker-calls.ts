@@ -12,8 +12,8 @@ export interface TracedWorkerCalls {
   rateLimit(expireTimeMs: number): Promise<void>;
   getNextJob(token: string, opts?: { block?: boolean }): Promise<Job | undefined>;
   startStalledCheckTimer(): Promise<void>;
-  /** One pass of the stalled checker (bullmq's moveStalledJobsToWait): the ids it moved. */
-  checkStalled(): Promise<string[]>;
+  /** One pass of the stalled checker (the timer's, or called by hand): the ids it moved. */
+  moveStalledJobsToWait(): Promise<string[]>;
   /** Renews the locks of the jobs in hand (bullmq's extendLocks). */
   renewLocks(): Promise<void>;
   readonly activeJobs: Job[];
@@ -53,7 +53,8 @@ export function traceWorkerCalls(worker: TracedWorkerCalls, t: WorkerTelemetry, 
     before: (expireTimeMs: number) => ({ [TelemetryAttributes.WorkerId]: t.workerAttributes()[TelemetryAttributes.WorkerId], [TelemetryAttributes.WorkerRateLimit]: expireTimeMs }),
   });
   calls.async(worker, 'startStalledCheckTimer', { operation: 'startStalledCheckTimer' });
-  calls.async<[], string[]>(worker, 'checkStalled', {
+  // traced where every pass goes, the timer's (checkStalled) and a call by hand
+  calls.async<[], string[]>(worker, 'moveStalledJobsToWait', {
     operation: 'moveStalledJobsToWait',
     parent: background,
     after: (span, ids) => {

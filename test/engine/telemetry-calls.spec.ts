@@ -138,6 +138,10 @@ describe('telemetry of queue and worker calls', () => {
       expect(span.parentId).toBeUndefined();
       expect(span.traceId).not.toBe('outer-trace');
     }
+    // called by hand (bullmq's tests do): the same span
+    await scope.redis.del(`bull:${name}:stalled-check`);
+    expect(await checker.moveStalledJobsToWait()).toEqual([]);
+    expect(recorder.named(`moveStalledJobsToWait ${name}`)).toHaveLength(3);
   });
 
   it('lock renewal: a detached extendLocks span naming the jobs held, none while no job is held', async () => {
