@@ -56,7 +56,8 @@ export class WorkerRegistry {
       queueName,
       configKey,
       processor,
-      running: worker.isRunning(),
+      // started: a paused worker is not running (as in BullMQ) but was started
+      running: worker.isRunning() || worker.isPaused(),
       paused: worker.isPaused(),
       closed: worker.closed,
       concurrency: worker.concurrency,
@@ -71,8 +72,9 @@ export class WorkerRegistry {
 
   static stateOf(worker: Worker): WorkerState {
     if (worker.closed) return 'closed';
-    if (!worker.isRunning()) return 'stopped';
-    return worker.isPaused() ? 'paused' : 'running';
+    // a paused worker is not running, as in BullMQ, but it was started
+    if (worker.isPaused()) return 'paused';
+    return worker.isRunning() ? 'running' : 'stopped';
   }
 
   /** Internal: all entries, for the lifecycle and the health indicator. */
@@ -87,7 +89,7 @@ export class WorkerRegistry {
 
   private startEntry(entry: WorkerEntry): void {
     if (entry.worker.closed) entry.worker = entry.create();
-    if (entry.worker.isRunning()) return;
+    if (entry.worker.isRunning() || entry.worker.isPaused()) return;
     entry.worker.run().catch((err: unknown) => this.logger.error(WORKER_ERROR(entry.queueName), (err as Error)?.stack ?? String(err)));
   }
 
@@ -106,9 +108,12 @@ export class WorkerRegistry {
     for (const entry of this.select(queueName, configKey)) entry.worker.resume();
   }
 
-  /** Closes workers: waits for their active jobs, or with `force` hands them back to wait at once. */
+  /**
+   * Closes workers: waits for their active jobs, or with `force` aborts their signals and hands
+   * them back to wait at once (worker.close(true, { requeue: true }), not BullMQ's close(true)).
+   */
   async close(queueName?: string, force = false, configKey?: string): Promise<void> {
-    await Promise.all(this.select(queueName, configKey).map((e) => e.worker.close(force)));
+    await Promise.all(this.select(queueName, configKey).map((e) => e.worker.close(force, { requeue: force })));
   }
 
   /**
@@ -124,7 +129,8 @@ export class WorkerRegistry {
     if (await within(worker.close().then(() => true), shutdownTimeoutMs)) return;
     const ids = worker.activeJobs.map((job) => job.id ?? '?');
     this.logger.warn(SHUTDOWN_DEADLINE(queueName, shutdownTimeoutMs, ids));
-    // close(true) aborts the jobs' signals and moves them back to wait, cutting the close short
+    // { requeue: true }: the jobs' signals abort and they go back to wait at once, cutting the
+    // close short (a bare close(true), as BullMQ's, would leave them in active until they stall)
     if (!(await within(worker.close(true, { requeue: true }).then(() => true), FORCED_CLOSE_GRACE_MS))) {
       this.logger.warn(FORCED_CLOSE_INCOMPLETE(queueName, FORCED_CLOSE_GRACE_MS));
     }

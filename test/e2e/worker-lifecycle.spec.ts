@@ -109,4 +109,57 @@ describe('when workers run', () => {
     const [again] = await once(worker, 'completed');
     expect(again.id).toBe(whileClosed.id);
   });
+
+  it('WorkerRegistry.close(queue, true) aborts the jobs in hand and hands them back to wait at once (not bullmq\'s close(true))', async () => {
+    const name = queueName();
+    const started = deferred(5000, 'the job to start');
+    const aborted = deferred<unknown>(5000, 'the signal to abort');
+    @Processor(name)
+    class Stuck {
+      @Process() run(_job: Job, _token: string, signal: AbortSignal) {
+        started.resolve();
+        return new Promise((_, reject) => signal.addEventListener('abort', () => {
+          aborted.resolve(signal.reason);
+          reject(signal.reason);
+        }));
+      }
+    }
+    booted = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
+      providers: [Stuck],
+    });
+    const registry = booted.app.get(WorkerRegistry);
+    const queue = booted.app.get<Queue>(getQueueToken(name));
+    const job = await queue.add('stuck', {});
+    await started.promise;
+    await registry.close(name, true);
+    expect(await aborted.promise).toBeInstanceOf(Error);
+    // back in wait with no attempt used, not left in active for the stalled checker
+    expect(await job.getState()).toBe('waiting');
+    expect((await queue.getJob(job.id!))!.attemptsMade).toBe(0);
+    expect(registry.list()[0]).toMatchObject({ closed: true });
+  });
+
+  it('a paused worker is listed as started (running: true) and start() leaves it paused', async () => {
+    const name = queueName();
+    @Processor(name)
+    class Work {
+      @Process() run() { return 'ok'; }
+    }
+    booted = await boot({
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
+      providers: [Work],
+    });
+    const registry = booted.app.get(WorkerRegistry);
+    await registry.pause(name);
+    const worker = registry.get(name);
+    // as bullmq's, a paused worker is not running...
+    expect(worker.isRunning()).toBe(false);
+    // ...but the registry reports it started, and paused
+    expect(registry.list()[0]).toMatchObject({ running: true, paused: true });
+    expect(WorkerRegistry.stateOf(worker)).toBe('paused');
+    registry.start(name);
+    expect(registry.get(name)).toBe(worker);
+    expect(worker.isPaused()).toBe(true);
+  });
 });
