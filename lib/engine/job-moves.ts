@@ -454,7 +454,7 @@ export async function completeByHand(job: Job, returnValue: unknown, token: unkn
  * `job.moveToFailed(err, token, fetchNext = false)`: fails an attempt of a job processed by hand,
  * with the retries and backoff a worker would apply (its options when the job came from a worker).
  */
-export async function failByHand(job: Job, err: unknown, token: unknown, fetchNext: unknown): Promise<NextJobReply> {
+export async function failByHand(job: Job, err: unknown, token: unknown, fetchNext: unknown): Promise<NextJobReply | void> {
   const id = storedId(job, 'moveToFailed');
   checkToken('token', token);
   checkBooleanArg('fetchNext', fetchNext);
@@ -469,7 +469,9 @@ export async function failByHand(job: Job, err: unknown, token: unknown, fetchNe
     const call = retryCall(job.queue.keys.base, job, token, plan, Date.now());
     const code = Number(await runScript(await clientOf(job), call.script, [job.key], call.args));
     if (code < 0) throw scriptError(code, id, call.script);
-    if (fetchNext) reply = await fetchNextJob(job, token, s);
+    // as bullmq's: a delayed retry fetches the next job, one at once does not (its caller, who
+    // expects nothing back, would leave a fetched job in active until it stalls)
+    if (fetchNext && plan.kind === 'delay') reply = await fetchNextJob(job, token, s);
     // as bullmq sets it: the backoff of a delayed retry, 0 for one at once
     job.delay = plan.kind === 'delay' ? plan.delay : 0;
   }
@@ -477,7 +479,8 @@ export async function failByHand(job: Job, err: unknown, token: unknown, fetchNe
   job.failedReason = plan.reason;
   job.stacktrace = plan.stacktrace;
   if (reply) await scheduleNextIterations(job.queue, reply.jobs.map((f) => Job.fromHash(job.queue, f.hash, f.id)));
-  return nextJobReply(reply);
+  // bullmq 6.7 answers a retry at once with nothing at all, every other outcome with a reply
+  return plan.kind === 'retry' ? undefined : nextJobReply(reply);
 }
 
 // ------------------------------------------------------------------------------ processor signals

@@ -430,9 +430,10 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   /**
    * Manual processing: fails this attempt. Retries and backoff apply as a worker applies them
    * (the worker's options when the job came from one); with `fetchNext` the next job is taken as
-   * with moveToCompleted.
+   * with moveToCompleted, except after a retry at once, which (as in BullMQ) fetches nothing and
+   * resolves with undefined.
    */
-  async moveToFailed(err: Error, token: string, fetchNext = false): Promise<NextJobReply> {
+  async moveToFailed(err: Error, token: string, fetchNext = false): Promise<NextJobReply | void> {
     return failByHand(this, err, token, fetchNext);
   }
 

@@ -70,7 +70,7 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
 async function failed(p: HandProcessing, job: Job, token: string, thrown: unknown, fetchNext: () => boolean): Promise<Job | void> {
   // the processor moved the job itself
   if (thrown instanceof DelayedError || thrown instanceof WaitingError || thrown instanceof WaitingChildrenError) return;
-  let reply: NextJobReply | undefined;
+  let reply: NextJobReply | void;
   try {
     if (thrown instanceof RateLimitError) {
       // back in front of the queue, no attempt used
@@ -90,7 +90,7 @@ async function failed(p: HandProcessing, job: Job, token: string, thrown: unknow
 }
 
 /** The job a finish fetched (locked with the same token), if any: taken, so 'active'. */
-function nextJob(p: HandProcessing, reply: NextJobReply | undefined, token: string): Job | undefined {
+function nextJob(p: HandProcessing, reply: NextJobReply | void, token: string): Job | undefined {
   const [data, id] = reply ?? [];
   if (!data || !id) return undefined;
   const next = Job.fromJSON(p.host, data, String(id));
