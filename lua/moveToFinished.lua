@@ -23,7 +23,8 @@
   ARGV[16] worker name ("" = none)
   ARGV[17] metrics: max data points (0 = metrics off, nothing is recorded)
   ARGV[18] the job's "atm" once this finish counts (the one it had when the worker took it, plus
-           one), if it had no parent and no deduplication id then (neither is ever added later);
+           one), if it had no parent and no deduplication id then and can never get either (a
+           generated id: a flow attaches an existing job as a child by its custom id);
            "" = read the job's fields here
   The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
   value, keep count, keep age, keep limit, attempts, stacktrace and next atm (as ARGV[2], [3],

@@ -22,6 +22,7 @@ import {
   checkInteger,
   decodeStoredOptions,
   encodeStoredOptions,
+  isIntegerId,
   keepJobsArgs,
   MAX_PRIORITY,
   show,
@@ -101,12 +102,19 @@ export function finishJobArgs(
 }
 
 /**
- * A job just taken from Redis that has no parent and no deduplication id (neither is ever added
- * later) needs nothing read when it finishes but its attempts count: moveToFinished is given the
+ * A job just taken from Redis that has no parent and no deduplication id, and can never get
+ * either, needs nothing read when it finishes but its attempts count: moveToFinished is given the
  * count its finish writes and spares a read of the job's hash. '' for any other job.
+ *
+ * A deduplication id is only ever given at creation. A parent can come later: a flow (or an add
+ * with opts.parent) that names an existing job's id as a child attaches it, even while it is
+ * active. It names it by its custom id, and custom ids are never integers (both engines refuse
+ * them), so only a job with a generated (integer) id is sure to stay without a parent.
  */
 export function nextAttemptsMade(job: Job): string {
-  return job.parentKey === undefined && job.parent === undefined && job.deduplicationId === undefined ? String(job.attemptsMade + 1) : '';
+  return job.parentKey === undefined && job.parent === undefined && job.deduplicationId === undefined && isIntegerId(job.id!)
+    ? String(job.attemptsMade + 1)
+    : '';
 }
 
 /**

@@ -169,6 +169,14 @@ export interface JobOptionsRules {
 }
 
 /**
+ * An integer id: one the queue's counter gave, never a custom id (both engines refuse those), so
+ * it is never a flow child's id given by hand.
+ */
+export function isIntegerId(jobId: string): boolean {
+  return String(parseInt(jobId, 10)) === jobId;
+}
+
+/**
  * BullMQ's rules for custom ids (wire-format §9.2), with its texts as they are: BullMQ's tests
  * compare some of them whole. An empty id is no id (the job gets a generated one), as in BullMQ.
  */
@@ -176,7 +184,7 @@ export function checkCustomJobId(jobId: unknown, single = false): void {
   if (jobId === undefined || jobId === '') return;
   if (typeof jobId !== 'string') fail(`jobId must be a string, got ${show(jobId)}`);
   if (single && (jobId === '0' || jobId.startsWith('0:'))) fail("JobId cannot be '0' or start with '0:'");
-  if (String(parseInt(jobId, 10)) === jobId) fail('Custom Id cannot be integers');
+  if (isIntegerId(jobId)) fail('Custom Id cannot be integers');
   if (jobId.includes(':') && jobId.split(':').length !== 3) fail('Custom Id cannot contain :');
 }
 

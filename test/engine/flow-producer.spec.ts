@@ -217,6 +217,29 @@ describe('FlowProducer', () => {
     expect(await r.zscore(`bull:${qp}:waiting-children`, 'P2')).not.toBeNull();
   });
 
+  it("a job that gains a parent while it is active releases that parent when it finishes (bullmq's flow test)", async () => {
+    const q = scope.name('fa');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const started = deferredStart();
+    const worker = scope.worker(q, async (job: Job) => {
+      if (job.id === 'mon') {
+        started.resolve();
+        await held;
+      }
+      return job.id;
+    });
+    const parentDone = once<[Job]>(worker, 'completed', 8000, (job: Job) => job.id === 'tue');
+    await scope.producer().add({ name: 'mon', queueName: q, opts: { jobId: 'mon' } });
+    await started.promise;
+    // 'mon' is active (taken without a parent) when a new flow makes it the child of 'tue'
+    await scope.producer().add({ name: 'tue', queueName: q, opts: { jobId: 'tue' }, children: [{ name: 'mon', queueName: q, opts: { jobId: 'mon' } }] });
+    expect(await scope.redis.hget(`bull:${q}:mon`, 'parentKey')).toBe(`bull:${q}:tue`);
+    release();
+    await parentDone;
+    expect(await scope.redis.hgetall(`bull:${q}:tue:processed`)).toEqual({ [`bull:${q}:mon`]: '"mon"' });
+  });
+
   it('a root with opts.parent joins an existing parent; a missing parent or a child owned by another live parent writes nothing', async () => {
     const [qp, qc] = [scope.name('fp'), scope.name('fc')];
     const flows = scope.producer();
@@ -397,3 +420,8 @@ describe('FlowProducer', () => {
   });
 });
 
+function deferredStart(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
