@@ -17,4 +17,4 @@
 
 local Q = queueKeys(ARGV[1])
 return fetchJobs(Q, ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]),
-  ARGV[7], tonumber(ARGV[8]), readQueueMeta(Q.meta))
+  ARGV[7], tonumber(ARGV[8]), readQueueMeta(Q.meta, false))

@@ -90,7 +90,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 
   if not meta then
-    meta = readQueueMeta(Q.meta)
+    meta = readQueueMeta(Q.meta, true)
     -- a cap of 0 would delete each entry as it is added, before any reader saw it: as BullMQ, empty
     -- the stream first and add this call's entries uncapped
     if tonumber(meta.maxEvents) == 0 then

@@ -62,6 +62,25 @@ describe('Manual processing', () => {
       await drained;
     });
 
+    it('a fetch writes no meta, as bullmq\'s: a worker polling a queue obliterated under it leaves no key behind; a finish writes the events cap', async () => {
+      const queue = scope.queue();
+      const w = manualWorker(queue.name);
+      await queue.add('a', {});
+      expect(await w.getNextJob('tok', { block: false })).toBeDefined();
+      await queue.obliterate({ force: true });
+      expect(await scope.redis.keys(`bull:${queue.name}:*`)).toEqual([]);
+      expect(await w.getNextJob('tok', { block: false })).toBeUndefined();
+      expect(await scope.redis.keys(`bull:${queue.name}:*`)).toEqual([]);
+      // a finish does write it (getOrSetMaxEvents, as bullmq's finish)
+      await queue.add('b', {});
+      await scope.redis.del(`bull:${queue.name}:meta`);
+      const next = (await w.getNextJob('tok2', { block: false }))!;
+      expect(next.name).toBe('b');
+      expect(await scope.redis.exists(`bull:${queue.name}:meta`)).toBe(0);
+      await next.moveToCompleted('done', 'tok2', false);
+      expect(await scope.redis.hgetall(`bull:${queue.name}:meta`)).toEqual({ 'opts.maxLenEvents': '10000' });
+    });
+
     it('blocks on the marker until a job is added, then takes it', async () => {
       const queue = scope.queue();
       const w = manualWorker(queue.name, { drainDelay: 30 });
