@@ -487,8 +487,11 @@ export async function failByHand(job: Job, err: unknown, token: unknown, fetchNe
   job.failedReason = plan.reason;
   job.stacktrace = plan.stacktrace;
   if (reply) await scheduleNextIterations(job.queue, reply.jobs.map((f) => Job.fromHash(job.queue, f.hash, f.id)));
-  // bullmq 6.7 answers a retry at once with nothing at all, every other outcome with a reply
-  return plan.kind === 'retry' ? undefined : nextJobReply(reply);
+  // bullmq 6.7 answers a retry at once with nothing at all, and a delayed retry that fetched no
+  // job with [] (rate limit or delayed jobs are not reported there, unlike after a finish)
+  if (plan.kind === 'retry') return undefined;
+  if (plan.kind === 'delay' && !reply?.jobs.length) return [];
+  return nextJobReply(reply);
 }
 
 // ------------------------------------------------------------------------------ processor signals

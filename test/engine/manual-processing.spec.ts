@@ -262,6 +262,17 @@ describe('Manual processing', () => {
       expect(await queue.getJobCounts('active', 'wait', 'delayed')).toEqual({ active: 1, wait: 1, delayed: 1 });
     });
 
+    it('moveToFailed with fetchNext answers [] after a delayed retry that found no job, delayed jobs or not (as bullmq)', async () => {
+      const queue = scope.queue();
+      const w = manualWorker(queue.name);
+      await queue.add('a', {}, { attempts: 3, backoff: 300 });
+      await queue.add('much-later', {}, { delay: 60_000 });
+      const a = (await w.getNextJob('tok'))!;
+      // a finish answers [null, 0, 0, <next delayed>] here; bullmq 6.7's delayed retry gives []
+      expect(await a.moveToFailed(new Error('again'), 'tok', true)).toEqual([]);
+      expect(await a.isDelayed()).toBe(true);
+    });
+
     it('a processor and a hand finish leave the same job hash (one code path)', async () => {
       const byWorker = scope.queue();
       const byHand = scope.queue();
