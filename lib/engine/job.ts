@@ -343,10 +343,10 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     checkBooleanArg('resetAttemptsMade', resetMade);
     checkBooleanArg('resetAttemptsStarted', resetStarted);
     await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, state, resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
-    this.finishedOn = undefined;
-    this.processedOn = undefined;
-    if (state === 'completed') this.returnvalue = null;
-    else this.failedReason = undefined;
+    // null, as bullmq 6.7 leaves them on the job object (its declared types do not say null either;
+    // a job read back from Redis has them undefined, returnvalue null)
+    const cleared = this as unknown as Record<'finishedOn' | 'processedOn' | 'failedReason' | 'returnvalue', null>;
+    cleared.finishedOn = cleared.processedOn = cleared.failedReason = cleared.returnvalue = null;
     if (resetMade) this.attemptsMade = 0;
     if (resetStarted) this.attemptsStarted = 0;
   }
