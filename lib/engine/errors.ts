@@ -103,7 +103,7 @@ export function scriptError(code: number, jobId: string | undefined, command: st
       case ErrorCode.JobBelongsToJobScheduler: return `Job ${id} belongs to a job scheduler and cannot be removed directly. ${command}`;
       case ErrorCode.JobHasFailedChildren: return `Cannot complete job ${id} because it has at least one failed child. ${command}`;
       case ErrorCode.SchedulerJobIdCollision: return `Cannot create job scheduler iteration - job ID already exists. ${command}`;
-      case ErrorCode.SchedulerJobSlotsBusy: return `Cannot create job scheduler iteration - no available time slots. ${command}`;
+      case ErrorCode.SchedulerJobSlotsBusy: return `Cannot create job scheduler iteration - current and next time slots already have jobs. ${command}`;
       default: return `Unknown code ${code} error for ${id}. ${command}`;
     }
   })();
