@@ -9,6 +9,8 @@ import {
   type ClusterConnectionOptions,
 } from './cluster.js';
 import { ConveyorConnectionError, ConveyorValidationError } from './errors.js';
+import type { IRedisClient } from './interfaces/redis-client.js';
+import type { ClusterOptions, RedisConnectionClient, RedisOptions as BullRedisOptions } from './interfaces/redis-options.js';
 import { retryDelayMs } from './timing.js';
 
 /**
@@ -19,8 +21,22 @@ import { retryDelayMs } from './timing.js';
  * keys need a hash tag, `{...}`, in the prefix or the queue name there). A client is recognised by
  * its shape, not `instanceof`, because apps often hold another copy or major version of ioredis
  * than ours.
+ *
+ * The type also takes everything bullmq 6.7's `ConnectionOptions` takes (its RedisOptions,
+ * ClusterOptions, IRedisClient and RedisConnectionClient), so code typed against bullmq compiles.
+ * At run time a client must be ioredis underneath (bullmq's `createIORedisClient(redis)` is);
+ * other clients are refused with a ConveyorValidationError (see isRedisClient).
  */
-export type ConnectionOptions = RedisOptions | UrlConnectionOptions | string | RedisClient | ClusterConnectionOptions;
+export type ConnectionOptions =
+  | RedisOptions
+  | UrlConnectionOptions
+  | string
+  | RedisClient
+  | ClusterConnectionOptions
+  | BullRedisOptions
+  | ClusterOptions
+  | IRedisClient
+  | RedisConnectionClient;
 
 /** A URL with ioredis options on top: `{ url: 'rediss://user:pw@host:6380', tls: { ca } }`. */
 export interface UrlConnectionOptions extends RedisOptions {
@@ -39,6 +55,32 @@ export function isRedisClient(value: unknown): value is RedisClient {
     'status' in value &&
     'options' in value
   );
+}
+
+/** Methods by which an object passed as `connection` is taken for a client rather than options. */
+const CLIENT_METHODS = ['duplicate', 'connect', 'disconnect', 'quit', 'sendCommand', 'send', 'runCommand'];
+
+/**
+ * The client itself if it is ioredis underneath, which the engine needs (EVALSHA with ioredis'
+ * argument forms, its pipelines, reconnects and statuses). bullmq's `createIORedisClient` wrapper
+ * passes every call it does not reshape on to the ioredis client, so it is; bullmq's adapters for
+ * node-redis, Bun and Valkey GLIDE implement the same IRedisClient over other libraries and are
+ * not. Those are refused here, at construction, rather than failing on their first command.
+ */
+function drivableClient(value: object): RedisClient {
+  const c = value as Record<string, unknown>;
+  if (isRedisClient(value) && typeof c.evalsha === 'function' && typeof c.sendCommand === 'function') return value;
+  throw new ConveyorValidationError(
+    "connection must be an ioredis client (a Redis or Cluster instance, or bullmq's createIORedisClient() around one), " +
+      "ioredis options or a redis:// URL; got a client without ioredis' commands " +
+      "(clients of node-redis, Bun or Valkey GLIDE, and bullmq's adapters for them, are not supported)",
+  );
+}
+
+/** An object with a client's methods: it is checked as a client, never read as options. */
+function looksLikeClient(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return CLIENT_METHODS.some((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
 /**
@@ -113,7 +155,7 @@ export interface HeldConnection {
 }
 
 export function openConnection(connection: ConnectionOptions | undefined, extra: RedisOptions = {}): HeldConnection {
-  if (isRedisClient(connection)) return { client: connection, owned: false };
+  if (isRedisClient(connection) || looksLikeClient(connection)) return { client: drivableClient(connection as object), owned: false };
   if (isClusterOptions(connection)) return { client: openCluster(connection, OWN_DEFAULTS, extra), owned: true };
   if (connection !== undefined && typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
     throw new ConveyorValidationError(
