@@ -2,7 +2,7 @@
 
 /** Thrown by a processor to fail a job at once, without retries. */
 export class UnrecoverableError extends Error {
-  constructor(message?: string) {
+  constructor(message = 'bullmq:unrecoverable') {
     super(message);
     this.name = 'UnrecoverableError';
   }
