@@ -69,20 +69,23 @@ export class ConveyorScriptError extends Error {
   }
 }
 
-/** Wire-format error codes (negative script returns). */
-export const ErrorCode = {
-  JobNotExist: -1,
-  JobLockNotExist: -2,
-  JobNotInState: -3,
-  JobPendingChildren: -4,
-  ParentJobNotExist: -5,
-  JobLockMismatch: -6,
-  ParentJobCannotBeReplaced: -7,
-  JobBelongsToJobScheduler: -8,
-  JobHasFailedChildren: -9,
-  SchedulerJobIdCollision: -10,
-  SchedulerJobSlotsBusy: -11,
-} as const;
+/**
+ * Wire-format error codes (negative script returns). A numeric enum, as bullmq's: it maps names to
+ * codes and codes back to names (`ErrorCode[-1] === 'JobNotExist'`).
+ */
+export enum ErrorCode {
+  JobNotExist = -1,
+  JobLockNotExist = -2,
+  JobNotInState = -3,
+  JobPendingChildren = -4,
+  ParentJobNotExist = -5,
+  JobLockMismatch = -6,
+  ParentJobCannotBeReplaced = -7,
+  JobBelongsToJobScheduler = -8,
+  JobHasFailedChildren = -9,
+  SchedulerJobIdCollision = -10,
+  SchedulerJobSlotsBusy = -11,
+}
 
 /**
  * The one place where a negative script return becomes an error, with BullMQ's text for the code.
