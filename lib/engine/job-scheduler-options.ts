@@ -47,18 +47,11 @@ export interface AdvancedRepeatOptions {
   repeatKeyHashAlgorithm?: string;
 }
 
-/** JobsOptions' named options (Omit on a type with an index signature would drop them all). */
-type NamedJobsOptions = { [K in keyof JobsOptions as string extends K ? never : number extends K ? never : K]: JobsOptions[K] };
-
 /**
- * Options of the iteration jobs (bullmq's Omit<JobsOptions, 'jobId' | 'repeat' | 'delay' |
- * 'deduplication'>); the scheduler sets their id, delay and timestamp itself.
+ * Options of the iteration jobs, as bullmq types them; the scheduler sets their id, delay,
+ * timestamp and repeat itself.
  */
-export type JobSchedulerTemplateOptions = Omit<NamedJobsOptions, 'jobId' | 'delay' | 'deduplication'> & {
-  /** Set by the scheduler; ignored here (bullmq takes it). */
-  prevMillis?: number;
-  [other: string]: unknown;
-};
+export type JobSchedulerTemplateOptions = Omit<JobsOptions, 'jobId' | 'repeat' | 'delay' | 'deduplication'>;
 
 export interface JobSchedulerTemplate<DataType = any, NameType extends string = string> {
   /** Name of the iteration jobs. @default the scheduler id */

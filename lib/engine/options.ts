@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
 import type { AdvancedRepeatOptions } from './job-scheduler-options.js';
+import type { KeepJobs as KeepJobsLimits } from './interfaces/job-options.js';
 import type { JobTelemetryOptions, Telemetry } from './telemetry.js';
 
 /** `removeOnComplete` / `removeOnFail`: true = remove at once, N = keep newest N, or age/count. */
@@ -51,8 +52,8 @@ export interface JobsOptions {
   /** Total attempts, first one included. @default 0 (= 1 attempt) */
   attempts?: number;
   backoff?: number | BackoffOptions;
-  removeOnComplete?: KeepJobs;
-  removeOnFail?: KeepJobs;
+  removeOnComplete?: boolean | number | KeepJobsLimits;
+  removeOnFail?: boolean | number | KeepJobsLimits;
   keepLogs?: number;
   /** Stack frames kept per failure. */
   stackTraceLimit?: number;
@@ -68,17 +69,40 @@ export interface JobsOptions {
   /** Trace context carried by the job (stored as `tm`/`omc`); set by producers with telemetry. */
   telemetry?: JobTelemetryOptions;
   deduplication?: DeduplicationOptions;
-  /** Options stored by other clients (e.g. BullMQ) are kept as they are. */
-  [other: string]: unknown;
+  /** Set on jobs a job scheduler (repeatable job) produced: the scheduler's key. */
+  repeatJobKey?: string;
+  /** Set on jobs a job scheduler produced: the time of the previous iteration. */
+  prevMillis?: number;
+  /**
+   * Set on jobs a job scheduler produced: its repeat options and iteration count, as stored.
+   * (bullmq 6.7 types it on JobSchedulerJobOptions only; declaring it here keeps reading it typed.)
+   */
+  repeat?: { [option: string]: any };
 }
 
-export interface QueueBaseOptions {
-  connection?: ConnectionOptions;
+/**
+ * What Queue, Worker, QueueEvents and FlowProducer share. `ConnectionOptionsType` is bullmq 6.7's
+ * type parameter for other backends' connections; Conveyor has only Redis, so it is there for
+ * code that names it.
+ */
+export interface QueueBaseOptions<ConnectionOptionsType = ConnectionOptions> {
+  connection?: ConnectionOptionsType;
   /** @default 'bull' (BullMQ's, so both share queues) */
   prefix?: string;
+  /** Trace the object's calls (see each class's `telemetry`). */
+  telemetry?: Telemetry;
+  /** Accepted as bullmq 6.7 takes it; deprecated there and without effect (as here). */
+  blockingConnection?: boolean;
+  /** BullMQ's switch for its Redis version check; Conveyor has no such check and ignores it. */
+  skipVersionCheck?: boolean;
+  /**
+   * bullmq 6.7 sends commands without waiting for the connection to be ready. Accepted; Conveyor
+   * always waits for it (at most the connection's connectTimeout, then a clear error).
+   */
+  skipWaitingForReady?: boolean;
 }
 
-export interface QueueOptions extends QueueBaseOptions {
+export interface QueueOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   defaultJobOptions?: JobsOptions;
   /**
    * Backoff type names, besides fixed/exponential/custom, that workers of this queue know. When

@@ -1,6 +1,6 @@
 // removeOnComplete / removeOnFail (true, N, { age, count }) from the job's options, else the
 // worker's (wire-format §7.5).
-import { Queue, Worker, type KeepJobs } from '../../lib/index.js';
+import { Queue, Worker, type JobsOptions, type WorkerOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope } from '../fixtures/worker-harness.js';
@@ -15,7 +15,7 @@ describe('Worker retention', () => {
   });
 
   /** Runs `count` jobs (all failing when `fail`) with `jobKeep` options; returns their ids. */
-  async function run(name: string, count: number, opts: { fail?: boolean; jobKeep?: KeepJobs; workerKeep?: KeepJobs }): Promise<string[]> {
+  async function run(name: string, count: number, opts: { fail?: boolean; jobKeep?: JobsOptions['removeOnComplete']; workerKeep?: WorkerOptions['removeOnComplete'] }): Promise<string[]> {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const option = opts.fail ? 'removeOnFail' : 'removeOnComplete';
     const worker = scope.track(
