@@ -4,10 +4,11 @@ import { ConveyorValidationError } from './errors.js';
 import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
 import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
 import { checkSandboxOptions, type SandboxOptions } from './sandbox/sandbox-options.js';
+import type { ConnectionOptions } from './connection.js';
 import { checkTelemetry, type Telemetry } from './telemetry.js';
 
 /** The options of a Worker; `SandboxOptions` apply to a processor given as a file. */
-export interface WorkerOptions extends QueueBaseOptions, SandboxOptions {
+export interface WorkerOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType>, SandboxOptions {
   /** Jobs processed at once by this worker. @default 1 */
   concurrency?: number;
   /** Written to `processedBy` and the blocking connection's client name. */
