@@ -25,6 +25,10 @@ import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
 import { QueueBase } from './queue-base.js';
 import { setRateLimit } from './queue-controls.js';
 import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
+import type { ConnectionOptions } from './connection.js';
+import type { JobProgress } from './interfaces/job.js';
+import type { WorkerListener } from './interfaces/listeners.js';
+import type { RedisQueueBackend } from './interfaces/queue-options.js';
 import { runScript } from './scripts.js';
 import { WorkerTracing } from './telemetry-worker.js';
 import { processJobByHand, type HandProcessing } from './worker-process-job.js';
@@ -46,7 +50,11 @@ export interface WorkerCloseOptions {
   requeue?: boolean;
 }
 
-export type Processor<DataType = any, ResultType = any, NameType extends string = string> = (
+/**
+ * The function a worker runs for each job. `ProgressType` is bullmq 6.7's fourth parameter, the
+ * type of `job.updateProgress`'s value.
+ */
+export type Processor<DataType = any, ResultType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress> = (
   job: Job<DataType, ResultType, NameType>,
   token?: string,
   signal?: AbortSignal,
@@ -104,7 +112,18 @@ interface PendingFinish {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
 
-export class Worker<DataType = any, ResultType = any, NameType extends string = string> extends QueueBase {
+/**
+ * `B` (the backend) and `ConnectionOptionsType` are bullmq 6.7's type parameters for its other
+ * backends; Conveyor runs on Redis only and takes them so that bullmq's generic forms compile.
+ */
+export class Worker<
+  DataType = any,
+  ResultType = any,
+  NameType extends string = string,
+  B = RedisQueueBackend,
+  ProgressType extends JobProgress = JobProgress,
+  ConnectionOptionsType = ConnectionOptions,
+> extends QueueBase {
   readonly opts: ResolvedWorkerOptions;
   readonly id = randomUUID();
   private readonly processor: Processor<DataType, ResultType, NameType> | undefined;
@@ -1182,4 +1201,28 @@ function disconnectBlocking(client: RedisClient): Promise<void> {
     client.once('ready', done);
     client.once('close', done);
   });
+}
+
+/** Listener types as bullmq 6.7's (WorkerListener); other event names take any listener. */
+export interface Worker<DataType, ResultType, NameType extends string, B, ProgressType extends JobProgress, ConnectionOptionsType> {
+  on<U extends keyof WorkerListener<DataType, ResultType, NameType, ProgressType>>(
+    event: U,
+    listener: WorkerListener<DataType, ResultType, NameType, ProgressType>[U],
+  ): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once<U extends keyof WorkerListener<DataType, ResultType, NameType, ProgressType>>(
+    event: U,
+    listener: WorkerListener<DataType, ResultType, NameType, ProgressType>[U],
+  ): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  off<U extends keyof WorkerListener<DataType, ResultType, NameType, ProgressType>>(
+    eventName: U,
+    listener: WorkerListener<DataType, ResultType, NameType, ProgressType>[U],
+  ): this;
+  off(event: string | symbol, listener: (...args: any[]) => void): this;
+  emit<U extends keyof WorkerListener<DataType, ResultType, NameType, ProgressType>>(
+    event: U,
+    ...args: Parameters<WorkerListener<DataType, ResultType, NameType, ProgressType>[U]>
+  ): boolean;
+  emit(event: string | symbol, ...args: any[]): boolean;
 }
