@@ -30,7 +30,8 @@ const log = (job: Job | string, what: string) => {
 };
 worker.on('active', (job) => log(job, `active (attempt ${job.attemptsMade + 1})`));
 worker.on('completed', (job, result) => log(job, `completed -> ${JSON.stringify(result)}`));
-worker.on('failed', (job, err) => log(job, `failed: ${err.message}${job.finishedOn ? '' : ' (will retry)'}`));
+// as in bullmq, `job` is undefined for a stalled job that failed and was removed at once
+worker.on('failed', (job, err) => log(job ?? 'a removed job', `failed: ${err.message}${job?.finishedOn ? '' : ' (will retry)'}`));
 worker.on('error', (err) => console.error('worker error:', err.message));
 
 // Logged as each add resolves, so the output reads in order.
