@@ -36,6 +36,9 @@ import {
 import { QueueControls } from './queue-controls.js';
 import { checkOrphanArgs, removeOrphans } from './queue-orphans.js';
 import { checkJobIdArg, type JobType } from './queue-getters.js';
+import type { ConnectionOptions } from './connection.js';
+import type { ExtractDataType, ExtractNameType, ExtractResultType } from './interfaces/job.js';
+import type { RedisQueueBackend } from './interfaces/queue-options.js';
 import { checkTelemetry, Tracing } from './telemetry.js';
 import { tracedAdds } from './telemetry-producers.js';
 import { recordJobCounts, traceQueueCalls } from './telemetry-queue.js';
@@ -80,7 +83,22 @@ interface AddPayload {
   de?: JobsOptions['deduplication'];
 }
 
-export class Queue<DataType = any, ResultType = any, NameType extends string = string> extends QueueControls<DataType, ResultType, NameType> {
+/**
+ * Type parameters as bullmq 6.7's: the first is the job data type or a Job type (`Queue<MyData>`,
+ * `Queue<MyData, MyResult, 'a' | 'b'>` or `Queue<Job<MyData, MyResult, 'a'>>`); DataType,
+ * ResultType and NameType are derived from the first three. `B` (the backend) and
+ * `ConnectionOptionsType` exist for bullmq's other backends; Conveyor runs on Redis only.
+ */
+export class Queue<
+  DataTypeOrJob = any,
+  DefaultResultType = any,
+  DefaultNameType extends string = string,
+  DataType = ExtractDataType<DataTypeOrJob, DataTypeOrJob>,
+  ResultType = ExtractResultType<DataTypeOrJob, DefaultResultType>,
+  NameType extends string = ExtractNameType<DataTypeOrJob, DefaultNameType>,
+  B = RedisQueueBackend,
+  ConnectionOptionsType = ConnectionOptions,
+> extends QueueControls<DataType, ResultType, NameType> {
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
@@ -422,7 +440,16 @@ export interface QueueListener<JobBase = Job> {
 type QueueListenerOf<D, R, N extends string> = QueueListener<Job<D, R, N>>;
 
 /** Listener types as BullMQ's; other names (as on any EventEmitter) take any listener. */
-export interface Queue<DataType = any, ResultType = any, NameType extends string = string> {
+export interface Queue<
+  DataTypeOrJob = any,
+  DefaultResultType = any,
+  DefaultNameType extends string = string,
+  DataType = ExtractDataType<DataTypeOrJob, DataTypeOrJob>,
+  ResultType = ExtractResultType<DataTypeOrJob, DefaultResultType>,
+  NameType extends string = ExtractNameType<DataTypeOrJob, DefaultNameType>,
+  B = RedisQueueBackend,
+  ConnectionOptionsType = ConnectionOptions,
+> {
   on<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
