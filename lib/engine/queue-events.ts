@@ -1,10 +1,11 @@
-import { duplicateConnection, type RedisClient } from './connection.js';
+import { duplicateConnection, type ConnectionOptions, type RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
 import { checkInteger, show, type QueueBaseOptions } from './options.js';
 import { QueueBase } from './queue-base.js';
 import { queueEventsClientName } from './queue-workers.js';
+import type { RedisQueueBackend } from './interfaces/queue-options.js';
 
-export interface QueueEventsOptions extends QueueBaseOptions {
+export interface QueueEventsOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   /** Start reading in the constructor. @default true */
   autorun?: boolean;
   /** Longest single blocking read of the stream, ms (0 = until an entry arrives). @default 10000 */
@@ -102,7 +103,8 @@ function checkQueueEventsOptions(opts: QueueEventsOptions): QueueEventsOptions {
  * the id of the last entry it emitted, so after any reconnect it goes on from there: entries written
  * while it was away are delivered once and in order.
  */
-export class QueueEvents<ReturnType = any> extends QueueBase {
+/** Type parameters as bullmq 6.7's; `B` and `ConnectionOptionsType` are for its other backends. */
+export class QueueEvents<ReturnType = any, B = RedisQueueBackend, ConnectionOptionsType = ConnectionOptions> extends QueueBase {
   readonly opts: QueueEventsOptions & typeof QUEUE_EVENTS_DEFAULTS;
   private blocking: RedisClient | undefined;
   private cursor: string | undefined;
@@ -290,7 +292,7 @@ type KeyOf<T extends object> = Extract<keyof T, string>;
  * names custom events (`on<MyListener>('example', ...)`, see QueueEventsProducer); any other name
  * (`completed:<jobId>`) takes any listener.
  */
-export interface QueueEvents<ReturnType = any> {
+export interface QueueEvents<ReturnType = any, B = RedisQueueBackend, ConnectionOptionsType = ConnectionOptions> {
   on<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
   once<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
