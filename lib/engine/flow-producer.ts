@@ -17,6 +17,8 @@ import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type Q
 import { runScript } from './scripts.js';
 import { checkTelemetry, Tracing, type Telemetry } from './telemetry.js';
 import { tracedFlows } from './telemetry-producers.js';
+import type { ConnectionOptions } from './connection.js';
+import type { RedisQueueBackend } from './interfaces/queue-options.js';
 
 export type {
   FlowChildJob,
@@ -38,7 +40,7 @@ export interface FlowProducerListener {
   'ioredis:close': () => void;
 }
 
-export interface FlowProducerOptions extends QueueBaseOptions {
+export interface FlowProducerOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   /** Backoff type names, besides fixed/exponential/custom, that the flow's workers know. */
   customBackoffTypes?: string[];
   /** Trace adds (`addFlow`/`addBulkFlows` spans, an `addNode` span per job, carried to the workers). */
@@ -92,7 +94,8 @@ class FlowQueueHost implements JobHost {
  * Adds trees of jobs across queues (wire-format §7.13): parents wait in `waiting-children` until
  * their children finish. A flow, or a bulk of flows, is written by one script call: all or nothing.
  */
-export class FlowProducer extends EventEmitter {
+/** Type parameters as bullmq 6.7's, for its other backends; Conveyor runs on Redis only. */
+export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = ConnectionOptions> extends EventEmitter {
   readonly opts: FlowProducerOptions;
   readonly prefix: string;
   private readonly connection: HeldConnection;
