@@ -20,6 +20,7 @@ export default {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^nestjs-conveyor$': '<rootDir>/lib/index.ts',
+    '^nestjs-conveyor/engine$': '<rootDir>/lib/engine/index.ts',
     '^nestjs-conveyor/health$': '<rootDir>/lib/nest/health/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
