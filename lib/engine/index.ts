@@ -4,13 +4,26 @@
 
 // Classes
 export { Queue } from './queue.js';
-export type { BulkJob } from './queue.js';
+export type { BulkJob, QueueListener } from './queue.js';
+export { JobScheduler } from './job-scheduler.js';
+export type { JobSchedulerOptions, UpsertJobSchedulerMode } from './job-scheduler.js';
 export type {
+  AdvancedRepeatOptions,
+  JobSchedulerJobOptions,
   JobSchedulerJson,
   JobSchedulerTemplate,
+  JobSchedulerTemplateJson,
   JobSchedulerTemplateOptions,
   RepeatOptions,
-} from './job-scheduler.js';
+  RepeatStrategy,
+} from './job-scheduler-options.js';
+export { defaultRepeatStrategy, getNextMillis } from './job-scheduler-time.js';
+export {
+  getLegacyRepeatableJobError,
+  hasLegacyRepeatableKeyShape,
+  isLegacyRepeatableJobKey,
+  LEGACY_REPEATABLE_JOBS_MIGRATION_URL,
+} from './job-scheduler-legacy.js';
 export type { JobType } from './queue-getters.js';
 export type {
   CleanType,
@@ -21,20 +34,28 @@ export type {
   RetryJobsOptions,
 } from './queue-admin.js';
 export { Worker, WORKER_DEFAULTS } from './worker.js';
-export type { GetNextJobOptions, Processor, WorkerOptions } from './worker.js';
+export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './sandbox/sandbox-options.js';
 export type { SandboxedJobProcessor } from './interfaces/sandbox.js';
-export { Job } from './job.js';
-export type { JobState, JobHost, ParentReference } from './job.js';
+export { Job, PRIORITY_LIMIT } from './job.js';
+export type { JobState, JobHost, JobProgress, ParentReference } from './job.js';
 export type { JobJsonRaw, NextJobReply } from './job-moves.js';
 export { FlowProducer, FLOW_DEFAULTS } from './flow-producer.js';
 export type {
   FlowChildJob,
   FlowJob,
+  FlowJobBase,
+  FlowJobNode,
+  FlowNestedLeafJob,
   FlowOpts,
+  FlowParentJob,
+  FlowProducerListener,
   FlowProducerOptions,
   FlowQueueOptions,
+  FlowQueuesOpts,
+  FlowRootLeafJob,
+  FlowRootParentJob,
   JobNode,
   NodeOpts,
 } from './flow-producer.js';
@@ -43,10 +64,17 @@ export type {
   DependenciesCount,
   DependenciesCountOpts,
   DependenciesOpts,
+  DependencyOpts,
   DependencyPage,
 } from './job-dependencies.js';
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './queue-events.js';
 export type { QueueEventsListener, QueueEventsOptions } from './queue-events.js';
+export { QueueEventsProducer } from './queue-events-producer.js';
+export type { QueueEventsProducerOptions } from './queue-events-producer.js';
+export type { QueueMeta } from './queue-meta.js';
+export type { QueueDependencies } from './queue-dependencies.js';
+export { QUEUE_EVENT_SUFFIX } from './queue-workers.js';
+export type { ClientInfo } from './queue-workers.js';
 
 // Options, job shapes and listener types
 export type { BackoffStrategy } from './backoff.js';
