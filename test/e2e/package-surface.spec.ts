@@ -29,4 +29,10 @@ describe('package surface', () => {
     expect([...root].filter((p) => p.startsWith('@nestjs/terminus'))).toEqual([]);
     expect(packagesImportedFrom(path.join(LIB, 'nest/health/index.ts')).has('@nestjs/terminus')).toBe(true);
   });
+
+  it('nestjs-conveyor/engine imports no NestJS package, nor reflect-metadata or rxjs', () => {
+    const engine = [...packagesImportedFrom(path.join(LIB, 'engine/index.ts'))];
+    expect(engine.filter((p) => p.startsWith('@nestjs/') || p === 'reflect-metadata' || p === 'rxjs')).toEqual([]);
+    expect(engine).toContain('ioredis');
+  });
 });

@@ -1,36 +1,50 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_URL, uniqueName } from '../support/redis.js';
 
-// The packed package, installed into a fresh app, finds its Lua scripts and runs a job, from ESM
-// and from CommonJS. Needs dist/ (`npm test` builds it before Jest runs).
+// The packed package, installed into fresh apps, finds its Lua scripts and runs jobs, from ESM and
+// from CommonJS: an app with NestJS importing the root, and an app without any @nestjs/* package
+// importing `nestjs-conveyor/engine`. Needs dist/ (`npm test` builds it before Jest runs).
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The Nest peers: the root needs them, the engine none. */
+const NEST_PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'];
 
 describe('the packed package', () => {
   let dir: string;
+  let tarball: string;
   let app: string;
+  let engineApp: string;
+  let pkg: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+
+  /** An app folder with the unpacked package and `deps` linked from this checkout's node_modules. */
+  function install(name: string, deps: string[]): string {
+    const appDir = path.join(dir, name);
+    const installed = path.join(appDir, 'node_modules', 'nestjs-conveyor');
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+    for (const dep of deps) {
+      const link = path.join(appDir, 'node_modules', dep);
+      mkdirSync(path.dirname(link), { recursive: true });
+      symlinkSync(path.join(root, 'node_modules', dep), link, 'dir');
+    }
+    return appDir;
+  }
 
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pack-'));
     const [{ filename }] = JSON.parse(
       execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
     );
-    app = path.join(dir, 'app');
-    const installed = path.join(app, 'node_modules', 'nestjs-conveyor');
-    mkdirSync(installed, { recursive: true });
-    execFileSync('tar', ['-xzf', path.join(dir, filename), '-C', installed, '--strip-components=1']);
-    // the app's other dependencies: the package's own and its required peers, from this checkout
-    const pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8'));
-    const optional = Object.keys(pkg.peerDependenciesMeta ?? {}).filter((n) => pkg.peerDependenciesMeta[n].optional);
-    const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}).filter((n) => !optional.includes(n))];
-    for (const dep of deps) {
-      const link = path.join(app, 'node_modules', dep);
-      mkdirSync(path.dirname(link), { recursive: true });
-      symlinkSync(path.join(root, 'node_modules', dep), link, 'dir');
-    }
+    tarball = path.join(dir, filename);
+    pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const dependencies = Object.keys(pkg.dependencies ?? {});
+    // a Nest app has the Nest peers; an engine-only app has the package's own dependencies alone
+    app = install('app', [...dependencies, ...NEST_PEERS]);
+    engineApp = install('engine-app', dependencies);
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +54,8 @@ describe('the packed package', () => {
       .split('\n')
       .filter(Boolean);
     expect(files).toContain('./dist/index.js');
+    expect(files).toContain('./dist/engine/index.js');
+    expect(files).toContain('./dist/engine/index.d.ts');
     expect(files).toContain('./lua/moveToActive.lua');
     expect(files).toContain('./lua/includes/fetchJobs.lua');
     // forked by sandboxed processors at run time; tsc does not copy it, the build script does
@@ -47,31 +63,130 @@ describe('the packed package', () => {
     expect(files.filter((f) => f.startsWith('./lib/') || f.startsWith('./test/'))).toEqual([]);
   });
 
-  const program = (imports: string) => `${imports}
+  const program = (imports: string, processor: string) => `${imports}
 const connection = process.env.REDIS_URL;
 const name = process.env.QUEUE;
 (async () => {
   const queue = new Queue(name, { connection });
-  const worker = new Worker(name, async (job) => job.data.n * 2, { connection });
-  const done = new Promise((resolve) => worker.on('completed', (_job, result) => resolve(result)));
+  const worker = new Worker(name, ${processor}, { connection });
+  const done = new Promise((resolve, reject) => {
+    worker.on('completed', (_job, result) => resolve(result));
+    worker.on('failed', (_job, err) => reject(err));
+  });
   await queue.add('double', { n: 21 });
   console.log(JSON.stringify({ result: await done }));
   await worker.close();
+  await queue.obliterate({ force: true });
   await queue.close();
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
-  it.each([
-    ['an ES module app', 'main.mjs', "import { Queue, Worker } from 'nestjs-conveyor';"],
-    ['a CommonJS app', 'main.cjs', "const { Queue, Worker } = require('nestjs-conveyor');"],
-  ])('runs a job from %s', (_label, file, imports) => {
-    writeFileSync(path.join(app, file), program(imports));
-    const out = execFileSync(process.execPath, [file], {
-      cwd: app,
+  function run(cwd: string, file: string): { status: number | null; stdout: string; stderr: string } {
+    const out = spawnSync(process.execPath, [file], {
+      cwd,
       env: { ...process.env, REDIS_URL, QUEUE: uniqueName('pack'), NODE_OPTIONS: '' },
       encoding: 'utf8',
       timeout: 20_000,
     });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ result: 42 });
+    return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+  }
+
+  function lastJson(stdout: string): unknown {
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  }
+
+  const inline = 'async (job) => job.data.n * 2';
+
+  it.each([
+    ['an ES module app', 'main.mjs', "import { Queue, Worker } from 'nestjs-conveyor';"],
+    ['a CommonJS app', 'main.cjs', "const { Queue, Worker } = require('nestjs-conveyor');"],
+  ])('runs a job from %s importing the root', (_label, file, imports) => {
+    writeFileSync(path.join(app, file), program(imports, inline));
+    const out = run(app, file);
+    expect(out.stderr).not.toMatch(/Error/);
+    expect(lastJson(out.stdout)).toEqual({ result: 42 });
+  });
+
+  describe('an app without NestJS', () => {
+    beforeAll(() => {
+      // the processor file runs in a child process and imports the engine there too
+      writeFileSync(
+        path.join(engineApp, 'double.mjs'),
+        "import { UnrecoverableError } from 'nestjs-conveyor/engine';\n" +
+          'const resolvable = (name) => { try { import.meta.resolve(name); return true; } catch { return false; } };\n' +
+          'export default async (job) => {\n' +
+          "  if (typeof job.data.n !== 'number') throw new UnrecoverableError('n must be a number');\n" +
+          "  return { doubled: job.data.n * 2, pid: process.pid, nest: resolvable('@nestjs/common'), engine: resolvable('nestjs-conveyor/engine') };\n" +
+          '};\n',
+      );
+    });
+
+    it('has no @nestjs package, nor reflect-metadata or rxjs', () => {
+      const modules = readdirSync(path.join(engineApp, 'node_modules'));
+      expect(modules.filter((m) => m.startsWith('@nestjs') || m === 'reflect-metadata' || m === 'rxjs')).toEqual([]);
+      expect(existsSync(path.join(engineApp, 'node_modules', 'nestjs-conveyor', 'dist', 'engine', 'index.js'))).toBe(true);
+    });
+
+    it.each([
+      ['ES module', 'engine.mjs', "import { Queue, Worker } from 'nestjs-conveyor/engine';"],
+      ['CommonJS', 'engine.cjs', "const { Queue, Worker } = require('nestjs-conveyor/engine');"],
+    ])('runs a job through nestjs-conveyor/engine from %s', (_label, file, imports) => {
+      writeFileSync(path.join(engineApp, file), program(imports, inline));
+      const out = run(engineApp, file);
+      expect(out.stderr).not.toMatch(/Error/);
+      expect(lastJson(out.stdout)).toEqual({ result: 42 });
+    });
+
+    it.each([
+      ['ES module', 'sandboxed.mjs', "import { Queue, Worker } from 'nestjs-conveyor/engine';\nimport path from 'node:path';"],
+      ['CommonJS', 'sandboxed.cjs', "const { Queue, Worker } = require('nestjs-conveyor/engine');\nconst path = require('node:path');"],
+    ])('runs a sandboxed processor file whose child process loads only the engine, from %s', (_label, file, imports) => {
+      writeFileSync(path.join(engineApp, file), program(imports, "path.join(process.cwd(), 'double.mjs')"));
+      const out = run(engineApp, file);
+      expect(out.stderr).not.toMatch(/Error/);
+      const { result } = lastJson(out.stdout) as { result: { doubled: number; pid: number; nest: boolean; engine: boolean } };
+      // it ran in another process (the forked child), where the engine resolves and NestJS does not
+      expect(result).toEqual({ doubled: 42, pid: expect.any(Number), nest: false, engine: true });
+      expect(result.pid).not.toBe(process.pid);
+    });
+
+    it('type-checks an app written against nestjs-conveyor/engine (its declarations load no NestJS either)', () => {
+      writeFileSync(
+        path.join(engineApp, 'typed.ts'),
+        "import { Queue, Worker, type Job, type JobsOptions, type ConnectionOptions } from 'nestjs-conveyor/engine';\n" +
+          "const connection: ConnectionOptions = { host: '127.0.0.1', port: 6379 };\n" +
+          "const opts: JobsOptions = { attempts: 3, backoff: { type: 'exponential', delay: 100 } };\n" +
+          "const queue = new Queue<{ n: number }, number>('typed', { connection });\n" +
+          "void queue.add('double', { n: 21 }, opts);\n" +
+          "const worker = new Worker<{ n: number }, number>('typed', async (job: Job<{ n: number }, number>) => job.data.n * 2, { connection, autorun: false });\n" +
+          "worker.on('completed', (job, result: number) => console.log(job.id, result));\n",
+      );
+      writeFileSync(
+        path.join(engineApp, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            types: ['node'],
+            typeRoots: [path.join(root, 'node_modules', '@types')],
+          },
+          files: ['typed.ts'],
+        }),
+      );
+      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', engineApp], { encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+    }, 60_000);
+
+    it('importing the package root fails at once, naming the missing @nestjs/common', () => {
+      writeFileSync(path.join(engineApp, 'root.mjs'), "import { Queue } from 'nestjs-conveyor';\nconsole.log(typeof Queue);\n");
+      const out = run(engineApp, 'root.mjs');
+      expect(out.status).not.toBe(0);
+      expect(out.stderr).toMatch(/Cannot find (package|module) '@nestjs\/common'/);
+    });
   });
 });
