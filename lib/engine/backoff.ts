@@ -1,16 +1,18 @@
+import type { MinimalJob } from './interfaces/job.js';
 import type { Job } from './job.js';
 import { normalizeBackoff, show, type BackoffOptions } from './options.js';
 
 /**
  * A custom backoff: receives the attempts made (the failing one included), the backoff type, the
  * error and the job; returns the delay in ms, 0 (or undefined, as in BullMQ) to retry at once, or
- * -1 to stop retrying.
+ * -1 to stop retrying. The job is typed as bullmq types it (MinimalJob), so strategies written for
+ * bullmq compile; it is the worker's Job.
  */
 export type BackoffStrategy = (
   attemptsMade: number,
   type: string | undefined,
   err: Error,
-  job: Job,
+  job: MinimalJob,
 ) => number | undefined | Promise<number | undefined>;
 
 function withJitter(delay: number, jitter: number | undefined): number {
@@ -37,7 +39,9 @@ export async function backoffDelay(
   if (b.type === 'fixed') return withJitter(delay, b.jitter);
   if (b.type === 'exponential') return withJitter(Math.round(2 ** (attemptsMade - 1) * delay), b.jitter);
   if (!strategy) return undefined;
-  return (await strategy(attemptsMade, b.type, err, job)) ?? 0;
+  // bullmq's MinimalJob is what strategies are typed with; the Job declares some of its fields
+  // wider (failedReason may be undefined...)
+  return (await strategy(attemptsMade, b.type, err, job as unknown as MinimalJob)) ?? 0;
 }
 
 /** What happens after a failed attempt: a retry after `delay` ms, or the final failure. */
