@@ -7,11 +7,30 @@ import { REDIS_URL, uniqueName } from '../support/redis.js';
 
 // The packed package, installed into fresh apps, finds its Lua scripts and runs jobs, from ESM and
 // from CommonJS: an app with NestJS importing the root, and an app without any @nestjs/* package
-// importing `nestjs-conveyor/engine`. Needs dist/ (`npm test` builds it before Jest runs).
+// importing `nestjs-conveyor/engine`, installed by npm as docs/engine-only.md says (`omit=peer`:
+// it fetches ioredis and cron-parser from the npm cache or registry). Needs dist/ (`npm test`
+// builds it before Jest runs).
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Nest peers: the root needs them, the engine none. */
 const NEST_PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'];
+
+/** npm in `cwd`, without the settings of the npm process that may be running Jest. */
+function npm(cwd: string, args: string[]): string {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd,
+    env: { ...env, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 180_000,
+  });
+}
+
+/** The Nest packages in an app's node_modules. */
+function nestPackagesIn(appDir: string): string[] {
+  return readdirSync(path.join(appDir, 'node_modules')).filter((m) => m.startsWith('@nestjs') || m === 'reflect-metadata' || m === 'rxjs');
+}
 
 describe('the packed package', () => {
   let dir: string;
@@ -19,6 +38,16 @@ describe('the packed package', () => {
   let app: string;
   let engineApp: string;
   let pkg: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+
+  /** An engine-only app as docs/engine-only.md sets one up: `omit=peer`, then `npm install`. */
+  function npmInstall(name: string): string {
+    const appDir = path.join(dir, name);
+    mkdirSync(appDir);
+    writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true }));
+    writeFileSync(path.join(appDir, '.npmrc'), 'omit=peer\n');
+    npm(appDir, ['install', tarball]);
+    return appDir;
+  }
 
   /** An app folder with the unpacked package and `deps` linked from this checkout's node_modules. */
   function install(name: string, deps: string[]): string {
@@ -44,8 +73,8 @@ describe('the packed package', () => {
     const dependencies = Object.keys(pkg.dependencies ?? {});
     // a Nest app has the Nest peers; an engine-only app has the package's own dependencies alone
     app = install('app', [...dependencies, ...NEST_PEERS]);
-    engineApp = install('engine-app', dependencies);
-  }, 60_000);
+    engineApp = npmInstall('engine-app');
+  }, 240_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -61,6 +90,13 @@ describe('the packed package', () => {
     // forked by sandboxed processors at run time; tsc does not copy it, the build script does
     expect(files).toContain('./dist/engine/sandbox/child-entry.mjs');
     expect(files.filter((f) => f.startsWith('./lib/') || f.startsWith('./test/'))).toEqual([]);
+  });
+
+  it('declares the Nest peers required: the root, where bullmq users switch to, loads NestJS', () => {
+    for (const peer of NEST_PEERS) {
+      expect(pkg.peerDependencies?.[peer]).toBeDefined();
+      expect(pkg.peerDependenciesMeta?.[peer]?.optional).not.toBe(true);
+    }
   });
 
   const program = (imports: string, processor: string) => `${imports}
@@ -122,10 +158,15 @@ const name = process.env.QUEUE;
     });
 
     it('has no @nestjs package, nor reflect-metadata or rxjs', () => {
-      const modules = readdirSync(path.join(engineApp, 'node_modules'));
-      expect(modules.filter((m) => m.startsWith('@nestjs') || m === 'reflect-metadata' || m === 'rxjs')).toEqual([]);
+      expect(nestPackagesIn(engineApp)).toEqual([]);
       expect(existsSync(path.join(engineApp, 'node_modules', 'nestjs-conveyor', 'dist', 'engine', 'index.js'))).toBe(true);
+      expect(existsSync(path.join(engineApp, 'node_modules', 'ioredis'))).toBe(true);
     });
+
+    it('keeps them out on a later plain npm install', () => {
+      npm(engineApp, ['install']);
+      expect(nestPackagesIn(engineApp)).toEqual([]);
+    }, 180_000);
 
     it.each([
       ['ES module', 'engine.mjs', "import { Queue, Worker } from 'nestjs-conveyor/engine';"],
