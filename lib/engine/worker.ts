@@ -55,7 +55,7 @@ export interface WorkerCloseOptions {
  * type of `job.updateProgress`'s value.
  */
 export type Processor<DataType = any, ResultType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress> = (
-  job: Job<DataType, ResultType, NameType>,
+  job: Job<DataType, ResultType, NameType, ProgressType>,
   token?: string,
   signal?: AbortSignal,
 ) => Promise<ResultType> | ResultType;

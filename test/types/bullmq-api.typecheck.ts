@@ -78,6 +78,8 @@ import {
   type WorkerListener,
   type WorkerOptions,
 } from '../../lib/engine/index.js';
+// the package root: its `Processor` and `QueueEventsListener` are the Nest decorators' names too
+import * as Root from '../../lib/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** A value of type `Given` can be used where `Wanted` is expected. */
@@ -197,6 +199,22 @@ export async function events(queue: Queue<PaintData, PaintResult>): Promise<void
   const job = await queue.add('paint', { color: 'red' });
   expectType<PaintResult>(await job.waitUntilFinished(queueEvents, 30_000));
   await queueEvents.close();
+}
+
+export async function rootAliases(queueEvents: QueueEvents): Promise<void> {
+  // as bullmq's events.test.ts types a listener of a custom return value
+  queueEvents.once<Root.QueueEventsListener<PaintResult>, 'completed'>('completed', ({ jobId, returnvalue }) => {
+    expectType<[string, PaintResult]>([jobId, returnvalue]);
+  });
+  type Progress = { percentage: number };
+  const processor: Root.Processor<PaintData, PaintResult, 'paint', Progress> = async (job) => {
+    await job.updateProgress({ percentage: 50 });
+    // @ts-expect-error: not the processor's progress type
+    await job.updateProgress(50);
+    return { seconds: job.data.color.length };
+  };
+  expectTrue<Equal<Parameters<typeof processor>[0], Job<PaintData, PaintResult, 'paint', Progress>>>();
+  expectTrue<Equal<Root.JobProgress, Bull.JobProgress>>();
 }
 
 export async function flows(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable, SetMetadata } from '@nestjs/common';
+import type { JobProgress } from '../../engine/job.js';
 import type { Processor as ProcessorFunction } from '../../engine/worker.js';
 import { PROCESSOR_METADATA } from '../queue.constants.js';
 import type { ProcessorMetadata, ProcessorOptions, ProcessorWorkerOptions } from '../interfaces/processor-options.interface.js';
@@ -9,7 +10,12 @@ import { queueReference } from './queue-reference.js';
  * `Processor` and @nestjs/bullmq its decorator, so the one name exported by the package root means
  * the type in type positions and the decorator in value positions.
  */
-export type Processor<DataType = any, ResultType = any, NameType extends string = string> = ProcessorFunction<DataType, ResultType, NameType>;
+export type Processor<
+  DataType = any,
+  ResultType = any,
+  NameType extends string = string,
+  ProgressType extends JobProgress = JobProgress,
+> = ProcessorFunction<DataType, ResultType, NameType, ProgressType>;
 
 /**
  * Marks a provider as the processor of a queue. Its worker is created at boot and starts once the

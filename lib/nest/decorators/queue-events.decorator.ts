@@ -22,7 +22,7 @@ export interface OnQueueEventMetadata {
  * exports one `QueueEventsListener`, a type in type positions (as BullMQ's) and the decorator in
  * value positions (as @nestjs/bullmq's).
  */
-export type QueueEventsListener = QueueEventsListenerMap;
+export type QueueEventsListener<ReturnType = any> = QueueEventsListenerMap<ReturnType>;
 
 /**
  * Marks a provider as a listener of a queue's global events (from every worker and producer, read
