@@ -39,9 +39,7 @@ export async function backoffDelay(
   if (b.type === 'fixed') return withJitter(delay, b.jitter);
   if (b.type === 'exponential') return withJitter(Math.round(2 ** (attemptsMade - 1) * delay), b.jitter);
   if (!strategy) return undefined;
-  // bullmq's MinimalJob is what strategies are typed with; the Job declares some of its fields
-  // wider (failedReason may be undefined...)
-  return (await strategy(attemptsMade, b.type, err, job as unknown as MinimalJob)) ?? 0;
+  return (await strategy(attemptsMade, b.type, err, job)) ?? 0;
 }
 
 /** What happens after a failed attempt: a retry after `delay` ms, or the final failure. */

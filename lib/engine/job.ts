@@ -24,6 +24,7 @@ import {
   type JobJsonRaw,
   type NextJobReply,
 } from './job-moves.js';
+import type { JobJson, JobJsonSandbox, JobProgress, MinimalJob } from './interfaces/job.js';
 import type { QueueEvents } from './queue-events.js';
 import { waitUntilFinished, type WaitUntilFinishedOptions } from './wait-until-finished.js';
 import {
@@ -65,8 +66,7 @@ export interface ParentReference {
   rdof?: boolean;
 }
 
-/** What `updateProgress` takes and `job.progress` holds (BullMQ's JobProgress). */
-export type JobProgress = string | boolean | number | object;
+export type { JobProgress } from './interfaces/job.js';
 
 /** BullMQ's highest priority value (the lowest urgency); 0 is no priority. */
 export const PRIORITY_LIMIT = 2_097_151;
@@ -89,14 +89,17 @@ function toInt(text: string | undefined, fallback = 0): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
-export class Job<DataType = any, ReturnType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress> {
+export class Job<DataType = any, ReturnType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress>
+  implements MinimalJob<DataType, ReturnType, NameType, ProgressType>
+{
   id: string | undefined;
   name: NameType;
   data: DataType;
   opts: JobsOptions;
   progress: ProgressType = 0 as ProgressType;
-  returnvalue: ReturnType | null = null;
-  failedReason: string | undefined;
+  // typed as bullmq's Job and MinimalJob type them; as there, null and undefined until the job finishes
+  returnvalue: ReturnType = null as ReturnType;
+  failedReason!: string;
   stacktrace: string[] = [];
   attemptsMade = 0;
   attemptsStarted = 0;
@@ -207,7 +210,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     job.priority = toInt(h.priority);
     // BullMQ reads a stored null as 0; text that is not JSON (other clients) reads as 0 too
     job.progress = parseJson<P | null>(h.progress, null) ?? (0 as P);
-    job.returnvalue = h.returnvalue === undefined ? null : parseJson(h.returnvalue, null);
+    job.returnvalue = (h.returnvalue === undefined ? null : parseJson(h.returnvalue, null)) as R;
     job.failedReason = h.failedReason;
     job.stacktrace = parseJson(h.stacktrace, [] as string[]) ?? [];
     job.attemptsMade = toInt(h.atm ?? h.attemptsMade);
@@ -515,8 +518,8 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * The job as BullMQ's `asJSON` gives it: data, failedReason, stacktrace and returnvalue as JSON
    * text, fields without a value left out.
    */
-  asJSON(): Record<string, unknown> {
-    return withoutUndefined({
+  asJSON(): JobJson {
+    return withoutUndefined<JobJson>({
       id: this.id,
       name: this.name,
       data: JSON.stringify(this.data ?? {}),
@@ -541,7 +544,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   }
 
   /** asJSON with the queue's name, qualified name and prefix (what a sandboxed processor gets). */
-  asJSONSandbox(): Record<string, unknown> {
+  asJSONSandbox(): JobJsonSandbox {
     return { ...this.asJSON(), queueName: this.queueName, queueQualifiedName: this.queueQualifiedName, prefix: this.prefix };
   }
 
@@ -593,9 +596,10 @@ function finiteOrEmpty(value: unknown): number | '' {
   return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : '';
 }
 
-function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+/** `fields` with its undefined entries removed: the shape `T` describes, whose optional fields stay out. */
+function withoutUndefined<T>(fields: Record<string, unknown>): T {
   for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
-  return fields;
+  return fields as T;
 }
 
 export function flatToHash(flat: string[]): JobHash {

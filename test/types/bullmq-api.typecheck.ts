@@ -217,6 +217,17 @@ export async function rootAliases(queueEvents: QueueEvents): Promise<void> {
   expectTrue<Equal<Root.JobProgress, Bull.JobProgress>>();
 }
 
+export function jobs(job: Job<PaintData, PaintResult, 'paint'>): void {
+  // a Job is a MinimalJob, so it goes where bullmq's own types want one (a backoff strategy's job)
+  const minimal: MinimalJob<PaintData, PaintResult, 'paint'> = job;
+  const bullMinimal: Bull.MinimalJob<PaintData, PaintResult, 'paint'> = job;
+  expectType<[unknown, unknown]>([minimal, bullMinimal]);
+  expectTrue<Equal<ReturnType<typeof job.asJSON>, JobJson>>();
+  expectTrue<Equal<ReturnType<typeof job.asJSONSandbox>, JobJsonSandbox>>();
+  expectTrue<Equal<typeof job.returnvalue, PaintResult>>();
+  expectTrue<Equal<typeof job.failedReason, string>>();
+}
+
 export async function flows(): Promise<void> {
   const flowProducer = new FlowProducer({ connection });
   const tree = await flowProducer.add({
