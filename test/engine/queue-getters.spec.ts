@@ -215,6 +215,17 @@ describe('Queue getters', () => {
     expect(await bare.getMeta()).toEqual({ paused: false });
   });
 
+  it('deletes the pre-v5 `priority` key and nothing else (removeDeprecatedPriorityKey)', async () => {
+    const queue = scope.queue();
+    const job = await queue.add('keep', {});
+    const admin = await queue.client;
+    await admin.zadd(queue.toKey('priority'), 1, 'legacy');
+    expect(await queue.removeDeprecatedPriorityKey()).toBe(1);
+    expect(await admin.exists(queue.toKey('priority'))).toBe(0);
+    expect(await queue.removeDeprecatedPriorityKey()).toBe(0);
+    expect(await queue.getJobState(job.id!)).toBe('waiting');
+  });
+
   it('pages a parent\'s pending and processed children with their job data (getDependencies)', async () => {
     const queue = scope.queue();
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
