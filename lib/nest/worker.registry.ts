@@ -104,8 +104,8 @@ export class WorkerRegistry {
     await Promise.all(this.select(queueName, configKey).map((e) => e.worker.pause(doNotWaitActive)));
   }
 
-  resume(queueName?: string, configKey?: string): void {
-    for (const entry of this.select(queueName, configKey)) entry.worker.resume();
+  async resume(queueName?: string, configKey?: string): Promise<void> {
+    await Promise.all(this.select(queueName, configKey).map((e) => e.worker.resume()));
   }
 
   /**

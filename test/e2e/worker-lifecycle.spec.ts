@@ -94,7 +94,7 @@ describe('when workers run', () => {
     expect(await paused.getState()).toBe('waiting');
 
     const afterResume = once(registry.get(name), 'completed');
-    registry.resume(name);
+    await registry.resume(name);
     expect((await afterResume)[0].id).toBe(paused.id);
 
     await registry.close(name);
