@@ -128,6 +128,8 @@ export { EVICTION_POLICY_WARNING } from './eviction-policy.js';
 // Metrics and telemetry
 export { MetricsTime } from './metrics.js';
 export type { Metrics, MetricsOptions, MetricsType } from './metrics.js';
+// Conveyor's own: one exposition out of several queues' exportPrometheusMetrics()
+export { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus-merge.js';
 export { MetricNames, SpanKind, TelemetryAttributes } from './telemetry.js';
 export type {
   AttributeValue,
