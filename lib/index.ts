@@ -26,6 +26,13 @@ export { DEFAULT_CONFIG_KEY, QUEUE_MODULE_DEFAULTS } from './nest/queue.constant
 export { WorkerHost } from './nest/worker-host.js';
 export { QueueEventsHost } from './nest/queue-events-host.js';
 export { WorkerRegistry } from './nest/worker.registry.js';
+export { QueueMetricsModule } from './nest/metrics/queue-metrics.module.js';
+export { QueueMetricsService } from './nest/metrics/queue-metrics.service.js';
+export type {
+  QueueMetricsModuleAsyncOptions,
+  QueueMetricsModuleOptions,
+  QueueMetricsOptions,
+} from './nest/metrics/queue-metrics-options.interface.js';
 export type { WorkerDescription } from './nest/worker.registry.js';
 export { InjectFlowProducer, InjectQueue } from './nest/decorators/inject-queue.decorator.js';
 export { Processor } from './nest/decorators/processor.decorator.js';

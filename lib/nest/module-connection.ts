@@ -112,6 +112,11 @@ export class ModuleConnection {
     return this.queues.get(name)?.instance;
   }
 
+  /** Every queue registered on this connection so far. */
+  get allQueues(): Queue[] {
+    return [...this.queues.values()].map((made) => made.instance);
+  }
+
   /** Where workers and listeners of `name` connect: as its queue does, or else with this connection's defaults. */
   target(name: string): QueueTarget {
     return (
