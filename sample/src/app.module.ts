@@ -5,6 +5,7 @@ import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { EmailLifecycle, ReportLifecycle } from './lifecycle/lifecycle.listeners.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ShutdownReporter } from './lifecycle/shutdown.reporter.js';
 import { sampleConfig } from './settings.js';
 import { WorkersModule } from './workers/workers.module.js';
@@ -28,6 +29,7 @@ import { WorkersModule } from './workers/workers.module.js';
     JobsModule,
     WorkersModule,
     HealthModule,
+    MetricsModule,
     DemoModule,
   ],
   providers: [EmailLifecycle, ReportLifecycle, ShutdownReporter],

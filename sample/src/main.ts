@@ -6,7 +6,7 @@
 //
 //   curl -XPOST localhost:3000/jobs/email -H 'content-type: application/json' -d '{"to":"ada@example.com"}'
 //   curl -XPOST localhost:3000/jobs/report -H 'content-type: application/json' -d '{"title":"Q3"}'
-//   curl localhost:3000/jobs/emails/1      curl localhost:3000/health
+//   curl localhost:3000/jobs/emails/1      curl localhost:3000/health      curl localhost:3000/metrics
 //
 // Ctrl+C (SIGINT) or SIGTERM shuts down gracefully: workers stop fetching and finish their jobs.
 import { Logger, type INestApplication, type INestApplicationContext } from '@nestjs/common';
@@ -40,7 +40,7 @@ try {
     const server = await (app as INestApplication).listen(settings.port!);
     const { port } = server.address() as AddressInfo;
     logger.log(
-      `listening on http://localhost:${port}: POST /jobs/email, POST /jobs/report, GET /jobs/:queue/:id, GET /health ` +
+      `listening on http://localhost:${port}: POST /jobs/email, POST /jobs/report, GET /jobs/:queue/:id, GET /health, GET /metrics ` +
         '(Ctrl+C to stop)',
     );
   } else {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { OnJobFailed, Process, Processor, type Job } from 'nestjs-conveyor';
+import { MetricsTime, OnJobFailed, Process, Processor, type Job } from 'nestjs-conveyor';
 import { clip } from '../logging/clip.js';
 import { integer } from '../settings.js';
 import { EMAILS, type EmailJob } from '../queues.js';
@@ -12,6 +12,8 @@ import { Mailer } from './mailer.service.js';
 @Processor(EMAILS, {
   concurrency: integer('WORKER_CONCURRENCY', process.env.WORKER_CONCURRENCY, 5),
   limiter: { max: 10, duration: 1000 },
+  // per-minute completed/failed counts: the totals GET /metrics reports
+  metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
 })
 export class EmailProcessor {
   private readonly logger = new Logger(EmailProcessor.name);

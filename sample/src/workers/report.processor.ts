@@ -1,11 +1,11 @@
-import { Process, Processor, type Job } from 'nestjs-conveyor';
+import { MetricsTime, Process, Processor, type Job } from 'nestjs-conveyor';
 import { REPORTS, type ReportJob } from '../queues.js';
 import { abortableDelay } from './abortable-delay.js';
 
 const STEPS = 5;
 
 /** One report at a time; each of its five steps reports progress (20, 40, ... 100). */
-@Processor(REPORTS, { concurrency: 1 })
+@Processor(REPORTS, { concurrency: 1, metrics: { maxDataPoints: MetricsTime.ONE_WEEK } })
 export class ReportProcessor {
   @Process('generate')
   async generate(job: Job<ReportJob>, _token?: string, signal?: AbortSignal) {
