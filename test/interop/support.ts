@@ -179,6 +179,11 @@ export class ChildWorker {
     }
   }
 
+  /** Every message with `type` received so far, oldest first. */
+  received(type: string): Record<string, unknown>[] {
+    return this.messages.filter((m) => m.type === type);
+  }
+
   /** The first message (already seen or still to come) with `type`. */
   message(type: string, timeoutMs = 10000): Promise<Record<string, unknown>> {
     const accept = (m: Record<string, unknown>) => m.type === type;
