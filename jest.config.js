@@ -22,6 +22,7 @@ export default {
     '^nestjs-conveyor$': '<rootDir>/lib/index.ts',
     '^nestjs-conveyor/engine$': '<rootDir>/lib/engine/index.ts',
     '^nestjs-conveyor/health$': '<rootDir>/lib/nest/health/index.ts',
+    '^nestjs-conveyor/bull-board$': '<rootDir>/lib/bull-board/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/lib/**/*.spec.ts'],

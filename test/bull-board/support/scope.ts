@@ -1,0 +1,107 @@
+import type { BaseAdapter } from '@bull-board/api/dist/queueAdapters/base.js';
+import type { BoardOptions } from '@bull-board/api/dist/types.js';
+import { Queue, Worker, type Job, type QueueOptions, type WorkerOptions } from 'nestjs-conveyor';
+import { ConveyorAdapter, type ConveyorAdapterOptions } from 'nestjs-conveyor/bull-board';
+import { times } from '../../support/events.js';
+import { connection, rawClient, removeQueueKeys, uniqueName } from '../../support/redis.js';
+import { expressBoard, type ExpressBoard } from './board.js';
+
+interface Closable {
+  close(): Promise<unknown>;
+}
+
+/**
+ * What one test opens (queues, workers, boards), closed in reverse order afterwards, and the keys
+ * of every queue it named removed.
+ */
+export class BoardScope {
+  private readonly closables: Closable[] = [];
+  private readonly names: { name: string; prefix: string }[] = [];
+  readonly redis = rawClient();
+
+  name(label = 'board', prefix = 'bull'): string {
+    const name = uniqueName(label);
+    this.names.push({ name, prefix });
+    return name;
+  }
+
+  track<T extends Closable>(thing: T): T {
+    this.closables.push(thing);
+    return thing;
+  }
+
+  queue(name = this.name(), opts: QueueOptions = {}): Queue {
+    if (!this.names.some((n) => n.name === name)) this.names.push({ name, prefix: opts.prefix ?? 'bull' });
+    return this.track(new Queue(name, { connection: connection(), ...opts }));
+  }
+
+  worker(queue: Queue, processor: (job: Job) => Promise<unknown>, opts: Partial<WorkerOptions> = {}): Worker {
+    return this.track(new Worker(queue.name, processor, { connection: connection(), prefix: queue.prefix, ...opts }));
+  }
+
+  async board(adapters: BaseAdapter[], options?: BoardOptions): Promise<ExpressBoard> {
+    return this.track(await expressBoard(adapters, options));
+  }
+
+  /** A board showing `queues` through ConveyorAdapter. */
+  async conveyorBoard(queues: Queue[], adapterOptions?: ConveyorAdapterOptions, options?: BoardOptions): Promise<ExpressBoard> {
+    return this.board(queues.map((q) => new ConveyorAdapter(q, adapterOptions)), options);
+  }
+
+  async close(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const thing of this.closables.reverse()) {
+      try {
+        await thing.close();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    for (const { name, prefix } of this.names) await removeQueueKeys(this.redis, name, prefix);
+    await this.redis.quit();
+    if (errors.length) throw errors[0];
+  }
+}
+
+/** The jobs `fillQueue` leaves in each state. */
+export interface FilledQueue {
+  completed: string;
+  failed: string;
+  waiting: string[];
+  delayed: string;
+  prioritized: string;
+}
+
+/**
+ * `completed` jobs named 'ok' (return value, progress, log lines) and `failed` ones named 'bad'
+ * (reason, stack trace), run by a worker that is closed again; resolves with their ids. Call it
+ * before adding jobs meant to stay waiting: its worker would take those too.
+ */
+export async function finishJobs(scope: BoardScope, queue: Queue, counts: { completed: number; failed: number }): Promise<{ completed: string[]; failed: string[] }> {
+  const completed: string[] = [];
+  const failed: string[] = [];
+  for (let i = 0; i < counts.completed; i++) completed.push((await queue.add('ok', { a: 1, b: 2 })).id!);
+  for (let i = 0; i < counts.failed; i++) failed.push((await queue.add('bad', { x: 'y' }, { attempts: 1 })).id!);
+  const worker = scope.worker(queue, async (job) => {
+    if (job.name === 'bad') throw new Error('planned failure');
+    await job.log('first line');
+    await job.log('second line');
+    await job.updateProgress({ step: 2, of: 2 });
+    return { sum: job.data.a + job.data.b };
+  });
+  await Promise.all([counts.completed && times(worker, 'completed', counts.completed), counts.failed && times(worker, 'failed', counts.failed)]);
+  await worker.close();
+  return { completed, failed };
+}
+
+/**
+ * One job completed and one failed (see finishJobs), then two waiting, one delayed by an hour and
+ * one prioritized, with no worker left running.
+ */
+export async function fillQueue(scope: BoardScope, queue: Queue): Promise<FilledQueue> {
+  const finished = await finishJobs(scope, queue, { completed: 1, failed: 1 });
+  const waiting = [(await queue.add('w1', { n: 1 })).id!, (await queue.add('w2', { n: 2 })).id!];
+  const delayed = await queue.add('later', { n: 3 }, { delay: 3_600_000 });
+  const prioritized = await queue.add('urgent', { n: 4 }, { priority: 5 });
+  return { completed: finished.completed[0], failed: finished.failed[0], waiting, delayed: delayed.id!, prioritized: prioritized.id! };
+}
