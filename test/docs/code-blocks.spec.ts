@@ -28,6 +28,7 @@ function compilerOptions(): ts.CompilerOptions {
     paths: {
       'nestjs-conveyor': [path.join(root, 'lib/index.ts')],
       'nestjs-conveyor/health': [path.join(root, 'lib/nest/health/index.ts')],
+      'nestjs-conveyor/bull-board': [path.join(root, 'lib/bull-board/index.ts')],
     },
   };
 }

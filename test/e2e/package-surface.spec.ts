@@ -35,4 +35,14 @@ describe('package surface', () => {
     expect(engine.filter((p) => p.startsWith('@nestjs/') || p === 'reflect-metadata' || p === 'rxjs')).toEqual([]);
     expect(engine).toContain('ioredis');
   });
+
+  it('only nestjs-conveyor/bull-board imports @bull-board/api (an optional peer), and it needs no NestJS', () => {
+    const bullBoard = (packages: Set<string>) => [...packages].filter((p) => p.startsWith('@bull-board/'));
+    expect(bullBoard(packagesImportedFrom(path.join(LIB, 'index.ts')))).toEqual([]);
+    expect(bullBoard(packagesImportedFrom(path.join(LIB, 'engine/index.ts')))).toEqual([]);
+    const board = [...packagesImportedFrom(path.join(LIB, 'bull-board/index.ts'))];
+    expect(board.filter((p) => p.startsWith('@bull-board/')).length).toBeGreaterThan(0);
+    expect(board.every((p) => p.startsWith('@bull-board/api/') || !p.startsWith('@bull-board/'))).toBe(true);
+    expect(board.filter((p) => p.startsWith('@nestjs/') || p === 'reflect-metadata' || p === 'rxjs')).toEqual([]);
+  });
 });

@@ -8,8 +8,9 @@ import { REDIS_URL, uniqueName } from '../support/redis.js';
 // The packed package, installed into fresh apps, finds its Lua scripts and runs jobs, from ESM and
 // from CommonJS: an app with NestJS importing the root, and an app without any @nestjs/* package
 // importing `nestjs-conveyor/engine`, installed by npm as docs/engine-only.md says (`omit=peer`:
-// it fetches ioredis and cron-parser from the npm cache or registry). Needs dist/ (`npm test`
-// builds it before Jest runs).
+// it fetches ioredis and cron-parser from the npm cache or registry). `nestjs-conveyor/bull-board`
+// resolves and works in an app that has @bull-board/api (an optional peer), and the other entries
+// never need it. Needs dist/ (`npm test` builds it before Jest runs).
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The Nest peers: the root needs them, the engine none. */
@@ -37,6 +38,7 @@ describe('the packed package', () => {
   let tarball: string;
   let app: string;
   let engineApp: string;
+  let boardApp: string;
   let pkg: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
 
   /** An engine-only app as docs/engine-only.md sets one up: `omit=peer`, then `npm install`. */
@@ -74,6 +76,8 @@ describe('the packed package', () => {
     // a Nest app has the Nest peers; an engine-only app has the package's own dependencies alone
     app = install('app', [...dependencies, ...NEST_PEERS]);
     engineApp = npmInstall('engine-app');
+    // an engine app with a board: @bull-board/api, no NestJS
+    boardApp = install('board-app', [...dependencies, '@bull-board/api']);
   }, 240_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +101,11 @@ describe('the packed package', () => {
       expect(pkg.peerDependencies?.[peer]).toBeDefined();
       expect(pkg.peerDependenciesMeta?.[peer]?.optional).not.toBe(true);
     }
+  });
+
+  it('declares @bull-board/api an optional peer: only nestjs-conveyor/bull-board loads it', () => {
+    expect(pkg.peerDependencies?.['@bull-board/api']).toBeDefined();
+    expect(pkg.peerDependenciesMeta?.['@bull-board/api']?.optional).toBe(true);
   });
 
   const program = (imports: string, processor: string) => `${imports}
@@ -132,6 +141,10 @@ const name = process.env.QUEUE;
   }
 
   const inline = 'async (job) => job.data.n * 2';
+
+  it('the Nest app has no @bull-board/api, and the root entry works without it (below)', () => {
+    expect(existsSync(path.join(app, 'node_modules', '@bull-board'))).toBe(false);
+  });
 
   it.each([
     ['an ES module app', 'main.mjs', "import { Queue, Worker } from 'nestjs-conveyor';"],
@@ -223,11 +236,72 @@ const name = process.env.QUEUE;
       expect(tsc.status).toBe(0);
     }, 60_000);
 
+    it('has no @bull-board/api (an optional peer), and nestjs-conveyor/bull-board says it is missing', () => {
+      expect(existsSync(path.join(engineApp, 'node_modules', '@bull-board'))).toBe(false);
+      writeFileSync(path.join(engineApp, 'board.mjs'), "import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';\nconsole.log(typeof ConveyorAdapter);\n");
+      const out = run(engineApp, 'board.mjs');
+      expect(out.status).not.toBe(0);
+      expect(out.stderr).toMatch(/Cannot find (package|module) '@bull-board\/api/);
+    });
+
     it('importing the package root fails at once, naming the missing @nestjs/common', () => {
       writeFileSync(path.join(engineApp, 'root.mjs'), "import { Queue } from 'nestjs-conveyor';\nconsole.log(typeof Queue);\n");
       const out = run(engineApp, 'root.mjs');
       expect(out.status).not.toBe(0);
       expect(out.stderr).toMatch(/Cannot find (package|module) '@nestjs\/common'/);
     });
+  });
+  describe('an app with bull-board', () => {
+    const boardProgram = (imports: string) => `${imports}
+const connection = process.env.REDIS_URL;
+(async () => {
+  const queue = new Queue(process.env.QUEUE, { connection });
+  const adapter = new ConveyorAdapter(queue, { displayName: 'Packed' });
+  await adapter.addJob('hello', { n: 1 }, { delay: 60000 });
+  const refused = await adapter.addJob('bad', {}, { jobId: '42' }).then(() => null, (err) => ({ status: err.statusCode, message: err.message }));
+  const counts = await adapter.getJobCounts();
+  console.log(JSON.stringify({ alias: BullMQAdapter === ConveyorAdapter, type: adapter.type, name: adapter.getDisplayName(), delayed: counts.delayed, refused }));
+  await queue.obliterate({ force: true });
+  await queue.close();
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+    it.each([
+      ['ES module', 'board.mjs', "import { Queue } from 'nestjs-conveyor/engine';\nimport { BullMQAdapter, ConveyorAdapter } from 'nestjs-conveyor/bull-board';"],
+      ['CommonJS', 'board.cjs', "const { Queue } = require('nestjs-conveyor/engine');\nconst { BullMQAdapter, ConveyorAdapter } = require('nestjs-conveyor/bull-board');"],
+    ])('loads nestjs-conveyor/bull-board from %s and acts on a queue through it', (_label, file, imports) => {
+      writeFileSync(path.join(boardApp, file), boardProgram(imports));
+      const out = run(boardApp, file);
+      expect(out.stderr).not.toMatch(/Error/);
+      expect(lastJson(out.stdout)).toEqual({
+        alias: true,
+        type: 'bullmq',
+        name: 'Packed',
+        delayed: 1,
+        refused: { status: 400, message: 'Custom Id cannot be integers' },
+      });
+    });
+
+    it('type-checks an app that gives its queues to ConveyorAdapter', () => {
+      writeFileSync(
+        path.join(boardApp, 'typed.ts'),
+        "import type { BaseAdapter } from '@bull-board/api/dist/queueAdapters/base.js';\n" +
+          "import { Queue } from 'nestjs-conveyor/engine';\n" +
+          "import { BullMQAdapter, ConveyorAdapter } from 'nestjs-conveyor/bull-board';\n" +
+          "const queue = new Queue<{ to: string }>('typed', { connection: { host: '127.0.0.1', port: 6379 } });\n" +
+          "const adapters: BaseAdapter[] = [new ConveyorAdapter(queue, { readOnlyMode: true }), new BullMQAdapter(queue)];\n" +
+          'console.log(adapters.length);\n',
+      );
+      writeFileSync(
+        path.join(boardApp, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] },
+          files: ['typed.ts'],
+        }),
+      );
+      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', boardApp], { encoding: 'utf8' });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
+    }, 120_000);
   });
 });
