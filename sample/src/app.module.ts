@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, type ConfigType } from '@nestjs/config';
 import { QueueModule, type QueueModuleOptions } from 'nestjs-conveyor';
+import { BoardModule } from './board/board.module.js';
 import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
@@ -30,6 +31,7 @@ import { WorkersModule } from './workers/workers.module.js';
     WorkersModule,
     HealthModule,
     MetricsModule,
+    BoardModule,
     DemoModule,
   ],
   providers: [EmailLifecycle, ReportLifecycle, ShutdownReporter],

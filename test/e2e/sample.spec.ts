@@ -99,6 +99,28 @@ describe('the sample app', () => {
     expect(lines().some((l) => l.startsWith('enqueued 5 demo jobs'))).toBe(true);
   });
 
+  it('serves bull-board at /queues: its page, and its API with the counts Redis holds', async () => {
+    const page = await fetch(`${base}/queues`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('Conveyor sample');
+    expect(lines()).toContain('bull-board serves the queues emails and reports at /queues');
+
+    const answer = await fetch(`${base}/queues/api/queues`);
+    expect(answer.status).toBe(200);
+    const { queues } = (await answer.json()) as { queues: { name: string; counts: Record<string, number> }[] };
+    expect(queues.map((q) => q.name).sort()).toEqual(QUEUES);
+    // the report queue is quiet by now: its counts cannot move between the two reads
+    const reports = new Queue('reports', { connection: redisOptions(), prefix });
+    try {
+      const shown = queues.find((q) => q.name === 'reports')!.counts;
+      expect(shown.completed).toBeGreaterThan(0);
+      expect(shown).toMatchObject(await reports.getJobCounts('completed', 'failed', 'delayed'));
+    } finally {
+      await reports.close();
+    }
+  });
+
   it('shuts down cleanly, one line per worker, leaving nothing active', async () => {
     await app!.close();
     app = undefined;
@@ -112,5 +134,31 @@ describe('the sample app', () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe("the sample's worker role with HEALTH_PORT", () => {
+  const prefix = uniqueName('sample-worker');
+  const saved = { QUEUE_PREFIX: process.env.QUEUE_PREFIX, CONVEYOR_ROLE: process.env.CONVEYOR_ROLE };
+  let app: INestApplication | undefined;
+
+  afterAll(async () => {
+    await app?.close();
+    Object.assign(process.env, saved);
+    for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
+    await cleanQueues(QUEUES, prefix);
+  });
+
+  it('serves /health there and no board', async () => {
+    process.env.QUEUE_PREFIX = prefix;
+    process.env.CONVEYOR_ROLE = 'worker';
+    // what main.ts makes of a worker with HEALTH_PORT: an HTTP app of the same module
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(new RecordingLogger()).compile();
+    app = moduleRef.createNestApplication();
+    await app.listen(0);
+    const base = (await app.getUrl()).replace('[::1]', 'localhost');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/queues`)).status).toBe(404);
+    expect((await fetch(`${base}/queues/api/queues`)).status).toBe(404);
   });
 });

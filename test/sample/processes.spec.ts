@@ -137,6 +137,10 @@ describe('the sample, run as processes', () => {
     await worker.waitFor(new RegExp(`emails#${email.id} completed`));
     const view = (await (await fetch(`http://localhost:${port}/jobs/emails/${email.id}`)).json()) as { state: string };
     expect(view.state).toBe('completed');
+    // the API serves the board, built and run from dist/ as a person runs it
+    const board = await fetch(`http://localhost:${port}/queues/api/queues`);
+    expect(board.status).toBe(200);
+    expect(((await board.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort()).toEqual(QUEUES);
     expect(worker.output).not.toMatch(/EADDRINUSE|could not start/);
     expect(alive(worker.child.pid!)).toBe(true);
 
