@@ -24,7 +24,7 @@
           then nothing was written: -5 a node's existing parent is missing, -7 a re-used node
           belongs to another live parent.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
@@ -70,9 +70,9 @@ end
 local function attachReused(Q, node, jobKey)
   redis.call("HSET", jobKey, "parentKey", node.parentKey, "parent", node.parent)
   if redis.call("ZSCORE", Q.completed, node.id) then
-    redis.call("HSET", node.parentKey .. ":processed", jobKey, redis.call("HGET", jobKey, "returnvalue") or "null")
+    redis.call("HSET", node.parentKey .. JK.processed, jobKey, redis.call("HGET", jobKey, "returnvalue") or "null")
   else
-    redis.call("SADD", node.parentKey .. ":dependencies", jobKey)
+    redis.call("SADD", node.parentKey .. JK.dependencies, jobKey)
   end
 end
 
@@ -107,7 +107,7 @@ local function insert(Q, node, jobKey)
     emit(Q, "waiting", "jobId", node.id)
   end
   if node.parentKey then
-    redis.call("SADD", node.parentKey .. ":dependencies", jobKey)
+    redis.call("SADD", node.parentKey .. JK.dependencies, jobKey)
   end
 end
 
@@ -134,8 +134,8 @@ end
 
 -- deferred release: parents of this flow (and a flow's existing parent) left with nothing to wait for
 local function releaseIfNothingPending(parentQueueKey, parentKey, parentId)
-  if redis.call("ZSCORE", parentQueueKey .. ":waiting-children", parentId)
-    and redis.call("SCARD", parentKey .. ":dependencies") == 0 then
+  if redis.call("ZSCORE", parentQueueKey .. ":" .. QK.waitingChildren, parentId)
+    and redis.call("SCARD", parentKey .. JK.dependencies) == 0 then
     moveParentToWait(parentQueueKey, parentKey, parentId, now)
   end
 end

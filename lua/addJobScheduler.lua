@@ -24,7 +24,8 @@
   Returns { jobId, jobHash } of the iteration created; 0 when the first time would be after
   endDate (nothing written); -10 (cron time taken) or -11 (32 slots taken): nothing written.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
+--- @include "includes/schedulerIterationId"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/nextSlotAfter"
 --- @include "includes/removeJobKeys"
@@ -34,7 +35,7 @@ local Q = queueKeys(ARGV[1])
 local schedulerId = ARGV[2]
 local def = cjson.decode(ARGV[3])
 local now = tonumber(def.now)
-local schedulerKey = Q.repeat_ .. ":" .. schedulerId
+local schedulerKey = Q.base .. QK.scheduler .. schedulerId
 local isCron = def.pattern ~= nil
 
 -- the current iteration, and whether it is still waiting to run (then this upsert replaces it)
@@ -42,7 +43,7 @@ local prevMillis = redis.call("ZSCORE", Q.repeat_, schedulerId) or nil
 local prevJobId
 local prevPending = false
 if prevMillis then
-  prevJobId = "repeat:" .. schedulerId .. ":" .. prevMillis
+  prevJobId = schedulerIterationId(schedulerId, prevMillis)
   prevPending = redis.call("ZSCORE", Q.delayed, prevJobId) ~= false
     or redis.call("ZSCORE", Q.prioritized, prevJobId) ~= false
     or redis.call("LPOS", Q.wait, prevJobId) ~= false
@@ -50,7 +51,7 @@ if prevMillis then
 end
 
 local function isTaken(millis)
-  local jobId = "repeat:" .. schedulerId .. ":" .. millis
+  local jobId = schedulerIterationId(schedulerId, millis)
   if prevPending and jobId == prevJobId then return false end
   return redis.call("EXISTS", Q.base .. jobId) == 1
 end

@@ -13,7 +13,7 @@
           refused: -5 its parent does not exist, -7 its custom id is a job that belongs to another
           live parent. Both are checked before anything is written.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
@@ -62,9 +62,9 @@ for i, job in ipairs(jobs) do
       end
       redis.call("HSET", jobKey, "parentKey", job.parentKey, "parent", job.parent)
       if redis.call("ZSCORE", Q.completed, jobId) then
-        redis.call("HSET", job.parentKey .. ":processed", jobKey, redis.call("HGET", jobKey, "returnvalue") or "null")
+        redis.call("HSET", job.parentKey .. JK.processed, jobKey, redis.call("HGET", jobKey, "returnvalue") or "null")
       else
-        redis.call("SADD", job.parentKey .. ":dependencies", jobKey)
+        redis.call("SADD", job.parentKey .. JK.dependencies, jobKey)
       end
     end
     redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "duplicated", "jobId", jobId)
@@ -103,7 +103,7 @@ for i, job in ipairs(jobs) do
         redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
       end
       if job.parentKey then
-        redis.call("SADD", job.parentKey .. ":dependencies", jobKey)
+        redis.call("SADD", job.parentKey .. JK.dependencies, jobKey)
       end
     end
   end

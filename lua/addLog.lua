@@ -7,9 +7,10 @@
   ARGV[2] keepLogs (optional): absent = the job's stored option ("kl"); "" = no limit
   Returns the number of lines kept, or -1 when the job does not exist.
 ]]
+--- @include "includes/keys"
 local jobKey = KEYS[1]
 if redis.call("EXISTS", jobKey) == 0 then return -1 end
-local logsKey = jobKey .. ":logs"
+local logsKey = jobKey .. JK.logs
 local count = redis.call("RPUSH", logsKey, ARGV[1])
 local keep = nil
 if ARGV[2] then

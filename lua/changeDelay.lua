@@ -9,7 +9,7 @@
   ARGV[4] the new delay ms (>= 0)
   Returns 0, or -1 when the job does not exist, -3 when it is not delayed.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"

@@ -12,7 +12,7 @@
   ARGV[4] "1" for lifo
   Returns 0, or -1 when the job does not exist.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
 

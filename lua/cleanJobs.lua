@@ -23,7 +23,7 @@
           "never" = no event
   Returns { nextOffset, done (1 = nothing left to examine), removedId1, removedId2, ... }.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/isCurrentSchedulerIteration"
 --- @include "includes/removeJobAndLinks"
 
@@ -51,7 +51,7 @@ local function shouldRemove(jobId)
   if string.sub(jobId, 1, 2) == "0:" then return all end
   if redis.call("EXISTS", jobKey) == 0 then return all end
   if isCurrentSchedulerIteration(Q, jobKey, jobId) then return false end
-  if kind == "active" and redis.call("EXISTS", jobKey .. ":lock") == 1 then return false end
+  if kind == "active" and redis.call("EXISTS", jobKey .. JK.lock) == 1 then return false end
   if all then return true end
   local values = redis.call("HMGET", jobKey, unpack(AGE_FIELDS[kind]))
   for _, v in ipairs(values) do

@@ -11,14 +11,15 @@
   lockDuration) is taken again: no other worker got the job since, or it would have left active
   through the stalled checker first (see includes/releaseLock).
 ]]
+--- @include "includes/keys"
 local base = ARGV[1]
 local duration = ARGV[2]
-local activeKey = base .. "active"
+local activeKey = base .. QK.active
 local lost = {}
 for i = 3, #ARGV, 2 do
   local jobId = ARGV[i]
   local token = ARGV[i + 1]
-  local lockKey = base .. jobId .. ":lock"
+  local lockKey = base .. jobId .. JK.lock
   local holder = redis.call("GET", lockKey)
   if holder == token then
     -- PEXPIRE, not SET: Redis allows it when out of memory (noeviction), so locks outlive an OOM

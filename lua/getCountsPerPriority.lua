@@ -7,7 +7,7 @@
   ARGV[2..] priorities (integers >= 0)
   Returns one count per priority, in order.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
 local Q = queueKeys(ARGV[1])
 local counts = {}

@@ -10,7 +10,7 @@
   Returns { id1, nextMillis1, hash1 (flat), id2, ... }; an entry without a hash (a legacy v5
   repeatable) comes with an empty hash.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
 local Q = queueKeys(ARGV[1])
 local ids
@@ -28,6 +28,6 @@ local result = {}
 for i = 1, #ids, 2 do
   result[#result + 1] = ids[i]
   result[#result + 1] = ids[i + 1]
-  result[#result + 1] = redis.call("HGETALL", Q.repeat_ .. ":" .. ids[i])
+  result[#result + 1] = redis.call("HGETALL", Q.base .. QK.scheduler .. ids[i])
 end
 return result

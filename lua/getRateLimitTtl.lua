@@ -8,7 +8,7 @@
   0; with no max known: the limiter's PTTL as Redis answers it (-2 = no limiter, -1 = no expiry),
   as bullmq 6.7 does.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
 local Q = queueKeys(ARGV[1])
 local maxJobs = tonumber(ARGV[2]) or tonumber(redis.call("HGET", Q.meta, "max"))

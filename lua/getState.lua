@@ -7,7 +7,7 @@
   Returns "completed", "failed", "delayed", "prioritized", "active", "waiting",
           "waiting-children" or "unknown".
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
 local Q = queueKeys(ARGV[1])
 local jobId = ARGV[2]

@@ -9,7 +9,7 @@
   ARGV[3] lock token ("0" = no lock check)
   Returns the rate limiter's remaining ms (0 when no limit is running), or -1 / -2 / -3 / -6.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/releaseLock"

@@ -12,7 +12,7 @@
   ARGV[4] most jobs to move in this call
   Returns 1 when more jobs remain (call again), else 0.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/addBaseMarkerIfNeeded"

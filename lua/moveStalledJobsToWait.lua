@@ -10,7 +10,7 @@
   ARGV[4] stalled interval ms
   Returns the ids recovered in this pass.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/addBaseMarkerIfNeeded"
@@ -31,11 +31,11 @@ if #candidates > 0 then
   for _, jobId in ipairs(candidates) do
     if string.sub(jobId, 1, 2) ~= "0:" then
       local jobKey = Q.base .. jobId
-      if redis.call("EXISTS", jobKey .. ":lock") == 0 and redis.call("LREM", Q.active, 1, jobId) > 0 then
+      if redis.call("EXISTS", jobKey .. JK.lock) == 0 and redis.call("LREM", Q.active, 1, jobId) > 0 then
         local stalledCount = redis.call("HINCRBY", jobKey, "stc", 1)
         if stalledCount > maxStalledCount then
           local rjk = redis.call("HGET", jobKey, "rjk")
-          local liveScheduler = rjk and redis.call("EXISTS", Q.repeat_ .. ":" .. rjk) == 1
+          local liveScheduler = rjk and redis.call("EXISTS", Q.base .. QK.scheduler .. rjk) == 1
           if not liveScheduler then
             redis.call("HSET", jobKey, "defa", "job stalled more than allowable limit")
           end

@@ -12,7 +12,7 @@
   ARGV[8] how many jobs to take at most
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } (see includes/fetchJobs).
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/fetchJobs"
 
 local Q = queueKeys(ARGV[1])

@@ -12,7 +12,7 @@
   ARGV[8] "1" to count the attempt (atm + 1), "0" to skip it
   Returns 0, or -1 / -2 / -3 / -6.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/releaseLock"
 --- @include "includes/getDelayedScore"

@@ -35,7 +35,7 @@
           for several: { codes, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... }, codes
           holding 0 or the error code of each job, or { codes } alone when none was finished.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/releaseLockHeldBy"
 --- @include "includes/removeJobKeys"
 --- @include "includes/removeParentDependency"
@@ -64,7 +64,7 @@ end
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
     nextAtm)
   local holder = false
-  if token ~= "0" then holder = redis.call("GET", jobKey .. ":lock") end
+  if token ~= "0" then holder = redis.call("GET", jobKey .. JK.lock) end
   -- parentKey, parent and deid, and what atm becomes
   local fields, attemptsMadeText
   if holder == token and nextAtm ~= "" then
@@ -79,7 +79,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   end
   if target == "completed" then
     -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
-    local depsKey, unsuccessfulKey = jobKey .. ":dependencies", jobKey .. ":unsuccessful"
+    local depsKey, unsuccessfulKey = jobKey .. JK.dependencies, jobKey .. JK.unsuccessful
     if redis.call("EXISTS", depsKey, unsuccessfulKey) > 0 then
       if redis.call("SCARD", depsKey) ~= 0 then return -4 end
       if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
@@ -102,7 +102,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
 
   -- a simple (no TTL) deduplication key is released when its owner finishes
   if fields[3] then
-    local dedupKey = Q.base .. "de:" .. fields[3]
+    local dedupKey = Q.base .. QK.dedup .. fields[3]
     local owner = redis.call("GET", dedupKey)
     if owner == jobId and redis.call("PTTL", dedupKey) == -1 then
       redis.call("DEL", dedupKey)

@@ -13,7 +13,7 @@
           -2 (no lock), -3 (not active), -6 (lock held by another token), -9 (a child failed
           with failParentOnFailure).
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/releaseLock"
 
@@ -25,9 +25,9 @@ local childKey = ARGV[4]
 local now = tonumber(ARGV[5])
 
 if redis.call("EXISTS", jobKey) == 0 then return -1 end
-if redis.call("ZCARD", jobKey .. ":unsuccessful") ~= 0 then return -9 end
+if redis.call("ZCARD", jobKey .. JK.unsuccessful) ~= 0 then return -9 end
 
-local depsKey = jobKey .. ":dependencies"
+local depsKey = jobKey .. JK.dependencies
 local pending
 if childKey ~= "" then
   pending = redis.call("SISMEMBER", depsKey, childKey) == 1

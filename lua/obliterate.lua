@@ -18,7 +18,7 @@
   Returns 0 when the queue is gone, 1 when jobs remain (call again), or "active" when refused
   (then nothing was written).
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/removeJobAndLinks"
 
 local Q = queueKeys(ARGV[1])
@@ -40,7 +40,7 @@ local function deleteFromList(key, withLocks)
   if #ids == 0 then return end
   redis.call("LTRIM", key, 0, -(#ids + 1))
   for _, jobId in ipairs(ids) do
-    if withLocks then redis.call("DEL", Q.base .. jobId .. ":lock") end
+    if withLocks then redis.call("DEL", Q.base .. jobId .. JK.lock) end
     removeJobAndLinks(Q, jobId, now)
   end
   budget = budget - #ids
@@ -61,7 +61,7 @@ local function deleteSchedulers()
   if budget <= 0 then return end
   local ids = redis.call("ZRANGE", Q.repeat_, 0, budget - 1)
   if #ids == 0 then return end
-  for _, schedulerId in ipairs(ids) do redis.call("DEL", Q.repeat_ .. ":" .. schedulerId) end
+  for _, schedulerId in ipairs(ids) do redis.call("DEL", Q.base .. QK.scheduler .. schedulerId) end
   for i = 1, #ids, 5000 do
     redis.call("ZREM", Q.repeat_, unpack(ids, i, math.min(i + 4999, #ids)))
   end
@@ -82,7 +82,8 @@ if redis.call("EXISTS", Q.active, Q.delayed, Q.repeat_, Q.completed, Q.wait, Q.p
   return 1
 end
 
-redis.call("DEL", Q.events, Q.base .. "delay", Q.stalledCheck, Q.stalled, Q.id, Q.pc, Q.marker, Q.meta,
-  Q.base .. "metrics:completed", Q.base .. "metrics:completed:data", Q.base .. "metrics:failed",
-  Q.base .. "metrics:failed:data")
+local completedMetrics = Q.base .. QK.metrics .. QK.completed
+local failedMetrics = Q.base .. QK.metrics .. QK.failed
+redis.call("DEL", Q.events, Q.base .. QK.legacyDelay, Q.stalledCheck, Q.stalled, Q.id, Q.pc, Q.marker, Q.meta,
+  completedMetrics, completedMetrics .. QK.metricsData, failedMetrics, failedMetrics .. QK.metricsData)
 return 0

@@ -6,7 +6,7 @@
   ARGV[1] queue base "<prefix>:<queue>:"
   Returns 0.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
 local Q = queueKeys(ARGV[1])
 redis.call("HSET", Q.meta, "paused", 1)

@@ -7,7 +7,7 @@
   ARGV[2] job id
   Returns 0, or -3 when the job is not delayed (also when it does not exist).
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"

@@ -9,6 +9,7 @@
           finished, or detached before), -1 when the job does not exist, -5 when it has no
           parent or its parent does not exist.
 ]]
+--- @include "includes/keys"
 --- @include "includes/parseParentRef"
 --- @include "includes/moveParentToWait"
 
@@ -20,10 +21,10 @@ local fields = redis.call("HMGET", jobKey, "parentKey", "parent")
 local parentKey, parentQueueKey, parentId = parseParentRef(fields[1], fields[2])
 if not parentKey or redis.call("EXISTS", parentKey) == 0 then return -5 end
 
-local depsKey = parentKey .. ":dependencies"
+local depsKey = parentKey .. JK.dependencies
 if redis.call("SREM", depsKey, jobKey) == 0 then return 1 end
 redis.call("HDEL", jobKey, "parentKey", "parent")
-if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", parentQueueKey .. ":waiting-children", parentId) then
+if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", parentQueueKey .. ":" .. QK.waitingChildren, parentId) then
   moveParentToWait(parentQueueKey, parentKey, parentId, now)
 end
 return 0

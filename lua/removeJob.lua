@@ -14,7 +14,7 @@
   descendant is locked by a worker (then nothing was written), -8 when the job is the pending
   iteration of a job scheduler.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/isCurrentSchedulerIteration"
 --- @include "includes/removeParentDependency"
 --- @include "includes/removeJobTree"
@@ -31,7 +31,7 @@ if isCurrentSchedulerIteration(Q, jobKey, jobId) then return -8 end
 local function isLocked(key, visited)
   if visited[key] then return false end
   visited[key] = true
-  if redis.call("EXISTS", key .. ":lock") == 1 then return true end
+  if redis.call("EXISTS", key .. JK.lock) == 1 then return true end
   if withChildren then
     for _, child in ipairs(childKeysOf(key)) do
       if isLocked(child, visited) then return true end

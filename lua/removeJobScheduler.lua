@@ -8,17 +8,18 @@
   ARGV[2] scheduler id
   Returns 0 when removed, 1 when there was no such scheduler.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
+--- @include "includes/schedulerIterationId"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/removeJobKeys"
 
 local Q = queueKeys(ARGV[1])
 local schedulerId = ARGV[2]
-local schedulerKey = Q.repeat_ .. ":" .. schedulerId
+local schedulerKey = Q.base .. QK.scheduler .. schedulerId
 
 local millis = redis.call("ZSCORE", Q.repeat_, schedulerId)
 if millis then
-  local jobId = "repeat:" .. schedulerId .. ":" .. millis
+  local jobId = schedulerIterationId(schedulerId, millis)
   if redis.call("ZREM", Q.delayed, jobId) == 1 then
     removeJobKeys(Q.base .. jobId)
     redis.call("XADD", Q.events, "MAXLEN", "~", getOrSetMaxEvents(Q.meta), "*", "event", "removed",

@@ -21,15 +21,13 @@ local base = ARGV[1]
 local limit = tonumber(ARGV[2])
 local budget = tonumber(ARGV[3])
 
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 
-local keys = queueKeys(base)
-local zsets = { keys.completed, keys.failed, keys.delayed, keys.prioritized, keys.waitingChildren }
-local lists = { keys.active, keys.wait, keys.paused }
+local Q = queueKeys(base)
+local zsets = { Q.completed, Q.failed, Q.delayed, Q.prioritized, Q.waitingChildren }
+local lists = { Q.active, Q.wait, Q.paused }
 local listLengths = {}
 for i, list in ipairs(lists) do listLengths[i] = redis.call("LLEN", list) end
-
-local SUB_KEYS = { "", ":logs", ":dependencies", ":processed", ":failed", ":unsuccessful", ":lock" }
 
 local function isHeld(id)
   for _, zset in ipairs(zsets) do
@@ -54,9 +52,7 @@ for i = 4, #ARGV do
   -- a key at the job's name that is not a hash is something else's: leave it and its sub-keys
   local kind = redis.call("TYPE", jobKey)["ok"]
   if (kind == "hash" or kind == "none") and not isHeld(id) then
-    local doomed = {}
-    for _, suffix in ipairs(SUB_KEYS) do doomed[#doomed + 1] = jobKey .. suffix end
-    if redis.call("DEL", unpack(doomed)) > 0 then removed = removed + 1 end
+    if redis.call("DEL", jobKey, unpack(jobSubKeys(jobKey))) > 0 then removed = removed + 1 end
   end
 end
 return { removed, judged }

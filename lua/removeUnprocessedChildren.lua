@@ -15,6 +15,7 @@
   ARGV[5] SSCAN count hint
   Returns the next cursor ("0" when every pending child was looked at).
 ]]
+--- @include "includes/keys"
 --- @include "includes/moveParentToWait"
 --- @include "includes/removeJobTree"
 
@@ -22,7 +23,7 @@ local jobKey = KEYS[1]
 local base = ARGV[1]
 local jobId = ARGV[2]
 local now = tonumber(ARGV[3])
-local depsKey = jobKey .. ":dependencies"
+local depsKey = jobKey .. JK.dependencies
 
 if redis.call("EXISTS", jobKey) == 0 then return "0" end
 
@@ -30,7 +31,7 @@ if redis.call("EXISTS", jobKey) == 0 then return "0" end
 -- before the child's own removal (the order of bullmq's events)
 local function detach(childKey)
   redis.call("SREM", depsKey, childKey)
-  if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", base .. "waiting-children", jobId) then
+  if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", base .. QK.waitingChildren, jobId) then
     moveParentToWait(string.sub(base, 1, -2), jobKey, jobId, now)
   end
 end
@@ -40,11 +41,11 @@ for _, childKey in ipairs(page[2]) do
   local cut = string.match(childKey, "^.*():")
   if redis.call("EXISTS", childKey) == 0 or not cut then
     detach(childKey)
-  elseif redis.call("EXISTS", childKey .. ":lock") == 0 then
+  elseif redis.call("EXISTS", childKey .. JK.lock) == 0 then
     local childBase, childId = string.sub(childKey, 1, cut), string.sub(childKey, cut + 1)
-    if not redis.call("ZSCORE", childBase .. "completed", childId)
-      and not redis.call("ZSCORE", childBase .. "failed", childId)
-      and not redis.call("LPOS", childBase .. "active", childId) then
+    if not redis.call("ZSCORE", childBase .. QK.completed, childId)
+      and not redis.call("ZSCORE", childBase .. QK.failed, childId)
+      and not redis.call("LPOS", childBase .. QK.active, childId) then
       detach(childKey)
       removeJobTree(childKey, childBase, childId, true, true, {})
     end

@@ -12,7 +12,7 @@
   ARGV[5] "1" = reset attemptsStarted ("ats")
   Returns 1, or -1 when the job does not exist, -3 when it is not in that state.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"

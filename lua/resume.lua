@@ -9,7 +9,7 @@
   ARGV[2] how many legacy ids to move per call
   Returns 1 while legacy ids remain to be moved (call again), else 0.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/addBaseMarkerIfNeeded"
 --- @include "includes/addDelayMarkerIfNeeded"

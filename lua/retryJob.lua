@@ -13,7 +13,7 @@
   ARGV[9] "1" to put the job in front of its priority (the attempt was not the job's fault)
   Returns 0, or -1 / -2 / -3 / -6.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/promoteDelayedJobs"

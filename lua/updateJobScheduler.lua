@@ -18,7 +18,8 @@
   ARGV[7] trace context the activated iteration carries (its opts.tm), carried on; "" for none
   Returns { jobId, jobHash } of the new iteration, or "" when none was created.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
+--- @include "includes/schedulerIterationId"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/nextSlotAfter"
 --- @include "includes/addSchedulerIteration"
@@ -26,10 +27,10 @@
 local Q = queueKeys(ARGV[1])
 local schedulerId = ARGV[2]
 local now = tonumber(ARGV[4])
-local schedulerKey = Q.repeat_ .. ":" .. schedulerId
+local schedulerKey = Q.base .. QK.scheduler .. schedulerId
 
 local current = redis.call("ZSCORE", Q.repeat_, schedulerId)
-if not current or ARGV[3] ~= "repeat:" .. schedulerId .. ":" .. current then return "" end
+if not current or ARGV[3] ~= schedulerIterationId(schedulerId, current) then return "" end
 local s = redis.call("HMGET", schedulerKey, "name", "data", "opts", "every", "endDate")
 if not s[1] then return "" end
 
@@ -45,7 +46,7 @@ end
 if s[5] and nextMillis > tonumber(s[5]) then return "" end
 
 local maxEvents = getOrSetMaxEvents(Q.meta)
-local nextJobId = "repeat:" .. schedulerId .. ":" .. nextMillis
+local nextJobId = schedulerIterationId(schedulerId, nextMillis)
 if redis.call("EXISTS", Q.base .. nextJobId) == 1 then
   redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "duplicated", "jobId", nextJobId)
   return ""

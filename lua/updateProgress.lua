@@ -7,7 +7,7 @@
   ARGV[3] progress as JSON (a number, string, boolean or object)
   Returns 0, or -1 when the job does not exist.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 
 local jobKey = KEYS[1]

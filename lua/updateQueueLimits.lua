@@ -8,7 +8,7 @@
   ARGV[2] "set" (ARGV[3..] = field, value, ...) or "del" (ARGV[3..] = fields)
   Returns what HSET / HDEL returned (fields added / removed).
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/addBaseMarkerIfNeeded"
 

@@ -1,6 +1,7 @@
 import { Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { hashTag, keySlot } from './cluster-slot.js';
 import { ConveyorValidationError } from './errors.js';
+import { QUEUE_KEY } from './keys.js';
 import { show } from './options.js';
 
 /**
@@ -139,8 +140,8 @@ export function describeCluster(client: Cluster): string {
  */
 export function checkClusterBase(base: string, what: string): void {
   if (hashTag(base) !== undefined) return;
-  const wait = `${base}wait`;
-  const spread = ['meta', 'events', 'marker', 'active', '1'].map((s) => base + s).find((k) => keySlot(k) !== keySlot(wait)) ?? `${base}meta`;
+  const wait = base + QUEUE_KEY.wait;
+  const spread = [QUEUE_KEY.meta, QUEUE_KEY.events, QUEUE_KEY.marker, QUEUE_KEY.active, '1'].map((s) => base + s).find((k) => keySlot(k) !== keySlot(wait)) ?? base + QUEUE_KEY.meta;
   throw new ConveyorValidationError(
     `${what} cannot run on a Redis Cluster: its keys have no hash tag, so they land in different slots ` +
       `("${wait}" in slot ${keySlot(wait)}, "${spread}" in slot ${keySlot(spread)}) and its scripts would fail. ` +

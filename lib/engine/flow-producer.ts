@@ -11,7 +11,7 @@ import {
 import { ConveyorValidationError, scriptError } from './errors.js';
 import { Job, type JobHost } from './job.js';
 import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from './job-dependencies.js';
-import { parseJobKey, QueueKeys } from './keys.js';
+import { parseJobKey, QUEUE_KEY, QueueKeys } from './keys.js';
 import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
 import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type QueueBaseOptions } from './options.js';
 import { runScript } from './scripts.js';
@@ -172,7 +172,7 @@ export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = Connect
     // prepareFlows put every queue of a tagged flow in one slot; on a cluster untagged ones fail too
     if (isClusterConnection(this.opts.connection)) checkClusterBase(first, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
     const client = await this.client;
-    const reply = (await runScript(client, 'addFlow', [`${first}meta`], [JSON.stringify(nodes.map((n) => n.payload)), Date.now()])) as (number | string)[];
+    const reply = (await runScript(client, 'addFlow', [first + QUEUE_KEY.meta], [JSON.stringify(nodes.map((n) => n.payload)), Date.now()])) as (number | string)[];
     const code = Number(reply[0]);
     if (code < 0) {
       const node = nodes[Number(reply[1]) - 1];

@@ -1,5 +1,6 @@
 import type { RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
+import { jobSubKey } from './keys.js';
 import { checkInteger, show } from './options.js';
 import { runScript } from './scripts.js';
 
@@ -97,7 +98,7 @@ async function execAll(client: RedisClient, build: (m: ReturnType<RedisClient['m
 
 /** The return values of a parent's completed children, by child key. */
 export async function readChildrenValues(client: RedisClient, jobKey: string): Promise<Record<string, unknown>> {
-  const flat = await client.hgetall(`${jobKey}:processed`);
+  const flat = await client.hgetall(jobSubKey(jobKey, 'processed'));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(flat)) out[key] = parseValue(value);
   return out;
@@ -105,7 +106,7 @@ export async function readChildrenValues(client: RedisClient, jobKey: string): P
 
 /** The reasons of children failures the parent ignored, by child key. */
 export async function readIgnoredFailures(client: RedisClient, jobKey: string): Promise<Record<string, string>> {
-  return client.hgetall(`${jobKey}:failed`);
+  return client.hgetall(jobSubKey(jobKey, 'failed'));
 }
 
 /**
@@ -117,10 +118,10 @@ export async function readDependencies(client: RedisClient, jobKey: string, opts
   const asked = KINDS.filter((k) => o[k] !== undefined);
   if (asked.length === 0) {
     const [processed, unprocessed, failed, ignored] = (await execAll(client, (m) => {
-      m.hgetall(`${jobKey}:processed`);
-      m.smembers(`${jobKey}:dependencies`);
-      m.zrange(`${jobKey}:unsuccessful`, 0, -1);
-      m.hgetall(`${jobKey}:failed`);
+      m.hgetall(jobSubKey(jobKey, 'processed'));
+      m.smembers(jobSubKey(jobKey, 'dependencies'));
+      m.zrange(jobSubKey(jobKey, 'unsuccessful'), 0, -1);
+      m.hgetall(jobSubKey(jobKey, 'failed'));
     })) as [Record<string, string>, string[], string[], Record<string, string>];
     const parsed: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(processed)) parsed[key] = parseValue(value);
@@ -141,13 +142,13 @@ export async function readDependencies(client: RedisClient, jobKey: string, opts
   }
   const replies = await execAll(client, (m) => {
     for (const [kind, { cursor, count }] of pages) {
-      if (kind === 'processed') m.hscan(`${jobKey}:processed`, cursor, 'COUNT', count);
-      if (kind === 'unprocessed') m.sscan(`${jobKey}:dependencies`, cursor, 'COUNT', count);
-      if (kind === 'ignored') m.hscan(`${jobKey}:failed`, cursor, 'COUNT', count);
+      if (kind === 'processed') m.hscan(jobSubKey(jobKey, 'processed'), cursor, 'COUNT', count);
+      if (kind === 'unprocessed') m.sscan(jobSubKey(jobKey, 'dependencies'), cursor, 'COUNT', count);
+      if (kind === 'ignored') m.hscan(jobSubKey(jobKey, 'failed'), cursor, 'COUNT', count);
       if (kind === 'failed') {
         // a sorted set has no SCAN order guarantee worth having: page by rank instead
-        m.zrange(`${jobKey}:unsuccessful`, cursor, cursor + count - 1);
-        m.zcard(`${jobKey}:unsuccessful`);
+        m.zrange(jobSubKey(jobKey, 'unsuccessful'), cursor, cursor + count - 1);
+        m.zcard(jobSubKey(jobKey, 'unsuccessful'));
       }
     }
   });
@@ -187,10 +188,10 @@ export async function countDependencies(client: RedisClient, jobKey: string, opt
   if (kinds.length === 0) return {};
   const replies = (await execAll(client, (m) => {
     for (const kind of kinds) {
-      if (kind === 'processed') m.hlen(`${jobKey}:processed`);
-      if (kind === 'unprocessed') m.scard(`${jobKey}:dependencies`);
-      if (kind === 'failed') m.zcard(`${jobKey}:unsuccessful`);
-      if (kind === 'ignored') m.hlen(`${jobKey}:failed`);
+      if (kind === 'processed') m.hlen(jobSubKey(jobKey, 'processed'));
+      if (kind === 'unprocessed') m.scard(jobSubKey(jobKey, 'dependencies'));
+      if (kind === 'failed') m.zcard(jobSubKey(jobKey, 'unsuccessful'));
+      if (kind === 'ignored') m.hlen(jobSubKey(jobKey, 'failed'));
     }
   })) as number[];
   const out: DependenciesCount = {};

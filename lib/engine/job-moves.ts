@@ -17,6 +17,7 @@ import {
 import { appendStack, describeFailure } from './failure.js';
 import { Job, type JobHost } from './job.js';
 import { scheduleNextIteration } from './job-scheduler-iteration.js';
+import { jobSubKey } from './keys.js';
 import { maxDataPointsArg, type MetricsOptions } from './metrics.js';
 import {
   checkInteger,
@@ -508,7 +509,7 @@ export function isMoveSignal(thrown: unknown): thrown is DelayedError | WaitingE
  */
 export async function isStillHeld(client: RedisClient, job: Job, token: string): Promise<boolean> {
   const keys = job.queue.keys;
-  const replies = await client.multi().get(`${job.key}:lock`).lpos(keys.active, job.id!).hget(job.key, 'ats').exec();
+  const replies = await client.multi().get(jobSubKey(job.key, 'lock')).lpos(keys.active, job.id!).hget(job.key, 'ats').exec();
   if (!replies) return false;
   const [[, lock], [, position], [, started]] = replies;
   return lock === token && position !== null && Number(started) === job.attemptsStarted;

@@ -1,5 +1,5 @@
 import type { RedisClient } from './connection.js';
-import { parseJobKey, type QueueKeys } from './keys.js';
+import { jobSubKey, parseJobKey, QUEUE_KEY, type QueueKeys } from './keys.js';
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, scriptError, UnrecoverableError } from './errors.js';
 import { checkInteger, decodeStoredOptions, serializeData, show, type JobsOptions } from './options.js';
 import { addThroughQueue, type NewJob } from './job-create.js';
@@ -314,7 +314,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     // as in BullMQ, a negative count trims from the oldest end (LTRIM's own reading of it)
     if (keepLogs !== undefined) checkInteger('keepLogs', keepLogs, Number.MIN_SAFE_INTEGER);
     const client = await this.queue.client;
-    const logsKey = `${this.key}:logs`;
+    const logsKey = jobSubKey(this.key, 'logs');
     if (keepLogs) await client.ltrim(logsKey, -keepLogs, -1);
     else await client.del(logsKey);
   }
@@ -345,7 +345,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const resetStarted = o.resetAttemptsStarted ?? false;
     checkBooleanArg('resetAttemptsMade', resetMade);
     checkBooleanArg('resetAttemptsStarted', resetStarted);
-    await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, state, resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
+    await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, QUEUE_KEY[state], resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
     // null, as bullmq 6.7 leaves them on the job object (its declared types do not say null either;
     // a job read back from Redis has them undefined, returnvalue null)
     const cleared = this as unknown as Record<'finishedOn' | 'processedOn' | 'failedReason' | 'returnvalue', null>;
@@ -362,7 +362,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const id = this.storedId('removeDeduplicationKey');
     if (!this.deduplicationId) return false;
     const client = await this.queue.client;
-    const dedupKey = this.queue.keys.key(`de:${this.deduplicationId}`);
+    const dedupKey = this.queue.keys.family('dedup', this.deduplicationId);
     return Number(await runScript(client, 'removeDeduplicationKey', [dedupKey], [id])) === 1;
   }
 

@@ -1,53 +1,100 @@
 /**
- * Every Redis key name of a queue, in one place. Layout: `<prefix>:<queue>:<suffix>` (BullMQ's).
+ * Every Redis key name of a queue, in one place (docs/wire-format.md §1). The TypeScript engine
+ * builds its keys from the tables below, and the Lua scripts get the same tables through the
+ * include the script loader generates from them (`--- @include "includes/keys"`, see
+ * lua-keys.ts): no other file spells a suffix.
  */
-export const QUEUE_KEY_SUFFIXES = [
-  'wait',
-  'paused', // legacy v5 list; only read, never written
-  'active',
-  'prioritized',
-  'pc', // priority counter
-  'delayed',
-  'completed',
-  'failed',
-  'waiting-children',
-  'marker',
-  'meta',
-  'events',
-  'id', // job id counter
-  'stalled',
-  'stalled-check',
-  'limiter',
-  'repeat',
-  'de', // deduplication keys are `de:<id>`
-  'metrics',
-] as const;
 
-export type QueueKeySuffix = (typeof QUEUE_KEY_SUFFIXES)[number];
+/**
+ * A queue's own keys, `<prefix>:<queue>:<suffix>`, by the name the engine uses for them (also the
+ * field names of the Lua `Q` table, `repeat` being `Q.repeat_` there: a Lua keyword).
+ */
+export const QUEUE_KEY = {
+  wait: 'wait',
+  paused: 'paused', // legacy v5 list; only read and emptied, never written
+  active: 'active',
+  prioritized: 'prioritized',
+  pc: 'pc', // priority counter
+  delayed: 'delayed',
+  completed: 'completed',
+  failed: 'failed',
+  waitingChildren: 'waiting-children',
+  marker: 'marker',
+  meta: 'meta',
+  events: 'events',
+  id: 'id', // job id counter
+  stalled: 'stalled',
+  stalledCheck: 'stalled-check',
+  limiter: 'limiter',
+  repeat: 'repeat', // job schedulers: scheduler id -> next iteration time
+} as const;
+
+export type QueueKeyName = keyof typeof QUEUE_KEY;
+export type QueueKeySuffix = (typeof QUEUE_KEY)[QueueKeyName];
+
+/** Families of queue keys that end with an id: `<prefix>:<queue>:<family><id>`. */
+export const QUEUE_KEY_FAMILY = {
+  dedup: 'de:', // de:<deduplication id> -> the id of the job that owns it
+  dedupNext: 'dn:', // dn:<deduplication id> -> the add keepLastIfActive holds back
+  scheduler: 'repeat:', // repeat:<scheduler id> -> its definition; iteration job ids start so too
+  metrics: 'metrics:', // metrics:<completed|failed> -> counters; with METRICS_DATA, the data points
+} as const;
+
+export type QueueKeyFamily = keyof typeof QUEUE_KEY_FAMILY;
+
+/** `metrics:<target>` + this: the list of per-minute data points. */
+export const METRICS_DATA = ':data';
+
+/** Keys older BullMQ versions wrote; only ever deleted (removeDeprecatedPriorityKey, obliterate). */
+export const LEGACY_QUEUE_KEY = {
+  priority: 'priority',
+  delay: 'delay',
+} as const;
+
+/** A job's keys beside its hash `<prefix>:<queue>:<id>`: the job key followed by the suffix. */
+export const JOB_KEY = {
+  lock: ':lock',
+  logs: ':logs',
+  dependencies: ':dependencies', // pending children's job keys
+  processed: ':processed', // child job key -> its return value
+  failed: ':failed', // child job key -> its failed reason (failures the parent ignores)
+  unsuccessful: ':unsuccessful', // child job key -> when it failed (failParentOnFailure)
+} as const;
+
+export type JobKeyName = keyof typeof JOB_KEY;
+
+/** `<job key>:<suffix>` for one of the job's own keys. */
+export function jobSubKey(jobKey: string, name: JobKeyName): string {
+  return jobKey + JOB_KEY[name];
+}
+
+/** Every suffix of a queue's own keys (QUEUE_KEY's values), for code that iterates them. */
+export const QUEUE_KEY_SUFFIXES: readonly QueueKeySuffix[] = Object.values(QUEUE_KEY);
 
 /**
  * The names of BullMQ's key map (`queue.keys`), in its order: every one is `<prefix>:<queue>:<name>`,
- * and '' gives the base itself.
+ * and '' gives the base itself. `de` is the dedup family's name without its colon: BullMQ lists it,
+ * though only `de:<id>` keys exist.
  */
 export const BULLMQ_KEY_NAMES = [
   '',
-  'active',
-  'wait',
-  'waiting-children',
-  'paused',
-  'id',
-  'delayed',
-  'prioritized',
-  'stalled-check',
-  'completed',
-  'failed',
-  'stalled',
-  'repeat',
-  'limiter',
-  'meta',
-  'events',
-  'pc',
-  'marker',
+  QUEUE_KEY.active,
+  QUEUE_KEY.wait,
+  QUEUE_KEY.waitingChildren,
+  QUEUE_KEY.paused,
+  QUEUE_KEY.id,
+  QUEUE_KEY.delayed,
+  QUEUE_KEY.prioritized,
+  QUEUE_KEY.stalledCheck,
+  QUEUE_KEY.completed,
+  QUEUE_KEY.failed,
+  QUEUE_KEY.stalled,
+  QUEUE_KEY.repeat,
+  QUEUE_KEY.limiter,
+  QUEUE_KEY.meta,
+  QUEUE_KEY.events,
+  QUEUE_KEY.pc,
+  QUEUE_KEY.marker,
   'de',
 ] as const;
 
@@ -96,6 +143,16 @@ export class QueueKeys {
 
   job(jobId: string): string {
     return this[''] + jobId;
+  }
+
+  /** One of a job's own keys beside its hash: `<base><jobId>:lock`, `...:logs`... */
+  jobSub(jobId: string, name: JobKeyName): string {
+    return this[''] + jobId + JOB_KEY[name];
+  }
+
+  /** A key of a family: `<base>de:<id>`, `<base>repeat:<id>`, `<base>metrics:<target>`... */
+  family(family: QueueKeyFamily, id: string): string {
+    return this[''] + QUEUE_KEY_FAMILY[family] + id;
   }
 
   get waitingChildren() { return this['waiting-children']; }

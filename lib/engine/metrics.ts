@@ -1,6 +1,6 @@
 import type { RedisClient } from './connection.js';
 import { ConveyorValidationError } from './errors.js';
-import type { QueueKeys } from './keys.js';
+import { METRICS_DATA, type QueueKeys } from './keys.js';
 import { checkInteger, show } from './options.js';
 
 /**
@@ -79,8 +79,8 @@ export async function readMetrics(
   checkInteger('start', start, Number.MIN_SAFE_INTEGER);
   checkInteger('end', end, Number.MIN_SAFE_INTEGER);
   const { keys } = host;
-  const metricsKey = keys.key(`metrics:${type}`);
-  const dataKey = `${metricsKey}:data`;
+  const metricsKey = keys.family('metrics', type);
+  const dataKey = metricsKey + METRICS_DATA;
   const replies = await (await host.client)
     .multi()
     .hmget(metricsKey, 'count', 'prevTS', 'prevCount')

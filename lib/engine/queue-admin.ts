@@ -1,6 +1,6 @@
 import type { RedisClient } from './connection.js';
 import { ConveyorValidationError, scriptError } from './errors.js';
-import type { QueueKeys } from './keys.js';
+import { QUEUE_KEY, type QueueKeys, type QueueKeySuffix } from './keys.js';
 import { checkInteger, show } from './options.js';
 import type { QueueBase } from './queue-base.js';
 import { runScript } from './scripts.js';
@@ -56,16 +56,17 @@ const CLEAN_WINDOW = 5000;
 /** Legacy `paused` ids moved to `wait` per resume call. */
 const RESUME_BATCH = 7000;
 
-const CLEAN_TYPES: Record<CleanType, string> = {
-  completed: 'completed',
-  failed: 'failed',
-  wait: 'wait',
-  waiting: 'wait',
-  paused: 'paused',
-  active: 'active',
-  delayed: 'delayed',
-  prioritized: 'prioritized',
-  'waiting-children': 'waiting-children',
+/** The key (suffix) each clean type empties. */
+const CLEAN_TYPES: Record<CleanType, QueueKeySuffix> = {
+  completed: QUEUE_KEY.completed,
+  failed: QUEUE_KEY.failed,
+  wait: QUEUE_KEY.wait,
+  waiting: QUEUE_KEY.wait,
+  paused: QUEUE_KEY.paused,
+  active: QUEUE_KEY.active,
+  delayed: QUEUE_KEY.delayed,
+  prioritized: QUEUE_KEY.prioritized,
+  'waiting-children': QUEUE_KEY.waitingChildren,
 };
 
 function fail(message: string): never {
@@ -110,7 +111,8 @@ export async function resumeQueue(queue: QueueBase): Promise<void> {
 /** Removes all jobs that are waiting to run (and, with `delayed`, delayed ones), except scheduler iterations. */
 export async function drainQueue(queue: QueueBase, delayed: unknown): Promise<void> {
   checkBooleanArg('delayed', delayed);
-  const states = delayed ? ['wait', 'paused', 'prioritized', 'delayed'] : ['wait', 'paused', 'prioritized'];
+  const states: QueueKeySuffix[] = [QUEUE_KEY.wait, QUEUE_KEY.paused, QUEUE_KEY.prioritized];
+  if (delayed) states.push(QUEUE_KEY.delayed);
   for (const state of states) await cleanState(queue, state, { cutoff: 0, all: true, limit: 0, events: false });
 }
 
@@ -134,7 +136,7 @@ export async function cleanQueue(queue: QueueBase, grace: unknown, limit: unknow
 
 async function cleanState(
   queue: QueueBase,
-  state: string,
+  state: QueueKeySuffix,
   { cutoff, all, limit, events }: { cutoff: number; all: boolean; limit: number; events: boolean },
 ): Promise<string[]> {
   const removed: string[] = [];
@@ -184,13 +186,13 @@ export async function retryQueueJobs(queue: QueueBase, opts: unknown): Promise<v
   const state = o.state ?? 'failed';
   checkFinishedState('state', state);
   const timestamp = integerOption(o, 'timestamp', Date.now(), 0);
-  while (Number(await queue.exec('moveJobsToWait', [queue.keys.meta], [queue.keys.base, state, timestamp, count])) !== 0);
+  while (Number(await queue.exec('moveJobsToWait', [queue.keys.meta], [queue.keys.base, QUEUE_KEY[state], timestamp, count])) !== 0);
 }
 
 /** Moves every delayed job to wait, in batches of `count`. */
 export async function promoteQueueJobs(queue: QueueBase, opts: unknown): Promise<void> {
   const o = checkOptionsObject('promoteJobs options', opts, ['count']);
   const count = integerOption(o, 'count', 1000, 1);
-  while (Number(await queue.exec('moveJobsToWait', [queue.keys.meta], [queue.keys.base, 'delayed', 0, count])) !== 0);
+  while (Number(await queue.exec('moveJobsToWait', [queue.keys.meta], [queue.keys.base, QUEUE_KEY.delayed, 0, count])) !== 0);
 }
 

@@ -114,13 +114,13 @@ export class QueueControls<DataType = any, ResultType = any, NameType extends st
   /** The id of the job that owns `id` (adds with it are deduplicated), or null. */
   async getDeduplicationJobId(id: string): Promise<string | null> {
     checkDeduplicationId(id);
-    return (await this.client).get(this.keys.key(`de:${id}`));
+    return (await this.client).get(this.keys.family('dedup', id));
   }
 
   /** Frees `id` whoever owns it; resolves with the number of keys deleted (0 or 1). */
   async removeDeduplicationKey(id: string): Promise<number> {
     checkDeduplicationId(id);
-    return (await this.client).del(this.keys.key(`de:${id}`));
+    return (await this.client).del(this.keys.family('dedup', id));
   }
 
   /** @deprecated BullMQ's old name: use getDeduplicationJobId. */

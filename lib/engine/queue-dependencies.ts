@@ -1,6 +1,6 @@
 import { ConveyorValidationError } from './errors.js';
 import { jobDataFromHash, type JobJsonRaw } from './job-moves.js';
-import type { QueueKeys } from './keys.js';
+import { jobSubKey, type QueueKeys } from './keys.js';
 import { checkInteger, show } from './options.js';
 import { parseJsonOrRaw } from './queue-events.js';
 
@@ -44,7 +44,7 @@ export async function readDependencies(
   const parentKey = host.keys.job(parentId);
   const [total, children] = (await host.exec(
     'getDependencies',
-    [parentKey + (processed ? ':processed' : ':dependencies')],
+    [jobSubKey(parentKey, processed ? 'processed' : 'dependencies')],
     [processed ? 'processed' : 'pending', start, end],
   )) as [number, [string, string | false, string[]][]];
   const items: QueueDependencies['items'] = [];

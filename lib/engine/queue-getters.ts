@@ -1,5 +1,6 @@
 import { ConveyorValidationError } from './errors.js';
 import { Job, type JobState } from './job.js';
+import { QUEUE_KEY, type QueueKeySuffix } from './keys.js';
 import { readMetrics, type Metrics, type MetricsType } from './metrics.js';
 import { checkInteger, MAX_PRIORITY, show } from './options.js';
 import { exportPrometheus } from './prometheus.js';
@@ -37,16 +38,17 @@ export const DEFAULT_JOB_TYPES: readonly JobType[] = [
 /** What Queue#count counts: jobs that are still to be processed (checked against bullmq 6.7). */
 const TO_BE_PROCESSED: readonly JobType[] = ['waiting', 'delayed', 'prioritized', 'waiting-children'];
 
-const KEY_SUFFIX: Record<JobType, string> = {
-  active: 'active',
-  completed: 'completed',
-  delayed: 'delayed',
-  failed: 'failed',
-  prioritized: 'prioritized',
-  waiting: 'wait',
-  wait: 'wait',
-  'waiting-children': 'waiting-children',
-  paused: 'paused',
+/** The key (suffix) that holds each type's jobs. */
+const KEY_SUFFIX: Record<JobType, QueueKeySuffix> = {
+  active: QUEUE_KEY.active,
+  completed: QUEUE_KEY.completed,
+  delayed: QUEUE_KEY.delayed,
+  failed: QUEUE_KEY.failed,
+  prioritized: QUEUE_KEY.prioritized,
+  waiting: QUEUE_KEY.wait,
+  wait: QUEUE_KEY.wait,
+  'waiting-children': QUEUE_KEY.waitingChildren,
+  paused: QUEUE_KEY.paused,
 };
 
 /** Validates a `types` argument (one type or a list); none means the default set. */
@@ -243,7 +245,7 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
     checkJobIdArg(jobId);
     checkRange(start, end);
     checkAsc(asc);
-    const logsKey = `${this.keys.job(jobId)}:logs`;
+    const logsKey = this.keys.jobSub(jobId, 'logs');
     const client = await this.client;
     const [[rangeErr, range], [countErr, count]] = (await client
       .multi()

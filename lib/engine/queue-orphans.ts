@@ -1,7 +1,7 @@
 import type { RedisClient } from './connection.js';
 import { isClusterClient } from './cluster.js';
 import { nodeForKey } from './cluster-node.js';
-import { BULLMQ_KEY_NAMES, type QueueKeys } from './keys.js';
+import { BULLMQ_KEY_NAMES, JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY_FAMILY, type QueueKeys } from './keys.js';
 import { checkInteger } from './options.js';
 import { runScript } from './scripts.js';
 
@@ -11,13 +11,13 @@ import { runScript } from './scripts.js';
  */
 
 /** What a job's own keys end with (wire-format §1.3); the job hash itself has no suffix. */
-const JOB_SUB_KEYS = [':logs', ':dependencies', ':processed', ':failed', ':unsuccessful', ':lock'];
+const JOB_SUB_KEYS = Object.values(JOB_KEY);
 
 /**
- * Names right after the base that are never jobs: the key map, the legacy v5 keys, and what the
- * queue keeps under its own namespaces (checked apart: `repeat:`, `de:`, `dn:`, `metrics:`).
+ * Names right after the base that are never jobs: the key map, the legacy keys, and `metrics`
+ * (the families' keys, `repeat:`, `de:`, `dn:`, `metrics:`, have a colon: checked apart).
  */
-const NOT_JOBS = new Set<string>([...BULLMQ_KEY_NAMES, 'priority', 'delay', 'metrics']);
+const NOT_JOBS = new Set<string>([...BULLMQ_KEY_NAMES, ...Object.values(LEGACY_QUEUE_KEY), QUEUE_KEY_FAMILY.metrics.slice(0, -1)]);
 
 /** Wait, paused and active longer than this together are read once into a set (see below). */
 const SNAPSHOT_ABOVE = 10_000;

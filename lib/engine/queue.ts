@@ -6,6 +6,7 @@ import { ADD_JOBS, type AddMode, type NewJob } from './job-create.js';
 import { JobIdReserve } from './job-ids.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
 import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler-options.js';
+import { LEGACY_QUEUE_KEY } from './keys.js';
 import {
   checkCustomJobId,
   checkInteger,
@@ -397,7 +398,7 @@ export class Queue<
 
   /** Deletes the `priority` key of pre-v5 BullMQ; resolves with the number of keys deleted. */
   async removeDeprecatedPriorityKey(): Promise<number> {
-    return (await this.client).del(this.keys.key('priority'));
+    return (await this.client).del(this.keys.key(LEGACY_QUEUE_KEY.priority));
   }
 
   /**

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { inlineKeyNames, LUA_KEYS_INCLUDE, luaKeysSource } from './lua-keys.js';
 
 /**
  * Loads the Lua scripts in `lua/`, inlines `--- @include "includes/x"` lines and runs them with
- * EVALSHA, falling back to EVAL when the server has no copy (`NOSCRIPT`).
+ * EVALSHA, falling back to EVAL when the server has no copy (`NOSCRIPT`). Key names come from
+ * keys.ts: the include `includes/keys` is generated, and `QK.<name>` / `JK.<name>` are replaced
+ * by their strings when a script is loaded (see lua-keys.ts).
  *
  * `lua/` ships with the package; it is found relative to this module, which sits at the same depth
  * in `lib/engine/` (sources) and `dist/engine/` (build), so any install layout works.
@@ -13,6 +16,11 @@ import path from 'node:path';
 export const LUA_DIR = fileURLToPath(new URL('../../lua/', import.meta.url));
 
 const INCLUDE_LINE = /^[ \t]*---[ \t]*@include[ \t]+"([^"]+)"[ \t]*$/;
+
+/** Includes made in code rather than read from lua/, by the name scripts include them with. */
+export const GENERATED_INCLUDES: Readonly<Record<string, () => string>> = {
+  [LUA_KEYS_INCLUDE]: luaKeysSource,
+};
 
 export class ScriptLoaderError extends Error {
   constructor(message: string, readonly includeStack: string[]) {
@@ -27,14 +35,17 @@ export interface LoadedScript {
   sha: string;
 }
 
-/** Flattens one script: each include is inlined once, at its first use; cycles are reported. */
+/**
+ * Flattens one script: each include is inlined once, at its first use; cycles are reported. Key
+ * names (`QK.<name>`, `JK.<name>`) are left as they are; loadScript inlines them.
+ */
 export function flattenScript(file: string, baseDir = LUA_DIR): string {
   const included = new Set<string>();
   const render = (rel: string, stack: string[]): string => {
     const abs = path.resolve(baseDir, rel);
     let text: string;
     try {
-      text = readFileSync(abs, 'utf8');
+      text = GENERATED_INCLUDES[rel]?.() ?? readFileSync(abs, 'utf8');
     } catch (err) {
       const from = stack.length ? ` (included from ${stack[stack.length - 1]})` : '';
       throw new ScriptLoaderError(`Cannot read Lua file ${rel}${from}: ${(err as Error).message}`, stack);
@@ -69,7 +80,13 @@ export function loadScript(name: string, baseDir = LUA_DIR): LoadedScript {
   const cacheKey = `${baseDir}|${name}`;
   let script = cache.get(cacheKey);
   if (!script) {
-    const source = flattenScript(`${name}.lua`, baseDir);
+    const flat = flattenScript(`${name}.lua`, baseDir);
+    let source: string;
+    try {
+      source = inlineKeyNames(flat, `${name}.lua`);
+    } catch (err) {
+      throw new ScriptLoaderError((err as Error).message, [`${name}.lua`]);
+    }
     script = { name, source, sha: createHash('sha1').update(source).digest('hex') };
     cache.set(cacheKey, script);
   }

@@ -9,12 +9,13 @@
   trace context the iteration carries (opts.tm), as BullMQ's iterations carry their upsert's.
   Returns the job id and the job hash (flat).
 ]]
+--- @include "includes/schedulerIterationId"
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
 local function addSchedulerIteration(Q, schedulerId, millis, now, name, data, templateOpts, repeatJson, isCron, maxEvents, tm)
-  local jobId = "repeat:" .. schedulerId .. ":" .. millis
+  local jobId = schedulerIterationId(schedulerId, millis)
   local jobKey = Q.base .. jobId
   local delay = millis - now
   if delay < 0 then delay = 0 end

@@ -6,9 +6,10 @@
   (not counting this one) are LPUSHed to "metrics:<target>:data", followed by a zero per further
   minute that passed, at most maxDataPoints values in all: newest first, idle minutes at the head.
 ]]
+--- @include "includes/keys"
 local function collectMetrics(base, target, maxDataPoints, now)
-  local metricsKey = base .. "metrics:" .. target
-  local dataKey = metricsKey .. ":data"
+  local metricsKey = base .. QK.metrics .. target
+  local dataKey = metricsKey .. QK.metricsData
   -- finished before this job
   local count = redis.call("HINCRBY", metricsKey, "count", 1) - 1
   local prev = redis.call("HMGET", metricsKey, "prevTS", "prevCount")

@@ -9,13 +9,14 @@
   Returns the owner's id when the incoming add is dropped (or kept in "dn:<id>"), nil when the
   incoming job goes ahead; it then owns the deduplication id.
 ]]
+--- @include "includes/keys"
 --- @include "includes/removeJobKeys"
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
 local function deduplicateJob(Q, de, jobId, job, maxEvents)
   local dedupId = tostring(de.id)
-  local dedupKey = Q.base .. "de:" .. dedupId
-  local keptKey = Q.base .. "dn:" .. dedupId
+  local dedupKey = Q.base .. QK.dedup .. dedupId
+  local keptKey = Q.base .. QK.dedupNext .. dedupId
   local ttl = tonumber(de.ttl)
   if ttl and ttl <= 0 then ttl = nil end
   -- the owner holds the id until it finishes, however long it runs (BullMQ ignores ttl here too)

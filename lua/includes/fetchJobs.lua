@@ -7,6 +7,7 @@
 
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }.
 ]]
+--- @include "includes/keys"
 --- @include "includes/readQueueMeta"
 --- @include "includes/promoteDelayedJobs"
 --- @include "includes/addBaseMarkerIfNeeded"
@@ -98,7 +99,7 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
         if started == 1 and duration > 0 then redis.call("PEXPIRE", Q.limiter, duration) end
       end
       if token ~= "0" then
-        redis.call("SET", jobKey .. ":lock", token, "PX", lockDuration)
+        redis.call("SET", jobKey .. JK.lock, token, "PX", lockDuration)
       end
       redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "active", "jobId", jobId, "prev", "waiting")
       local hash = redis.call("HGETALL", jobKey)

@@ -4,7 +4,7 @@
   `silent` leaves out the "waiting" / "delayed" event: queue-wide removals (clean, drain,
   obliterate) release parents without one, as BullMQ's do.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/getPriorityScore"

@@ -7,6 +7,7 @@
   - a parent in another queue is released without an event (its priority and delay apply).
   A parent still waiting for children elsewhere stays in waiting-children.
 ]]
+--- @include "includes/keys"
 --- @include "includes/parseParentRef"
 --- @include "includes/moveParentToWait"
 --- @include "includes/removeDeduplicationKeyIfOwned"
@@ -16,11 +17,11 @@ local function purgeParentDependency(jobKey, base, now)
   if not fields[1] and not fields[2] then return end
   local parentKey, parentQueueKey, parentId = parseParentRef(fields[1], fields[2])
   if not parentKey then return end
-  local depsKey = parentKey .. ":dependencies"
+  local depsKey = parentKey .. JK.dependencies
   if redis.call("SREM", depsKey, jobKey) == 0 or redis.call("SCARD", depsKey) > 0 then return end
-  if not redis.call("ZSCORE", parentQueueKey .. ":waiting-children", parentId) then return end
+  if not redis.call("ZSCORE", parentQueueKey .. ":" .. QK.waitingChildren, parentId) then return end
   if parentQueueKey .. ":" == base then
-    redis.call("ZREM", base .. "waiting-children", parentId)
+    redis.call("ZREM", base .. QK.waitingChildren, parentId)
     purgeParentDependency(parentKey, base, now)
     removeDeduplicationKeyIfOwned(base, parentKey, parentId)
     removeJobKeys(parentKey)

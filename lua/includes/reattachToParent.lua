@@ -4,6 +4,7 @@
   failed) and returns to ":dependencies". A parent that already left waiting-children stays where
   it is (wire-format §7.11).
 ]]
+--- @include "includes/keys"
 --- @include "includes/parseParentRef"
 local function reattachToParent(jobKey, state)
   local fields = redis.call("HMGET", jobKey, "parentKey", "parent")
@@ -12,12 +13,12 @@ local function reattachToParent(jobKey, state)
   if not parentKey or redis.call("EXISTS", parentKey) == 0 then return end
   local recorded = 0
   if state == "completed" then
-    recorded = redis.call("HDEL", parentKey .. ":processed", jobKey)
+    recorded = redis.call("HDEL", parentKey .. JK.processed, jobKey)
   else
-    recorded = redis.call("HDEL", parentKey .. ":failed", jobKey)
-      + redis.call("ZREM", parentKey .. ":unsuccessful", jobKey)
+    recorded = redis.call("HDEL", parentKey .. JK.failed, jobKey)
+      + redis.call("ZREM", parentKey .. JK.unsuccessful, jobKey)
   end
   if recorded > 0 then
-    redis.call("SADD", parentKey .. ":dependencies", jobKey)
+    redis.call("SADD", parentKey .. JK.dependencies, jobKey)
   end
 end

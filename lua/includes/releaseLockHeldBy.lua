@@ -8,10 +8,11 @@
   move goes through instead of being refused and the job run again. This is what a Redis frozen
   or a worker stalled past lockDuration leaves behind until the stalled checker comes round.
 ]]
+--- @include "includes/keys"
 local function releaseLockHeldBy(jobKey, holder, stalledKey, activeKey, jobId, token)
   if token == "0" then return 0 end
   if holder == token then
-    redis.call("DEL", jobKey .. ":lock")
+    redis.call("DEL", jobKey .. JK.lock)
     redis.call("SREM", stalledKey, jobId)
     return 0
   end

@@ -1,7 +1,8 @@
 --[[
   Deletes a job and its sub-keys (not ":lock", which expires by itself).
 ]]
+--- @include "includes/keys"
 local function removeJobKeys(jobKey)
-  return redis.call("DEL", jobKey, jobKey .. ":logs", jobKey .. ":dependencies", jobKey .. ":processed",
-    jobKey .. ":failed", jobKey .. ":unsuccessful")
+  return redis.call("DEL", jobKey, jobKey .. JK.logs, jobKey .. JK.dependencies, jobKey .. JK.processed,
+    jobKey .. JK.failed, jobKey .. JK.unsuccessful)
 end

@@ -10,7 +10,7 @@
   removeUnprocessedChildren); without, the caller has made sure nothing in the tree is locked.
   `visited` (a table) guards against a job reached twice.
 ]]
---- @include "includes/queueKeys"
+--- @include "includes/keys"
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/removeJobFromState"
 --- @include "includes/removeDeduplicationKeyIfOwned"
@@ -18,10 +18,10 @@
 
 -- every child key a job refers to, whatever became of the child
 local function childKeysOf(key)
-  local keys = redis.call("SMEMBERS", key .. ":dependencies")
-  for _, k in ipairs(redis.call("HKEYS", key .. ":processed")) do keys[#keys + 1] = k end
-  for _, k in ipairs(redis.call("HKEYS", key .. ":failed")) do keys[#keys + 1] = k end
-  for _, k in ipairs(redis.call("ZRANGE", key .. ":unsuccessful", 0, -1)) do keys[#keys + 1] = k end
+  local keys = redis.call("SMEMBERS", key .. JK.dependencies)
+  for _, k in ipairs(redis.call("HKEYS", key .. JK.processed)) do keys[#keys + 1] = k end
+  for _, k in ipairs(redis.call("HKEYS", key .. JK.failed)) do keys[#keys + 1] = k end
+  for _, k in ipairs(redis.call("ZRANGE", key .. JK.unsuccessful, 0, -1)) do keys[#keys + 1] = k end
   return keys
 end
 
@@ -29,7 +29,7 @@ local function removeJobTree(key, base, id, withChildren, skipLocked, visited)
   if visited[key] then return end
   visited[key] = true
   if redis.call("EXISTS", key) == 0 then return end
-  if skipLocked and redis.call("EXISTS", key .. ":lock") == 1 then return end
+  if skipLocked and redis.call("EXISTS", key .. JK.lock) == 1 then return end
   if withChildren then
     for _, child in ipairs(childKeysOf(key)) do
       local cut = string.match(child, "^.*():")

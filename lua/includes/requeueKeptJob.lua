@@ -4,12 +4,13 @@
   When the owner finishes it becomes a real job: created now, owning the deduplication id (no
   expiry), queued per its own options (delayed, prioritized, or wait; lifo honoured).
 ]]
+--- @include "includes/keys"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/pushToWait"
 --- @include "includes/getDelayedScore"
 --- @include "includes/addDelayMarkerIfNeeded"
 local function requeueKeptJob(Q, dedupId, now, maxEvents)
-  local nextKey = Q.base .. "dn:" .. dedupId
+  local nextKey = Q.base .. QK.dedupNext .. dedupId
   local flat = redis.call("HGETALL", nextKey)
   if #flat == 0 then return end
   redis.call("DEL", nextKey)
@@ -35,7 +36,7 @@ local function requeueKeptJob(Q, dedupId, now, maxEvents)
   end
   if kept.rjk then fields[#fields + 1] = "rjk"; fields[#fields + 1] = kept.rjk end
   redis.call("HSET", jobKey, unpack(fields))
-  redis.call("SET", Q.base .. "de:" .. dedupId, jobId)
+  redis.call("SET", Q.base .. QK.dedup .. dedupId, jobId)
   redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "added", "jobId", jobId, "name", name)
 
   if delay > 0 then
@@ -50,6 +51,6 @@ local function requeueKeptJob(Q, dedupId, now, maxEvents)
     redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId)
   end
   if kept.pk then
-    redis.call("SADD", kept.pdk or (kept.pk .. ":dependencies"), jobKey)
+    redis.call("SADD", kept.pdk or (kept.pk .. JK.dependencies), jobKey)
   end
 end

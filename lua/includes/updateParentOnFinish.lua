@@ -2,6 +2,7 @@
   A child finished: record it in its parent and release the parent when its rules say so
   (wire-format §7.4 step 7). `parentJson` is the child's "parent" field.
 ]]
+--- @include "includes/keys"
 --- @include "includes/moveParentToWait"
 local function updateParentOnFinish(jobKey, parentKey, parentJson, target, value, now)
   local ok, parent = pcall(cjson.decode, parentJson or "")
@@ -18,8 +19,9 @@ local function updateParentOnFinish(jobKey, parentKey, parentJson, target, value
     parentId = string.sub(parentKey, cut + 1)
   end
   if redis.call("EXISTS", parentKey) == 0 then return end
-  local depsKey = parentKey .. ":dependencies"
-  local waitingChildrenKey = parentQueueKey .. ":waiting-children"
+  local depsKey = parentKey .. JK.dependencies
+  local parentBase = parentQueueKey .. ":"
+  local waitingChildrenKey = parentBase .. QK.waitingChildren
   local function releaseIfDone()
     if redis.call("SCARD", depsKey) == 0 and redis.call("ZSCORE", waitingChildrenKey, parentId) then
       moveParentToWait(parentQueueKey, parentKey, parentId, now)
@@ -28,7 +30,7 @@ local function updateParentOnFinish(jobKey, parentKey, parentJson, target, value
 
   if target == "completed" then
     if redis.call("SREM", depsKey, jobKey) == 1 then
-      redis.call("HSET", parentKey .. ":processed", jobKey, value)
+      redis.call("HSET", parentKey .. JK.processed, jobKey, value)
       releaseIfDone()
     end
     return
@@ -36,8 +38,8 @@ local function updateParentOnFinish(jobKey, parentKey, parentJson, target, value
 
   if parent.fpof then
     redis.call("SREM", depsKey, jobKey)
-    redis.call("ZADD", parentKey .. ":unsuccessful", now, jobKey)
-    local delayedKey = parentQueueKey .. ":delayed"
+    redis.call("ZADD", parentKey .. JK.unsuccessful, now, jobKey)
+    local delayedKey = parentBase .. QK.delayed
     local inWaitingChildren = redis.call("ZSCORE", waitingChildrenKey, parentId)
     local inDelayed = redis.call("ZSCORE", delayedKey, parentId)
     if inWaitingChildren or inDelayed then
@@ -48,18 +50,18 @@ local function updateParentOnFinish(jobKey, parentKey, parentJson, target, value
       redis.call("ZADD", waitingChildrenKey, now, parentId)
       redis.call("HSET", parentKey, "defa", "child " .. jobKey .. " failed")
       moveParentToWait(parentQueueKey, parentKey, parentId, now)
-    elseif not redis.call("ZSCORE", parentQueueKey .. ":failed", parentId) then
+    elseif not redis.call("ZSCORE", parentBase .. QK.failed, parentId) then
       redis.call("HSET", parentKey, "defa", "child " .. jobKey .. " failed")
     end
   elseif parent.cpof then
     redis.call("SREM", depsKey, jobKey)
-    redis.call("HSET", parentKey .. ":failed", jobKey, value)
+    redis.call("HSET", parentKey .. JK.failed, jobKey, value)
     if redis.call("ZSCORE", waitingChildrenKey, parentId) then
       moveParentToWait(parentQueueKey, parentKey, parentId, now)
     end
   elseif parent.idof then
     redis.call("SREM", depsKey, jobKey)
-    redis.call("HSET", parentKey .. ":failed", jobKey, value)
+    redis.call("HSET", parentKey .. JK.failed, jobKey, value)
     releaseIfDone()
   elseif parent.rdof then
     redis.call("SREM", depsKey, jobKey)
