@@ -12,6 +12,11 @@
   deduplication step of an add (includes/deduplicateJob): when an owner keeps the id, the node is
   not stored and its id in the reply is the owner's.
 
+  Reads:  completed, active, <parent> (a flow's existing parent)
+  Writes: in each node's queue: id, <job>, wait, prioritized, pc, delayed, waiting-children,
+          marker, events, meta, de:<id>, dn:<id>, <owner>:* (a delayed deduplication owner
+          replaced); <parent>:dependencies, <parent>:processed
+
   KEYS[1] meta key of the first node's queue (routes the call; every other key comes from ARGV)
   ARGV[1] JSON array of nodes, each:
           { base ("<prefix>:<queue>:"), id, name, data (JSON text), opts (JSON text, stored as is),

@@ -15,6 +15,10 @@
   new scheduler (BullMQ's -10); an existing one moves on to the following time (BullMQ overwrites
   the running job's hash and queues the same id twice: Conveyor does not).
 
+  Reads:  active
+  Writes: repeat, repeat:<id>, id, <job> (the iteration; the pending one it replaces is deleted),
+          <job>:*, wait, prioritized, pc, delayed, marker, events, meta
+
   KEYS[1] the queue's `repeat` key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] scheduler id

@@ -1,6 +1,10 @@
 --[[
   Adds one or more jobs atomically (Queue.add and Queue.addBulk; wire-format §7.1).
 
+  Reads:  <parent>, completed, active
+  Writes: id, <job>, wait, prioritized, pc, delayed, marker, events, meta, <parent>:dependencies,
+          <parent>:processed, de:<id>, dn:<id>, <owner>:* (a delayed deduplication owner replaced)
+
   KEYS[1] meta key of the queue (routes the call; every other key derives from ARGV[1])
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] JSON array of jobs, each:

@@ -2,6 +2,9 @@
   Job.log and Job.addJobLog (wire-format §7.11): appends a line to "<job>:logs", then keeps only
   the newest keepLogs lines (0 = no limit, as BullMQ).
 
+  Reads:  <job>
+  Writes: <job>:logs
+
   KEYS[1] the job key
   ARGV[1] the log line
   ARGV[2] keepLogs (optional): absent = the job's stored option ("kl"); "" = no limit

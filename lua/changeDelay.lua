@@ -2,6 +2,9 @@
   Job.changeDelay (wire-format §7.11): a delayed job becomes due `delay` ms from now (not from
   when it was added), as BullMQ does.
 
+  Reads:  nothing
+  Writes: <job>, delayed, marker, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

@@ -5,6 +5,9 @@
   priority, or with lifo in front of them). A job in any other state only gets the field, which
   counts the next time it is queued. No event (as BullMQ).
 
+  Reads:  meta, active
+  Writes: <job>, wait, prioritized, pc, marker
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

@@ -9,6 +9,12 @@
   else processedOn, else timestamp; delayed uses processedOn, else timestamp; prioritized uses
   timestamp. Active jobs are only removed when nobody holds their lock.
 
+  Reads:  <job>:lock, repeat; in a released parent's queue: meta, active
+  Writes: <state> (ARGV[2]), <job>, <job>:*, de:<id>, dn:<id>, events, <parent>:dependencies,
+          <parent>, <parent>:* (a parent in this queue left with nothing to wait for goes too); in
+          a parent's queue (it is deleted or released): waiting-children, wait, prioritized, pc,
+          delayed, marker
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] state key suffix: completed, failed, waiting-children, wait, paused, active, delayed,

@@ -1,6 +1,9 @@
 --[[
   Renews the locks of all jobs a worker holds, in one call (wire-format §8).
 
+  Reads:  active
+  Writes: <job>:lock, stalled (KEYS[1])
+
   KEYS[1] the queue's stalled set
   ARGV[1] queue base
   ARGV[2] lock duration ms

@@ -1,6 +1,9 @@
 --[[
   Job counts of several states at one instant (wire-format §7.11 getCounts).
 
+  Reads:  <state> (ARGV[2..])
+  Writes: nothing
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2..] state key suffixes: wait, paused, active (lists) or completed, failed, delayed,

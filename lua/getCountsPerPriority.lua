@@ -2,6 +2,9 @@
   How many ready jobs each priority has (wire-format §4.2): priority 0 jobs are the "wait" list,
   priority p > 0 jobs are the "prioritized" scores in [p * 2^32, (p + 1) * 2^32 - 1].
 
+  Reads:  wait, prioritized
+  Writes: nothing
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2..] priorities (integers >= 0)

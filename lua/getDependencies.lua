@@ -3,6 +3,9 @@
   instant: processed children from the parent's ":processed" hash (child key -> return value), or
   pending ones from its ":dependencies" set (wire-format §1.3).
 
+  Reads:  <parent>:processed (KEYS[1]), <parent>:dependencies (KEYS[1]), <child>
+  Writes: nothing
+
   KEYS[1] the parent's ":processed" hash or ":dependencies" set
   ARGV[1] "processed" or "pending"
   ARGV[2] start (from 0; negative = 0)

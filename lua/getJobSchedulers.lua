@@ -2,6 +2,9 @@
   Queue.getJobSchedulers / getJobScheduler: scheduler entries with their next time and their
   hash, read in one call so each entry is consistent.
 
+  Reads:  repeat, repeat:<id>
+  Writes: nothing
+
   KEYS[1] the queue's `repeat` key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] "range" or "one"

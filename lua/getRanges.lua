@@ -3,6 +3,9 @@
   Lists hold the newest job at the head, zsets order by score; "ascending" means oldest (or
   lowest score) first, and start/end count from that end.
 
+  Reads:  <state> (ARGV[5..])
+  Writes: nothing
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] start (>= 0)

@@ -1,6 +1,9 @@
 --[[
   Queue.getRateLimitTtl (wire-format §10.2): how long the rate limit still holds.
 
+  Reads:  meta, limiter
+  Writes: nothing
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] max jobs per window ("" = the global rate limit's, meta "max")

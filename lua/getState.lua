@@ -1,6 +1,9 @@
 --[[
   The state of one job (wire-format §7.11 getState).
 
+  Reads:  completed, failed, delayed, prioritized, active, wait, paused, waiting-children
+  Writes: nothing
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base
   ARGV[2] job id

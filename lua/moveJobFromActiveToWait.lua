@@ -3,6 +3,9 @@
   queue (or of its priority), without using an attempt (wire-format §7.11
   moveJobFromActiveToWait).
 
+  Reads:  <job>, limiter
+  Writes: <job>:lock, stalled, active, wait, prioritized, marker, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

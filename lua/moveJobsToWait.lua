@@ -5,6 +5,10 @@
   Retried jobs lose finishedOn, processedOn and their returnvalue / failedReason, and become
   pending dependencies of their parent again. Promoted jobs keep their "delay" field (as BullMQ).
 
+  Reads:  active, <parent>
+  Writes: <state> (ARGV[2]), <job>, wait, marker, events, meta, <parent>:processed,
+          <parent>:failed, <parent>:unsuccessful, <parent>:dependencies
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] state: completed, failed or delayed

@@ -3,6 +3,9 @@
   jobs that sat in active across two checks without a lock go back to wait; past
   `maxStalledCount` they carry a deferred failure ("defa") that the next fetch applies.
 
+  Reads:  <job>:lock, repeat:<id>
+  Writes: stalled-check, stalled, active, <job>, wait, marker, events, meta
+
   KEYS[1] the queue's stalled-check key
   ARGV[1] queue base
   ARGV[2] max stalled count

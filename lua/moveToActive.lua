@@ -1,6 +1,9 @@
 --[[
   Worker fetch: moves up to ARGV[8] jobs to active and locks them (wire-format §7.3).
 
+  Reads:  meta
+  Writes: wait, prioritized, pc, delayed, active, limiter, <job>, <job>:lock, marker, events
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] lock token ("0" = no lock)

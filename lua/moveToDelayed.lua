@@ -1,6 +1,9 @@
 --[[
   Moves an active job to delayed: a retry with backoff, or job.moveToDelayed (wire-format §7.6).
 
+  Reads:  nothing
+  Writes: <job>, <job>:lock, stalled, active, delayed, marker, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base
   ARGV[2] job id

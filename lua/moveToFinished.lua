@@ -3,6 +3,14 @@
   (wire-format §7.4). Usually one job; a worker whose jobs end in the same tick finishes them all
   here (KEYS[2..]), one after the other exactly as separate calls would, and fetches once for all.
 
+  Reads:  <job>:dependencies, <job>:unsuccessful (the finishing job's); in the parent's queue:
+          failed
+  Writes: <job>, <job>:lock, <job>:* (jobs retention removes), stalled, active, completed, failed,
+          de:<id>, dn:<id>, id, metrics:<target>, metrics:<target>:data, wait, prioritized, pc,
+          delayed, limiter, marker, events, meta, <parent>, <parent>:dependencies,
+          <parent>:processed, <parent>:failed, <parent>:unsuccessful; in the parent's queue:
+          waiting-children, delayed, wait, prioritized, pc, marker, events, meta
+
   KEYS[1] the job key; KEYS[2..n] the keys of further jobs finished in this call
   ARGV[1]  queue base "<prefix>:<queue>:"
   ARGV[2]  job id

@@ -3,6 +3,9 @@
   (or, when a child key is given, whose given child is still pending) leaves `active` for
   `waiting-children`; its lock is released. Otherwise it stays active.
 
+  Reads:  <job>, <job>:unsuccessful, <job>:dependencies
+  Writes: <job>:lock, stalled, active, waiting-children, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

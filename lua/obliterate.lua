@@ -10,6 +10,14 @@
   once they finish. Not deleted either (as BullMQ): "limiter" and deduplication keys of no
   remaining job.
 
+  Reads:  in a released parent's queue: meta, active
+  Writes: meta, marker, events, active, delayed, repeat, repeat:<id>, completed, wait, paused,
+          prioritized, failed, waiting-children, stalled-check, stalled, id, pc, delay (legacy),
+          metrics:<target>, metrics:<target>:data, <job>, <job>:lock, <job>:*, de:<id>, dn:<id>,
+          <parent>:dependencies, <parent>, <parent>:* (a parent in this queue left with nothing to
+          wait for); in a released parent's queue: waiting-children, wait, prioritized, pc,
+          delayed, marker
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] "1" = also delete active jobs, "0" = refuse while any job is active

@@ -2,6 +2,9 @@
   Job.promote (wire-format §7.11): a delayed job becomes ready now, at the back of the line of
   its priority.
 
+  Reads:  active
+  Writes: delayed, wait, prioritized, pc, marker, <job>, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

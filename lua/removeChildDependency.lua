@@ -3,6 +3,10 @@
   child's key leaves the parent's ":dependencies" and the child forgets its parent (fields
   "parentKey" and "parent"); a parent that waited only for this child is released.
 
+  Reads:  <parent>; in the parent's queue: active
+  Writes: <job>, <parent>:dependencies; in the parent's queue: waiting-children, wait,
+          prioritized, pc, delayed, marker, events, meta
+
   KEYS[1] the child's job key
   ARGV[1] now ms
   Returns 0 when detached, 1 when the child is not a pending dependency of its parent (already

@@ -5,6 +5,12 @@
   drops owned deduplication keys, deletes the keys and emits "removed" (prev = the state it left)
   in each removed job's own queue.
 
+  Reads:  <job>:lock, repeat, <parent>; in a released parent's queue: active
+  Writes: in the queue of each job removed (the job, its children): <job>, <job>:*, completed,
+          failed, delayed, prioritized, wait, paused, active, waiting-children, de:<id>, dn:<id>,
+          events, meta; <parent>:dependencies; in a released parent's queue: waiting-children,
+          wait, prioritized, pc, delayed, marker, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

@@ -3,6 +3,9 @@
   iteration ("removed" prev delayed). An iteration already waiting or active is left to run, as
   BullMQ leaves it.
 
+  Reads:  nothing
+  Writes: repeat, repeat:<id>, delayed, <job>, <job>:* (its pending iteration), events, meta
+
   KEYS[1] the queue's `repeat` key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] scheduler id

@@ -10,6 +10,9 @@
   stops, and the caller sends the ids not yet judged again (Redis stays responsive however long
   the lists are).
 
+  Reads:  completed, failed, delayed, prioritized, waiting-children, active, wait, paused
+  Writes: <job>, <job>:lock, <job>:*
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] most orphans to remove (0 = no limit)

@@ -7,6 +7,12 @@
   waiting-children, it is released (event "waiting prev waiting-children"), as Job.remove of its
   last child would. A job that does not exist is left alone, as BullMQ does.
 
+  Reads:  <job>, <child>:lock
+  Writes: <job>:dependencies; in the job's queue when it is released: waiting-children, wait,
+          prioritized, pc, delayed, marker, events, meta; in the queue of each child removed:
+          <child>, <child>:*, completed, failed, delayed, prioritized, wait, paused, active,
+          waiting-children, de:<id>, dn:<id>, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:" of the job
   ARGV[2] job id

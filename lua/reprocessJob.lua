@@ -4,6 +4,10 @@
   counters), becomes a pending dependency of its parent again, and goes to the back of the line:
   "wait" (front with lifo), or "prioritized" when it has a priority (as BullMQ 6.7).
 
+  Reads:  active, <parent>
+  Writes: <state> (ARGV[3]), <job>, wait, prioritized, pc, marker, events, meta,
+          <parent>:processed, <parent>:failed, <parent>:unsuccessful, <parent>:dependencies
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

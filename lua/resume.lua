@@ -4,6 +4,9 @@
   added first), then wakes workers: base marker when a job is ready, else a delay marker.
   "resumed" is emitted once, by the call that finishes the migration.
 
+  Reads:  prioritized, delayed, active
+  Writes: meta, paused, wait, marker, events
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] how many legacy ids to move per call

@@ -1,6 +1,9 @@
 --[[
   Retries a failed attempt at once: active -> wait/prioritized (wire-format §7.6, delay 0).
 
+  Reads:  nothing
+  Writes: <job>, <job>:lock, stalled, active, delayed, wait, prioritized, pc, marker, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base
   ARGV[2] job id

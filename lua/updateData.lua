@@ -1,6 +1,9 @@
 --[[
   Job.updateData (wire-format §7.11): replaces the job's data.
 
+  Reads:  nothing
+  Writes: <job>
+
   KEYS[1] the job key
   ARGV[1] data as JSON
   Returns 0, or -1 when the job does not exist.

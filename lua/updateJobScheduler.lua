@@ -8,6 +8,10 @@
   workers were late). `pattern`: the client computed the time with cron-parser.
   An existing job at the next id (BullMQ got there first, say) is reported as "duplicated".
 
+  Reads:  active
+  Writes: repeat, repeat:<id>, id, <job> (the next iteration), wait, prioritized, pc, delayed,
+          marker, events, meta
+
   KEYS[1] the queue's `repeat` key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] scheduler id

@@ -1,6 +1,9 @@
 --[[
   Job.updateProgress (wire-format §7.11): stores the progress and tells QueueEvents listeners.
 
+  Reads:  nothing
+  Writes: <job>, events, meta
+
   KEYS[1] the job key
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] job id

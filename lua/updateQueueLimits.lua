@@ -3,6 +3,9 @@
   leaves the queue able to hand out jobs that are ready, the base marker wakes idle workers at
   once (they would otherwise notice only at their next drainDelay timeout).
 
+  Reads:  wait, prioritized, active
+  Writes: meta, marker
+
   KEYS[1] meta key of the queue
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] "set" (ARGV[3..] = field, value, ...) or "del" (ARGV[3..] = fields)

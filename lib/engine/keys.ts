@@ -42,6 +42,12 @@ export const QUEUE_KEY_FAMILY = {
 
 export type QueueKeyFamily = keyof typeof QUEUE_KEY_FAMILY;
 
+/**
+ * How a job scheduler's iteration job ids start, `repeat:<scheduler id>:<millis>`: an iteration's
+ * hash sits in the scheduler family, beside `repeat:<scheduler id>`.
+ */
+export const SCHEDULER_ITERATION_ID_PREFIX = QUEUE_KEY_FAMILY.scheduler;
+
 /** `metrics:<target>` + this: the list of per-minute data points. */
 export const METRICS_DATA = ':data';
 

@@ -1,4 +1,4 @@
-import { JOB_KEY, LEGACY_QUEUE_KEY, METRICS_DATA, QUEUE_KEY, QUEUE_KEY_FAMILY } from './keys.js';
+import { JOB_KEY, LEGACY_QUEUE_KEY, METRICS_DATA, QUEUE_KEY, QUEUE_KEY_FAMILY, SCHEDULER_ITERATION_ID_PREFIX } from './keys.js';
 
 /**
  * The Lua side of keys.ts, so the scripts and the TypeScript engine spell every key suffix from
@@ -19,7 +19,10 @@ export function luaFieldName(name: string): string {
   return LUA_KEYWORDS.has(name) ? `${name}_` : name;
 }
 
-/** `QK` in Lua: every queue-level suffix by its Lua field name (families and legacy keys included). */
+/**
+ * `QK` in Lua: every queue-level suffix by its Lua field name (families, legacy keys and the start
+ * of scheduler iteration ids included).
+ */
 export function luaQueueKeyTable(): Record<string, string> {
   const table: Record<string, string> = {};
   const put = (name: string, suffix: string) => {
@@ -30,6 +33,7 @@ export function luaQueueKeyTable(): Record<string, string> {
   for (const [name, suffix] of Object.entries(QUEUE_KEY)) put(name, suffix);
   for (const [name, suffix] of Object.entries(QUEUE_KEY_FAMILY)) put(name, suffix);
   put('metricsData', METRICS_DATA);
+  put('schedulerIteration', SCHEDULER_ITERATION_ID_PREFIX);
   for (const [name, suffix] of Object.entries(LEGACY_QUEUE_KEY)) put(`legacy${name[0].toUpperCase()}${name.slice(1)}`, suffix);
   return table;
 }

@@ -6,7 +6,7 @@
 --- @include "includes/keys"
 --- @include "includes/schedulerIterationId"
 local function isCurrentSchedulerIteration(Q, jobKey, jobId)
-  if string.sub(jobId, 1, #QK.scheduler) ~= QK.scheduler then return false end
+  if string.sub(jobId, 1, #QK.schedulerIteration) ~= QK.schedulerIteration then return false end
   local rjk = redis.call("HGET", jobKey, "rjk")
   if not rjk then return false end
   local millis = redis.call("ZSCORE", Q.repeat_, rjk)

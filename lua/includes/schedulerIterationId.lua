@@ -4,5 +4,5 @@
 ]]
 --- @include "includes/keys"
 local function schedulerIterationId(schedulerId, millis)
-  return QK.scheduler .. schedulerId .. ":" .. millis
+  return QK.schedulerIteration .. schedulerId .. ":" .. millis
 end
