@@ -56,7 +56,7 @@ export class ConveyorConnectionError extends Error {
   }
 }
 
-/** A script refused an operation; `code` is the wire-format error code (negative). */
+/** A script refused an operation; `code` is the wire-format error code (negative, §8). */
 export class ConveyorScriptError extends Error {
   constructor(
     message: string,
@@ -70,7 +70,7 @@ export class ConveyorScriptError extends Error {
 }
 
 /**
- * Wire-format error codes (negative script returns). A numeric enum, as bullmq's: it maps names to
+ * Wire-format error codes (negative script returns, wire-format §8). A numeric enum, as bullmq's: it maps names to
  * codes and codes back to names (`ErrorCode[-1] === 'JobNotExist'`).
  */
 export enum ErrorCode {

@@ -325,7 +325,7 @@ async function clientOf(job: Job): Promise<RedisClient> {
   return job.queue.client;
 }
 
-/** Runs a script on the job's key; a negative reply becomes the wire-format error. */
+/** Runs a script on the job's key; a negative reply becomes the wire-format error (§8). */
 async function runMove(job: Job, script: string, args: (string | number)[], command: string, state?: string): Promise<number> {
   const reply = Number(await runScript(await clientOf(job), script, [job.key], args));
   if (reply < 0) throw scriptError(reply, job.id, command, state);
