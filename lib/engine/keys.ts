@@ -1,8 +1,8 @@
 /**
  * Every Redis key name of a queue, in one place (docs/wire-format.md §1). The TypeScript engine
- * builds its keys from the tables below, and the Lua scripts get the same tables through the
- * include the script loader generates from them (`--- @include "includes/keys"`, see
- * lua-keys.ts): no other file spells a suffix.
+ * builds its keys from the tables below; for the Lua scripts, the script loader generates the
+ * include `includes/keys` from them and replaces `QK.<name>` / `JK.<name>` by these strings (see
+ * lua-keys.ts). No other file spells a suffix.
  */
 
 /**
