@@ -255,6 +255,9 @@ export function whenReady(client: RedisClient, timeoutMs?: number): Promise<void
   return wait;
 }
 
+/** How many distinct connect errors an unreachable-Redis message quotes. */
+const MAX_REASONS = 3;
+
 async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') void client.connect().catch(() => {});
@@ -267,8 +270,13 @@ async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<vo
   const emitter = client as unknown as EventEmitter;
   await new Promise<void>((resolve, reject) => {
     let lastError: Error | undefined;
+    // every distinct reason, in order: a retry can fail differently from the attempt that says why
+    // (a TLS handshake cut short by the timeout after a certificate refusal, say)
+    const reasons: string[] = [];
     const onError = (err: Error) => {
       lastError = err;
+      const reason = redact(err.message);
+      if (!reasons.includes(reason) && reasons.length < MAX_REASONS) reasons.push(reason);
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -286,7 +294,7 @@ async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<vo
     };
     const timer = setTimeout(() => {
       cleanup();
-      const why = lastError ? `: ${redact(lastError.message)}` : '';
+      const why = reasons.length > 0 ? `: ${reasons.join('; then ')}` : '';
       reject(
         new ConveyorConnectionError(
           `Redis at ${describeServer(client)} is unreachable (no connection within ${limit} ms)${why}`,
