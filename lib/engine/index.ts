@@ -3,10 +3,10 @@
 // additions are named as such where they are declared.
 
 // Classes
-export { Queue } from './queue.js';
-export type { BulkJob, QueueListener } from './queue.js';
-export { JobScheduler } from './job-scheduler.js';
-export type { JobSchedulerOptions, UpsertJobSchedulerMode } from './job-scheduler.js';
+export { Queue } from './queue/queue.js';
+export type { BulkJob, QueueListener } from './queue/queue.js';
+export { JobScheduler } from './scheduler/job-scheduler.js';
+export type { JobSchedulerOptions, UpsertJobSchedulerMode } from './scheduler/job-scheduler.js';
 export type {
   AdvancedRepeatOptions,
   JobSchedulerJobOptions,
@@ -16,15 +16,15 @@ export type {
   JobSchedulerTemplateOptions,
   RepeatOptions,
   RepeatStrategy,
-} from './job-scheduler-options.js';
-export { defaultRepeatStrategy, getNextMillis } from './job-scheduler-time.js';
+} from './scheduler/repeat-options.js';
+export { defaultRepeatStrategy, getNextMillis } from './scheduler/repeat-time.js';
 export {
   getLegacyRepeatableJobError,
   hasLegacyRepeatableKeyShape,
   isLegacyRepeatableJobKey,
   LEGACY_REPEATABLE_JOBS_MIGRATION_URL,
-} from './job-scheduler-legacy.js';
-export type { JobType } from './queue-getters.js';
+} from './job/legacy-repeatable.js';
+export type { JobType } from './queue/getters.js';
 export type {
   CleanType,
   FinishedStatus,
@@ -32,16 +32,16 @@ export type {
   PromoteJobsOptions,
   RemoveOptions,
   RetryJobsOptions,
-} from './queue-admin.js';
+} from './queue/admin.js';
 export { Worker, WORKER_DEFAULTS } from './worker.js';
 export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './sandbox/sandbox-options.js';
 export type { SandboxedJobProcessor } from './interfaces/sandbox.js';
-export { Job, PRIORITY_LIMIT } from './job.js';
-export type { JobState, JobHost, JobProgress, ParentReference } from './job.js';
-export type { JobJsonRaw, NextJobReply } from './job-moves.js';
-export { FlowProducer, FLOW_DEFAULTS } from './flow-producer.js';
+export { Job, PRIORITY_LIMIT } from './job/job.js';
+export type { JobState, JobHost, JobProgress, ParentReference } from './job/job.js';
+export type { JobJsonRaw, NextJobReply } from './job/job-moves.js';
+export { FlowProducer, FLOW_DEFAULTS } from './flow/flow-producer.js';
 export type {
   FlowChildJob,
   FlowJob,
@@ -58,7 +58,7 @@ export type {
   FlowRootParentJob,
   JobNode,
   NodeOpts,
-} from './flow-producer.js';
+} from './flow/flow-producer.js';
 export type {
   Dependencies,
   DependenciesCount,
@@ -66,18 +66,18 @@ export type {
   DependenciesOpts,
   DependencyOpts,
   DependencyPage,
-} from './job-dependencies.js';
-export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './queue-events.js';
-export type { QueueEventsListener, QueueEventsOptions } from './queue-events.js';
-export { QueueEventsProducer } from './queue-events-producer.js';
-export type { QueueEventsProducerOptions } from './queue-events-producer.js';
-export type { QueueMeta } from './queue-meta.js';
-export type { QueueDependencies } from './queue-dependencies.js';
-export { QUEUE_EVENT_SUFFIX } from './queue-workers.js';
-export type { ClientInfo } from './queue-workers.js';
+} from './job/dependencies.js';
+export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './events/queue-events.js';
+export type { QueueEventsListener, QueueEventsOptions } from './events/queue-events.js';
+export { QueueEventsProducer } from './events/queue-events-producer.js';
+export type { QueueEventsProducerOptions } from './events/queue-events-producer.js';
+export type { QueueMeta } from './queue/meta.js';
+export type { QueueDependencies } from './queue/dependencies.js';
+export { QUEUE_EVENT_SUFFIX } from './connection/clients.js';
+export type { ClientInfo } from './connection/clients.js';
 
 // Options, job shapes and listener types
-export type { BackoffStrategy } from './backoff.js';
+export type { BackoffStrategy } from './job/backoff.js';
 export type {
   BackoffOptions,
   DeduplicationOptions,
@@ -86,7 +86,7 @@ export type {
   QueueBaseOptions,
   QueueOptions,
 } from './options.js';
-export type { BaseJobOptions, CompressableJobOptions, DefaultJobOptions, KeepJobs } from './interfaces/job-options.js';
+export type { BaseJobOptions, CompressableJobOptions, DefaultJobOptions, KeepJobs } from './core/job-option-views.js';
 export type {
   BulkJobOptions,
   FinishedPropValAttribute,
@@ -100,7 +100,7 @@ export type {
   ParentKeys,
   RetryJobOpts,
   RetryOptions,
-} from './interfaces/job.js';
+} from './job/job-shapes.js';
 export { ClientType } from './interfaces/queue-options.js';
 export type {
   AdvancedOptions,
@@ -118,19 +118,19 @@ export type {
 export type { IoredisListener, WorkerListener } from './interfaces/listeners.js';
 
 // Connections
-export type { ConnectionOptions, RedisClient, UrlConnectionOptions } from './connection.js';
-export type { ClusterConnectionOptions } from './cluster.js';
-export type { IRedisClient, IRedisTransaction } from './interfaces/redis-client.js';
-export type { BaseOptions, ClusterOptions, RedisConnectionClient, RedisOptions } from './interfaces/redis-options.js';
-export { ACL_COMMANDS, aclRulesFor } from './acl.js';
-export { EVICTION_POLICY_WARNING } from './eviction-policy.js';
+export type { ConnectionOptions, RedisClient, UrlConnectionOptions } from './connection/connection.js';
+export type { ClusterConnectionOptions } from './connection/cluster.js';
+export type { IRedisClient, IRedisTransaction } from './connection/redis-client.js';
+export type { BaseOptions, ClusterOptions, RedisConnectionClient, RedisOptions } from './connection/redis-options.js';
+export { ACL_COMMANDS, aclRulesFor } from './connection/acl.js';
+export { EVICTION_POLICY_WARNING } from './connection/eviction-policy.js';
 
 // Metrics and telemetry
-export { MetricsTime } from './metrics.js';
-export type { Metrics, MetricsOptions, MetricsType } from './metrics.js';
+export { MetricsTime } from './job/metrics.js';
+export type { Metrics, MetricsOptions, MetricsType } from './job/metrics.js';
 // Conveyor's own: one exposition out of several queues' exportPrometheusMetrics()
-export { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './prometheus-merge.js';
-export { MetricNames, SpanKind, TelemetryAttributes } from './telemetry.js';
+export { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './queue/prometheus-merge.js';
+export { MetricNames, SpanKind, TelemetryAttributes } from './telemetry/telemetry.js';
 export type {
   AttributeValue,
   Attributes,
@@ -148,7 +148,7 @@ export type {
   Telemetry,
   Time,
   Tracer,
-} from './telemetry.js';
+} from './telemetry/telemetry.js';
 export type { ExceptionType } from './interfaces/telemetry.js';
 
 // Errors and helpers
@@ -162,7 +162,7 @@ export {
   UnrecoverableError,
   WaitingChildrenError,
   WaitingError,
-} from './errors.js';
+} from './core/errors.js';
 export {
   CONNECTION_CLOSED_ERROR_MSG,
   ConnectionClosedError,
@@ -172,7 +172,7 @@ export {
   UNRECOVERABLE_ERROR,
   WAITING_CHILDREN_ERROR,
   WAITING_ERROR,
-} from './errors-public.js';
+} from './core/errors-public.js';
 export {
   delay,
   getParentKey,
@@ -181,4 +181,4 @@ export {
   lengthInUtf8Bytes,
   randomUUID,
   removeAllQueueData,
-} from './utils-public.js';
+} from './connection/utils-public.js';

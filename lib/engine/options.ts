@@ -1,8 +1,8 @@
-import type { ConnectionOptions } from './connection.js';
-import { ConveyorValidationError } from './errors.js';
-import type { AdvancedRepeatOptions } from './job-scheduler-options.js';
-import type { KeepJobs as KeepJobsLimits } from './interfaces/job-options.js';
-import type { JobTelemetryOptions, Telemetry } from './telemetry.js';
+import type { ConnectionOptions } from './connection/connection.js';
+import { ConveyorValidationError } from './core/errors.js';
+import type { AdvancedRepeatOptions } from './scheduler/repeat-options.js';
+import type { KeepJobs as KeepJobsLimits } from './core/job-option-views.js';
+import type { JobTelemetryOptions, Telemetry } from './telemetry/telemetry.js';
 
 /** `removeOnComplete` / `removeOnFail`: true = remove at once, N = keep newest N, or age/count. */
 export type KeepJobs = boolean | number | { age?: number; count?: number; limit?: number };

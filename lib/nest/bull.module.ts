@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import type { FlowProducer } from '../engine/flow-producer.js';
-import type { Queue } from '../engine/queue.js';
+import type { FlowProducer } from '../engine/flow/flow-producer.js';
+import type { Queue } from '../engine/queue/queue.js';
 import type { Worker } from '../engine/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { BullRootModuleOptions, SharedBullAsyncConfiguration } from './interfaces/queue-module-options.interface.js';

@@ -1,5 +1,5 @@
-import { FlowProducer } from '../engine/flow-producer.js';
-import { Queue } from '../engine/queue.js';
+import { FlowProducer } from '../engine/flow/flow-producer.js';
+import { Queue } from '../engine/queue/queue.js';
 import { Worker } from '../engine/worker.js';
 
 /**

@@ -7,11 +7,11 @@ import {
   type ConnectionOptions,
   type HeldConnection,
   type RedisClient,
-} from '../engine/connection.js';
-import type { FlowProducer } from '../engine/flow-producer.js';
-import type { Queue } from '../engine/queue.js';
-import { QueueEvents } from '../engine/queue-events.js';
-import type { Telemetry } from '../engine/telemetry.js';
+} from '../engine/connection/connection.js';
+import type { FlowProducer } from '../engine/flow/flow-producer.js';
+import type { Queue } from '../engine/queue/queue.js';
+import { QueueEvents } from '../engine/events/queue-events.js';
+import type { Telemetry } from '../engine/telemetry/telemetry.js';
 import type { WorkerOptions } from '../engine/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { NestQueueEventOptions, ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';

@@ -1,5 +1,5 @@
-import type { ConnectionOptions } from '../engine/connection.js';
-import { ConveyorValidationError } from '../engine/errors.js';
+import type { ConnectionOptions } from '../engine/connection/connection.js';
+import { ConveyorValidationError } from '../engine/core/errors.js';
 import { checkInteger, checkPrefix, show, validateJobOptions, type QueueOptions } from '../engine/options.js';
 import type { BullModuleExtraOptions, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import { QUEUE_MODULE_DEFAULTS } from './queue.constants.js';

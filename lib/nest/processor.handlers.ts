@@ -1,6 +1,6 @@
 import type { MetadataScanner } from '@nestjs/core';
-import { UnrecoverableError } from '../engine/errors.js';
-import type { Job } from '../engine/job.js';
+import { UnrecoverableError } from '../engine/core/errors.js';
+import type { Job } from '../engine/job/job.js';
 import type { Processor as EngineProcessor } from '../engine/worker.js';
 import { readMethodMetadata } from './decorators/metadata.js';
 import type { ProcessMetadata } from './decorators/process.decorator.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
-import { ConveyorValidationError } from '../engine/errors.js';
+import { ConveyorValidationError } from '../engine/core/errors.js';
 import { show } from '../engine/options.js';
-import type { Queue } from '../engine/queue.js';
+import type { Queue } from '../engine/queue/queue.js';
 import type { Processor } from '../engine/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { BullQueueProcessor } from './interfaces/bull-processor.interfaces.js';

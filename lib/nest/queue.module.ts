@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { ConveyorValidationError } from '../engine/errors.js';
+import { ConveyorValidationError } from '../engine/core/errors.js';
 import { checkQueueName, show } from '../engine/options.js';
 import type { QueueModuleAsyncOptions, QueueModuleExtras, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import type {

@@ -1,4 +1,4 @@
-import type { Job } from '../engine/job.js';
+import type { Job } from '../engine/job/job.js';
 import type { Worker } from '../engine/worker.js';
 import { WorkerNotReadyError } from './errors/worker-not-ready.error.js';
 

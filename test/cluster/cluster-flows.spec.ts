@@ -2,7 +2,7 @@
 // queues must share one slot (one hash tag, best in the prefix); other flows are refused up front.
 import { Cluster } from 'ioredis';
 import { ConveyorValidationError, FlowProducer, Queue, Worker, type Job } from '../../lib/index.js';
-import { keySlot } from '../../lib/engine/cluster.js';
+import { keySlot } from '../../lib/engine/connection/cluster.js';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
 import { TestCluster } from './cluster-support.js';

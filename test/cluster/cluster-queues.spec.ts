@@ -2,8 +2,8 @@
 // name or the prefix keep every key in one slot, so every script runs on the node of that slot.
 import { Cluster } from 'ioredis';
 import { ConveyorValidationError, Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
-import { keySlot } from '../../lib/engine/cluster.js';
-import { loadScript, runScript } from '../../lib/engine/scripts.js';
+import { keySlot } from '../../lib/engine/connection/cluster.js';
+import { loadScript, runScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
 import { deferred, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';

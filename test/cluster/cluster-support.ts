@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import type { ClusterConnectionOptions } from '../../lib/engine/cluster.js';
+import type { ClusterConnectionOptions } from '../../lib/engine/connection/cluster.js';
 import { freePort, until, within } from '../fixtures/worker-harness.js';
 
 const run = promisify(execFile);

@@ -14,8 +14,8 @@ import {
   isClusterConnection,
   isClusterOptions,
   keySlot,
-} from '../../lib/engine/cluster.js';
-import { describeServer, duplicateConnection, isRedisClient, openConnection, reconnectDelayMs } from '../../lib/engine/connection.js';
+} from '../../lib/engine/connection/cluster.js';
+import { describeServer, duplicateConnection, isRedisClient, openConnection, reconnectDelayMs } from '../../lib/engine/connection/connection.js';
 import { freePort } from '../fixtures/worker-harness.js';
 import { missingTool } from './cluster-support.js';
 

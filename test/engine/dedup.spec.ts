@@ -1,6 +1,6 @@
 // Deduplication (opts.deduplication, wire-format §7.2): every mode, its keys, ids and events.
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { QueueEvents } from '../../lib/engine/queue-events.js';
+import { QueueEvents } from '../../lib/engine/events/queue-events.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { until } from './queue-events.support.js';

@@ -1,7 +1,7 @@
 // Bad flows are refused with an error naming the node, the option and the value, before anything
 // reaches Redis; a bulk of flows is all or nothing; flows over hash-tagged queues stay in one slot.
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, type FlowJob } from '../../lib/index.js';
-import { crc16, hashTag, keySlot } from '../../lib/engine/cluster-slot.js';
+import { crc16, hashTag, keySlot } from '../../lib/engine/connection/cluster-slot.js';
 import { snapshotQueue } from '../support/snapshot.js';
 import { FlowScope } from './flow-support.js';
 

@@ -1,5 +1,5 @@
 // Counter values reserved in blocks: never handed out twice, in order, blocks sized to the rate.
-import { JobIdReserve } from '../../lib/engine/job-ids.js';
+import { JobIdReserve } from '../../lib/engine/job/ids.js';
 
 /** The queue's counter as INCRBY sees it, with the block sizes asked for. */
 function counter() {

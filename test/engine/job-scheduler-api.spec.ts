@@ -13,7 +13,7 @@ import {
   type Job,
   type RepeatOptions,
 } from '../../lib/index.js';
-import { nextCronTime } from '../../lib/engine/job-scheduler-time.js';
+import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope } from './queue-test-support.js';

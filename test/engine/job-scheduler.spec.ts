@@ -1,7 +1,7 @@
 // Job schedulers (wire-format §7.12): storage, iteration times, limits, upsert in place, removal,
 // listing. Iterations are awaited through worker events, never by sleeping.
 import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
-import { nextCronTime } from '../../lib/engine/job-scheduler-time.js';
+import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';

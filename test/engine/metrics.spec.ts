@@ -2,7 +2,7 @@
 // the script with a chosen clock (its `now` argument) so minute boundaries need no waiting; the
 // worker option end to end; getMetrics; and no metrics work at all when the option is off.
 import { ConveyorValidationError, MetricsTime, Queue, Worker, type Job } from '../../lib/index.js';
-import { runScript } from '../../lib/engine/scripts.js';
+import { runScript } from '../../lib/engine/core/scripts.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope, ScriptMonitor } from '../fixtures/worker-harness.js';

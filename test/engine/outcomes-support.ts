@@ -2,7 +2,7 @@
 // loop, the queue's state lists at a glance, and the events stream.
 import type { Redis } from 'ioredis';
 import { Job, type Queue } from '../../lib/index.js';
-import { runScript } from '../../lib/engine/scripts.js';
+import { runScript } from '../../lib/engine/core/scripts.js';
 
 /** Takes the next job into active as a worker fetch would, locked with `token` (host: the queue). */
 export async function activate(queue: Queue, token: string, lockDuration = 30000): Promise<Job> {

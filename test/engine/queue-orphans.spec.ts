@@ -1,7 +1,7 @@
 // Queue.removeOrphanedJobs: job hashes and job sub-keys that no state holds are removed; jobs in
 // any state, the queue's own keys and keys of other namespaces never are.
 import { ConveyorValidationError, FlowProducer, Worker, type Job } from '../../lib/index.js';
-import { removeOrphans } from '../../lib/engine/queue-orphans.js';
+import { removeOrphans } from '../../lib/engine/queue/orphans.js';
 import { times } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
 import { processSome, Scope, snapshot } from './queue-test-support.js';

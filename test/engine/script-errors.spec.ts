@@ -1,7 +1,7 @@
 // The texts of script refusals: BullMQ's, which callers match on (its own tests among them). The
 // codes that BullMQ's suite cannot reach easily (-11 needs 32 taken slots) are pinned here.
 import { ConveyorScriptError, ErrorCode } from '../../lib/index.js';
-import { scriptError } from '../../lib/engine/errors.js';
+import { scriptError } from '../../lib/engine/core/errors.js';
 
 describe('scriptError', () => {
   it.each([

@@ -2,7 +2,7 @@
 // of jobs whose lock expired, maxStalledCount with the deferred failure applied by the next fetch,
 // and a frozen worker's late finish refused.
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { runScript } from '../../lib/engine/scripts.js';
+import { runScript } from '../../lib/engine/core/scripts.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';

@@ -2,7 +2,7 @@
 // all their slots; each job of such a call keeps its own outcome (lock lost, refused, retried).
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { loadScript } from '../../lib/engine/scripts.js';
+import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
 import { Scope, ScriptMonitor } from '../fixtures/worker-harness.js';

@@ -4,7 +4,7 @@
 // close(true, { requeue: true }) (Conveyor's own): aborts and hands back to wait at once.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { loadScript } from '../../lib/engine/scripts.js';
+import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
 import { deferred, Scope, until, within } from '../fixtures/worker-harness.js';

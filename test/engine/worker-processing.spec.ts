@@ -2,7 +2,7 @@
 // (priorities, lifo) and delayed jobs waking an idle worker without polling.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { loadScript } from '../../lib/engine/scripts.js';
+import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
 import { deferred, Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';

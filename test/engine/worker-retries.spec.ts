@@ -1,7 +1,7 @@
 // Failed attempts: attempts and backoff (fixed, exponential, jitter, custom, -1, unknown types),
 // UnrecoverableError, non-Error throws, stacktraces.
 import { Queue, UnrecoverableError, Worker, type Job } from '../../lib/index.js';
-import { backoffDelay, planRetry } from '../../lib/engine/backoff.js';
+import { backoffDelay, planRetry } from '../../lib/engine/job/backoff.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope, until } from '../fixtures/worker-harness.js';

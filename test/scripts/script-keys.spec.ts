@@ -2,9 +2,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JOB_KEY, QUEUE_KEY, QUEUE_KEY_FAMILY } from '../../lib/engine/keys.js';
-import { inlineKeyNames, LUA_KEYS_INCLUDE, luaKeysSource } from '../../lib/engine/lua-keys.js';
-import { flattenScript, listScripts, loadScript, LUA_DIR, ScriptLoaderError } from '../../lib/engine/scripts.js';
+import { JOB_KEY, QUEUE_KEY, QUEUE_KEY_FAMILY } from '../../lib/engine/core/keys.js';
+import { inlineKeyNames, LUA_KEYS_INCLUDE, luaKeysSource } from '../../lib/engine/core/lua-keys.js';
+import { flattenScript, listScripts, loadScript, LUA_DIR, ScriptLoaderError } from '../../lib/engine/core/scripts.js';
 import { headerKeys, keysInCode, stripLuaComments, tokensOfItem } from './script-keys.support.js';
 
 function luaFiles(dir = LUA_DIR): string[] {

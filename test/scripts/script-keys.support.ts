@@ -1,5 +1,5 @@
-import { JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY, QUEUE_KEY_FAMILY } from '../../lib/engine/keys.js';
-import { luaFieldName, luaQueueKeyTable } from '../../lib/engine/lua-keys.js';
+import { JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY, QUEUE_KEY_FAMILY } from '../../lib/engine/core/keys.js';
+import { luaFieldName, luaQueueKeyTable } from '../../lib/engine/core/lua-keys.js';
 
 /**
  * The keys a Lua script touches, in the words its header uses: a queue suffix (`wait`,

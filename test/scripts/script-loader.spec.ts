@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { flattenScript, listScripts, loadScript, runScript, ScriptLoaderError } from '../../lib/engine/scripts.js';
+import { flattenScript, listScripts, loadScript, runScript, ScriptLoaderError } from '../../lib/engine/core/scripts.js';
 import { rawClient } from '../support/redis.js';
 import { ScriptMonitor } from '../fixtures/worker-harness.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ACL_COMMANDS, aclRulesFor, Queue } from '../../lib/index.js';
-import { LUA_DIR } from '../../lib/engine/scripts.js';
+import { LUA_DIR } from '../../lib/engine/core/scripts.js';
 import { OwnRedis } from './own-redis.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -4,7 +4,7 @@
 import type { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { EVICTION_POLICY_WARNING, Queue, QueueEvents, Worker, type RedisClient } from '../../lib/index.js';
-import { evictionPolicyChecked } from '../../lib/engine/eviction-policy.js';
+import { evictionPolicyChecked } from '../../lib/engine/connection/eviction-policy.js';
 import { uniqueName } from '../support/redis.js';
 import { OwnRedis } from './own-redis.js';
 

@@ -3,7 +3,7 @@
  * those exist (one definition each).
  */
 import type { QueueBaseOptions } from '../options.js';
-import type { ObliterateOptions } from '../queue-admin.js';
+import type { ObliterateOptions } from '../queue/admin.js';
 import type { SandboxOptions } from '../sandbox/sandbox-options.js';
 import type { WorkerOptions } from '../worker-options.js';
 

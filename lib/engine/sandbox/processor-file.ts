@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ConveyorValidationError } from '../errors.js';
+import { ConveyorValidationError } from '../core/errors.js';
 import { show } from '../options.js';
 
 /**

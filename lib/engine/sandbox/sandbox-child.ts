@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
-import type { Job } from '../job.js';
+import type { Job } from '../job/job.js';
 import { CHILD_ENTRY, type ProcessorFile } from './processor-file.js';
 import {
   crashedError,

@@ -1,6 +1,6 @@
 import type { ForkOptions } from 'node:child_process';
 import type { WorkerOptions as ThreadOptions } from 'node:worker_threads';
-import { ConveyorValidationError } from '../errors.js';
+import { ConveyorValidationError } from '../core/errors.js';
 import { show } from '../options.js';
 
 /** How a processor given as a file runs (BullMQ's option names). */

@@ -1,4 +1,4 @@
-import type { Job } from '../job.js';
+import type { Job } from '../job/job.js';
 import { resolveProcessorFile, type ProcessorFile } from './processor-file.js';
 import { SandboxChild } from './sandbox-child.js';
 import type { SandboxOptions } from './sandbox-options.js';

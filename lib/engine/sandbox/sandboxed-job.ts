@@ -1,4 +1,4 @@
-import type { Job } from '../job.js';
+import type { Job } from '../job/job.js';
 
 /** The fields a sandboxed processor's job carries (plain data, as the worker read them). */
 type JobFields =

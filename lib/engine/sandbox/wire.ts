@@ -1,4 +1,4 @@
-import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from '../errors.js';
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from '../core/errors.js';
 
 /**
  * A thrown value on its way between a sandboxed processor and the worker. child-entry.mjs builds

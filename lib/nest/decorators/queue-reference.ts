@@ -1,4 +1,4 @@
-import { ConveyorValidationError } from '../../engine/errors.js';
+import { ConveyorValidationError } from '../../engine/core/errors.js';
 import { show } from '../../engine/options.js';
 import type { QueueReference } from '../interfaces/processor-options.interface.js';
 

@@ -1,4 +1,4 @@
-import { ConveyorValidationError } from '../../engine/errors.js';
+import { ConveyorValidationError } from '../../engine/core/errors.js';
 import { show } from '../../engine/options.js';
 import { WORKER_EVENT_METADATA } from '../queue.constants.js';
 import { appendMethodMetadata } from './metadata.js';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { describeServer } from '../../engine/connection.js';
-import { ConveyorValidationError } from '../../engine/errors.js';
+import { describeServer } from '../../engine/connection/connection.js';
+import { ConveyorValidationError } from '../../engine/core/errors.js';
 import { checkInteger, show } from '../../engine/options.js';
-import type { Queue } from '../../engine/queue.js';
+import type { Queue } from '../../engine/queue/queue.js';
 import type { ModuleConnection } from '../module-connection.js';
 import { QueueCatalog } from '../queue.catalog.js';
 import { DEFAULT_CONFIG_KEY } from '../queue.constants.js';

@@ -1,5 +1,5 @@
 import type { URL } from 'node:url';
-import type { Job } from '../../engine/job.js';
+import type { Job } from '../../engine/job/job.js';
 import type { WorkerOptions } from '../../engine/worker.js';
 
 // The `processors` a queue registration may list: each runs in a worker of its own, beside any

@@ -1,6 +1,6 @@
 import type { Scope } from '@nestjs/common';
-import type { QueueEventsOptions } from '../../engine/queue-events.js';
-import type { Telemetry } from '../../engine/telemetry.js';
+import type { QueueEventsOptions } from '../../engine/events/queue-events.js';
+import type { Telemetry } from '../../engine/telemetry/telemetry.js';
 import type { WorkerOptions } from '../../engine/worker.js';
 
 /**

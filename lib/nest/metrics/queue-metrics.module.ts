@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConveyorValidationError } from '../../engine/errors.js';
+import { ConveyorValidationError } from '../../engine/core/errors.js';
 import { show } from '../../engine/options.js';
 import { QueueCoreModule } from '../queue-core.module.js';
 import type { QueueMetricsModuleAsyncOptions, QueueMetricsModuleOptions, QueueMetricsOptions } from './queue-metrics-options.interface.js';

@@ -3,7 +3,7 @@
 // bounded rate and resumes by itself once Redis accepts writes again; the jobs in hand keep their
 // locks (renewals must not be refused) and run once.
 import { hold } from '../lib/scenario.mjs';
-import { loadScript } from '../../../dist/engine/scripts.js';
+import { loadScript } from '../../../dist/engine/core/scripts.js';
 
 // jobs often outlive a lock without renewal, and the refusal outlives the lock
 const OPTS = { concurrency: 2, lockDuration: 2000, stalledInterval: 1000, maxStalledCount: 5, jobMs: [500, 2500] };

@@ -1,5 +1,5 @@
-import type { RedisClient } from './connection.js';
-import type { QueueKeys } from './keys.js';
+import type { RedisClient } from '../connection/connection.js';
+import type { QueueKeys } from '../core/keys.js';
 
 /** The queue settings stored in its `meta` hash (wire-format §5), as BullMQ's getMeta gives them. */
 export interface QueueMeta {

@@ -1,13 +1,13 @@
-import { ConveyorValidationError } from './errors.js';
-import { Job, type JobState } from './job.js';
-import { QUEUE_KEY, type QueueKeySuffix } from './keys.js';
-import { readMetrics, type Metrics, type MetricsType } from './metrics.js';
-import { checkInteger, MAX_PRIORITY, show } from './options.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { Job, type JobState } from '../job/job.js';
+import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
+import { readMetrics, type Metrics, type MetricsType } from '../job/metrics.js';
+import { checkInteger, MAX_PRIORITY, show } from '../options.js';
 import { exportPrometheus } from './prometheus.js';
-import { QueueBase } from './queue-base.js';
-import { readDependencies, type QueueDependencies } from './queue-dependencies.js';
-import { readMeta, type QueueMeta } from './queue-meta.js';
-import { listClients, type ClientInfo } from './queue-workers.js';
+import { QueueBase } from '../connection/queue-base.js';
+import { readDependencies, type QueueDependencies } from './dependencies.js';
+import { readMeta, type QueueMeta } from './meta.js';
+import { listClients, type ClientInfo } from '../connection/clients.js';
 
 /**
  * The states a getter can be asked about. `waiting` and `wait` both mean the `wait` list;

@@ -1,4 +1,4 @@
-import { checkJobTelemetry } from './options.js';
+import { checkJobTelemetry } from '../options.js';
 import { SpanKind, TelemetryAttributes, type JobTelemetryOptions, type Span, type Tracing } from './telemetry.js';
 
 /**

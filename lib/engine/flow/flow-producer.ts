@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { checkClusterBase, isClusterConnection } from './cluster.js';
+import { checkClusterBase, isClusterConnection } from '../connection/cluster.js';
 import {
   closeConnection,
   openConnection,
@@ -7,18 +7,18 @@ import {
   whenReady,
   type HeldConnection,
   type RedisClient,
-} from './connection.js';
-import { ConveyorValidationError, scriptError } from './errors.js';
-import { Job, type JobHost } from './job.js';
-import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from './job-dependencies.js';
-import { parseJobKey, QUEUE_KEY, QueueKeys } from './keys.js';
+} from '../connection/connection.js';
+import { ConveyorValidationError, scriptError } from '../core/errors.js';
+import { Job, type JobHost } from '../job/job.js';
+import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from '../job/dependencies.js';
+import { parseJobKey, QUEUE_KEY, QueueKeys } from '../core/keys.js';
 import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
-import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type QueueBaseOptions } from './options.js';
-import { runScript } from './scripts.js';
-import { checkTelemetry, Tracing, type Telemetry } from './telemetry.js';
-import { tracedFlows } from './telemetry-producers.js';
-import type { ConnectionOptions } from './connection.js';
-import type { RedisQueueBackend } from './interfaces/queue-options.js';
+import { checkInteger, checkPrefix, checkQueueName, DEFAULT_PREFIX, show, type QueueBaseOptions } from '../options.js';
+import { runScript } from '../core/scripts.js';
+import { checkTelemetry, Tracing, type Telemetry } from '../telemetry/telemetry.js';
+import { tracedFlows } from '../telemetry/producers.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import type { RedisQueueBackend } from '../interfaces/queue-options.js';
 
 export type {
   FlowChildJob,

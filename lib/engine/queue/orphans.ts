@@ -1,9 +1,9 @@
-import type { RedisClient } from './connection.js';
-import { isClusterClient } from './cluster.js';
-import { nodeForKey } from './cluster-node.js';
-import { BULLMQ_KEY_NAMES, JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY_FAMILY, type QueueKeys } from './keys.js';
-import { checkInteger } from './options.js';
-import { runScript } from './scripts.js';
+import type { RedisClient } from '../connection/connection.js';
+import { isClusterClient } from '../connection/cluster.js';
+import { nodeForKey } from '../connection/cluster-node.js';
+import { BULLMQ_KEY_NAMES, JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY_FAMILY, type QueueKeys } from '../core/keys.js';
+import { checkInteger } from '../options.js';
+import { runScript } from '../core/scripts.js';
 
 /**
  * Queue.removeOrphanedJobs: job hashes (and their sub-keys) that no state of the queue holds,

@@ -1,8 +1,8 @@
-import type { RedisClient } from './connection.js';
-import { ConveyorValidationError } from './errors.js';
-import { jobSubKey } from './keys.js';
-import { checkInteger, show } from './options.js';
-import { runScript } from './scripts.js';
+import type { RedisClient } from '../connection/connection.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { jobSubKey } from '../core/keys.js';
+import { checkInteger, show } from '../options.js';
+import { runScript } from '../core/scripts.js';
 
 /**
  * A parent's view of its children (wire-format §1.3, §7.13): `:processed` (child key → return

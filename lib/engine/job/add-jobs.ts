@@ -1,5 +1,5 @@
 import type { Job, JobHost } from './job.js';
-import type { JobsOptions } from './options.js';
+import type { JobsOptions } from '../options.js';
 
 /** One job to add: what addBulk, Job.createBulk and the add path take. */
 export interface NewJob<DataType = any, NameType extends string = string> {
@@ -48,7 +48,7 @@ export async function addThroughQueue<T, R, N extends string>(host: JobHost, job
     throw new TypeError('Job.create needs the Queue (or Worker) the job goes to as its first argument');
   }
   // imported here: queue.ts imports job.ts, which imports this file
-  const { Queue } = await import('./queue.js');
+  const { Queue } = await import('../queue/queue.js');
   const client = await host.client;
   const queue = new Queue(host.name, { connection: client, prefix: host.keys.prefix, skipMetasUpdate: true });
   try {

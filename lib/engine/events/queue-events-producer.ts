@@ -1,6 +1,6 @@
-import { ConveyorValidationError } from './errors.js';
-import { checkInteger, show, type QueueBaseOptions } from './options.js';
-import { QueueBase } from './queue-base.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { checkInteger, show, type QueueBaseOptions } from '../options.js';
+import { QueueBase } from '../connection/queue-base.js';
 
 export type QueueEventsProducerOptions = QueueBaseOptions;
 

@@ -1,5 +1,5 @@
-import { ConveyorValidationError } from './errors.js';
-import { checkPrefix, DEFAULT_PREFIX, show } from './options.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { checkPrefix, DEFAULT_PREFIX, show } from '../options.js';
 
 /**
  * Every Redis command Conveyor sends, for a Redis ACL user that may run nothing else. Scripts run

@@ -1,5 +1,5 @@
-import { CallTracer, type CallPlan } from './telemetry-calls.js';
-import { JobMetrics } from './telemetry-metrics.js';
+import { CallTracer, type CallPlan } from './calls.js';
+import { JobMetrics } from './job-metrics.js';
 import { SpanKind, TelemetryAttributes as A, type Telemetry, type Tracing } from './telemetry.js';
 
 /**

@@ -1,6 +1,6 @@
-import { ConveyorValidationError } from './errors.js';
-import type { Metrics, MetricsType } from './metrics.js';
-import { show } from './options.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import type { Metrics, MetricsType } from '../job/metrics.js';
+import { show } from '../options.js';
 
 /**
  * Queue.exportPrometheusMetrics: the queue's job counts as a gauge and its completed/failed totals

@@ -3,8 +3,8 @@
  * against bullmq's own in test/interop/public-utils.spec.ts). bullmq's other exported helpers are
  * its internals and are not offered (see docs/compat.md).
  */
-import type { IRedisClient } from './interfaces/redis-client.js';
-import { DEFAULT_PREFIX, type ParentOptions } from './options.js';
+import type { IRedisClient } from './redis-client.js';
+import { DEFAULT_PREFIX, type ParentOptions } from '../options.js';
 
 export { randomUUID } from 'node:crypto';
 

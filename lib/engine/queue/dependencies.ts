@@ -1,8 +1,8 @@
-import { ConveyorValidationError } from './errors.js';
-import { jobDataFromHash, type JobJsonRaw } from './job-moves.js';
-import { jobSubKey, type QueueKeys } from './keys.js';
-import { checkInteger, show } from './options.js';
-import { parseJsonOrRaw } from './queue-events.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { jobDataFromHash, type JobJsonRaw } from '../job/job-moves.js';
+import { jobSubKey, type QueueKeys } from '../core/keys.js';
+import { checkInteger, show } from '../options.js';
+import { parseJsonOrRaw } from '../events/queue-events.js';
 
 /** Queue.getDependencies: one page of a parent's children, read at one instant. */
 

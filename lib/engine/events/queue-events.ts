@@ -1,9 +1,9 @@
-import { duplicateConnection, type ConnectionOptions, type RedisClient } from './connection.js';
-import { ConveyorValidationError } from './errors.js';
-import { checkInteger, show, type QueueBaseOptions } from './options.js';
-import { QueueBase } from './queue-base.js';
-import { queueEventsClientName } from './queue-workers.js';
-import type { RedisQueueBackend } from './interfaces/queue-options.js';
+import { duplicateConnection, type ConnectionOptions, type RedisClient } from '../connection/connection.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { checkInteger, show, type QueueBaseOptions } from '../options.js';
+import { QueueBase } from '../connection/queue-base.js';
+import { queueEventsClientName } from '../connection/clients.js';
+import type { RedisQueueBackend } from '../interfaces/queue-options.js';
 
 export interface QueueEventsOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   /** Start reading in the constructor. @default true */

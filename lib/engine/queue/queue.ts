@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { checkParentSlot } from './cluster.js';
-import { ConveyorValidationError, scriptError } from './errors.js';
-import { Job, storeJobProgress, type JobProgress } from './job.js';
-import { ADD_JOBS, type AddMode, type NewJob } from './job-create.js';
-import { JobIdReserve } from './job-ids.js';
-import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
-import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from './job-scheduler-options.js';
-import { LEGACY_QUEUE_KEY } from './keys.js';
+import { checkParentSlot } from '../connection/cluster.js';
+import { ConveyorValidationError, scriptError } from '../core/errors.js';
+import { Job, storeJobProgress, type JobProgress } from '../job/job.js';
+import { ADD_JOBS, type AddMode, type NewJob } from '../job/add-jobs.js';
+import { JobIdReserve } from '../job/ids.js';
+import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
+import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from '../scheduler/repeat-options.js';
+import { LEGACY_QUEUE_KEY } from '../core/keys.js';
 import {
   checkCustomJobId,
   checkInteger,
@@ -18,7 +18,7 @@ import {
   validateJobOptions,
   type JobsOptions,
   type QueueOptions,
-} from './options.js';
+} from '../options.js';
 import {
   cleanQueue,
   drainQueue,
@@ -33,17 +33,17 @@ import {
   type PromoteJobsOptions,
   type RemoveOptions,
   type RetryJobsOptions,
-} from './queue-admin.js';
-import { QueueControls } from './queue-controls.js';
-import { checkOrphanArgs, removeOrphans } from './queue-orphans.js';
-import { checkJobIdArg, type JobType } from './queue-getters.js';
-import type { ConnectionOptions } from './connection.js';
-import type { ExtractDataType, ExtractNameType, ExtractResultType } from './interfaces/job.js';
-import type { RedisQueueBackend } from './interfaces/queue-options.js';
-import { checkTelemetry, Tracing } from './telemetry.js';
-import { tracedAdds } from './telemetry-producers.js';
-import { recordJobCounts, traceQueueCalls } from './telemetry-queue.js';
-import { LIBRARY_VERSION } from './version.js';
+} from './admin.js';
+import { QueueControls } from './controls.js';
+import { checkOrphanArgs, removeOrphans } from './orphans.js';
+import { checkJobIdArg, type JobType } from './getters.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import type { ExtractDataType, ExtractNameType, ExtractResultType } from '../job/job-shapes.js';
+import type { RedisQueueBackend } from '../interfaces/queue-options.js';
+import { checkTelemetry, Tracing } from '../telemetry/telemetry.js';
+import { tracedAdds } from '../telemetry/producers.js';
+import { recordJobCounts, traceQueueCalls } from '../telemetry/queue.js';
+import { LIBRARY_VERSION } from '../core/version.js';
 
 export type BulkJob<DataType = any, NameType extends string = string> = NewJob<DataType, NameType>;
 

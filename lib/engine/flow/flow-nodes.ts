@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { hashTag, keySlot } from './cluster-slot.js';
-import { ConveyorValidationError } from './errors.js';
+import { hashTag, keySlot } from '../connection/cluster-slot.js';
+import { ConveyorValidationError } from '../core/errors.js';
 import {
   checkDeduplication,
   checkJobId,
@@ -10,7 +10,7 @@ import {
   validateJobOptions,
   type JobsOptions,
   type ParentOptions,
-} from './options.js';
+} from '../options.js';
 
 /**
  * Flow trees as FlowProducer takes them: validation (every problem named with the node's path,

@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { RepeatOptions, RepeatStrategy } from './job-scheduler-options.js';
+import type { RepeatOptions, RepeatStrategy } from './repeat-options.js';
 
 /**
  * When a scheduler's iterations fall. `every` schedules are computed in the scripts (they need the
