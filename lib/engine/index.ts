@@ -25,14 +25,7 @@ export {
   LEGACY_REPEATABLE_JOBS_MIGRATION_URL,
 } from './job/legacy-repeatable.js';
 export type { JobType } from './queue/getters.js';
-export type {
-  CleanType,
-  FinishedStatus,
-  ObliterateOptions,
-  PromoteJobsOptions,
-  RemoveOptions,
-  RetryJobsOptions,
-} from './queue/admin.js';
+export type { CleanType, FinishedStatus, ObliterateOptions, PromoteJobsOptions, RemoveOptions, RetryJobsOptions } from './queue/admin.js';
 export { Worker, WORKER_DEFAULTS } from './worker.js';
 export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './sandbox/sandboxed-job.js';
@@ -78,14 +71,9 @@ export type { ClientInfo } from './connection/clients.js';
 
 // Options, job shapes and listener types
 export type { BackoffStrategy } from './job/backoff.js';
-export type {
-  BackoffOptions,
-  DeduplicationOptions,
-  JobsOptions,
-  ParentOptions,
-  QueueBaseOptions,
-  QueueOptions,
-} from './options.js';
+export type { BackoffOptions, DeduplicationOptions, JobsOptions, ParentOptions } from './core/job-options.js';
+export type { QueueBaseOptions } from './connection/queue-base.js';
+export type { QueueOptions } from './queue/queue-options.js';
 export type { BaseJobOptions, CompressableJobOptions, DefaultJobOptions, KeepJobs } from './core/job-option-views.js';
 export type {
   BulkJobOptions,
@@ -132,14 +120,13 @@ export type { Metrics, MetricsOptions, MetricsType } from './job/metrics.js';
 export { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './queue/prometheus-merge.js';
 export { MetricNames, SpanKind, TelemetryAttributes } from './telemetry/telemetry.js';
 export type {
-  AttributeValue,
   Attributes,
+  AttributeValue,
   ContextManager,
   Counter,
   Exception,
   Gauge,
   Histogram,
-  JobTelemetryOptions,
   Meter,
   MetricOptions,
   Span,
@@ -149,6 +136,7 @@ export type {
   Time,
   Tracer,
 } from './telemetry/telemetry.js';
+export type { JobTelemetryOptions } from './core/job-options.js';
 export type { ExceptionType } from './interfaces/telemetry.js';
 
 // Errors and helpers

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/core/errors.js';
-import { show } from '../engine/options.js';
+import { show } from '../engine/core/show.js';
 import type { Queue } from '../engine/queue/queue.js';
 import type { Processor } from '../engine/worker.js';
 import { engineClasses } from './engine-classes.js';

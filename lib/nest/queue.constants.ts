@@ -1,4 +1,4 @@
-import { DEFAULT_PREFIX } from '../engine/options.js';
+import { DEFAULT_PREFIX } from '../engine/core/defaults.js';
 
 /** The connection `forRoot` opens when no `configKey` is given. */
 export const DEFAULT_CONFIG_KEY = 'default';

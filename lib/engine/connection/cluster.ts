@@ -2,7 +2,7 @@ import { Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } fro
 import { hashTag, keySlot } from './cluster-slot.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { QUEUE_KEY } from '../core/keys.js';
-import { show } from '../options.js';
+import { show } from '../core/show.js';
 
 /**
  * Redis Cluster support: cluster clients told apart from plain ones, cluster connections opened

@@ -7,12 +7,37 @@ import {
   redactError,
   whenReady,
   type HeldConnection,
+  type ConnectionOptions,
   type RedisClient,
 } from './connection.js';
 import { watchEvictionPolicy } from './eviction-policy.js';
 import { QueueKeys } from '../core/keys.js';
-import { checkPrefix, checkQueueName, DEFAULT_PREFIX, type QueueBaseOptions } from '../options.js';
+import { DEFAULT_PREFIX } from '../core/defaults.js';
+import { checkPrefix, checkQueueName } from '../core/validation.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { runScript } from '../core/scripts.js';
+
+/**
+ * What Queue, Worker, QueueEvents and FlowProducer share. `ConnectionOptionsType` is bullmq 6.7's
+ * type parameter for other backends' connections; Conveyor has only Redis, so it is there for
+ * code that names it.
+ */
+export interface QueueBaseOptions<ConnectionOptionsType = ConnectionOptions> {
+  connection?: ConnectionOptionsType;
+  /** @default 'bull' (BullMQ's, so both share queues) */
+  prefix?: string;
+  /** Trace the object's calls (see each class's `telemetry`). */
+  telemetry?: Telemetry;
+  /** Accepted as bullmq 6.7 takes it; deprecated there and without effect (as here). */
+  blockingConnection?: boolean;
+  /** BullMQ's switch for its Redis version check; Conveyor has no such check and ignores it. */
+  skipVersionCheck?: boolean;
+  /**
+   * bullmq 6.7 sends commands without waiting for the connection to be ready. Accepted; Conveyor
+   * always waits for it (at most the connection's connectTimeout, then a clear error).
+   */
+  skipWaitingForReady?: boolean;
+}
 
 /** A transient error with the same text is emitted at most once in this many ms. */
 const TRANSIENT_REPEAT_MS = 1000;

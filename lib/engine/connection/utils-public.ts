@@ -4,7 +4,8 @@
  * its internals and are not offered (see docs/compat.md).
  */
 import type { IRedisClient } from './redis-client.js';
-import { DEFAULT_PREFIX, type ParentOptions } from '../options.js';
+import { DEFAULT_PREFIX } from '../core/defaults.js';
+import type { ParentOptions } from '../core/job-options.js';
 
 export { randomUUID } from 'node:crypto';
 

@@ -1,15 +1,15 @@
 /**
- * bullmq 6.7's names for parts of the job options. JobsOptions (options.ts) is the one definition;
- * these are views of it, so the two never drift apart.
+ * bullmq 6.7's names for parts of the job options. JobsOptions (job-options.ts) is the one
+ * definition; these are views of it, so the two never drift apart.
  */
-import type { JobsOptions } from '../options.js';
+import type { JobsOptions, KeepJobsLimits } from './job-options.js';
 
 /**
  * Which finished jobs to keep: the newest `count`, or those finished less than `age` seconds ago
  * (at most `count` of them; `limit` caps how many one finish removes). Applied when a job
  * finishes, not by a timer.
  */
-export type KeepJobs = { count: number } | { age: number; count?: number; limit?: number };
+export type KeepJobs = KeepJobsLimits;
 
 /** The job options a queue's `defaultJobOptions` may set. */
 export type DefaultJobOptions = Pick<

@@ -1,6 +1,7 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import { checkInteger, show, type QueueBaseOptions } from '../options.js';
-import { QueueBase } from '../connection/queue-base.js';
+import { checkInteger } from '../core/validation.js';
+import { show } from '../core/show.js';
+import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
 
 export type QueueEventsProducerOptions = QueueBaseOptions;
 

@@ -1,7 +1,8 @@
 import { duplicateConnection, type ConnectionOptions, type RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import { checkInteger, show, type QueueBaseOptions } from '../options.js';
-import { QueueBase } from '../connection/queue-base.js';
+import { checkInteger } from '../core/validation.js';
+import { show } from '../core/show.js';
+import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
 import { queueEventsClientName } from '../connection/clients.js';
 import type { RedisQueueBackend } from '../interfaces/queue-options.js';
 

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hashTag, keySlot } from '../connection/cluster-slot.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import {
-  checkDeduplication,
-  checkJobId,
-  encodeStoredOptions,
-  serializeData,
-  show,
-  validateJobOptions,
-  type JobsOptions,
-  type ParentOptions,
-} from '../options.js';
+import { checkDeduplication, checkJobId, serializeData, validateJobOptions } from '../core/job-options-validation.js';
+import { encodeStoredOptions } from '../core/stored-options.js';
+import { show } from '../core/show.js';
+import type { JobsOptions, ParentOptions } from '../core/job-options.js';
 
 /**
  * Flow trees as FlowProducer takes them: validation (every problem named with the node's path,

@@ -2,7 +2,7 @@
  * Option types bullmq 6.7 exports by name, defined as views of Conveyor's own option types where
  * those exist (one definition each).
  */
-import type { QueueBaseOptions } from '../options.js';
+import type { QueueBaseOptions } from '../connection/queue-base.js';
 import type { ObliterateOptions } from '../queue/admin.js';
 import type { SandboxOptions } from '../sandbox/sandbox-options.js';
 import type { WorkerOptions } from '../worker-options.js';

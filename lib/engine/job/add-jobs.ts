@@ -1,5 +1,5 @@
 import type { Job, JobHost } from './job.js';
-import type { JobsOptions } from '../options.js';
+import type { JobsOptions } from '../core/job-options.js';
 
 /** One job to add: what addBulk, Job.createBulk and the add path take. */
 export interface NewJob<DataType = any, NameType extends string = string> {

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { jobSubKey } from '../core/keys.js';
-import { checkInteger, show } from '../options.js';
+import { checkInteger } from '../core/validation.js';
+import { show } from '../core/show.js';
 import { runScript } from '../core/scripts.js';
 
 /**

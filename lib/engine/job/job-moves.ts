@@ -19,18 +19,12 @@ import { Job, type JobHost } from './job.js';
 import { scheduleNextIteration } from './next-iteration.js';
 import { jobSubKey } from '../core/keys.js';
 import { maxDataPointsArg, type MetricsOptions } from './metrics.js';
-import {
-  checkInteger,
-  decodeStoredOptions,
-  encodeStoredOptions,
-  isIntegerId,
-  keepJobsArgs,
-  MAX_PRIORITY,
-  show,
-  type JobsOptions,
-  type KeepJobs,
-} from '../options.js';
-import { checkBooleanArg, checkOptionsObject } from '../queue/admin.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
+import { decodeStoredOptions, encodeStoredOptions, keepJobsArgs } from '../core/stored-options.js';
+import { isIntegerId } from '../core/job-options-validation.js';
+import { MAX_PRIORITY } from '../core/defaults.js';
+import { show } from '../core/show.js';
+import type { JobsOptions, KeepJobs } from '../core/job-options.js';
 import { runScript } from '../core/scripts.js';
 import { WORKER_DEFAULTS } from '../worker-options.js';
 
@@ -367,7 +361,7 @@ export async function changeJobPriority(job: Job, opts: unknown): Promise<void> 
   const priority = o.priority ?? 0;
   const lifo = o.lifo ?? false;
   checkInteger('priority', priority, 0, MAX_PRIORITY);
-  checkBooleanArg('lifo', lifo);
+  checkBoolean('lifo', lifo);
   await runMove(job, 'changePriority', [job.queue.keys.base, id, priority as number, lifo ? '1' : '0'], 'changePriority');
   job.priority = priority as number;
 }
@@ -448,7 +442,7 @@ async function finishByHand(
 export async function completeByHand(job: Job, returnValue: unknown, token: unknown, fetchNext: unknown): Promise<NextJobReply> {
   storedId(job, 'moveToCompleted');
   checkToken('token', token);
-  checkBooleanArg('fetchNext', fetchNext);
+  checkBoolean('fetchNext', fetchNext);
   const value = encodeReturnValue(job, returnValue);
   const s = moveSettingsOf(job.queue);
   const { now, reply } = await finishByHand(job, token, 'completed', value, '', fetchNext, s);
@@ -466,7 +460,7 @@ export async function completeByHand(job: Job, returnValue: unknown, token: unkn
 export async function failByHand(job: Job, err: unknown, token: unknown, fetchNext: unknown): Promise<NextJobReply | void> {
   const id = storedId(job, 'moveToFailed');
   checkToken('token', token);
-  checkBooleanArg('fetchNext', fetchNext);
+  checkBoolean('fetchNext', fetchNext);
   const s = moveSettingsOf(job.queue);
   const plan = await planFailure(job, err, true, s);
   let reply: FetchedReply | undefined;

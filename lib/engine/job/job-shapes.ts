@@ -3,7 +3,7 @@
  * (a custom backoff's `job: MinimalJob`, a stored job read as `JobJson`...).
  */
 import type { Job } from './job.js';
-import type { JobsOptions, ParentOptions } from '../options.js';
+import type { JobsOptions, ParentOptions } from '../core/job-options.js';
 
 /** What `updateProgress` takes and `job.progress` holds: anything JSON can store. */
 export type JobProgress = string | boolean | number | object;

@@ -1,16 +1,13 @@
 import type { RedisClient } from '../connection/connection.js';
 import { jobSubKey, parseJobKey, QUEUE_KEY, type QueueKeys } from '../core/keys.js';
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, scriptError, UnrecoverableError } from '../core/errors.js';
-import { checkInteger, decodeStoredOptions, serializeData, show, type JobsOptions } from '../options.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
+import { decodeStoredOptions } from '../core/stored-options.js';
+import { serializeData } from '../core/job-options-validation.js';
+import { show } from '../core/show.js';
+import type { JobsOptions } from '../core/job-options.js';
 import { addThroughQueue, type NewJob } from './add-jobs.js';
-import {
-  checkBooleanArg,
-  checkFinishedState,
-  checkOptionsObject,
-  removeJobById,
-  type FinishedStatus,
-  type RemoveOptions,
-} from '../queue/admin.js';
+import { checkFinishedState, removeJobById, type FinishedStatus, type RemoveOptions } from '../queue/admin.js';
 import { runScript } from '../core/scripts.js';
 import {
   changeJobDelay,
@@ -343,8 +340,8 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     const o = checkOptionsObject('retry options', opts, ['resetAttemptsMade', 'resetAttemptsStarted']);
     const resetMade = o.resetAttemptsMade ?? false;
     const resetStarted = o.resetAttemptsStarted ?? false;
-    checkBooleanArg('resetAttemptsMade', resetMade);
-    checkBooleanArg('resetAttemptsStarted', resetStarted);
+    checkBoolean('resetAttemptsMade', resetMade);
+    checkBoolean('resetAttemptsStarted', resetStarted);
     await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, QUEUE_KEY[state], resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
     // null, as bullmq 6.7 leaves them on the job object (its declared types do not say null either;
     // a job read back from Redis has them undefined, returnvalue null)

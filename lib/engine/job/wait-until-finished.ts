@@ -1,7 +1,7 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import type { Job } from './job.js';
-import { show } from '../options.js';
+import { show } from '../core/show.js';
 import { parseEventFields, parseJsonOrRaw, QueueEvents, type EventArgs } from '../events/queue-events.js';
 
 /** What waitUntilFinished needs from a QueueEvents: ours, or BullMQ's (same events). */

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
 import { QUEUE_KEY, type QueueKeys, type QueueKeySuffix } from '../core/keys.js';
-import { checkInteger, show } from '../options.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
+import { show } from '../core/show.js';
 import type { QueueBase } from '../connection/queue-base.js';
 import { runScript } from '../core/scripts.js';
 
@@ -73,20 +74,6 @@ function fail(message: string): never {
   throw new ConveyorValidationError(message);
 }
 
-export function checkBooleanArg(name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') fail(`${name} must be a boolean, got ${show(value)}`);
-}
-
-/** An options argument: undefined or a plain object with only the known keys. */
-export function checkOptionsObject(name: string, value: unknown, known: string[]): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${name} must be an object, got ${show(value)}`);
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) fail(`${name}.${key} is not a known option (${known.join(', ')})`);
-  }
-  return value as Record<string, unknown>;
-}
-
 /** An integer option with its default, checked (`min` and up). */
 function integerOption(o: Record<string, unknown>, key: string, fallback: number, min: number): number {
   const value = o[key] ?? fallback;
@@ -110,7 +97,7 @@ export async function resumeQueue(queue: QueueBase): Promise<void> {
 
 /** Removes all jobs that are waiting to run (and, with `delayed`, delayed ones), except scheduler iterations. */
 export async function drainQueue(queue: QueueBase, delayed: unknown): Promise<void> {
-  checkBooleanArg('delayed', delayed);
+  checkBoolean('delayed', delayed);
   const states: QueueKeySuffix[] = [QUEUE_KEY.wait, QUEUE_KEY.paused, QUEUE_KEY.prioritized];
   if (delayed) states.push(QUEUE_KEY.delayed);
   for (const state of states) await cleanState(queue, state, { cutoff: 0, all: true, limit: 0, events: false });
@@ -160,7 +147,7 @@ async function cleanState(
 export async function obliterateQueue(queue: QueueBase, opts: unknown): Promise<void> {
   const o = checkOptionsObject('obliterate options', opts, ['force', 'count']);
   const force = o.force ?? false;
-  checkBooleanArg('force', force);
+  checkBoolean('force', force);
   const count = integerOption(o, 'count', 1000, 1);
   for (;;) {
     const reply = await queue.exec('obliterate', [queue.keys.meta], [queue.keys.base, force ? 1 : 0, count, Date.now()]);
@@ -173,7 +160,7 @@ export async function obliterateQueue(queue: QueueBase, opts: unknown): Promise<
 export async function removeJobById(client: RedisClient, keys: QueueKeys, jobId: string, opts: unknown): Promise<0 | 1> {
   const o = checkOptionsObject('remove options', opts, ['removeChildren']);
   const removeChildren = o.removeChildren ?? true;
-  checkBooleanArg('removeChildren', removeChildren);
+  checkBoolean('removeChildren', removeChildren);
   const reply = Number(await runScript(client, 'removeJob', [keys.job(jobId)], [keys.base, jobId, removeChildren ? 1 : 0, Date.now()]));
   if (reply < 0) throw scriptError(reply, jobId, 'removeJob');
   return reply === 1 ? 1 : 0;

@@ -1,7 +1,8 @@
 import { ConveyorValidationError } from '../core/errors.js';
 import { jobDataFromHash, type JobJsonRaw } from '../job/job-moves.js';
 import { jobSubKey, type QueueKeys } from '../core/keys.js';
-import { checkInteger, show } from '../options.js';
+import { checkInteger } from '../core/validation.js';
+import { show } from '../core/show.js';
 import { parseJsonOrRaw } from '../events/queue-events.js';
 
 /** Queue.getDependencies: one page of a parent's children, read at one instant. */

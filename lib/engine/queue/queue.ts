@@ -7,18 +7,13 @@ import { JobIdReserve } from '../job/ids.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
 import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from '../scheduler/repeat-options.js';
 import { LEGACY_QUEUE_KEY } from '../core/keys.js';
-import {
-  checkCustomJobId,
-  checkInteger,
-  DEFAULT_MAX_LEN_EVENTS,
-  encodeStoredOptions,
-  normalizeBackoff,
-  serializeData,
-  show,
-  validateJobOptions,
-  type JobsOptions,
-  type QueueOptions,
-} from '../options.js';
+import { checkCustomJobId, serializeData, validateJobOptions } from '../core/job-options-validation.js';
+import { checkInteger } from '../core/validation.js';
+import { DEFAULT_MAX_LEN_EVENTS } from '../core/defaults.js';
+import { encodeStoredOptions, normalizeBackoff } from '../core/stored-options.js';
+import { show } from '../core/show.js';
+import type { JobsOptions } from '../core/job-options.js';
+import type { QueueOptions } from './queue-options.js';
 import {
   cleanQueue,
   drainQueue,

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConveyorValidationError } from '../core/errors.js';
-import { show } from '../options.js';
+import { show } from '../core/show.js';
 
 /**
  * The script every sandbox child starts with. It sits next to this module in lib/ and in dist/

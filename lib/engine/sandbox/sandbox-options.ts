@@ -1,7 +1,7 @@
 import type { ForkOptions } from 'node:child_process';
 import type { WorkerOptions as ThreadOptions } from 'node:worker_threads';
 import { ConveyorValidationError } from '../core/errors.js';
-import { show } from '../options.js';
+import { show } from '../core/show.js';
 
 /** How a processor given as a file runs (BullMQ's option names). */
 export interface SandboxOptions {

@@ -13,8 +13,11 @@ import {
 } from './repeat-options.js';
 import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from '../job/legacy-repeatable.js';
 import { repeatStrategyOf } from './repeat-time.js';
-import { checkInteger, decodeStoredOptions, encodeStoredOptions, show, type JobsOptions, type QueueBaseOptions } from '../options.js';
-import { QueueBase } from '../connection/queue-base.js';
+import { checkInteger } from '../core/validation.js';
+import { decodeStoredOptions, encodeStoredOptions } from '../core/stored-options.js';
+import { show } from '../core/show.js';
+import type { JobsOptions } from '../core/job-options.js';
+import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
 import { checkTelemetry, storedMetadata, Tracing, type Telemetry } from '../telemetry/telemetry.js';
 import { schedulerTracing, type SchedulerTracing } from '../telemetry/scheduler.js';
 

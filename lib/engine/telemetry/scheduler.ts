@@ -1,4 +1,5 @@
-import { SpanKind, storedMetadata, TelemetryAttributes, type JobTelemetryOptions, type Tracing } from './telemetry.js';
+import { SpanKind, storedMetadata, TelemetryAttributes, type Tracing } from './telemetry.js';
+import type { JobTelemetryOptions } from '../core/job-options.js';
 
 /**
  * A JobScheduler's span, as bullmq 6.7 makes it: `add <queue>.<job name>` (PRODUCER) around the

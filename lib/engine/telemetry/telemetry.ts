@@ -1,5 +1,6 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import { show } from '../options.js';
+import type { JobTelemetryOptions } from '../core/job-options.js';
+import { show } from '../core/show.js';
 
 /**
  * The `telemetry` option of Queue, Worker and FlowProducer: BullMQ 6's interface, modelled on
@@ -172,14 +173,6 @@ export interface Telemetry<Context = any> {
    * long each took (BullMQ's MetricNames), and `queue.recordJobCountsMetric()` records a gauge.
    */
   meter?: Meter;
-}
-
-/** The job option `telemetry` (stored as `tm` / `omc`). */
-export interface JobTelemetryOptions {
-  /** A serialised context the job continues; set by a producer with telemetry. */
-  metadata?: string;
-  /** The producer does not put its context into this job. @default false */
-  omitContext?: boolean;
 }
 
 const CONTEXT_MANAGER_METHODS = ['active', 'with', 'getMetadata', 'fromMetadata'] as const;

@@ -1,0 +1,8 @@
+/** Defaults and limits shared by the engine's parts (BullMQ's values). */
+
+/** The key prefix when none is given: BullMQ's, so both engines share queues. */
+export const DEFAULT_PREFIX = 'bull';
+/** The highest job priority value (the lowest urgency); 0 is no priority. */
+export const MAX_PRIORITY = 2_097_151;
+/** About how many entries a queue's events stream keeps, unless `streams.events.maxLen` says. */
+export const DEFAULT_MAX_LEN_EVENTS = 10_000;
