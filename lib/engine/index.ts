@@ -25,15 +25,20 @@ export {
   LEGACY_REPEATABLE_JOBS_MIGRATION_URL,
 } from './job/legacy-repeatable.js';
 export type { JobType } from './queue/getters.js';
-export type { CleanType, FinishedStatus, ObliterateOptions, PromoteJobsOptions, RemoveOptions, RetryJobsOptions } from './queue/admin.js';
+export type { CleanType, ObliterateOptions, PromoteJobsOptions, RetryJobsOptions } from './queue/admin.js';
 export { Worker, WORKER_DEFAULTS } from './worker.js';
 export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './sandbox/sandbox-options.js';
 export type { SandboxedJobProcessor } from './interfaces/sandbox.js';
 export { Job, PRIORITY_LIMIT } from './job/job.js';
-export type { JobState, JobHost, JobProgress, ParentReference } from './job/job.js';
-export type { JobJsonRaw, NextJobReply } from './job/job-moves.js';
+export type { JobHost } from './job/host.js';
+export type { JobProgress } from './job/job-shapes.js';
+export type { FinishedStatus, JobState } from './job/job-states.js';
+export type { ParentReference } from './job/payload.js';
+export type { RemoveOptions } from './job/remove.js';
+export type { JobJsonRaw } from './job/job-data.js';
+export type { NextJobReply } from './job/fetch-reply.js';
 export { FlowProducer, FLOW_DEFAULTS } from './flow/flow-producer.js';
 export type {
   FlowChildJob,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hashTag, keySlot } from '../connection/cluster-slot.js';
 import { ConveyorValidationError } from '../core/errors.js';
+import { jobPayload, linkParent, type JobPayload, type ParentReference } from '../job/payload.js';
 import { checkDeduplication, checkJobId, serializeData, validateJobOptions } from '../core/job-options-validation.js';
-import { encodeStoredOptions } from '../core/stored-options.js';
 import { show } from '../core/show.js';
 import type { JobsOptions, ParentOptions } from '../core/job-options.js';
 
@@ -56,23 +56,12 @@ export type FlowRootLeafJob = FlowJob & { children?: never };
 export type FlowRootParentJob = FlowJob & { children: FlowChildJob[] };
 export type FlowQueuesOpts = Record<string, FlowQueueOptions>;
 
-/** One node as the add script takes it (lua/addFlow.lua). */
-export interface NodePayload {
+/** One node as the add script takes it (lua/addFlow.lua): a job's payload and where the node stands. */
+export interface NodePayload extends JobPayload {
   base: string;
   id: string;
-  name: string;
-  data: string;
-  opts: string;
-  timestamp: number;
-  delay: number;
-  priority: number;
-  lifo?: true;
-  parentKey?: string;
-  parent?: string;
   waitChildren?: true;
   externalParent?: true;
-  /** Deduplication options (a node without children or parent only). */
-  de?: JobsOptions['deduplication'];
 }
 
 /** A validated node, with what the returned Job needs. */
@@ -86,7 +75,7 @@ export interface PreparedNode {
   opts: JobsOptions;
   timestamp: number;
   parentKey?: string;
-  parent?: { id: string; queueKey: string; fpof?: boolean; cpof?: boolean; idof?: boolean; rdof?: boolean };
+  parent?: ParentReference;
   children: PreparedNode[];
   payload: NodePayload;
 }
@@ -200,30 +189,13 @@ function prepareNode(
   }
   at(where, () => checkDeduplication(merged));
   const json = at(where, () => serializeData(data, name, merged.sizeLimit));
+  // a timestamp of 0 stays 0 here, where the add path (add-jobs.ts) takes it for none
   const timestamp = merged.timestamp ?? Date.now();
-  const payload: NodePayload = {
-    base,
-    id,
-    name,
-    data: json,
-    opts: encodeStoredOptions(merged),
-    timestamp,
-    delay: merged.delay ?? 0,
-    priority: merged.priority ?? 0,
-  };
-  if (merged.lifo) payload.lifo = true;
-  if (merged.deduplication) payload.de = merged.deduplication;
+  const payload: NodePayload = { ...jobPayload(name, json, merged, merged, timestamp), base, id };
   const prepared: PreparedNode = { path, prefix, queueName, id, name, data, opts: merged, timestamp, children: [], payload };
   if (parentRef) {
-    const parent: NonNullable<PreparedNode['parent']> = { id: parentRef.id, queueKey: parentRef.queue };
-    if (merged.failParentOnFailure) parent.fpof = true;
-    if (merged.continueParentOnFailure) parent.cpof = true;
-    if (merged.ignoreDependencyOnFailure) parent.idof = true;
-    if (merged.removeDependencyOnFailure) parent.rdof = true;
-    prepared.parent = parent;
-    prepared.parentKey = `${parentRef.queue}:${parentRef.id}`;
-    payload.parentKey = prepared.parentKey;
-    payload.parent = JSON.stringify(parent);
+    prepared.parent = linkParent(payload, parentRef, merged);
+    prepared.parentKey = payload.parentKey;
     if (!parentNode) payload.externalParent = true;
   }
 

@@ -9,7 +9,9 @@ import {
   type RedisClient,
 } from '../connection/connection.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
-import { Job, type JobHost } from '../job/job.js';
+import type { JobHost } from '../job/host.js';
+import { Job } from '../job/job.js';
+import { jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
 import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from '../job/dependencies.js';
 import { parseJobKey, QUEUE_KEY, QueueKeys } from '../core/keys.js';
 import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
@@ -86,6 +88,11 @@ class FlowQueueHost implements JobHost {
 
   get client(): Promise<RedisClient> {
     return this.producer.client;
+  }
+
+  /** A scheduler iteration taken by hand through a flow's job gets its next one from here. */
+  get jobScheduler(): Promise<JobScheduler> {
+    return jobSchedulerOf(this);
   }
 
   emit(): boolean {

@@ -1,9 +1,10 @@
 import type { RedisClient } from '../connection/connection.js';
-import { ConveyorValidationError } from '../core/errors.js';
+import { ConveyorValidationError, scriptError } from '../core/errors.js';
 import { jobSubKey } from '../core/keys.js';
 import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';
 import { runScript } from '../core/scripts.js';
+import type { Job } from './job.js';
 
 /**
  * A parent's view of its children (wire-format §1.3, §7.13): `:processed` (child key → return
@@ -214,4 +215,21 @@ export async function removeUnprocessedChildren(client: RedisClient, jobKey: str
   do {
     cursor = String(await runScript(client, 'removeUnprocessedChildren', [jobKey], [queueBase, jobId, Date.now(), cursor, REMOVE_UNPROCESSED_PAGE]));
   } while (cursor !== '0');
+}
+
+/**
+ * `job.removeChildDependency()`: detaches a pending child from its parent; false when it was not a
+ * pending dependency.
+ */
+export async function detachFromParent(job: Job): Promise<boolean> {
+  const client = await job.queue.client;
+  const reply = Number(await runScript(client, 'removeChildDependency', [job.key], [Date.now()]));
+  // BullMQ names the parent key (the text says "undefined" for a job without a parent)
+  if (reply < 0) throw scriptError(reply, job.id, 'removeChildDependency', undefined, String(job.parentKey));
+  const detached = reply === 0;
+  if (detached) {
+    job.parentKey = undefined;
+    job.parent = undefined;
+  }
+  return detached;
 }

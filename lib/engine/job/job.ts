@@ -1,31 +1,15 @@
-import type { RedisClient } from '../connection/connection.js';
-import { jobSubKey, parseJobKey, QUEUE_KEY, type QueueKeys } from '../core/keys.js';
-import { ConveyorScriptError, ConveyorValidationError, ErrorCode, scriptError, UnrecoverableError } from '../core/errors.js';
-import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
-import { decodeStoredOptions } from '../core/stored-options.js';
+import { MAX_PRIORITY } from '../core/defaults.js';
+import { ConveyorValidationError } from '../core/errors.js';
 import { serializeData } from '../core/job-options-validation.js';
-import { show } from '../core/show.js';
 import type { JobsOptions } from '../core/job-options.js';
-import { addThroughQueue, type NewJob } from './add-jobs.js';
-import { checkFinishedState, removeJobById, type FinishedStatus, type RemoveOptions } from '../queue/admin.js';
 import { runScript } from '../core/scripts.js';
-import {
-  changeJobDelay,
-  changeJobPriority,
-  completeByHand,
-  extendJobLock,
-  failByHand,
-  hashFromJobData,
-  moveJobToDelayed,
-  moveJobToWait,
-  type JobJsonRaw,
-  type NextJobReply,
-} from './job-moves.js';
-import type { JobJson, JobJsonSandbox, JobProgress, MinimalJob } from './job-shapes.js';
+import { show } from '../core/show.js';
+import { decodeStoredOptions } from '../core/stored-options.js';
 import type { QueueEvents } from '../events/queue-events.js';
-import { waitUntilFinished, type WaitUntilFinishedOptions } from './wait-until-finished.js';
+import { ADD_JOBS, addThroughHost, isAdder, type AddedJob, type NewJob } from './add-jobs.js';
 import {
   countDependencies,
+  detachFromParent,
   readChildrenValues,
   readDependencies,
   readIgnoredFailures,
@@ -35,129 +19,44 @@ import {
   type DependenciesCountOpts,
   type DependenciesOpts,
 } from './dependencies.js';
-
-/** What a Job needs from its Queue or Worker. */
-export interface JobHost {
-  readonly name: string;
-  readonly keys: QueueKeys;
-  readonly client: Promise<RedisClient>;
-  emit(event: string | symbol, ...args: unknown[]): boolean;
-}
-
-export type JobState =
-  | 'completed'
-  | 'failed'
-  | 'delayed'
-  | 'active'
-  | 'waiting'
-  | 'waiting-children'
-  | 'prioritized'
-  | 'unknown';
-
-export interface ParentReference {
-  id: string;
-  queueKey: string;
-  fpof?: boolean;
-  cpof?: boolean;
-  idof?: boolean;
-  rdof?: boolean;
-}
-
-export type { JobProgress } from './job-shapes.js';
+import { nextJobReply, type FetchedReply, type NextJobReply } from './fetch-reply.js';
+import type { JobHost } from './host.js';
+import { hashFromJobData, type JobJsonRaw } from './job-data.js';
+import { flatToHash, parseJson, toInt, type JobHash } from './job-hash.js';
+import { JobRecord } from './job-record.js';
+import type { JobProgress, MinimalJob } from './job-shapes.js';
+import type { FinishedStatus, JobState } from './job-states.js';
+import {
+  changeJobDelay,
+  changeJobPriority,
+  completeByHand,
+  extendJobLock,
+  failByHand,
+  failedReply,
+  moveJobToDelayed,
+  moveJobToWait,
+  moveJobToWaitingChildren,
+  retryFinishedJob,
+} from './moves-by-hand.js';
+import { scheduleNextIterations } from './next-iteration.js';
+import { appendJobLog, clearJobLogs, storeJobProgress } from './progress-and-logs.js';
+import { removeJobById, type RemoveOptions } from './remove.js';
+import { runOnJob, storedJobId } from './stored-job.js';
+import { waitUntilFinished, type WaitUntilFinishedOptions } from './wait-until-finished.js';
 
 /** BullMQ's highest priority value (the lowest urgency); 0 is no priority. */
-export const PRIORITY_LIMIT = 2_097_151;
-
-/** The job hash as Redis stores it (wire-format §2). */
-export type JobHash = Record<string, string>;
-
-function parseJson<T>(text: string | undefined, fallback: T): T {
-  if (text === undefined) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function toInt(text: string | undefined, fallback = 0): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : fallback;
-}
+export const PRIORITY_LIMIT = MAX_PRIORITY;
 
 export class Job<DataType = any, ReturnType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress>
+  extends JobRecord<DataType, ReturnType, NameType, ProgressType>
   implements MinimalJob<DataType, ReturnType, NameType, ProgressType>
 {
-  id: string | undefined;
-  name: NameType;
-  data: DataType;
-  opts: JobsOptions;
-  progress: ProgressType = 0 as ProgressType;
-  // typed as bullmq's Job and MinimalJob type them; as there, null and undefined until the job finishes
-  returnvalue: ReturnType = null as ReturnType;
-  failedReason!: string;
-  stacktrace: string[] = [];
-  attemptsMade = 0;
-  attemptsStarted = 0;
-  stalledCounter = 0;
-  timestamp: number;
-  processedOn: number | undefined;
-  finishedOn: number | undefined;
-  delay = 0;
-  priority = 0;
-  processedBy: string | undefined;
-  parentKey: string | undefined;
-  parent: ParentReference | undefined;
-  repeatJobKey: string | undefined;
-  deduplicationId: string | undefined;
-  /** A deferred failure set by the stalled checker or a failed child ("defa"). */
-  deferredFailure: string | undefined;
-  /** The lock token while a worker holds the job. */
-  token: string | undefined;
-  #discarded = false;
-
-  constructor(
-    readonly queue: JobHost,
-    name: NameType,
-    data: DataType,
-    opts: JobsOptions = {},
-    id?: string,
-  ) {
-    this.name = name;
-    this.data = data;
-    this.opts = opts;
-    this.id = id ?? opts.jobId;
-    this.timestamp = opts.timestamp ?? Date.now();
-    this.delay = opts.delay ?? 0;
-    this.priority = opts.priority ?? 0;
-    this.deduplicationId = opts.deduplication?.id;
-  }
-
-  get queueName(): string {
-    return this.queue.name;
-  }
-
-  /** `<prefix>:<queue>`, as flows store it. */
-  get queueQualifiedName(): string {
-    return this.queue.keys.qualifiedName;
-  }
-
-  get prefix(): string {
-    return this.queue.keys.prefix;
-  }
-
-  /** The job's Redis key. */
-  get key(): string {
-    return this.queue.keys.job(this.id ?? '');
-  }
-
   /**
    * Adds a job through the queue's add path, as `queue.add` does but without the queue's
    * defaultJobOptions, its trace span or its `waiting` event (BullMQ's Job.create).
    */
   static async create<T = any, R = any, N extends string = string>(queue: JobHost, name: N, data: T, opts?: JobsOptions): Promise<Job<T, R, N>> {
-    const [job] = await addThroughQueue<T, R, N>(queue, [{ name, data, opts }]);
+    const [job] = await createJobs<T, R, N>(queue, [{ name, data, opts }]);
     return job;
   }
 
@@ -165,7 +64,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   static async createBulk<T = any, R = any, N extends string = string>(queue: JobHost, jobs: NewJob<T, N>[]): Promise<Job<T, R, N>[]> {
     if (!Array.isArray(jobs)) throw new ConveyorValidationError(`Job.createBulk takes an array of { name, data, opts }, got ${show(jobs)}`);
     if (jobs.length === 0) return [];
-    return addThroughQueue<T, R, N>(queue, jobs);
+    return createJobs<T, R, N>(queue, jobs);
   }
 
   /**
@@ -186,12 +85,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * Resolves with the number of lines kept.
    */
   static async addJobLog(queue: JobHost, jobId: string, logRow: string, keepLogs?: number): Promise<number> {
-    if (typeof jobId !== 'string' || jobId === '') throw new ConveyorValidationError(`jobId must be a non-empty string, got ${show(jobId)}`);
-    const client = await queue.client;
-    // as in BullMQ: the line as text; a keepLogs that is not a positive number keeps every line
-    const reply = Number(await runScript(client, 'addLog', [queue.keys.job(jobId)], [String(logRow), finiteOrEmpty(keepLogs)]));
-    if (reply < 0) throw scriptError(reply, jobId, 'addLog');
-    return reply;
+    return appendJobLog(queue, jobId, logRow, keepLogs);
   }
 
   /** Builds a Job from its stored hash (from HGETALL or a script's flat array). */
@@ -241,13 +135,6 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return Job.fromHash<T, R, N>(queue, hashFromJobData(json), (typeof id === 'string' && id) || jobId || '');
   }
 
-  /** The parent as `{ id, queueKey }`, from the `parent` field or else the `parentKey`. */
-  get parentReference(): { id: string; queueKey: string } | undefined {
-    if (this.parent) return { id: this.parent.id, queueKey: this.parent.queueKey };
-    if (!this.parentKey) return undefined;
-    const { queueKey, jobId } = parseJobKey(this.parentKey);
-    return { id: jobId, queueKey };
-  }
 
   /** Re-reads the job's fields from Redis. */
   async refresh(): Promise<this> {
@@ -272,62 +159,40 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
   async isWaitingChildren(): Promise<boolean> { return (await this.getState()) === 'waiting-children'; }
 
   /**
-   * The id, or BullMQ's error for a job that was never stored (it names the script `command` runs;
-   * nothing is sent to Redis).
-   */
-  private storedId(command: string): string {
-    if (!this.id) throw new ConveyorValidationError(`Missing key for job undefined. ${command} (the job was never added, so it has no id)`);
-    return this.id;
-  }
-
-  /** Runs a script on this job's key; negative codes become errors through scriptError. */
-  private async runOnJob(script: string, command: string, args: (string | number)[], state?: string): Promise<number> {
-    const client = await this.queue.client;
-    const reply = Number(await runScript(client, script, [this.key], args));
-    if (reply < 0) throw scriptError(reply, this.id, command, state);
-    return reply;
-  }
-
-  /**
    * Stores the progress (a number, string, boolean or object: anything JSON holds), emits
    * `progress` on the queue and to QueueEvents.
    */
   async updateProgress(progress: ProgressType): Promise<void> {
-    await storeJobProgress(this.queue, this.storedId('updateProgress'), progress);
+    await storeJobProgress(this.queue, storedJobId(this, 'updateProgress'), progress);
     this.progress = progress;
     this.queue.emit('progress', this, progress);
   }
 
   /** Appends a log line; resolves with the number of lines kept (the job's keepLogs applies). */
   async log(logRow: string): Promise<number> {
-    this.storedId('addLog');
+    storedJobId(this, 'addLog');
     // BullMQ stores anything as its text
-    return this.runOnJob('addLog', 'addLog', [String(logRow)]);
+    return runOnJob(this, 'addLog', 'addLog', [String(logRow)]);
   }
 
   /** Deletes the job's log lines, or keeps the newest `keepLogs` of them. */
   async clearLogs(keepLogs?: number): Promise<void> {
-    this.storedId('clearLogs');
-    // as in BullMQ, a negative count trims from the oldest end (LTRIM's own reading of it)
-    if (keepLogs !== undefined) checkInteger('keepLogs', keepLogs, Number.MIN_SAFE_INTEGER);
-    const client = await this.queue.client;
-    const logsKey = jobSubKey(this.key, 'logs');
-    if (keepLogs) await client.ltrim(logsKey, -keepLogs, -1);
-    else await client.del(logsKey);
+    storedJobId(this, 'clearLogs');
+    await clearJobLogs(this, keepLogs);
   }
 
   /** Replaces the job's data. */
   async updateData(data: DataType): Promise<void> {
-    const id = this.storedId('updateData');
+    storedJobId(this, 'updateData');
     // BullMQ does not hold new data to the job's sizeLimit
     const json = serializeData(data, this.name);
-    await this.runOnJob('updateData', 'updateData', [json]);
+    await runOnJob(this, 'updateData', 'updateData', [json]);
     this.data = data;
   }
 
   /** Removes the job (and by default its children); rejects when a worker holds it. */
   async remove({ removeChildren = true }: RemoveOptions = {}): Promise<void> {
-    const id = this.storedId('remove');
+    const id = storedJobId(this, 'remove');
     const removed = await removeJobById(await this.queue.client, this.queue.keys, id, { removeChildren });
     if (removed === 0) throw new Error(`Job ${id} could not be removed because it is locked by another worker`);
     this.queue.emit('removed', this);
@@ -335,20 +200,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 
   /** Runs a completed or failed job again (to the back of the line). */
   async retry(state: FinishedStatus = 'failed', opts: { resetAttemptsMade?: boolean; resetAttemptsStarted?: boolean } = {}): Promise<void> {
-    const id = this.storedId('reprocessJob');
-    checkFinishedState('state', state);
-    const o = checkOptionsObject('retry options', opts, ['resetAttemptsMade', 'resetAttemptsStarted']);
-    const resetMade = o.resetAttemptsMade ?? false;
-    const resetStarted = o.resetAttemptsStarted ?? false;
-    checkBoolean('resetAttemptsMade', resetMade);
-    checkBoolean('resetAttemptsStarted', resetStarted);
-    await this.runOnJob('reprocessJob', 'reprocessJob', [this.queue.keys.base, id, QUEUE_KEY[state], resetMade ? 1 : 0, resetStarted ? 1 : 0], state);
-    // null, as bullmq 6.7 leaves them on the job object (its declared types do not say null either;
-    // a job read back from Redis has them undefined, returnvalue null)
-    const cleared = this as unknown as Record<'finishedOn' | 'processedOn' | 'failedReason' | 'returnvalue', null>;
-    cleared.finishedOn = cleared.processedOn = cleared.failedReason = cleared.returnvalue = null;
-    if (resetMade) this.attemptsMade = 0;
-    if (resetStarted) this.attemptsStarted = 0;
+    await retryFinishedJob(this, state, opts);
   }
 
   /**
@@ -356,7 +208,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * with whether a key was deleted.
    */
   async removeDeduplicationKey(): Promise<boolean> {
-    const id = this.storedId('removeDeduplicationKey');
+    const id = storedJobId(this, 'removeDeduplicationKey');
     if (!this.deduplicationId) return false;
     const client = await this.queue.client;
     const dedupKey = this.queue.keys.family('dedup', this.deduplicationId);
@@ -365,8 +217,8 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 
   /** Makes a delayed job ready now. */
   async promote(): Promise<void> {
-    const id = this.storedId('promote');
-    await this.runOnJob('promote', 'promote', [this.queue.keys.base, id], 'delayed');
+    const id = storedJobId(this, 'promote');
+    await runOnJob(this, 'promote', 'promote', [this.queue.keys.base, id], 'delayed');
     this.delay = 0;
   }
 
@@ -407,15 +259,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return extendJobLock(this, token, duration);
   }
 
-  /** No more retries for this job: its next failure is final, whatever attempts remain. */
-  discard(): void {
-    this.#discarded = true;
-  }
 
-  /** Whether discard() was called on this job object. */
-  get discarded(): boolean {
-    return this.#discarded;
-  }
 
   /**
    * Manual processing: completes the job (locked with `token`) and, with `fetchNext`, takes the
@@ -424,7 +268,9 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * Job of it), else `[]`.
    */
   async moveToCompleted(returnValue: ReturnType, token: string, fetchNext = true): Promise<NextJobReply> {
-    return completeByHand(this, returnValue, token, fetchNext);
+    const reply = await completeByHand(this, returnValue, token, fetchNext);
+    await scheduleFetched(this.queue, reply);
+    return nextJobReply(reply);
   }
 
   /**
@@ -434,36 +280,38 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * resolves with undefined.
    */
   async moveToFailed(err: Error, token: string, fetchNext = false): Promise<NextJobReply | void> {
-    return failByHand(this, err, token, fetchNext);
+    const { kind, reply } = await failByHand(this, err, token, fetchNext);
+    await scheduleFetched(this.queue, reply);
+    return failedReply(kind, reply);
   }
 
   /** Return values of the completed children, by child key (`<prefix>:<queue>:<id>`). */
   async getChildrenValues<ChildReturn = any>(): Promise<Record<string, ChildReturn>> {
-    this.storedId('getChildrenValues');
+    storedJobId(this, 'getChildrenValues');
     return (await readChildrenValues(await this.queue.client, this.key)) as Record<string, ChildReturn>;
   }
 
   /** Reasons of the children failures this job ignores (ignoreDependencyOnFailure, continueParentOnFailure). */
   async getIgnoredChildrenFailures(): Promise<Record<string, string>> {
-    this.storedId('getIgnoredChildrenFailures');
+    storedJobId(this, 'getIgnoredChildrenFailures');
     return readIgnoredFailures(await this.queue.client, this.key);
   }
 
   /** The same as getIgnoredChildrenFailures (BullMQ has both names). */
   async getFailedChildrenValues(): Promise<Record<string, string>> {
-    this.storedId('getFailedChildrenValues');
+    storedJobId(this, 'getFailedChildrenValues');
     return readIgnoredFailures(await this.queue.client, this.key);
   }
 
   /** All children by kind, or one page (cursor, count) of each kind named in `opts`. */
   async getDependencies(opts?: DependenciesOpts): Promise<Dependencies> {
-    this.storedId('getDependencies');
+    storedJobId(this, 'getDependencies');
     return readDependencies(await this.queue.client, this.key, opts);
   }
 
   /** How many children of each kind (all four, or those set to true). */
   async getDependenciesCount(opts?: DependenciesCountOpts): Promise<DependenciesCount> {
-    this.storedId('getDependenciesCount');
+    storedJobId(this, 'getDependenciesCount');
     return countDependencies(await this.queue.client, this.key, opts);
   }
 
@@ -474,82 +322,17 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * UnrecoverableError when a child failed with failParentOnFailure.
    */
   async moveToWaitingChildren(token: string, opts: { child?: { id: string; queue: string } } = {}): Promise<boolean> {
-    const id = this.storedId('moveToWaitingChildren');
-    if (typeof token !== 'string' || token === '') {
-      throw new ConveyorValidationError(`token must be the lock token the processor received (a string), got ${show(token)}`);
-    }
-    const o = checkOptionsObject('moveToWaitingChildren options', opts, ['child']);
-    let childKey = '';
-    if (o.child !== undefined) {
-      const c = o.child as { id?: unknown; queue?: unknown } | null;
-      if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || !c.id || typeof c.queue !== 'string' || !c.queue) {
-        throw new ConveyorValidationError(`moveToWaitingChildren options.child must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.child)}`);
-      }
-      childKey = `${c.queue}:${c.id}`;
-    }
-    try {
-      return (await this.runOnJob('moveToWaitingChildren', 'moveToWaitingChildren', [this.queue.keys.base, id, token, childKey, Date.now()])) === 0;
-    } catch (err) {
-      // as in BullMQ: a processor that lets this through fails the job without retries
-      if (err instanceof ConveyorScriptError && err.code === ErrorCode.JobHasFailedChildren) throw new UnrecoverableError(err.message);
-      throw err;
-    }
+    return moveJobToWaitingChildren(this, token, opts);
   }
 
   /** Detaches this pending child from its parent; false when it was not a pending dependency. */
   async removeChildDependency(): Promise<boolean> {
-    this.storedId('removeChildDependency');
-    const client = await this.queue.client;
-    const reply = Number(await runScript(client, 'removeChildDependency', [this.key], [Date.now()]));
-    // BullMQ names the parent key (the text says "undefined" for a job without a parent)
-    if (reply < 0) throw scriptError(reply, this.id, 'removeChildDependency', undefined, String(this.parentKey));
-    const detached = reply === 0;
-    if (detached) {
-      this.parentKey = undefined;
-      this.parent = undefined;
-    }
-    return detached;
+    storedJobId(this, 'removeChildDependency');
+    return detachFromParent(this);
   }
 
-  /**
-   * The job as BullMQ's `asJSON` gives it: data, failedReason, stacktrace and returnvalue as JSON
-   * text, fields without a value left out.
-   */
-  asJSON(): JobJson {
-    return withoutUndefined<JobJson>({
-      id: this.id,
-      name: this.name,
-      data: JSON.stringify(this.data ?? {}),
-      opts: this.opts,
-      parent: this.parent ? { ...this.parent } : undefined,
-      parentKey: this.parentKey,
-      progress: this.progress,
-      attemptsMade: this.attemptsMade,
-      attemptsStarted: this.attemptsStarted,
-      stalledCounter: this.stalledCounter,
-      finishedOn: this.finishedOn,
-      processedOn: this.processedOn,
-      timestamp: this.timestamp,
-      failedReason: JSON.stringify(this.failedReason),
-      stacktrace: JSON.stringify(this.stacktrace),
-      repeatJobKey: this.repeatJobKey,
-      deduplicationId: this.deduplicationId,
-      returnvalue: JSON.stringify(this.returnvalue),
-      processedBy: this.processedBy,
-      deferredFailure: this.deferredFailure,
-    });
-  }
 
-  /** asJSON with the queue's name, qualified name and prefix (what a sandboxed processor gets). */
-  asJSONSandbox(): JobJsonSandbox {
-    return { ...this.asJSON(), queueName: this.queueName, queueQualifiedName: this.queueQualifiedName, prefix: this.prefix };
-  }
 
-  /** The job's own fields (the queue left out, so JSON.stringify(job) works), as BullMQ's toJSON. */
-  toJSON(): Record<string, unknown> {
-    const { queue: _queue, ...rest } = this as Record<string, unknown>;
-    return { ...rest, queueQualifiedName: this.queueQualifiedName };
-  }
 
   /**
    * Resolves with the return value when the job completes; rejects with an Error whose message is
@@ -566,41 +349,33 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * children stay. A waiting-children job left with nothing pending moves on to wait.
    */
   async removeUnprocessedChildren(): Promise<void> {
-    const id = this.storedId('removeUnprocessedChildren');
+    const id = storedJobId(this, 'removeUnprocessedChildren');
     await removeUnprocessedChildren(await this.queue.client, this.key, this.queue.keys.base, id);
   }
 }
 
 /**
- * Stores a job's progress by id and tells QueueEvents listeners (job.updateProgress; also what a
- * Queue.updateJobProgress needs). Rejects with BullMQ's text when the job does not exist.
+ * Job.create / Job.createBulk: through the Queue's add path, or (another host, a Worker say) the
+ * add path on the host's connection; the jobs belong to the host.
  */
-export async function storeJobProgress(host: JobHost, jobId: string, progress: JobProgress): Promise<void> {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(progress);
-  } catch (err) {
-    throw new ConveyorValidationError(`progress cannot be serialized to JSON: ${(err as Error).message}`);
+async function createJobs<T, R, N extends string>(host: JobHost, jobs: NewJob<T, N>[]): Promise<Job<T, R, N>[]> {
+  if (isAdder(host)) return (await host[ADD_JOBS](jobs, { asQueue: false, single: false })) as Job<T, R, N>[];
+  return (await addThroughHost(host, jobs)).map((added) => addedJob<T, R, N>(added));
+}
+
+/** The Job of a job the add path wrote (add-jobs.ts). */
+export function addedJob<T = any, R = any, N extends string = string>(added: AddedJob): Job<T, R, N> {
+  const job = new Job<T, R, N>(added.host, added.name as N, added.data as T, added.opts, added.id);
+  job.timestamp = added.timestamp;
+  if (added.repeatJobKey !== undefined) job.repeatJobKey = added.repeatJobKey;
+  if (added.parent) {
+    job.parentKey = added.parentKey;
+    job.parent = added.parent;
   }
-  // BullMQ stores "" for these, which its own QueueEvents then fails to parse
-  if (json === undefined) throw new ConveyorValidationError(`progress must be a number, string, boolean or object, got ${show(progress)}`);
-  const client = await host.client;
-  const reply = Number(await runScript(client, 'updateProgress', [host.keys.job(jobId)], [host.keys.base, jobId, json]));
-  if (reply < 0) throw scriptError(reply, jobId, 'updateProgress');
+  return job;
 }
 
-function finiteOrEmpty(value: unknown): number | '' {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.trunc(value) : '';
-}
-
-/** `fields` with its undefined entries removed: the shape `T` describes, whose optional fields stay out. */
-function withoutUndefined<T>(fields: Record<string, unknown>): T {
-  for (const key of Object.keys(fields)) if (fields[key] === undefined) delete fields[key];
-  return fields as T;
-}
-
-export function flatToHash(flat: string[]): JobHash {
-  const hash: JobHash = {};
-  for (let i = 0; i < flat.length; i += 2) hash[flat[i]] = flat[i + 1];
-  return hash;
+/** The jobs a fetch-next took by hand get their scheduler's next iteration, as a worker's do (§7.12). */
+async function scheduleFetched(host: JobHost, reply: FetchedReply | undefined): Promise<void> {
+  if (reply) await scheduleNextIterations(host, reply.jobs.map((f) => Job.fromHash(host, f.hash, f.id)));
 }

@@ -1,18 +1,31 @@
 import { isTransientRedisError, retryDelayAfter } from '../connection/connection.js';
-import type { Job, JobHost } from './job.js';
-import { jobSchedulerOf, type JobScheduler, type SchedulerOwner } from '../scheduler/job-scheduler.js';
+import type { IterationScheduler, JobHost } from './host.js';
+import type { Job } from './job.js';
 import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from './legacy-repeatable.js';
-import type { JobSchedulerTemplateOptions } from '../scheduler/repeat-options.js';
 
 /** What takes scheduler iterations: a Worker (whose `jobScheduler` and `delay` tests may stub), or a Queue. */
-type IterationHost = SchedulerOwner & {
-  readonly jobScheduler?: Promise<JobScheduler>;
+type IterationHost = JobHost & {
   readonly closed?: boolean;
   readonly opts?: { runRetryDelay?: number };
   delay?(ms: number): Promise<void>;
 };
 
 const NEXT_ITERATION_FAILED = 'Failed to add repeatable job for next iteration';
+
+function isIterationScheduler(value: unknown): value is IterationScheduler {
+  const s = value as Partial<IterationScheduler>;
+  return typeof s.upsertJobScheduler === 'function' && typeof s.isJobScheduler === 'function';
+}
+
+/**
+ * The host's JobScheduler: Queue, Worker and a flow's queues have one; a JobScheduler that made
+ * the job is its own.
+ */
+async function iterationSchedulerOf(host: JobHost): Promise<IterationScheduler> {
+  if (host.jobScheduler) return host.jobScheduler;
+  if (isIterationScheduler(host)) return host;
+  throw new Error(`the job's host (queue "${host.name}") has no jobScheduler to create it with`);
+}
 
 /**
  * Called when a job with `rjk` was taken, before the processor runs: creates the scheduler's next
@@ -30,13 +43,12 @@ export async function scheduleNextIteration(jobHost: JobHost, job: Job, onError:
   if (!rjk || !job.id) return true;
   for (let failures = 1; ; failures++) {
     try {
-      const scheduler = await (host.jobScheduler ?? jobSchedulerOf(host));
+      const scheduler = await iterationSchedulerOf(host);
       if (hasLegacyRepeatableKeyShape(rjk) && !(await scheduler.isJobScheduler(rjk))) {
         onError(new Error(`${NEXT_ITERATION_FAILED}: ${getLegacyRepeatableJobError(rjk).message}`));
         return true;
       }
-      const opts = job.opts as JobSchedulerTemplateOptions & { repeat?: object };
-      await scheduler.upsertJobScheduler(rjk, opts.repeat ?? {}, job.name, job.data, opts, { override: false, producerId: job.id });
+      await scheduler.upsertJobScheduler(rjk, job.opts.repeat ?? {}, job.name, job.data, job.opts, { override: false, producerId: job.id });
       return true;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
@@ -49,5 +61,18 @@ export async function scheduleNextIteration(jobHost: JobHost, job: Job, onError:
       onError(new Error(`${NEXT_ITERATION_FAILED}: ${error.message}`));
       return false;
     }
+  }
+}
+
+/** An error of a side step (not of the move itself), for the host's 'error' listeners if it has any. */
+function reportToHost(host: JobHost, err: unknown): void {
+  const emitter = host as JobHost & { listenerCount?: (event: string) => number };
+  if (emitter.listenerCount?.('error')) host.emit('error', err);
+}
+
+/** Scheduler iterations taken by hand get their next iteration, as when a worker takes them (§7.12). */
+export async function scheduleNextIterations(host: JobHost, jobs: Job[]): Promise<void> {
+  for (const job of jobs) {
+    if (job.repeatJobKey) await scheduleNextIteration(host, job, (err) => reportToHost(host, err));
   }
 }

@@ -1,10 +1,9 @@
-import type { RedisClient } from '../connection/connection.js';
-import { ConveyorValidationError, scriptError } from '../core/errors.js';
-import { QUEUE_KEY, type QueueKeys, type QueueKeySuffix } from '../core/keys.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
 import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
 import { show } from '../core/show.js';
 import type { QueueBase } from '../connection/queue-base.js';
-import { runScript } from '../core/scripts.js';
+import { checkFinishedState, type FinishedStatus } from '../job/job-states.js';
 
 /**
  * The queue's administrative operations (wire-format §7.9, §7.11). Those that can touch many jobs
@@ -22,8 +21,6 @@ export type CleanType =
   | 'delayed'
   | 'prioritized'
   | 'waiting-children';
-
-export type FinishedStatus = 'completed' | 'failed';
 
 export interface ObliterateOptions {
   /** Also delete active jobs (their workers will fail to finish them). @default false */
@@ -44,11 +41,6 @@ export interface RetryJobsOptions {
 export interface PromoteJobsOptions {
   /** Jobs moved per script call. @default 1000 */
   count?: number;
-}
-
-export interface RemoveOptions {
-  /** Remove the job's children (in any queue) too. @default true */
-  removeChildren?: boolean;
 }
 
 /** Jobs removed per clean/drain call, and list entries examined per call. */
@@ -81,9 +73,6 @@ function integerOption(o: Record<string, unknown>, key: string, fallback: number
   return value as number;
 }
 
-export function checkFinishedState(name: string, state: unknown): asserts state is FinishedStatus {
-  if (state !== 'completed' && state !== 'failed') fail(`${name} must be 'completed' or 'failed', got ${show(state)}`);
-}
 
 export async function pauseQueue(queue: QueueBase): Promise<void> {
   await queue.exec('pause', [queue.keys.meta], [queue.keys.base]);
@@ -157,14 +146,6 @@ export async function obliterateQueue(queue: QueueBase, opts: unknown): Promise<
 }
 
 /** Runs the remove script: 1 removed (or absent), 0 locked; a scheduler's pending iteration throws. */
-export async function removeJobById(client: RedisClient, keys: QueueKeys, jobId: string, opts: unknown): Promise<0 | 1> {
-  const o = checkOptionsObject('remove options', opts, ['removeChildren']);
-  const removeChildren = o.removeChildren ?? true;
-  checkBoolean('removeChildren', removeChildren);
-  const reply = Number(await runScript(client, 'removeJob', [keys.job(jobId)], [keys.base, jobId, removeChildren ? 1 : 0, Date.now()]));
-  if (reply < 0) throw scriptError(reply, jobId, 'removeJob');
-  return reply === 1 ? 1 : 0;
-}
 
 /** Moves finished jobs back to wait, in batches of `count`, until none finished at or before `timestamp` remains. */
 export async function retryQueueJobs(queue: QueueBase, opts: unknown): Promise<void> {

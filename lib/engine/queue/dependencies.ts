@@ -1,5 +1,5 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import { jobDataFromHash, type JobJsonRaw } from '../job/job-moves.js';
+import { jobDataFromHash, type JobJsonRaw } from '../job/job-data.js';
 import { jobSubKey, type QueueKeys } from '../core/keys.js';
 import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';

@@ -1,5 +1,6 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import { Job, type JobState } from '../job/job.js';
+import { Job } from '../job/job.js';
+import type { JobState } from '../job/job-states.js';
 import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
 import { readMetrics, type Metrics, type MetricsType } from '../job/metrics.js';
 import { checkInteger } from '../core/validation.js';

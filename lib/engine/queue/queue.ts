@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { checkParentSlot } from '../connection/cluster.js';
-import { ConveyorValidationError, scriptError } from '../core/errors.js';
-import { Job, storeJobProgress, type JobProgress } from '../job/job.js';
-import { ADD_JOBS, type AddMode, type NewJob } from '../job/add-jobs.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { addedJob, Job } from '../job/job.js';
+import type { JobProgress } from '../job/job-shapes.js';
+import { storeJobProgress } from '../job/progress-and-logs.js';
+import { removeJobById, type RemoveOptions } from '../job/remove.js';
+import { ADD_JOBS, addJobs, type AddMode, type AddTarget, type NewJob } from '../job/add-jobs.js';
 import { JobIdReserve } from '../job/ids.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
 import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from '../scheduler/repeat-options.js';
 import { LEGACY_QUEUE_KEY } from '../core/keys.js';
-import { checkCustomJobId, serializeData, validateJobOptions } from '../core/job-options-validation.js';
+import { validateJobOptions } from '../core/job-options-validation.js';
 import { checkInteger } from '../core/validation.js';
 import { DEFAULT_MAX_LEN_EVENTS } from '../core/defaults.js';
-import { encodeStoredOptions, normalizeBackoff } from '../core/stored-options.js';
 import { show } from '../core/show.js';
 import type { JobsOptions } from '../core/job-options.js';
 import type { QueueOptions } from './queue-options.js';
@@ -20,13 +21,11 @@ import {
   obliterateQueue,
   pauseQueue,
   promoteQueueJobs,
-  removeJobById,
   resumeQueue,
   retryQueueJobs,
   type CleanType,
   type ObliterateOptions,
   type PromoteJobsOptions,
-  type RemoveOptions,
   type RetryJobsOptions,
 } from './admin.js';
 import { QueueControls } from './controls.js';
@@ -45,11 +44,6 @@ export type BulkJob<DataType = any, NameType extends string = string> = NewJob<D
 const QUEUE_ADD: AddMode = { asQueue: true, single: true };
 const QUEUE_ADD_BULK: AddMode = { asQueue: true, single: false };
 
-/** A number as the add script takes it; BullMQ's producer treats anything else as none. */
-function finiteOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
-
 function checkQueueOptions(opts: QueueOptions): void {
   const { customBackoffTypes, strictJobOptions } = opts;
   if (customBackoffTypes !== undefined && (!Array.isArray(customBackoffTypes) || customBackoffTypes.some((t) => typeof t !== 'string'))) {
@@ -58,25 +52,6 @@ function checkQueueOptions(opts: QueueOptions): void {
   if (strictJobOptions !== undefined && typeof strictJobOptions !== 'boolean') {
     throw new ConveyorValidationError(`strictJobOptions must be a boolean, got ${show(strictJobOptions)}`);
   }
-}
-
-/** One job as the add script takes it. */
-interface AddPayload {
-  name: string;
-  data: string;
-  opts: string;
-  timestamp: number;
-  delay: number;
-  priority: number;
-  lifo?: boolean;
-  id?: string;
-  /** The add's counter value was reserved beforehand (job-ids.ts): the script must not INCR. */
-  rid?: 1;
-  /** The job scheduler (or legacy repeatable) the job belongs to; stored as `rjk`. */
-  rjk?: string;
-  parentKey?: string;
-  parent?: string;
-  de?: JobsOptions['deduplication'];
 }
 
 /**
@@ -98,8 +73,8 @@ export class Queue<
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
-  /** Ids for jobs added without a jobId, reserved before the add so a resent add stays one job. */
-  private readonly jobIds = new JobIdReserve(async (count) => Number(await (await this.client).incrby(this.keys.id, count)));
+  /** What the add path writes with: this queue's keys, connection, defaults and reserved ids. */
+  private readonly addTarget: AddTarget;
   /** addJobs, inside a span when the queue has telemetry (chosen once: no tracing code otherwise). */
   private readonly insert: (jobs: BulkJob<DataType, NameType>[], bulk: boolean) => Promise<Job<DataType, ResultType, NameType>[]>;
 
@@ -114,6 +89,22 @@ export class Queue<
     this.opts = opts;
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
+    this.addTarget = {
+      host: this,
+      keys: this.keys,
+      connection: this.connection.client,
+      defaultJobOptions: this.defaultJobOptions,
+      // read at each add, as the options object says then
+      get strictJobOptions() {
+        return opts.strictJobOptions;
+      },
+      get customBackoffTypes() {
+        return opts.customBackoffTypes;
+      },
+      ids: new JobIdReserve(async (count) => Number(await (await this.client).incrby(this.keys.id, count))),
+      ready: () => this.ready(),
+      exec: (script, keys, args) => this.exec(script, keys, args),
+    };
     const add = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD);
     const addBulk = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD_BULK);
     const tracing = opts.telemetry && new Tracing(opts.telemetry, name);
@@ -163,94 +154,14 @@ export class Queue<
     return this.addJobs(jobs as BulkJob<DataType, NameType>[], mode);
   }
 
-  /** The one add path: Queue.add, Queue.addBulk, Job.create and Job.createBulk all end here. */
+  /** Queue.add, Queue.addBulk, Job.create and Job.createBulk all go the one add path (add-jobs.ts). */
   private async addJobs(jobs: BulkJob<DataType, NameType>[], mode: AddMode): Promise<Job<DataType, ResultType, NameType>[]> {
-    // validate and encode everything first: nothing reaches Redis if any job is bad
-    const prepared = jobs.map((job) => this.prepare(job, mode));
-    await this.ready();
-    // every add takes one value of the counter, as each of BullMQ's adds INCRs it; a job without
-    // a jobId gets it as its id
-    const reserved = await this.jobIds.take(prepared.length);
-    prepared.forEach((p, i) => {
-      p.payload.id ??= reserved[i];
-      p.payload.rid = 1;
-    });
-    const result = await this.exec('addJobs', [this.keys.meta], [this.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
-    if (Array.isArray(result) && typeof result[0] === 'number') {
-      // { code, i }: the i-th job (1-based) was refused, and nothing was written
-      const { payload } = prepared[Number(result[1]) - 1] ?? prepared[0];
-      throw scriptError(Number(result[0]), payload.id, 'addJob', undefined, payload.parentKey);
-    }
-    const ids = result as string[];
-    return prepared.map(({ job }, i) => {
-      job.id = ids[i];
+    const added = await addJobs(this.addTarget, jobs, mode);
+    return added.map((a) => {
+      const job = addedJob<DataType, ResultType, NameType>(a);
       if (mode.asQueue) this.emit('waiting', job);
       return job;
     });
-  }
-
-  /**
-   * Checks one job as BullMQ does, in its order (plus Conveyor's checks with strictJobOptions),
-   * and encodes it for the add script. Throws before anything reaches Redis.
-   */
-  private prepare(input: BulkJob<DataType, NameType>, mode: AddMode) {
-    if (typeof input !== 'object' || input === null) {
-      throw new ConveyorValidationError(`each job to add must be { name, data, opts }, got ${show(input)}`);
-    }
-    const { name, data, opts } = input;
-    const strict = this.opts.strictJobOptions === true;
-    // BullMQ's Queue.add checks this before anything else
-    if (mode.single && typeof opts === 'object' && opts !== null) checkCustomJobId(opts.jobId, true);
-    // BullMQ stores a number as its text; anything else fails in its script
-    if (typeof name !== 'string' && !(typeof name === 'number' && Number.isFinite(name) && !strict)) {
-      throw new ConveyorValidationError(`job name must be a string, got ${show(name)}`);
-    }
-    const merged: JobsOptions = mode.asQueue ? { ...this.defaultJobOptions, ...(opts ?? {}) } : { ...(opts ?? {}) };
-    const json = serializeData(data, name, merged.sizeLimit, strict);
-    validateJobOptions(merged, this.opts.customBackoffTypes, { strict, single: mode.single });
-    // BullMQ stores the scheduler key as the rjk field, not among the options
-    const repeatJobKey = merged.repeatJobKey;
-    const stored = repeatJobKey === undefined ? merged : { ...merged, repeatJobKey: undefined };
-    const timestamp = merged.timestamp && Number.isFinite(Number(merged.timestamp)) ? Number(merged.timestamp) : Date.now();
-    const jobOpts: JobsOptions = { attempts: 0, ...stored };
-    // as BullMQ keeps them in memory: a delay in ms becomes { type: 'fixed', delay }, null none
-    if (typeof jobOpts.backoff === 'number' || jobOpts.backoff === null) jobOpts.backoff = normalizeBackoff(jobOpts.backoff ?? undefined);
-    const job = new Job<DataType, ResultType, NameType>(mode.host ?? this, name, data, jobOpts);
-    job.timestamp = timestamp;
-    const payload: AddPayload = {
-      name: String(name),
-      data: json,
-      opts: encodeStoredOptions(stored),
-      timestamp,
-      delay: finiteOr(merged.delay, 0),
-      priority: finiteOr(merged.priority, 0),
-    };
-    if (merged.lifo) payload.lifo = true;
-    if (typeof merged.jobId === 'string' && merged.jobId !== '') payload.id = merged.jobId;
-    else job.id = undefined;
-    if (repeatJobKey !== undefined && repeatJobKey !== null) payload.rjk = job.repeatJobKey = String(repeatJobKey);
-    if (merged.deduplication) payload.de = merged.deduplication;
-    if (merged.parent) {
-      const parentRef = merged.parent as Partial<JobsOptions['parent'] & object>;
-      payload.parentKey = `${parentRef.queue}:${parentRef.id}`;
-      // BullMQ's script looks such a key up and finds nothing; the text is its, and the key (which
-      // may lie outside every queue an ACL user may touch) is never sent
-      if (typeof parentRef.queue !== 'string' || parentRef.id === undefined || parentRef.id === null) {
-        throw new ConveyorValidationError(
-          `Missing key for parent job ${payload.parentKey}. addJob (parent must be { id, queue: '<prefix>:<queue>' }, got ${show(merged.parent)})`,
-        );
-      }
-      checkParentSlot(this.connection.client, this.keys.base, parentRef.queue);
-      const parent: Record<string, unknown> = { id: parentRef.id, queueKey: parentRef.queue };
-      if (merged.failParentOnFailure) parent.fpof = true;
-      if (merged.continueParentOnFailure) parent.cpof = true;
-      if (merged.ignoreDependencyOnFailure) parent.idof = true;
-      if (merged.removeDependencyOnFailure) parent.rdof = true;
-      payload.parent = JSON.stringify(parent);
-      job.parentKey = payload.parentKey;
-      job.parent = parent as unknown as Job['parent'];
-    }
-    return { job, payload };
   }
 
   // ------------------------------------------------------------------ job schedulers (job-scheduler.ts)

@@ -1,5 +1,7 @@
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
-import { Job, flatToHash, type JobHost } from '../job/job.js';
+import type { JobHost } from '../job/host.js';
+import { Job } from '../job/job.js';
+import { flatToHash } from '../job/job-hash.js';
 import {
   checkSchedule,
   checkSchedulerId,

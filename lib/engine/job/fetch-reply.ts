@@ -1,0 +1,35 @@
+/** What a fetch (moveToActive, or moveToFinished's fetch-next) brings back (wire-format §7.4). */
+import { jobDataFromHash, type JobJsonRaw } from './job-data.js';
+
+export interface FetchedJob {
+  id: string;
+  /** HGETALL as a flat array. */
+  hash: string[];
+}
+
+export interface FetchedReply {
+  /** ms the rate limit still holds (0 = none). */
+  rateLimitTtl: number;
+  /** Due time of the earliest delayed job (0 = none). */
+  nextDelayed: number;
+  jobs: FetchedJob[];
+}
+
+/** A moveToActive reply (offset 0) or a moveToFinished one (offset 1: its status comes first). */
+export function parseFetchReply(raw: unknown[], offset: number): FetchedReply {
+  const jobs: FetchedJob[] = [];
+  for (let i = offset + 2; i < raw.length; i += 2) jobs.push({ id: String(raw[i]), hash: raw[i + 1] as string[] });
+  return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
+}
+
+/** [jobData, jobId, rateLimitTtl, nextDelayedDue] when a fetch-next found something, else []. */
+export type NextJobReply = [] | [JobJsonRaw | null, string | 0, number, number];
+
+/** The reply `moveToCompleted`/`moveToFailed` resolve with for what a fetch-next brought. */
+export function nextJobReply(reply: FetchedReply | undefined): NextJobReply {
+  if (!reply) return [];
+  const [first] = reply.jobs;
+  if (first) return [jobDataFromHash(first.hash), first.id, reply.rateLimitTtl, reply.nextDelayed];
+  if (reply.rateLimitTtl > 0 || reply.nextDelayed > 0) return [null, 0, reply.rateLimitTtl, reply.nextDelayed];
+  return [];
+}
