@@ -1,4 +1,4 @@
-import { ErrorCode } from '../engine/core/errors.js';
+import { ErrorCode } from '../engine/index.js';
 
 /**
  * bull-board answers a thrown error with the status in its `statusCode` (500 without one) and the

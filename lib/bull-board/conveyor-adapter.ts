@@ -16,10 +16,7 @@ import type {
   QueueWorker,
   Status,
 } from '@bull-board/api/dist/types.js';
-import type { RedisClient } from '../engine/connection/connection.js';
-import { ConveyorValidationError } from '../engine/core/errors.js';
-import { FlowProducer } from '../engine/flow/flow-producer.js';
-import type { Queue } from '../engine/queue/queue.js';
+import { ConveyorValidationError, FlowProducer, type Queue, type RedisClient } from '../engine/index.js';
 import { boardCall, boardJob } from './board-errors.js';
 import { armedSchedulerOf, listSchedulers, runSchedulerNow, updateSchedule, type SchedulerView } from './job-scheduler-view.js';
 

@@ -1,7 +1,5 @@
 import type { AppJobScheduler, JobSchedulerRepeatOptions, JobSchedulerUpdateResult } from '@bull-board/api/dist/types.js';
-import type { JobSchedulerJson } from '../engine/scheduler/repeat-options.js';
-import type { Job } from '../engine/job/job.js';
-import type { Queue } from '../engine/queue/queue.js';
+import type { Job, JobSchedulerJson, Queue } from '../engine/index.js';
 import { boardCall } from './board-errors.js';
 
 /** A scheduler as the board lists it (it adds the queue's name itself). */

@@ -1,6 +1,4 @@
-import { FlowProducer } from '../engine/flow/flow-producer.js';
-import { Queue } from '../engine/queue/queue.js';
-import { Worker } from '../engine/worker.js';
+import { FlowProducer, Queue, Worker } from '../engine/index.js';
 
 /**
  * The classes the module makes its queues, workers and flow producers from. `BullModule.queueClass`

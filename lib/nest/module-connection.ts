@@ -1,18 +1,14 @@
 import type { Logger } from '@nestjs/common';
+import { closeConnection, describeServer, openConnection, redact, type HeldConnection } from '../engine/internal.js';
 import {
-  closeConnection,
-  describeServer,
-  openConnection,
-  redact,
+  QueueEvents,
   type ConnectionOptions,
-  type HeldConnection,
+  type FlowProducer,
+  type Queue,
   type RedisClient,
-} from '../engine/connection/connection.js';
-import type { FlowProducer } from '../engine/flow/flow-producer.js';
-import type { Queue } from '../engine/queue/queue.js';
-import { QueueEvents } from '../engine/events/queue-events.js';
-import type { Telemetry } from '../engine/telemetry/telemetry.js';
-import type { WorkerOptions } from '../engine/worker.js';
+  type Telemetry,
+  type WorkerOptions,
+} from '../engine/index.js';
 import { engineClasses } from './engine-classes.js';
 import type { NestQueueEventOptions, ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';
 import type { FlowProducerRegistrationOptions } from './interfaces/register-flow-producer-options.interface.js';

@@ -1,9 +1,5 @@
-import type { ConnectionOptions } from '../engine/connection/connection.js';
-import { ConveyorValidationError } from '../engine/core/errors.js';
-import { checkInteger, checkPrefix } from '../engine/core/validation.js';
-import { show } from '../engine/core/show.js';
-import { validateJobOptions } from '../engine/core/job-options-validation.js';
-import type { QueueOptions } from '../engine/queue/queue-options.js';
+import { ConveyorValidationError, type ConnectionOptions, type QueueOptions } from '../engine/index.js';
+import { checkInteger, checkPrefix, show, validateJobOptions } from '../engine/internal.js';
 import type { BullModuleExtraOptions, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import { QUEUE_MODULE_DEFAULTS } from './queue.constants.js';
 import { UNKNOWN_OPTION } from './queue.messages.js';

@@ -1,7 +1,5 @@
 import type { MetadataScanner } from '@nestjs/core';
-import { UnrecoverableError } from '../engine/core/errors.js';
-import type { Job } from '../engine/job/job.js';
-import type { Processor as EngineProcessor } from '../engine/worker.js';
+import { UnrecoverableError, type Job, type Processor as EngineProcessor } from '../engine/index.js';
 import { readMethodMetadata } from './decorators/metadata.js';
 import type { ProcessMetadata } from './decorators/process.decorator.js';
 import { DuplicateCatchAllError } from './errors/duplicate-catch-all.error.js';

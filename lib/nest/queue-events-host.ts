@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { QueueEvents } from '../engine/events/queue-events.js';
+import type { QueueEvents } from '../engine/index.js';
 import { QueueEventsNotReadyError } from './errors/queue-events-not-ready.error.js';
 
 const EVENTS = Symbol('conveyor:queue-events-host.events');

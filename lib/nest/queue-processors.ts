@@ -1,8 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { ConveyorValidationError } from '../engine/core/errors.js';
-import { show } from '../engine/core/show.js';
-import type { Queue } from '../engine/queue/queue.js';
-import type { Processor } from '../engine/worker.js';
+import { ConveyorValidationError, type Processor, type Queue } from '../engine/index.js';
+import { show } from '../engine/internal.js';
 import { engineClasses } from './engine-classes.js';
 import type { BullQueueProcessor } from './interfaces/bull-processor.interfaces.js';
 import type { ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';

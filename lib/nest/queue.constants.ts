@@ -1,4 +1,4 @@
-import { DEFAULT_PREFIX } from '../engine/core/defaults.js';
+import { DEFAULT_PREFIX } from '../engine/internal.js';
 
 /** The connection `forRoot` opens when no `configKey` is given. */
 export const DEFAULT_CONFIG_KEY = 'default';

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { ConveyorValidationError } from '../engine/core/errors.js';
-import { checkQueueName } from '../engine/core/validation.js';
-import { show } from '../engine/core/show.js';
+import { ConveyorValidationError } from '../engine/index.js';
+import { checkQueueName, show } from '../engine/internal.js';
 import type { QueueModuleAsyncOptions, QueueModuleExtras, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import type {
   RegisterFlowProducerAsyncOptions,

@@ -1,6 +1,6 @@
 import { Logger, type FactoryProvider, type Provider, type Type } from '@nestjs/common';
-import { ConveyorValidationError } from '../engine/core/errors.js';
-import { show } from '../engine/core/show.js';
+import { ConveyorValidationError } from '../engine/index.js';
+import { show } from '../engine/internal.js';
 import type { FlowProducerRegistrationOptions, RegisterFlowProducerAsyncOptions, RegisterFlowProducerOptions } from './interfaces/register-flow-producer-options.interface.js';
 import type { QueueRegistrationOptions, RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
 import type { ModuleConnection } from './module-connection.js';

@@ -1,5 +1,4 @@
-import type { Job } from '../engine/job/job.js';
-import type { Worker } from '../engine/worker.js';
+import type { Job, Worker } from '../engine/index.js';
 import { WorkerNotReadyError } from './errors/worker-not-ready.error.js';
 
 const WORKER = Symbol('conveyor:worker-host.worker');

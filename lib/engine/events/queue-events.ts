@@ -4,7 +4,7 @@ import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';
 import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
 import { queueEventsClientName } from '../connection/clients.js';
-import type { RedisQueueBackend } from '../interfaces/queue-options.js';
+import type { RedisQueueBackend } from '../connection/backend.js';
 
 export interface QueueEventsOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   /** Start reading in the constructor. @default true */

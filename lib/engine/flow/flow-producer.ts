@@ -23,7 +23,7 @@ import { runScript } from '../core/scripts.js';
 import { checkTelemetry, Tracing, type Telemetry } from '../telemetry/telemetry.js';
 import { tracedFlows } from '../telemetry/producers.js';
 import type { ConnectionOptions } from '../connection/connection.js';
-import type { RedisQueueBackend } from '../interfaces/queue-options.js';
+import type { RedisQueueBackend } from '../connection/backend.js';
 
 export type {
   FlowChildJob,

@@ -1,11 +1,7 @@
 /** The events Worker emits, typed as bullmq 6.7 types them (`worker.on('completed', ...)`). */
 import type { Job } from '../job/job.js';
+import type { IoredisListener } from '../connection/backend.js';
 import type { JobProgress } from '../job/job-shapes.js';
-
-/** Emitted by every object with a Redis connection of its own when that connection closes. */
-export interface IoredisListener {
-  'ioredis:close': () => void;
-}
 
 export interface WorkerListener<
   DataType = any,

@@ -2,7 +2,6 @@
  * The job shapes bullmq 6.7 exports, by its names: what code written for bullmq annotates with
  * (a custom backoff's `job: MinimalJob`, a stored job read as `JobJson`...).
  */
-import type { Job } from './job.js';
 import type { JobsOptions, ParentOptions } from '../core/job-options.js';
 
 /** What `updateProgress` takes and `job.progress` holds: anything JSON can store. */
@@ -142,11 +141,3 @@ export interface MinimalJob<
   /** `<prefix>:<queue>` */
   get queueQualifiedName(): string;
 }
-
-/**
- * bullmq's Queue takes either a data type or a Job type as its first type parameter
- * (`Queue<MyData>` or `Queue<Job<MyData, MyResult, 'name'>>`); these pick the parts out.
- */
-export type ExtractDataType<DataTypeOrJob, Default> = DataTypeOrJob extends Job<infer D, any, any> ? D : Default;
-export type ExtractResultType<DataTypeOrJob, Default> = DataTypeOrJob extends Job<any, infer R, any> ? R : Default;
-export type ExtractNameType<DataTypeOrJob, Default extends string> = DataTypeOrJob extends Job<any, any, infer N> ? N : Default;

@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from '../connection/connection.js';
 import type { QueueBaseOptions } from '../connection/queue-base.js';
 import type { JobsOptions } from '../core/job-options.js';
+import type { ObliterateOptions } from './admin.js';
 import type { AdvancedRepeatOptions } from '../scheduler/repeat-options.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 
@@ -26,3 +27,6 @@ export interface QueueOptions<ConnectionOptionsType = ConnectionOptions> extends
   /** `repeatStrategy`: computes job schedulers' `pattern` times instead of cron-parser. */
   settings?: AdvancedRepeatOptions;
 }
+
+/** `queue.obliterate(opts)`. */
+export type ObliterateOpts = ObliterateOptions;

@@ -24,3 +24,6 @@ export function checkSandboxOptions(o: SandboxOptions): void {
     }
   }
 }
+
+/** How a processor given as a file runs: child processes or worker threads, and their options. */
+export type SandboxedOptions = SandboxOptions;

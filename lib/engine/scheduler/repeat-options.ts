@@ -1,3 +1,4 @@
+import type { QueueBaseOptions } from '../connection/queue-base.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { nextCronTime } from './repeat-time.js';
 import { serializeData, validateJobOptions } from '../core/job-options-validation.js';
@@ -268,3 +269,18 @@ function templateOptions(defaults: JobsOptions, given: unknown, customBackoffTyp
 export function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** The options of bullmq's job scheduler class: a queue's base options and its repeat settings. */
+export type RepeatBaseOptions = QueueBaseOptions & { settings?: AdvancedRepeatOptions };
+
+/** A legacy (BullMQ 5) repeatable job's settings, as its key encodes them. */
+export type RepeatableOptions = {
+  name: string;
+  startDate?: number;
+  endDate?: number;
+  tz?: string;
+  limit?: number;
+  pattern?: string;
+  every?: number;
+  offset?: number;
+};

@@ -86,6 +86,9 @@ export interface Attributes {
 /** An error as spans take it: a message, or an object with at least a code, a name or a message. */
 export type Exception = string | { code?: string | number; name?: string; message?: string; stack?: string };
 
+/** An exception a span records, as an object (bullmq's name for the non-string Exception). */
+export type ExceptionType = Exclude<Exception, string>;
+
 /** [seconds, nanoseconds], epoch ms, or a Date. */
 export type Time = [number, number] | number | Date;
 

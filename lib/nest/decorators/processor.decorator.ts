@@ -1,6 +1,5 @@
 import { Injectable, SetMetadata } from '@nestjs/common';
-import type { JobProgress } from '../../engine/job/job-shapes.js';
-import type { Processor as ProcessorFunction } from '../../engine/worker.js';
+import type { JobProgress, Processor as ProcessorFunction } from '../../engine/index.js';
 import { PROCESSOR_METADATA } from '../queue.constants.js';
 import type { ProcessorMetadata, ProcessorOptions, ProcessorWorkerOptions } from '../interfaces/processor-options.interface.js';
 import { queueReference } from './queue-reference.js';

@@ -1,7 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
-import { ConveyorValidationError } from '../../engine/core/errors.js';
-import { show } from '../../engine/core/show.js';
-import type { QueueEventsListener as QueueEventsListenerMap } from '../../engine/events/queue-events.js';
+import { ConveyorValidationError, type QueueEventsListener as QueueEventsListenerMap } from '../../engine/index.js';
+import { show } from '../../engine/internal.js';
 import type { NestQueueEventOptions, QueueReference } from '../interfaces/processor-options.interface.js';
 import { QUEUE_EVENT_METADATA, QUEUE_EVENTS_LISTENER_METADATA } from '../queue.constants.js';
 import { appendMethodMetadata } from './metadata.js';

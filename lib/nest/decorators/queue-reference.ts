@@ -1,5 +1,5 @@
-import { ConveyorValidationError } from '../../engine/core/errors.js';
-import { show } from '../../engine/core/show.js';
+import { ConveyorValidationError } from '../../engine/index.js';
+import { show } from '../../engine/internal.js';
 import type { QueueReference } from '../interfaces/processor-options.interface.js';
 
 /**

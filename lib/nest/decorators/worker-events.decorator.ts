@@ -1,5 +1,5 @@
-import { ConveyorValidationError } from '../../engine/core/errors.js';
-import { show } from '../../engine/core/show.js';
+import { ConveyorValidationError } from '../../engine/index.js';
+import { show } from '../../engine/internal.js';
 import { WORKER_EVENT_METADATA } from '../queue.constants.js';
 import { appendMethodMetadata } from './metadata.js';
 

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { describeServer } from '../../engine/connection/connection.js';
-import { ConveyorValidationError } from '../../engine/core/errors.js';
-import { checkInteger } from '../../engine/core/validation.js';
-import { show } from '../../engine/core/show.js';
-import type { Queue } from '../../engine/queue/queue.js';
+import { checkInteger, describeServer, show } from '../../engine/internal.js';
+import { ConveyorValidationError, type Queue } from '../../engine/index.js';
 import type { ModuleConnection } from '../module-connection.js';
 import { QueueCatalog } from '../queue.catalog.js';
 import { DEFAULT_CONFIG_KEY } from '../queue.constants.js';

@@ -1,7 +1,5 @@
 import type { Scope } from '@nestjs/common';
-import type { QueueEventsOptions } from '../../engine/events/queue-events.js';
-import type { Telemetry } from '../../engine/telemetry/telemetry.js';
-import type { WorkerOptions } from '../../engine/worker.js';
+import type { QueueEventsOptions, Telemetry, WorkerOptions } from '../../engine/index.js';
 
 /**
  * Worker options a `@Processor` takes. Connection, prefix and telemetry default to the queue's;

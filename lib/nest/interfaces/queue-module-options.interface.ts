@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata, Provider, Type } from '@nestjs/common';
-import type { QueueOptions } from '../../engine/queue/queue-options.js';
+import type { QueueOptions } from '../../engine/index.js';
 
 /** Options of `forRoot` that shape how the module registers processors and listeners. */
 export interface BullModuleExtraOptions {

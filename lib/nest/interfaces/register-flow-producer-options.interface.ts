@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata, Type } from '@nestjs/common';
-import type { FlowProducerOptions } from '../../engine/flow/flow-producer.js';
+import type { FlowProducerOptions } from '../../engine/index.js';
 
 /** A flow producer registration; options left out come from the `forRoot` of its `configKey`. */
 export interface RegisterFlowProducerOptions extends FlowProducerOptions {

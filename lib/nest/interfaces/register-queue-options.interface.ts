@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata, Provider, Type } from '@nestjs/common';
-import type { QueueOptions } from '../../engine/queue/queue-options.js';
+import type { QueueOptions } from '../../engine/index.js';
 import type { BullQueueProcessor } from './bull-processor.interfaces.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Inject, type Type } from '@nestjs/common';
-import { PROMETHEUS_CONTENT_TYPE } from '../../engine/queue/prometheus-merge.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../engine/index.js';
 import { QueueMetricsService } from './queue-metrics.service.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConveyorValidationError } from '../../engine/core/errors.js';
-import { show } from '../../engine/core/show.js';
+import { ConveyorValidationError } from '../../engine/index.js';
+import { show } from '../../engine/internal.js';
 import { QueueCoreModule } from '../queue-core.module.js';
 import type { QueueMetricsModuleAsyncOptions, QueueMetricsModuleOptions, QueueMetricsOptions } from './queue-metrics-options.interface.js';
 import { DEFAULT_METRICS_PATH, QUEUE_METRICS_OPTIONS } from './queue-metrics.constants.js';

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from '../../engine/queue/prometheus-merge.js';
-import type { Queue } from '../../engine/queue/queue.js';
+import { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE, type Queue } from '../../engine/index.js';
 import { QueueCatalog } from '../queue.catalog.js';
 import type { QueueMetricsOptions } from './queue-metrics-options.interface.js';
 import { checkMetricsOptions } from './queue-metrics.options.js';
