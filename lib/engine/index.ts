@@ -158,10 +158,14 @@ export {
   ConveyorValidationError,
   DelayedError,
   ErrorCode,
+  JobNotMovedError,
+  LockLostError,
+  NonErrorThrown,
   RateLimitError,
   UnrecoverableError,
   WaitingChildrenError,
   WaitingError,
+  WorkerClosedError,
 } from './core/errors.js';
 export {
   CONNECTION_CLOSED_ERROR_MSG,

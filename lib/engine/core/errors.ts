@@ -40,6 +40,50 @@ export class RateLimitError extends Error {
   }
 }
 
+/**
+ * The reason a processor's signal is aborted with when the job's lock was lost (it expired or was
+ * taken over): another worker may run the job. Conveyor's own; also reported on `error`.
+ */
+export class LockLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LockLostError';
+  }
+}
+
+/**
+ * The reason a processor's signal is aborted with by `worker.close(true, { requeue: true })`: the
+ * job went back to wait. Conveyor's own.
+ */
+export class WorkerClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerClosedError';
+  }
+}
+
+/**
+ * What an attempt fails with when the processor threw DelayedError, WaitingError or
+ * WaitingChildrenError without moving its job first (`cause`: what it threw). Conveyor's own.
+ */
+export class JobNotMovedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobNotMovedError';
+  }
+}
+
+/**
+ * What an attempt fails with when the processor threw something that is no Error (a string,
+ * undefined, a plain object: `cause`); its message is the readable failedReason. Conveyor's own.
+ */
+export class NonErrorThrown extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NonErrorThrown';
+  }
+}
+
 /** Bad input: names the option and the value. Thrown before anything reaches Redis. */
 export class ConveyorValidationError extends TypeError {
   constructor(message: string) {

@@ -1,3 +1,5 @@
+import { NonErrorThrown } from './errors.js';
+
 /**
  * Turns whatever a processor threw into an Error and a readable failedReason: strings, undefined
  * and plain objects included.
@@ -20,9 +22,7 @@ export function describeFailure(thrown: unknown): { error: Error; reason: string
       }
     }
   } else reason = `Processor threw a non-Error value: ${String(thrown)}`;
-  const error = new Error(reason, { cause: thrown });
-  error.name = 'NonErrorThrown';
-  return { error, reason };
+  return { error: new NonErrorThrown(reason, { cause: thrown }), reason };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../connection/connection.js';
-import { DelayedError, WaitingChildrenError, WaitingError } from '../core/errors.js';
+import { DelayedError, JobNotMovedError, WaitingChildrenError, WaitingError } from '../core/errors.js';
 import { jobSubKey } from '../core/keys.js';
 import type { Job } from './job.js';
 
@@ -27,15 +27,13 @@ export async function isStillHeld(client: RedisClient, job: Job, token: string):
  * attempt failure (retries apply) instead of a job left locked in active until its lock expires
  * (what bullmq 6.7 does; its stalled checker then runs it again, or fails it as stalled).
  */
-export function notMovedError(thrown: DelayedError | WaitingError | WaitingChildrenError, job: Job): Error {
+export function notMovedError(thrown: DelayedError | WaitingError | WaitingChildrenError, job: Job): JobNotMovedError {
   const how =
     thrown instanceof DelayedError
       ? 'call job.moveToDelayed(timestamp, token) before throwing DelayedError'
       : thrown instanceof WaitingError
         ? 'call job.moveToWait(token) before throwing WaitingError'
         : 'throw WaitingChildrenError only when job.moveToWaitingChildren(token) resolved true';
-  const error = new Error(`The processor threw ${thrown.name} but job ${job.id} was not moved: ${how}`, { cause: thrown });
-  error.name = 'JobNotMovedError';
-  return error;
+  return new JobNotMovedError(`The processor threw ${thrown.name} but job ${job.id} was not moved: ${how}`, { cause: thrown });
 }
 
