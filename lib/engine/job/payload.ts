@@ -3,7 +3,7 @@ import { encodeStoredOptions } from '../core/stored-options.js';
 
 /**
  * A job as the add scripts take it: lua/addJobs.lua reads one per job of an add, lua/addFlow.lua
- * one per flow node (flow-nodes.ts adds the node's fields). Queue.add & co. and flows build it
+ * one per flow node (flow/flow-nodes.ts adds the node's fields). Queue.add & co. and flows build it
  * here alike, so both write the same job hash (wire-format §2).
  */
 export interface JobPayload {

@@ -149,7 +149,7 @@ export class Queue<
     return this.insert(jobs, true);
   }
 
-  /** The add path of Job.create / Job.createBulk (job-create.ts). */
+  /** The add path of Job.create / Job.createBulk (job/add-jobs.ts). */
   [ADD_JOBS](jobs: NewJob[], mode: AddMode): Promise<Job[]> {
     return this.addJobs(jobs as BulkJob<DataType, NameType>[], mode);
   }
@@ -164,7 +164,7 @@ export class Queue<
     });
   }
 
-  // ------------------------------------------------------------------ job schedulers (job-scheduler.ts)
+  // ------------------------------------------------------------------ job schedulers (scheduler/job-scheduler.ts)
 
   /** The queue's JobScheduler (one, on the queue's connection); its errors reach the queue's 'error' listeners. */
   get jobScheduler(): Promise<JobScheduler> {
@@ -271,7 +271,7 @@ export class Queue<
     return (await this.client).xtrim(this.keys.events, 'MAXLEN', '~', maxLength);
   }
 
-  // ------------------------------------------------------------------ telemetry (telemetry-queue.ts)
+  // ------------------------------------------------------------------ telemetry (telemetry/queue.ts)
 
   /**
    * The job counts per state, as getJobCounts gives them; with a telemetry meter each is also
@@ -281,7 +281,7 @@ export class Queue<
     return recordJobCounts(this, this.opts.telemetry, types);
   }
 
-  // ------------------------------------------------------------------ BullMQ 6.7 queue members (queue-orphans.ts, queue-meta.ts)
+  // ------------------------------------------------------------------ BullMQ 6.7 queue members (orphans.ts, meta.ts)
 
   /** A random id of this Queue object, as BullMQ's `queue.token`. */
   readonly token = randomUUID();

@@ -26,7 +26,7 @@ import { schedulerTracing, type SchedulerTracing } from '../telemetry/scheduler.
 /**
  * Job schedulers (BullMQ 6 names and Redis layout, wire-format §7.12): a `repeat` zset entry and a
  * `repeat:<id>` hash per scheduler, and one pending iteration job `repeat:<id>:<millis>` at a time.
- * The next iteration is created when a worker takes the current one (job-scheduler-iteration.ts).
+ * The next iteration is created when a worker takes the current one (job/next-iteration.ts).
  * Queue and Worker each hand out one JobScheduler (`queue.jobScheduler`) sharing their connection.
  */
 
@@ -34,7 +34,7 @@ export interface JobSchedulerOptions extends QueueBaseOptions {
   settings?: AdvancedRepeatOptions;
   /** Backoff type names, besides fixed/exponential/custom, that the templates may use (the queue's). */
   customBackoffTypes?: string[];
-  /** The owner's telemetry: upserts make bullmq's `add <queue>.<name>` span (telemetry-scheduler.ts). */
+  /** The owner's telemetry: upserts make bullmq's `add <queue>.<name>` span (telemetry/scheduler.ts). */
   telemetry?: Telemetry;
 }
 

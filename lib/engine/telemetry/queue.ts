@@ -5,8 +5,8 @@ import { SpanKind, TelemetryAttributes as A, type Telemetry, type Tracing } from
 /**
  * bullmq 6.7's spans for a Queue's calls (`<operation> <queue>`, INTERNAL unless said, with its
  * attributes), put on the queue instance when it has telemetry. A method the queue lacks is left
- * out; add/addBulk are traced by the add path itself (telemetry-producers.ts), upsertJobScheduler
- * by the scheduler (telemetry-scheduler.ts).
+ * out; add/addBulk are traced by the add path itself (producers.ts), upsertJobScheduler
+ * by the scheduler (scheduler.ts).
  */
 const QUEUE_CALLS: Record<string, CallPlan<any[], any>> = {
   pause: { operation: 'pause' },
