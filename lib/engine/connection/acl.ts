@@ -1,7 +1,7 @@
-import { ConveyorValidationError } from '../core/errors.js';
-import { checkPrefix } from '../core/validation.js';
 import { DEFAULT_PREFIX } from '../core/defaults.js';
+import { ConveyorValidationError } from '../core/errors.js';
 import { show } from '../core/show.js';
+import { checkPrefix } from '../core/validation.js';
 
 /**
  * Every Redis command Conveyor sends, for a Redis ACL user that may run nothing else. Scripts run

@@ -1,7 +1,7 @@
+import type { QueueKeys } from '../core/keys.js';
 import { nodeForKey } from './cluster-node.js';
 import { isClusterClient } from './cluster.js';
 import type { RedisClient } from './connection.js';
-import type { QueueKeys } from '../core/keys.js';
 
 /**
  * Who is connected to a queue, read from CLIENT LIST as BullMQ does (wire-format §1.4): every

@@ -1,8 +1,8 @@
 import { Cluster, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { hashTag, keySlot } from './cluster-slot.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { QUEUE_KEY } from '../core/keys.js';
 import { show } from '../core/show.js';
+import { hashTag, keySlot } from './cluster-slot.js';
 
 /**
  * Redis Cluster support: cluster clients told apart from plain ones, cluster connections opened

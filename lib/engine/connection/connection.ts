@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { ConveyorConnectionError, ConveyorValidationError } from '../core/errors.js';
+import { retryDelayMs } from '../core/timing.js';
 import {
   describeCluster,
   duplicateCluster,
@@ -8,10 +10,8 @@ import {
   openCluster,
   type ClusterConnectionOptions,
 } from './cluster.js';
-import { ConveyorConnectionError, ConveyorValidationError } from '../core/errors.js';
 import type { IRedisClient } from './redis-client.js';
 import type { ClusterOptions, RedisConnectionClient, RedisOptions as BullRedisOptions } from './redis-options.js';
-import { retryDelayMs } from '../core/timing.js';
 
 /**
  * What users may pass as `connection`: ioredis options, a `redis://` / `rediss://` URL (alone, or

@@ -1,4 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { DEFAULT_PREFIX } from '../core/defaults.js';
+import { QueueKeys } from '../core/keys.js';
+import { runScript } from '../core/scripts.js';
+import { checkPrefix, checkQueueName } from '../core/validation.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { checkQueueForCluster } from './cluster.js';
 import {
   closeConnection,
@@ -11,11 +16,6 @@ import {
   type RedisClient,
 } from './connection.js';
 import { watchEvictionPolicy } from './eviction-policy.js';
-import { QueueKeys } from '../core/keys.js';
-import { DEFAULT_PREFIX } from '../core/defaults.js';
-import { checkPrefix, checkQueueName } from '../core/validation.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
-import { runScript } from '../core/scripts.js';
 
 /**
  * What Queue, Worker, QueueEvents and FlowProducer share. `ConnectionOptionsType` is bullmq 6.7's

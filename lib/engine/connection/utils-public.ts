@@ -3,9 +3,9 @@
  * against bullmq's own in test/interop/public-utils.spec.ts). bullmq's other exported helpers are
  * its internals and are not offered (see docs/compat.md).
  */
-import type { IRedisClient } from './redis-client.js';
 import { DEFAULT_PREFIX } from '../core/defaults.js';
 import type { ParentOptions } from '../core/job-options.js';
+import type { IRedisClient } from './redis-client.js';
 
 export { randomUUID } from 'node:crypto';
 

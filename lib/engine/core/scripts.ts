@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { inlineKeyNames, LUA_KEYS_INCLUDE, luaKeysSource } from './lua-keys.js';
 
 /**

@@ -1,7 +1,7 @@
-import { ConveyorValidationError } from '../core/errors.js';
-import { checkInteger } from '../core/validation.js';
-import { show } from '../core/show.js';
 import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 
 export type QueueEventsProducerOptions = QueueBaseOptions;
 

@@ -1,10 +1,10 @@
-import { duplicateConnection, type ConnectionOptions, type RedisClient } from '../connection/connection.js';
-import { ConveyorValidationError } from '../core/errors.js';
-import { checkInteger } from '../core/validation.js';
-import { show } from '../core/show.js';
-import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
-import { queueEventsClientName } from '../connection/clients.js';
 import type { RedisQueueBackend } from '../connection/backend.js';
+import { queueEventsClientName } from '../connection/clients.js';
+import { duplicateConnection, type ConnectionOptions, type RedisClient } from '../connection/connection.js';
+import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 
 export interface QueueEventsOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   /** Start reading in the constructor. @default true */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hashTag, keySlot } from '../connection/cluster-slot.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import { jobPayload, linkParent, type JobPayload, type ParentReference } from '../job/payload.js';
 import { checkDeduplication, checkJobId, serializeData, validateJobOptions } from '../core/job-options-validation.js';
-import { show } from '../core/show.js';
 import type { JobsOptions, ParentOptions } from '../core/job-options.js';
+import { show } from '../core/show.js';
+import { jobPayload, linkParent, type JobPayload, type ParentReference } from '../job/payload.js';
 
 /**
  * Flow trees as FlowProducer takes them: validation (every problem named with the node's path,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { RedisQueueBackend } from '../connection/backend.js';
 import { checkClusterBase, isClusterConnection } from '../connection/cluster.js';
 import {
   closeConnection,
@@ -8,22 +9,21 @@ import {
   type HeldConnection,
   type RedisClient,
 } from '../connection/connection.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import type { QueueBaseOptions } from '../connection/queue-base.js';
+import { DEFAULT_PREFIX } from '../core/defaults.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
+import { parseJobKey, QUEUE_KEY, QueueKeys } from '../core/keys.js';
+import { runScript } from '../core/scripts.js';
+import { show } from '../core/show.js';
+import { checkInteger, checkPrefix, checkQueueName } from '../core/validation.js';
+import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from '../job/dependencies.js';
 import type { JobHost } from '../job/host.js';
 import { Job } from '../job/job.js';
 import { jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
-import { DEFAULT_DEPENDENCY_PAGE, readDependencies } from '../job/dependencies.js';
-import { parseJobKey, QUEUE_KEY, QueueKeys } from '../core/keys.js';
-import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
-import { checkInteger, checkPrefix, checkQueueName } from '../core/validation.js';
-import { DEFAULT_PREFIX } from '../core/defaults.js';
-import { show } from '../core/show.js';
-import type { QueueBaseOptions } from '../connection/queue-base.js';
-import { runScript } from '../core/scripts.js';
-import { checkTelemetry, Tracing, type Telemetry } from '../telemetry/telemetry.js';
 import { tracedFlows } from '../telemetry/producers.js';
-import type { ConnectionOptions } from '../connection/connection.js';
-import type { RedisQueueBackend } from '../connection/backend.js';
+import { checkTelemetry, Tracing, type Telemetry } from '../telemetry/telemetry.js';
+import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
 
 export type {
   FlowChildJob,

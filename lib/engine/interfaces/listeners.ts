@@ -1,7 +1,7 @@
 /** The events Worker emits, typed as bullmq 6.7 types them (`worker.on('completed', ...)`). */
-import type { Job } from '../job/job.js';
 import type { IoredisListener } from '../connection/backend.js';
 import type { JobProgress } from '../job/job-shapes.js';
+import type { Job } from '../job/job.js';
 
 export interface WorkerListener<
   DataType = any,

@@ -1,8 +1,8 @@
+import type { BackoffOptions } from '../core/job-options.js';
+import { show } from '../core/show.js';
+import { normalizeBackoff } from '../core/stored-options.js';
 import type { MinimalJob } from './job-shapes.js';
 import type { Job } from './job.js';
-import { normalizeBackoff } from '../core/stored-options.js';
-import { show } from '../core/show.js';
-import type { BackoffOptions } from '../core/job-options.js';
 
 /**
  * A custom backoff: receives the attempts made (the failing one included), the backoff type, the

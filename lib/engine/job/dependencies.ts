@@ -1,9 +1,9 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
 import { jobSubKey } from '../core/keys.js';
-import { checkInteger } from '../core/validation.js';
-import { show } from '../core/show.js';
 import { runScript } from '../core/scripts.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 import type { Job } from './job.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { METRICS_DATA, type QueueKeys } from '../core/keys.js';
-import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 
 /**
  * Data point counts for common spans of time (one data point per minute), e.g. as

@@ -11,11 +11,11 @@ import { QUEUE_KEY } from '../core/keys.js';
 import { runScript } from '../core/scripts.js';
 import { show } from '../core/show.js';
 import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
-import { nextJobReply, parseFetchReply, type FetchedReply, type NextJobReply } from './fetch-reply.js';
 import { planFailure, retryCall, type FailurePlan } from './failure-plan.js';
+import { nextJobReply, parseFetchReply, type FetchedReply, type NextJobReply } from './fetch-reply.js';
 import { encodeReturnValue, finishJobArgs, moveToActiveArgs, moveToFinishedArgs } from './finish-args.js';
-import type { Job } from './job.js';
 import { checkFinishedState, type FinishedStatus } from './job-states.js';
+import type { Job } from './job.js';
 import { moveSettingsOf, type MoveSettings } from './move-settings.js';
 import { runOnJob, storedJobId } from './stored-job.js';
 

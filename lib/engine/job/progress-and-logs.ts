@@ -4,8 +4,8 @@ import { runScript } from '../core/scripts.js';
 import { show } from '../core/show.js';
 import { checkInteger } from '../core/validation.js';
 import type { JobHost } from './host.js';
-import type { Job } from './job.js';
 import type { JobProgress } from './job-shapes.js';
+import type { Job } from './job.js';
 
 /**
  * Stores a job's progress by id and tells QueueEvents listeners (job.updateProgress; also what a

@@ -1,8 +1,8 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import type { Job } from './job.js';
 import { show } from '../core/show.js';
 import { parseEventFields, parseJsonOrRaw, QueueEvents, type EventArgs } from '../events/queue-events.js';
+import type { Job } from './job.js';
 
 /** What waitUntilFinished needs from a QueueEvents: ours, or BullMQ's (same events). */
 export interface FinishNotifier {

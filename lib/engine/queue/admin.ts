@@ -1,8 +1,8 @@
+import type { QueueBase } from '../connection/queue-base.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
-import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
 import { show } from '../core/show.js';
-import type { QueueBase } from '../connection/queue-base.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
 import { checkFinishedState, type FinishedStatus } from '../job/job-states.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { RedisClient } from '../connection/connection.js';
 import { ConveyorValidationError } from '../core/errors.js';
 import type { QueueKeys } from '../core/keys.js';
-import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 import { QueueGetters } from './getters.js';
 
 /**

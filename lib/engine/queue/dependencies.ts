@@ -1,9 +1,9 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import { jobDataFromHash, type JobJsonRaw } from '../job/job-data.js';
 import { jobSubKey, type QueueKeys } from '../core/keys.js';
-import { checkInteger } from '../core/validation.js';
 import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
 import { parseJsonOrRaw } from '../events/queue-events.js';
+import { jobDataFromHash, type JobJsonRaw } from '../job/job-data.js';
 
 /** Queue.getDependencies: one page of a parent's children, read at one instant. */
 

@@ -1,16 +1,16 @@
-import { ConveyorValidationError } from '../core/errors.js';
-import { Job } from '../job/job.js';
-import type { JobState } from '../job/job-states.js';
-import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
-import { readMetrics, type Metrics, type MetricsType } from '../job/metrics.js';
-import { checkInteger } from '../core/validation.js';
-import { MAX_PRIORITY } from '../core/defaults.js';
-import { show } from '../core/show.js';
-import { exportPrometheus } from './prometheus.js';
+import { listClients, type ClientInfo } from '../connection/clients.js';
 import { QueueBase } from '../connection/queue-base.js';
+import { MAX_PRIORITY } from '../core/defaults.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { QUEUE_KEY, type QueueKeySuffix } from '../core/keys.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
+import type { JobState } from '../job/job-states.js';
+import { Job } from '../job/job.js';
+import { readMetrics, type Metrics, type MetricsType } from '../job/metrics.js';
 import { readDependencies, type QueueDependencies } from './dependencies.js';
 import { readMeta, type QueueMeta } from './meta.js';
-import { listClients, type ClientInfo } from '../connection/clients.js';
+import { exportPrometheus } from './prometheus.js';
 
 /**
  * The states a getter can be asked about. `waiting` and `wait` both mean the `wait` list;

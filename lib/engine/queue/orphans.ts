@@ -1,9 +1,9 @@
-import type { RedisClient } from '../connection/connection.js';
-import { isClusterClient } from '../connection/cluster.js';
 import { nodeForKey } from '../connection/cluster-node.js';
+import { isClusterClient } from '../connection/cluster.js';
+import type { RedisClient } from '../connection/connection.js';
 import { BULLMQ_KEY_NAMES, JOB_KEY, LEGACY_QUEUE_KEY, QUEUE_KEY_FAMILY, type QueueKeys } from '../core/keys.js';
-import { checkInteger } from '../core/validation.js';
 import { runScript } from '../core/scripts.js';
+import { checkInteger } from '../core/validation.js';
 
 /**
  * Queue.removeOrphanedJobs: job hashes (and their sub-keys) that no state of the queue holds,

@@ -1,6 +1,6 @@
 import { ConveyorValidationError } from '../core/errors.js';
-import type { Metrics, MetricsType } from '../job/metrics.js';
 import { show } from '../core/show.js';
+import type { Metrics, MetricsType } from '../job/metrics.js';
 
 /**
  * Queue.exportPrometheusMetrics: the queue's job counts as a gauge and its completed/failed totals

@@ -1,9 +1,9 @@
 import type { ConnectionOptions } from '../connection/connection.js';
 import type { QueueBaseOptions } from '../connection/queue-base.js';
 import type { JobsOptions } from '../core/job-options.js';
-import type { ObliterateOptions } from './admin.js';
 import type { AdvancedRepeatOptions } from '../scheduler/repeat-options.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { ObliterateOptions } from './admin.js';
 
 export interface QueueOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType> {
   defaultJobOptions?: JobsOptions;

@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisQueueBackend } from '../connection/backend.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import { DEFAULT_MAX_LEN_EVENTS } from '../core/defaults.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import { addedJob, Job } from '../job/job.js';
-import type { JobProgress } from '../job/job-shapes.js';
-import { storeJobProgress } from '../job/progress-and-logs.js';
-import { removeJobById, type RemoveOptions } from '../job/remove.js';
+import { validateJobOptions } from '../core/job-options-validation.js';
+import type { JobsOptions } from '../core/job-options.js';
+import { LEGACY_QUEUE_KEY } from '../core/keys.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
+import { LIBRARY_VERSION } from '../core/version.js';
 import { ADD_JOBS, addJobs, type AddMode, type AddTarget, type NewJob } from '../job/add-jobs.js';
 import { JobIdReserve } from '../job/ids.js';
+import type { JobProgress } from '../job/job-shapes.js';
+import { addedJob, Job } from '../job/job.js';
+import { storeJobProgress } from '../job/progress-and-logs.js';
+import { removeJobById, type RemoveOptions } from '../job/remove.js';
+import type { ExtractDataType, ExtractNameType, ExtractResultType } from '../job/type-params.js';
 import { checkRepeatSettings, closeJobSchedulerOf, jobSchedulerOf, type JobScheduler } from '../scheduler/job-scheduler.js';
 import { checkSchedulerId, type JobSchedulerJson, type JobSchedulerTemplate, type RepeatOptions } from '../scheduler/repeat-options.js';
-import { LEGACY_QUEUE_KEY } from '../core/keys.js';
-import { validateJobOptions } from '../core/job-options-validation.js';
-import { checkInteger } from '../core/validation.js';
-import { DEFAULT_MAX_LEN_EVENTS } from '../core/defaults.js';
-import { show } from '../core/show.js';
-import type { JobsOptions } from '../core/job-options.js';
-import type { QueueOptions } from './queue-options.js';
+import { tracedAdds } from '../telemetry/producers.js';
+import { recordJobCounts, traceQueueCalls } from '../telemetry/queue.js';
+import { checkTelemetry, Tracing } from '../telemetry/telemetry.js';
 import {
   cleanQueue,
   drainQueue,
@@ -29,15 +35,9 @@ import {
   type RetryJobsOptions,
 } from './admin.js';
 import { QueueControls } from './controls.js';
-import { checkOrphanArgs, removeOrphans } from './orphans.js';
 import { checkJobIdArg, type JobType } from './getters.js';
-import type { ConnectionOptions } from '../connection/connection.js';
-import type { ExtractDataType, ExtractNameType, ExtractResultType } from '../job/type-params.js';
-import type { RedisQueueBackend } from '../connection/backend.js';
-import { checkTelemetry, Tracing } from '../telemetry/telemetry.js';
-import { tracedAdds } from '../telemetry/producers.js';
-import { recordJobCounts, traceQueueCalls } from '../telemetry/queue.js';
-import { LIBRARY_VERSION } from '../core/version.js';
+import { checkOrphanArgs, removeOrphans } from './orphans.js';
+import type { QueueOptions } from './queue-options.js';
 
 export type BulkJob<DataType = any, NameType extends string = string> = NewJob<DataType, NameType>;
 

@@ -11,8 +11,8 @@ import {
   SandboxedProcessorError,
   type ChildExit,
 } from './sandbox-errors.js';
-import { plainJob, proxiedMethods } from './sandboxed-job.js';
 import type { SandboxOptions } from './sandbox-options.js';
+import { plainJob, proxiedMethods } from './sandboxed-job.js';
 import { fromWire, toWire, type WireThrown } from './wire.js';
 
 /** Messages from child-entry.mjs. */

@@ -1,7 +1,15 @@
+import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
+import type { JobsOptions } from '../core/job-options.js';
+import { show } from '../core/show.js';
+import { decodeStoredOptions, encodeStoredOptions } from '../core/stored-options.js';
+import { checkInteger } from '../core/validation.js';
 import type { JobHost } from '../job/host.js';
-import { Job } from '../job/job.js';
 import { flatToHash } from '../job/job-hash.js';
+import { Job } from '../job/job.js';
+import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from '../job/legacy-repeatable.js';
+import { schedulerTracing, type SchedulerTracing } from '../telemetry/scheduler.js';
+import { checkTelemetry, storedMetadata, Tracing, type Telemetry } from '../telemetry/telemetry.js';
 import {
   checkSchedule,
   checkSchedulerId,
@@ -13,15 +21,7 @@ import {
   type RepeatOptions,
   type RepeatStrategy,
 } from './repeat-options.js';
-import { getLegacyRepeatableJobError, hasLegacyRepeatableKeyShape } from '../job/legacy-repeatable.js';
 import { repeatStrategyOf } from './repeat-time.js';
-import { checkInteger } from '../core/validation.js';
-import { decodeStoredOptions, encodeStoredOptions } from '../core/stored-options.js';
-import { show } from '../core/show.js';
-import type { JobsOptions } from '../core/job-options.js';
-import { QueueBase, type QueueBaseOptions } from '../connection/queue-base.js';
-import { checkTelemetry, storedMetadata, Tracing, type Telemetry } from '../telemetry/telemetry.js';
-import { schedulerTracing, type SchedulerTracing } from '../telemetry/scheduler.js';
 
 /**
  * Job schedulers (BullMQ 6 names and Redis layout, wire-format §7.12): a `repeat` zset entry and a

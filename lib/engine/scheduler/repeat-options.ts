@@ -1,9 +1,9 @@
 import type { QueueBaseOptions } from '../connection/queue-base.js';
 import { ConveyorValidationError } from '../core/errors.js';
-import { nextCronTime } from './repeat-time.js';
 import { serializeData, validateJobOptions } from '../core/job-options-validation.js';
-import { show } from '../core/show.js';
 import type { JobsOptions } from '../core/job-options.js';
+import { show } from '../core/show.js';
+import { nextCronTime } from './repeat-time.js';
 
 /**
  * What job schedulers take (BullMQ 6.7's names and types) and how the input is checked. BullMQ's

@@ -1,6 +1,6 @@
 import { checkJobTelemetry } from '../core/job-options-validation.js';
-import { SpanKind, TelemetryAttributes, type Span, type Tracing } from './telemetry.js';
 import type { JobTelemetryOptions } from '../core/job-options.js';
+import { SpanKind, TelemetryAttributes, type Span, type Tracing } from './telemetry.js';
 
 /**
  * Producer spans (BullMQ's names and kinds): `add <queue>.<job name>` / `addBulk <queue>` for

@@ -1,5 +1,5 @@
-import { SpanKind, storedMetadata, TelemetryAttributes, type Tracing } from './telemetry.js';
 import type { JobTelemetryOptions } from '../core/job-options.js';
+import { SpanKind, storedMetadata, TelemetryAttributes, type Tracing } from './telemetry.js';
 
 /**
  * A JobScheduler's span, as bullmq 6.7 makes it: `add <queue>.<job name>` (PRODUCER) around the
