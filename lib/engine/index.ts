@@ -33,8 +33,8 @@ export type {
   RemoveOptions,
   RetryJobsOptions,
 } from './queue-admin.js';
-export { Worker, WORKER_DEFAULTS } from './worker.js';
-export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
+export { Worker, WORKER_DEFAULTS } from './worker/worker.js';
+export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker/worker.js';
 export type { SandboxedJob, SandboxedProcessor } from './sandbox/sandboxed-job.js';
 export type { SandboxOptions } from './sandbox/sandbox-options.js';
 export type { SandboxedJobProcessor } from './interfaces/sandbox.js';

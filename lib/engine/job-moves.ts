@@ -32,7 +32,7 @@ import {
 } from './options.js';
 import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
 import { runScript } from './scripts.js';
-import { WORKER_DEFAULTS } from './worker-options.js';
+import { WORKER_DEFAULTS } from './worker/options.js';
 
 /** What moving a job needs from whoever moves it: a Worker's options, or the defaults. */
 export interface MoveSettings {

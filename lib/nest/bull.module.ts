@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { FlowProducer } from '../engine/flow-producer.js';
 import type { Queue } from '../engine/queue.js';
-import type { Worker } from '../engine/worker.js';
+import type { Worker } from '../engine/worker/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { BullRootModuleOptions, SharedBullAsyncConfiguration } from './interfaces/queue-module-options.interface.js';
 import type {

@@ -1,6 +1,6 @@
 import { FlowProducer } from '../engine/flow-producer.js';
 import { Queue } from '../engine/queue.js';
-import { Worker } from '../engine/worker.js';
+import { Worker } from '../engine/worker/worker.js';
 
 /**
  * The classes the module makes its queues, workers and flow producers from. `BullModule.queueClass`

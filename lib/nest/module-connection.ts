@@ -12,7 +12,7 @@ import type { FlowProducer } from '../engine/flow-producer.js';
 import type { Queue } from '../engine/queue.js';
 import { QueueEvents } from '../engine/queue-events.js';
 import type { Telemetry } from '../engine/telemetry.js';
-import type { WorkerOptions } from '../engine/worker.js';
+import type { WorkerOptions } from '../engine/worker/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { NestQueueEventOptions, ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';
 import type { FlowProducerRegistrationOptions } from './interfaces/register-flow-producer-options.interface.js';

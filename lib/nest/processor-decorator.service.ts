@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Processor } from '../engine/worker.js';
+import type { Processor } from '../engine/worker/worker.js';
 
 /**
  * Wraps the function that runs a `@Processor` class's jobs before its worker gets it: override

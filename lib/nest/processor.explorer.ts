@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { Processor as EngineProcessor, Worker } from '../engine/worker.js';
+import type { Processor as EngineProcessor, Worker } from '../engine/worker/worker.js';
 import type { QueueEventsListenerMetadata } from './decorators/queue-events.decorator.js';
 import { engineClasses } from './engine-classes.js';
 import { DuplicateProcessorError } from './errors/duplicate-processor.error.js';

@@ -1,7 +1,7 @@
 import type { MetadataScanner } from '@nestjs/core';
 import { UnrecoverableError } from '../engine/errors.js';
 import type { Job } from '../engine/job.js';
-import type { Processor as EngineProcessor } from '../engine/worker.js';
+import type { Processor as EngineProcessor } from '../engine/worker/worker.js';
 import { readMethodMetadata } from './decorators/metadata.js';
 import type { ProcessMetadata } from './decorators/process.decorator.js';
 import { DuplicateCatchAllError } from './errors/duplicate-catch-all.error.js';

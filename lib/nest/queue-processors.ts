@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/errors.js';
 import { show } from '../engine/options.js';
 import type { Queue } from '../engine/queue.js';
-import type { Processor } from '../engine/worker.js';
+import type { Processor } from '../engine/worker/worker.js';
 import { engineClasses } from './engine-classes.js';
 import type { BullQueueProcessor } from './interfaces/bull-processor.interfaces.js';
 import type { ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';

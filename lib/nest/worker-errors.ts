@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { Worker } from '../engine/worker.js';
+import type { Worker } from '../engine/worker/worker.js';
 import { WORKER_ERROR } from './queue.messages.js';
 import { RepeatFilter } from './repeat-filter.js';
 

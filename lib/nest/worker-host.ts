@@ -1,5 +1,5 @@
 import type { Job } from '../engine/job.js';
-import type { Worker } from '../engine/worker.js';
+import type { Worker } from '../engine/worker/worker.js';
 import { WorkerNotReadyError } from './errors/worker-not-ready.error.js';
 
 const WORKER = Symbol('conveyor:worker-host.worker');

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Worker } from '../engine/worker.js';
+import type { Worker } from '../engine/worker/worker.js';
 import { UnknownWorkerError } from './errors/unknown-worker.error.js';
 import { FORCED_CLOSE_GRACE_MS } from './queue.constants.js';
 import { FORCED_CLOSE_INCOMPLETE, SHUTDOWN_DEADLINE, WORKER_ERROR } from './queue.messages.js';

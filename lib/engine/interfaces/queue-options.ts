@@ -5,7 +5,7 @@
 import type { QueueBaseOptions } from '../options.js';
 import type { ObliterateOptions } from '../queue-admin.js';
 import type { SandboxOptions } from '../sandbox/sandbox-options.js';
-import type { WorkerOptions } from '../worker-options.js';
+import type { WorkerOptions } from '../worker/options.js';
 
 /** The Redis key prefix option (`prefix`, default `bull`). */
 export interface KeyPrefixOptions {

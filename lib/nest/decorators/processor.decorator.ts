@@ -1,6 +1,6 @@
 import { Injectable, SetMetadata } from '@nestjs/common';
 import type { JobProgress } from '../../engine/job.js';
-import type { Processor as ProcessorFunction } from '../../engine/worker.js';
+import type { Processor as ProcessorFunction } from '../../engine/worker/worker.js';
 import { PROCESSOR_METADATA } from '../queue.constants.js';
 import type { ProcessorMetadata, ProcessorOptions, ProcessorWorkerOptions } from '../interfaces/processor-options.interface.js';
 import { queueReference } from './queue-reference.js';

@@ -1,6 +1,6 @@
 import type { URL } from 'node:url';
 import type { Job } from '../../engine/job.js';
-import type { WorkerOptions } from '../../engine/worker.js';
+import type { WorkerOptions } from '../../engine/worker/worker.js';
 
 // The `processors` a queue registration may list: each runs in a worker of its own, beside any
 // `@Processor` class of the queue. Functions run in this process; files in child processes or

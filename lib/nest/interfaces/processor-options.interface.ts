@@ -1,7 +1,7 @@
 import type { Scope } from '@nestjs/common';
 import type { QueueEventsOptions } from '../../engine/queue-events.js';
 import type { Telemetry } from '../../engine/telemetry.js';
-import type { WorkerOptions } from '../../engine/worker.js';
+import type { WorkerOptions } from '../../engine/worker/worker.js';
 
 /**
  * Worker options a `@Processor` takes. Connection, prefix and telemetry default to the queue's;

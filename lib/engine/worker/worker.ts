@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { duplicateConnection, isRedisRefusal, retryDelayAfter, whenReady, type RedisClient } from './connection.js';
-import { describeFailure } from './failure.js';
-import { ConveyorScriptError, ErrorCode, RateLimitError, scriptError, UnrecoverableError } from './errors.js';
-import { Job } from './job.js';
+import { duplicateConnection, isRedisRefusal, retryDelayAfter, whenReady, type RedisClient } from '../connection.js';
+import { describeFailure } from '../failure.js';
+import { ConveyorScriptError, ErrorCode, RateLimitError, scriptError, UnrecoverableError } from '../errors.js';
+import { Job } from '../job.js';
 import {
   encodeReturnValue,
   finishJobArgs,
@@ -17,28 +17,28 @@ import {
   planFailure,
   retryCall,
   type MoveSettings,
-} from './job-moves.js';
-import { jobSchedulerOf, type JobScheduler } from './job-scheduler.js';
-import { scheduleNextIteration } from './job-scheduler-iteration.js';
-import { show, type KeepJobs } from './options.js';
-import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
-import { QueueBase } from './queue-base.js';
-import { setRateLimit } from './queue-controls.js';
-import { isProcessorFile, Sandbox } from './sandbox/sandbox.js';
-import type { ConnectionOptions } from './connection.js';
-import type { JobProgress } from './interfaces/job.js';
-import type { WorkerListener } from './interfaces/listeners.js';
-import type { RedisQueueBackend } from './interfaces/queue-options.js';
-import { runScript } from './scripts.js';
-import { WorkerTracing } from './telemetry-worker.js';
-import { processJobByHand, type HandProcessing } from './worker-process-job.js';
-import { retryDelayMs, Signal, sleep } from './timing.js';
-import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './worker-manual.js';
-import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.js';
+} from '../job-moves.js';
+import { jobSchedulerOf, type JobScheduler } from '../job-scheduler.js';
+import { scheduleNextIteration } from '../job-scheduler-iteration.js';
+import { show, type KeepJobs } from '../options.js';
+import { checkBooleanArg, checkOptionsObject } from '../queue-admin.js';
+import { QueueBase } from '../queue-base.js';
+import { setRateLimit } from '../queue-controls.js';
+import { isProcessorFile, Sandbox } from '../sandbox/sandbox.js';
+import type { ConnectionOptions } from '../connection.js';
+import type { JobProgress } from '../interfaces/job.js';
+import type { WorkerListener } from '../interfaces/listeners.js';
+import type { RedisQueueBackend } from '../interfaces/queue-options.js';
+import { runScript } from '../scripts.js';
+import { WorkerTracing } from '../telemetry-worker.js';
+import { processJobByHand, type HandProcessing } from './process-job.js';
+import { retryDelayMs, Signal, sleep } from '../timing.js';
+import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './manual.js';
+import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 
-export { WORKER_DEFAULTS } from './worker-options.js';
-export type { WorkerOptions } from './worker-options.js';
-export type { GetNextJobOptions } from './worker-manual.js';
+export { WORKER_DEFAULTS } from './options.js';
+export type { WorkerOptions } from './options.js';
+export type { GetNextJobOptions } from './manual.js';
 
 /** The options of `worker.close(force, opts)` (Conveyor's own). */
 export interface WorkerCloseOptions {
@@ -346,7 +346,7 @@ export class Worker<
   /**
    * bullmq's processJob, for a job taken by hand: runs the processor, finishes the job with its
    * moveToCompleted/moveToFailed and resolves with the next job the finish fetched, if
-   * `fetchNextCallback()` asked for one (worker-process-job.ts).
+   * `fetchNextCallback()` asked for one (process-job.ts).
    */
   async processJob(job: Job<DataType, ResultType, NameType>, token: string, fetchNextCallback?: () => boolean): Promise<void | Job<DataType, ResultType, NameType>> {
     const p: HandProcessing = {
