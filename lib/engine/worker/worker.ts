@@ -32,7 +32,9 @@ import type { RedisQueueBackend } from '../interfaces/queue-options.js';
 import { runScript } from '../scripts.js';
 import { WorkerTracing } from '../telemetry-worker.js';
 import { processJobByHand, type HandProcessing } from './process-job.js';
-import { retryDelayMs, Signal, sleep } from '../timing.js';
+import { retryDelayMs, sleep } from '../timing.js';
+import { WorkerReporter } from './reporter.js';
+import { heldEntry, Slots, type Held } from './slots.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './manual.js';
 import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 
@@ -70,22 +72,6 @@ const FINISH_GROUPS = 2;
 
 /** And of at most this many: a script that finishes and fetches this many holds Redis for about a millisecond. */
 const FINISH_MAX_JOBS = 50;
-
-/** A job this worker holds (its lock is ours). */
-interface Held {
-  job: Job;
-  token: string;
-  /** nextAttemptsMade() when the job was taken. */
-  nextAtm: string;
-  controller: AbortController;
-  /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
-  phase: 'running' | 'finishing';
-  /** Let go of by a forced close (left in active, or handed back): what the processor does later is ignored. */
-  abandoned: boolean;
-  /** Renewal found the lock gone; no more renewals for it. */
-  lockLost: boolean;
-  done?: Promise<void>;
-}
 
 interface FetchReply {
   rateLimitTtl: number;
@@ -139,15 +125,10 @@ export class Worker<
    */
   private readonly nextIteration: (job: Job) => Promise<boolean>;
   private blocking: RedisClient | undefined;
-  private readonly held = new Map<string, Held>();
+  private readonly slots = new Slots(() => this.opts.concurrency);
+  private readonly reporter = new WorkerReporter(this, (err) => this.emitError(err));
   /** Finishes of the current tick, sent together once it ends (see finish()). */
   private finishing: PendingFinish[] = [];
-  /** Processing chains close() waits for (handed-back ones leave it). */
-  private readonly processing = new Set<Promise<void>>();
-  /** Slots promised to fetches in flight, so a loop fetch and a fetch-next never overfill. */
-  private reserved = 0;
-  /** Anything the main loop may be waiting for changed: a slot, pause, resume, close. */
-  private readonly changed = new Signal();
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
   private readonly wakeOnClose = new AbortController();
   private tokenCounter = 0;
@@ -232,7 +213,7 @@ export class Worker<
   set concurrency(value: number) {
     checkConcurrency(value);
     this.opts.concurrency = value;
-    this.changed.notify();
+    this.slots.changed.notify();
   }
 
   /**
@@ -252,7 +233,7 @@ export class Worker<
 
   /** As in BullMQ: false once closing, or paused with no job in hand (pause(true) counts them). */
   isRunning(): boolean {
-    return this.loopRun !== undefined && !this.closing && !(this.paused && this.processing.size === 0);
+    return this.loopRun !== undefined && !this.closing && !(this.paused && this.slots.processingCount === 0);
   }
 
   isPaused(): boolean {
@@ -261,7 +242,7 @@ export class Worker<
 
   /** Jobs this worker holds right now. */
   get activeJobs(): Job[] {
-    return [...this.held.values()].filter((h) => !h.abandoned).map((h) => h.job);
+    return this.slots.jobs();
   }
 
   /**
@@ -280,7 +261,7 @@ export class Worker<
   /** The loop, started unless it still runs (a resume() soon after a pause() finds it so). */
   private startLoop(): Promise<void> {
     this.loopRun ??= this.loop()
-      .then(() => this.whenIdle())
+      .then(() => this.slots.whenIdle())
       .finally(() => {
         this.loopRun = undefined;
         // a resume() that came while this loop was ending
@@ -296,17 +277,17 @@ export class Worker<
   async pause(doNotWaitActive = false): Promise<void> {
     if (this.paused) return;
     this.paused = true;
-    this.changed.notify();
-    if (!doNotWaitActive) await this.whenIdle();
-    this.notify('paused');
+    this.slots.changed.notify();
+    if (!doNotWaitActive) await this.slots.whenIdle();
+    this.reporter.notify('paused');
   }
 
   async resume(): Promise<void> {
     if (!this.paused) return;
     this.paused = false;
     if (this.started && !this.closing) this.startLoop().catch((err) => this.emitError(err));
-    this.changed.notify();
-    this.notify('resumed');
+    this.slots.changed.notify();
+    this.reporter.notify('resumed');
   }
 
   // ------------------------------------------------------------------------------ cancellation
@@ -319,7 +300,7 @@ export class Worker<
    */
   cancelJob(jobId: string, reason?: string): boolean {
     checkCancelArgs(jobId, reason);
-    const entry = this.held.get(jobId);
+    const entry = this.slots.get(jobId);
     if (!entry || entry.abandoned) return false;
     entry.controller.abort(reason);
     return true;
@@ -328,7 +309,7 @@ export class Worker<
   /** cancelJob for every job this worker is processing. */
   cancelAllJobs(reason?: string): void {
     checkCancelArgs(undefined, reason);
-    for (const entry of this.held.values()) if (!entry.abandoned) entry.controller.abort(reason);
+    for (const entry of this.slots.entries()) if (!entry.abandoned) entry.controller.abort(reason);
   }
 
   // ------------------------------------------------------------------------------ by hand
@@ -354,7 +335,7 @@ export class Worker<
       processor: this.processor as HandProcessing['processor'],
       maxStartedAttempts: this.opts.maxStartedAttempts,
       tracing: this.tracing,
-      notify: (event, ...args) => this.notify(event, ...args),
+      notify: (event, ...args) => this.reporter.notify(event, ...args),
       emitError: (err) => this.emitError(err),
       isStopping: () => this.closing !== undefined || this.paused,
       rateLimited: (ms) => {
@@ -382,7 +363,7 @@ export class Worker<
         return this.waitForJobs(deadline);
       },
       sleep: (ms) => this.delay(ms, this.wakeOnClose),
-      notify: (event, ...args) => this.notify(event, ...args),
+      notify: (event, ...args) => this.reporter.notify(event, ...args),
     });
   }
 
@@ -397,9 +378,9 @@ export class Worker<
     this.emitReady();
     let failures = 0;
     while (!this.closing && !this.paused) {
-      const free = this.freeSlots();
+      const free = this.slots.free();
       if (free <= 0) {
-        await this.changed.wait();
+        await this.slots.changed.wait();
         continue;
       }
       const limitedMs = this.limitUntil - Date.now();
@@ -415,26 +396,26 @@ export class Worker<
         await this.waitForJobs();
         continue;
       }
-      this.reserved += free;
+      this.slots.reserve(free);
       let reply: FetchReply | undefined;
       let lastError: unknown;
       try {
         reply = await this.fetch(free);
         failures = 0;
       } catch (err) {
-        if (!this.closing) this.reportRetried(err);
+        if (!this.closing) this.reporter.reportRetried(err);
         lastError = err;
         failures += 1;
       }
       if (!reply) {
-        this.reserved -= free;
+        this.slots.release(free);
         if (!this.closing) await this.delay(retryDelayAfter(lastError, failures), this.wakeOnClose);
         continue;
       }
       if (this.closing) {
         // a fetch in flight when close() began: its jobs go back to wait at once, never stay active
         await this.handBackAll(reply.jobs);
-        this.reserved -= free;
+        this.slots.release(free);
         break;
       }
       this.take(reply, free, free);
@@ -467,7 +448,7 @@ export class Worker<
   private emitReady(): void {
     if (this.readyEmitted || this.closing) return;
     this.readyEmitted = true;
-    this.notify('ready');
+    this.reporter.notify('ready');
   }
 
   /** Resolves once both connections are ready, so the worker is listed by getWorkers by then. */
@@ -483,7 +464,7 @@ export class Worker<
     while (!this.closing) {
       try {
         // close() must not wait for a connection that may never come
-        const ready = await Promise.race([this.client.then(() => true), this.changed.wait().then(() => false)]);
+        const ready = await Promise.race([this.client.then(() => true), this.slots.changed.wait().then(() => false)]);
         if (this.closing) return false;
         if (!ready) continue;
         const blocking = duplicateConnection(this.connection.client, {
@@ -505,11 +486,6 @@ export class Worker<
       }
     }
     return false;
-  }
-
-  private freeSlots(): number {
-    // a fractional concurrency (BullMQ accepts one) gives as many slots as it rounds up to
-    return Math.ceil(this.opts.concurrency) - this.held.size - this.reserved;
   }
 
   private clientName(): string {
@@ -552,7 +528,7 @@ export class Worker<
     this.nextDelayedAt = reply.nextDelayed;
     if (reply.rateLimitTtl > 0) this.limitUntil = Date.now() + reply.rateLimitTtl;
     for (const job of reply.jobs) this.start(job);
-    this.reserved -= reserved;
+    this.slots.release(reserved);
     if (requested === 0) return;
     if (reply.jobs.length > 0) {
       this.idle = false;
@@ -561,7 +537,7 @@ export class Worker<
       this.idle = true;
       if (!this.drainedEmitted) {
         this.drainedEmitted = true;
-        this.notify('drained');
+        this.reporter.notify('drained');
       }
     }
   }
@@ -581,7 +557,7 @@ export class Worker<
         popped = (await this.blocking!.bzpopmin(this.keys.marker, Math.max(timeoutMs, 1) / 1000)) as string[] | null;
       } catch (err) {
         if (this.closing || this.paused) break;
-        this.reportRetried(err);
+        this.reporter.reportRetried(err);
         failures += 1;
         await this.delay(retryDelayMs(failures), this.wakeOnClose);
         continue;
@@ -601,20 +577,12 @@ export class Worker<
   // ------------------------------------------------------------------------------ processing
 
   private start(job: Job): void {
-    const entry: Held = {
-      job,
-      token: job.token!,
-      nextAtm: nextAttemptsMade(job),
-      controller: new AbortController(),
-      phase: 'running',
-      abandoned: false,
-      lockLost: false,
-    };
-    this.held.set(job.id!, entry);
+    const entry = heldEntry(job, nextAttemptsMade(job));
+    this.slots.hold(entry);
     const settle = (): void => {
-      this.processing.delete(done);
-      this.drop(entry);
-      this.changed.notify();
+      this.slots.untrack(done);
+      this.slots.drop(entry);
+      this.slots.changed.notify();
     };
     // one reaction for both outcomes (a job is on the hot path: every promise counts)
     const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(settle, (err: unknown) => {
@@ -624,16 +592,7 @@ export class Worker<
         settle();
       }
     });
-    entry.done = done;
-    this.processing.add(done);
-  }
-
-  /** The job leaves this worker's hands (only this entry: a newer one may hold the same id). */
-  private drop(entry: Held): void {
-    if (this.held.get(entry.job.id!) === entry) {
-      this.held.delete(entry.job.id!);
-      this.changed.notify();
-    }
+    this.slots.track(entry, done);
   }
 
   /**
@@ -655,7 +614,7 @@ export class Worker<
     } else if (this.opts.maxStartedAttempts !== undefined && job.attemptsStarted > this.opts.maxStartedAttempts) {
       outcome = { ok: false, thrown: new UnrecoverableError('job started more than allowable limit'), withStack: false };
     } else {
-      this.notify('active', job, 'waiting');
+      this.reporter.notify('active', job, 'waiting');
       try {
         const value = await this.processor!(job as Job<DataType, ResultType, NameType>, entry.token, entry.controller.signal);
         outcome = { ok: true, value };
@@ -682,7 +641,7 @@ export class Worker<
       job.returnvalue = result;
       job.finishedOn = now;
       job.attemptsMade += 1;
-      this.notify('completed', job, result, 'active');
+      this.reporter.notify('completed', job, result, 'active');
     });
     if (finished instanceof ConveyorScriptError) {
       // a parent with pending or failed children cannot complete; it is still ours, so it fails
@@ -690,7 +649,7 @@ export class Worker<
       const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
       return this.fail(entry, thrown, true);
     }
-    this.drop(entry);
+    this.slots.drop(entry);
   }
 
   private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
@@ -703,14 +662,14 @@ export class Worker<
         return false;
       });
       if (held) return this.fail(entry, notMovedError(thrown, job), false);
-      this.drop(entry);
+      this.slots.drop(entry);
       return;
     }
     if (thrown instanceof RateLimitError) {
       // back in front of the queue without using an attempt; this worker then waits the limit out
       const limitMs = await this.moveLimitedBackToWait(entry);
       if (limitMs > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + limitMs);
-      this.drop(entry);
+      this.slots.drop(entry);
       return;
     }
     // a processor that replaced its job's moveToFailed: the failure goes through it, as in BullMQ
@@ -718,14 +677,14 @@ export class Worker<
     const plan = await planFailure(job, thrown, withStack, this.moves);
     if (plan.kind !== 'fail') {
       const moved = await this.move(entry, retryCall(this.keys.base, job, entry.token, plan, Date.now()));
-      this.drop(entry);
+      this.slots.drop(entry);
       if (!moved) return;
       job.attemptsMade += 1;
       // as bullmq sets it: the backoff of a delayed retry, 0 for one at once
       job.delay = plan.kind === 'delay' ? plan.delay : 0;
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
-      this.notify('failed', job, plan.error, 'active');
+      this.reporter.notify('failed', job, plan.error, 'active');
       return;
     }
     const keep = job.opts.removeOnFail ?? this.opts.removeOnFail;
@@ -734,9 +693,9 @@ export class Worker<
       job.stacktrace = plan.stacktrace;
       job.finishedOn = now;
       job.attemptsMade += 1;
-      this.notify('failed', job, plan.error, 'active');
+      this.reporter.notify('failed', job, plan.error, 'active');
     });
-    this.drop(entry);
+    this.slots.drop(entry);
   }
 
   /** A failure stored by `job.moveToFailed` itself: 'failed' when it went through, else 'error'. */
@@ -745,12 +704,12 @@ export class Worker<
     try {
       await job.moveToFailed(thrown as Error, entry.token, false);
     } catch (err) {
-      this.drop(entry);
+      this.slots.drop(entry);
       this.emitError(err);
       return;
     }
-    this.drop(entry);
-    this.notify('failed', job, describeFailure(thrown).error, 'active');
+    this.slots.drop(entry);
+    this.reporter.notify('failed', job, describeFailure(thrown).error, 'active');
   }
 
   /**
@@ -759,9 +718,9 @@ export class Worker<
    */
   private claimNext(finishing: number): { requested: number; reserved: number } {
     if (this.closing || this.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
-    const free = this.freeSlots();
+    const free = this.slots.free();
     if (free < 0) return { requested: 0, reserved: 0 };
-    this.reserved += free;
+    this.slots.reserve(free);
     return { requested: free + finishing, reserved: free };
   }
 
@@ -796,7 +755,7 @@ export class Worker<
       const batch = all.slice(from, from + size);
       const results: FinishResult[] = [];
       this.finishBatch(batch, results)
-        .catch((err) => this.report(err))
+        .catch((err) => this.reporter.report(err))
         .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
     }
   }
@@ -817,10 +776,10 @@ export class Worker<
       try {
         raw = await runScript(this.connection.client, 'moveToFinished', keys, args);
       } catch (err) {
-        this.reserved -= reserved;
-        this.reportRetried(err);
+        this.slots.release(reserved);
+        this.reporter.reportRetried(err);
         // not cut short by close(): close() waits for work in hand to be stored
-        if (!(await this.retryPause(err, attempt, since))) return this.reportGivingUp(err);
+        if (!(await this.retryPause(err, attempt, since))) return this.reporter.reportGivingUp(err);
         continue;
       }
       // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
@@ -848,7 +807,7 @@ export class Worker<
       const code = Number(codes[i]);
       if (code === 0) {
         finished += 1;
-        this.drop(f.entry);
+        this.slots.drop(f.entry);
         f.onFinished(now);
         results[i] = 'finished';
         return;
@@ -857,27 +816,27 @@ export class Worker<
       const refused = code === ErrorCode.JobPendingChildren || code === ErrorCode.JobHasFailedChildren;
       // named after the script, as BullMQ names it (its tests match 'Cmd moveToFinished from active')
       const err = scriptError(code, f.entry.job.id, 'moveToFinished');
-      this.report(err);
+      this.reporter.report(err);
       if (refused) {
         results[i] = err;
       } else {
-        this.drop(f.entry);
+        this.slots.drop(f.entry);
       }
     });
     if (finished === 0) {
-      this.reserved -= reserved;
+      this.slots.release(reserved);
       return;
     }
     let reply: FetchReply;
     try {
       reply = this.parseFetch(raw as unknown[], 1, batch[0].entry.token);
     } catch (err) {
-      this.reserved -= reserved;
+      this.slots.release(reserved);
       throw err;
     }
     if (this.closing) {
       await this.handBackAll(reply.jobs);
-      this.reserved -= reserved;
+      this.slots.release(reserved);
       return;
     }
     // the script fetched nothing for the slots of jobs it could not finish
@@ -899,30 +858,6 @@ export class Worker<
     return !this.forceClosing;
   }
 
-  /**
-   * An error of a call that will be made again (fetch, finish, renewal, stalled check). A command
-   * refused because its connection is closed (ioredis's 'Connection is closed.': its owner closed
-   * it, or it is between reconnects) is retried quietly, as BullMQ does; the outage itself is
-   * reported by the connection, and a retry that gives up says so (reportGivingUp).
-   */
-  private reportRetried(err: unknown): void {
-    if (!isClosedConnection(err)) this.report(err);
-  }
-
-  /** The retries of a move gave up: the last error goes out, whatever it was. */
-  private reportGivingUp(err: unknown): void {
-    if (isClosedConnection(err)) this.report(err);
-  }
-
-  /** emitError for one of several outcomes: a listener that throws cannot stop the others. */
-  private report(err: unknown): void {
-    try {
-      this.emitError(err);
-    } catch {
-      // the listener's own problem; the remaining outcomes still need handling
-    }
-  }
-
   /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
   private async move(entry: Held, { script, args }: ReturnType<typeof retryCall>): Promise<boolean> {
     const { job } = entry;
@@ -936,9 +871,9 @@ export class Worker<
         }
         return true;
       } catch (err) {
-        this.reportRetried(err);
+        this.reporter.reportRetried(err);
         if (!(await this.retryPause(err, attempt, since))) {
-          this.reportGivingUp(err);
+          this.reporter.reportGivingUp(err);
           return false;
         }
       }
@@ -956,9 +891,9 @@ export class Worker<
         this.emitError(scriptError(reply, job.id, 'moveJobFromActiveToWait'));
         return 0;
       } catch (err) {
-        this.reportRetried(err);
+        this.reporter.reportRetried(err);
         if (!(await this.retryPause(err, attempt, since))) {
-          this.reportGivingUp(err);
+          this.reporter.reportGivingUp(err);
           return 0;
         }
       }
@@ -980,19 +915,6 @@ export class Worker<
   /** Last taken first: each goes to the front of the line, so the queue keeps its order. */
   private async handBackAll(jobs: Job[]): Promise<void> {
     await Promise.all([...jobs].reverse().map((job) => this.handBack(job, job.token!)));
-  }
-
-  /** emit(), except that a listener that throws cannot break the worker's bookkeeping. */
-  private notify(event: string, ...args: unknown[]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (err) {
-      try {
-        this.emitError(err);
-      } catch {
-        // an 'error' listener that throws too: nothing sensible is left to tell
-      }
-    }
   }
 
   // ------------------------------------------------------------------------------ locks, stalls
@@ -1029,22 +951,22 @@ export class Worker<
    */
   async renewLocks(): Promise<void> {
     if (this.renewing) return;
-    const entries = [...this.held.values()].filter((h) => !h.lockLost && !h.abandoned);
+    const entries = [...this.slots.entries()].filter((h) => !h.lockLost && !h.abandoned);
     if (entries.length === 0) return;
     this.renewing = true;
     try {
       const args: (string | number)[] = [this.keys.base, this.opts.lockDuration];
       for (const h of entries) args.push(h.job.id!, h.token);
       const lostIds = new Set((await runScript(this.connection.client, 'extendLocks', [this.keys.stalled], args)) as string[]);
-      if (lostIds.size < entries.length && this.listenerCount('locksRenewed') > 0) {
+      if (lostIds.size < entries.length && this.reporter.listens('locksRenewed')) {
         const jobIds = entries.map((h) => h.job.id!).filter((id) => !lostIds.has(id));
-        this.notify('locksRenewed', { count: jobIds.length, jobIds });
+        this.reporter.notify('locksRenewed', { count: jobIds.length, jobIds });
       }
       // a job that finished meanwhile released its lock itself: that is no loss
-      const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && this.held.get(h.job.id!) === h);
+      const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && this.slots.holds(h));
       if (lost.length === 0) return;
       for (const h of lost) h.lockLost = true;
-      this.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
+      this.reporter.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
       for (const h of lost) {
         const reason = new Error(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
         reason.name = 'LockLostError';
@@ -1052,7 +974,7 @@ export class Worker<
         h.controller.abort(reason);
       }
     } catch (err) {
-      if (!this.closing) this.reportRetried(err);
+      if (!this.closing) this.reporter.reportRetried(err);
     } finally {
       this.renewing = false;
     }
@@ -1065,7 +987,7 @@ export class Worker<
     try {
       return await this.moveStalledJobsToWait();
     } catch (err) {
-      if (!this.closing) this.reportRetried(err);
+      if (!this.closing) this.reporter.reportRetried(err);
       return [];
     } finally {
       this.checkingStalled = false;
@@ -1081,16 +1003,11 @@ export class Worker<
     const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
       this.keys.base, this.opts.maxStalledCount, Date.now(), Math.ceil(this.opts.stalledInterval),
     ])) as string[];
-    for (const id of ids) this.notify('stalled', id, 'active');
+    for (const id of ids) this.reporter.notify('stalled', id, 'active');
     return ids;
   }
 
   // ------------------------------------------------------------------------------ closing
-
-  /** Resolves when no job is in hand any more (jobs a forced close let go of do not count). */
-  private async whenIdle(): Promise<void> {
-    while (this.processing.size > 0) await this.changed.wait();
-  }
 
   /**
    * Stops fetching, waits for active jobs, then closes connections (a client passed in stays
@@ -1114,14 +1031,14 @@ export class Worker<
   }
 
   private async shutdown(): Promise<void> {
-    this.notify('closing', 'closing worker');
+    this.reporter.notify('closing', 'closing worker');
     clearInterval(this.stalledTimer);
     // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
     const blockingClosed = this.blocking && disconnectBlocking(this.blocking);
     this.wakeOnClose.abort();
-    this.changed.notify();
+    this.slots.changed.notify();
     await this.loopRun?.catch(() => {});
-    await this.whenIdle();
+    await this.slots.whenIdle();
     await this.forcing;
     // children still busy were let go of by a forced close: nothing they do counts any more
     await this.sandbox?.close();
@@ -1130,7 +1047,7 @@ export class Worker<
     if (this.blocking) await disconnectBlocking(this.blocking);
     this.connectionClosed = true;
     await this.closeConnection();
-    this.notify('closed');
+    this.reporter.notify('closed');
   }
 
   /**
@@ -1140,14 +1057,14 @@ export class Worker<
    */
   private async letGoOfRunning(requeue: boolean): Promise<void> {
     this.forceClosing = true;
-    const running = [...this.held.values()].filter((h) => h.phase === 'running' && !h.abandoned);
+    const running = [...this.slots.entries()].filter((h) => h.phase === 'running' && !h.abandoned);
     for (const h of running) {
       h.abandoned = true;
-      if (h.done) this.processing.delete(h.done);
+      if (h.done) this.slots.untrack(h.done);
     }
-    this.changed.notify();
+    this.slots.changed.notify();
     if (!requeue) {
-      for (const h of running) this.drop(h);
+      for (const h of running) this.slots.drop(h);
       return;
     }
     for (const h of running) {
@@ -1158,7 +1075,7 @@ export class Worker<
     await Promise.all(
       running.reverse().map(async (h) => {
         await this.handBack(h.job, h.token);
-        this.drop(h);
+        this.slots.drop(h);
       }),
     );
   }
@@ -1170,11 +1087,6 @@ function closeRequeue(opts: unknown): boolean {
   const requeue = o.requeue ?? false;
   checkBooleanArg('requeue', requeue);
   return requeue;
-}
-
-/** ioredis's rejection of a command on a closed connection. */
-function isClosedConnection(err: unknown): boolean {
-  return err instanceof Error && err.message === 'Connection is closed.';
 }
 
 /**
