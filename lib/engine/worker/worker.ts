@@ -33,6 +33,8 @@ import { runScript } from '../scripts.js';
 import { WorkerTracing } from '../telemetry-worker.js';
 import { processJobByHand, type HandProcessing } from './process-job.js';
 import { retryDelayMs, sleep } from '../timing.js';
+import { BlockingConnection, blockingClientName } from './blocking-connection.js';
+import { WorkerState, type WorkerContext } from './context.js';
 import { WorkerReporter } from './reporter.js';
 import { heldEntry, Slots, type Held } from './slots.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './manual.js';
@@ -124,9 +126,12 @@ export class Worker<
    * telemetry, in the worker's own context: bullmq's span for it is no child of any job's.
    */
   private readonly nextIteration: (job: Job) => Promise<boolean>;
-  private blocking: RedisClient | undefined;
+  private readonly state = new WorkerState(this);
   private readonly slots = new Slots(() => this.opts.concurrency);
   private readonly reporter = new WorkerReporter(this, (err) => this.emitError(err));
+  /** What the parts below share (see context.ts). */
+  private readonly context: WorkerContext;
+  private readonly blockingConnection: BlockingConnection;
   /** Finishes of the current tick, sent together once it ends (see finish()). */
   private finishing: PendingFinish[] = [];
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
@@ -138,7 +143,6 @@ export class Worker<
   private loopRun: Promise<void> | undefined;
   /** The loop's start-up (timers, 'ready') happened. */
   private loopStarted = false;
-  private paused = false;
   /** The last fetch found nothing: wait on the marker before fetching again. */
   private idle = false;
   private drainedEmitted = false;
@@ -149,13 +153,10 @@ export class Worker<
   private stalledTimer: NodeJS.Timeout | undefined;
   private renewing = false;
   private checkingStalled = false;
-  private forceClosing = false;
   private connectionClosed = false;
   private forcing: Promise<void> | undefined;
   private moveSettings: MoveSettings | undefined;
   private manual: ManualAccess | undefined;
-  /** The blocking connection being made (see ensureBlocking). */
-  private blockingReady: Promise<boolean> | undefined;
   private readyEmitted = false;
 
   constructor(name: string, processor?: string | URL | Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions = {}) {
@@ -167,6 +168,22 @@ export class Worker<
     }
     super(name, opts);
     this.opts = resolved;
+    this.context = {
+      connection: this.connection,
+      keys: this.keys,
+      opts: resolved,
+      state: this.state,
+      slots: this.slots,
+      reporter: this.reporter,
+      moves: () => this.moves,
+      delay: (ms, abort) => this.delay(ms, abort),
+    };
+    this.blockingConnection = new BlockingConnection({
+      ...this.context,
+      commandClient: () => this.client,
+      clientName: () => blockingClientName(this.prefix, this.name, this.opts.name),
+      sleep: (ms) => this.delay(ms, this.wakeOnClose),
+    });
     this.sandbox = sandbox;
     if (sandbox) sandbox.onError = (err) => this.emitError(err);
     this.processor = (sandbox ? sandbox.process : (processor ?? undefined)) as Processor<DataType, ResultType, NameType> | undefined;
@@ -179,7 +196,7 @@ export class Worker<
       this.run().catch((err) => this.emitError(err));
     } else {
       // as BullMQ's: a worker that does not run yet is connected and listed (getWorkers) all the same
-      void this.blockingUp().then((up) => up && this.emitReady());
+      void this.blockingConnection.up().then((up) => up && this.emitReady());
     }
   }
 
@@ -233,11 +250,11 @@ export class Worker<
 
   /** As in BullMQ: false once closing, or paused with no job in hand (pause(true) counts them). */
   isRunning(): boolean {
-    return this.loopRun !== undefined && !this.closing && !(this.paused && this.slots.processingCount === 0);
+    return this.loopRun !== undefined && !this.closing && !(this.state.paused && this.slots.processingCount === 0);
   }
 
   isPaused(): boolean {
-    return this.paused;
+    return this.state.paused;
   }
 
   /** Jobs this worker holds right now. */
@@ -265,7 +282,7 @@ export class Worker<
       .finally(() => {
         this.loopRun = undefined;
         // a resume() that came while this loop was ending
-        if (this.started && !this.paused && !this.closing) this.startLoop().catch((err) => this.emitError(err));
+        if (this.started && !this.state.paused && !this.closing) this.startLoop().catch((err) => this.emitError(err));
       });
     return this.loopRun;
   }
@@ -275,16 +292,16 @@ export class Worker<
    * (run() resolves), as in BullMQ; resume() starts it again.
    */
   async pause(doNotWaitActive = false): Promise<void> {
-    if (this.paused) return;
-    this.paused = true;
+    if (this.state.paused) return;
+    this.state.paused = true;
     this.slots.changed.notify();
     if (!doNotWaitActive) await this.slots.whenIdle();
     this.reporter.notify('paused');
   }
 
   async resume(): Promise<void> {
-    if (!this.paused) return;
-    this.paused = false;
+    if (!this.state.paused) return;
+    this.state.paused = false;
     if (this.started && !this.closing) this.startLoop().catch((err) => this.emitError(err));
     this.slots.changed.notify();
     this.reporter.notify('resumed');
@@ -337,7 +354,7 @@ export class Worker<
       tracing: this.tracing,
       notify: (event, ...args) => this.reporter.notify(event, ...args),
       emitError: (err) => this.emitError(err),
-      isStopping: () => this.closing !== undefined || this.paused,
+      isStopping: () => this.closing !== undefined || this.state.paused,
       rateLimited: (ms) => {
         if (ms > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + ms);
       },
@@ -354,10 +371,10 @@ export class Worker<
     return (this.manual ??= {
       worker: this,
       isClosing: () => this.closing !== undefined,
-      isPaused: () => this.paused,
+      isPaused: () => this.state.paused,
       isRunning: () => this.started,
       fetch: (token) => this.fetch(1, token),
-      connectBlocking: () => this.ensureBlocking(),
+      connectBlocking: () => this.blockingConnection.ensure(),
       waitForJobs: (deadline, nextDelayed) => {
         this.nextDelayedAt = nextDelayed;
         return this.waitForJobs(deadline);
@@ -369,15 +386,20 @@ export class Worker<
 
   // ------------------------------------------------------------------------------ the fetch loop
 
+  /** The blocking connection's client, once made (a test looks at it). */
+  private get blocking(): RedisClient | undefined {
+    return this.blockingConnection.client;
+  }
+
   private async loop(): Promise<void> {
-    if (!(await this.blockingUp())) return;
+    if (!(await this.blockingConnection.up())) return;
     if (!this.loopStarted) {
       this.loopStarted = true;
       this.startTimers();
     }
     this.emitReady();
     let failures = 0;
-    while (!this.closing && !this.paused) {
+    while (!this.closing && !this.state.paused) {
       const free = this.slots.free();
       if (free <= 0) {
         await this.slots.changed.wait();
@@ -422,28 +444,6 @@ export class Worker<
     }
   }
 
-  /**
-   * The blocking connection, made once whoever asks first: the constructor (BullMQ's workers connect
-   * at once, run or not), run(), or manual processing.
-   */
-  private ensureBlocking(): Promise<boolean> {
-    if (this.blocking) return Promise.resolve(true);
-    this.blockingReady ??= this.connectBlocking().finally(() => (this.blockingReady = undefined));
-    return this.blockingReady;
-  }
-
-  /**
-   * Resolves once the blocking connection is up, false if close() began first. A connection that
-   * cannot come up yet keeps trying by itself (its errors are reported): the wait ends all the same.
-   * The loop's first fetch waits for it, as BullMQ's: a worker starting up does not take the job
-   * that woke a worker already waiting on the marker.
-   */
-  private async blockingUp(): Promise<boolean> {
-    if (!(await this.ensureBlocking())) return false;
-    await whenReady(this.blocking!).catch(() => {});
-    return !this.closing;
-  }
-
   /** 'ready' once per worker: when it is connected, whether or not it runs yet. */
   private emitReady(): void {
     if (this.readyEmitted || this.closing) return;
@@ -454,43 +454,8 @@ export class Worker<
   /** Resolves once both connections are ready, so the worker is listed by getWorkers by then. */
   override async waitUntilReady(): Promise<RedisClient> {
     const client = await this.client;
-    await this.blockingUp();
+    await this.blockingConnection.up();
     return client;
-  }
-
-  /** The command connection must answer before the blocking one is made (it copies its options). */
-  private async connectBlocking(): Promise<boolean> {
-    let failures = 0;
-    while (!this.closing) {
-      try {
-        // close() must not wait for a connection that may never come
-        const ready = await Promise.race([this.client.then(() => true), this.slots.changed.wait().then(() => false)]);
-        if (this.closing) return false;
-        if (!ready) continue;
-        const blocking = duplicateConnection(this.connection.client, {
-          connectionName: this.clientName(),
-          // a BZPOPMIN waits through a reconnect instead of failing
-          maxRetriesPerRequest: null,
-        });
-        blocking.on('error', (err: Error) => {
-          // an outage is already reported by our own command connection; say it once, not twice
-          if (!this.closing && !this.connection.owned) this.emitError(err);
-        });
-        this.blocking = blocking;
-        return true;
-      } catch (err) {
-        if (this.closing) return false;
-        this.emitError(err);
-        failures += 1;
-        await this.delay(retryDelayMs(failures), this.wakeOnClose);
-      }
-    }
-    return false;
-  }
-
-  private clientName(): string {
-    const base = `${this.prefix}:${Buffer.from(this.name).toString('base64')}`;
-    return this.opts.name ? `${base}:w:${this.opts.name}` : base;
   }
 
   private nextToken(): string {
@@ -548,7 +513,7 @@ export class Worker<
    */
   private async waitForJobs(deadline = Date.now() + this.opts.drainDelay * 1000): Promise<void> {
     let failures = 0;
-    while (!this.closing && !this.paused) {
+    while (!this.closing && !this.state.paused) {
       const until = this.nextDelayedAt > 0 ? Math.min(deadline, this.nextDelayedAt) : deadline;
       const timeoutMs = until - Date.now();
       if (timeoutMs <= 0) break;
@@ -556,7 +521,7 @@ export class Worker<
       try {
         popped = (await this.blocking!.bzpopmin(this.keys.marker, Math.max(timeoutMs, 1) / 1000)) as string[] | null;
       } catch (err) {
-        if (this.closing || this.paused) break;
+        if (this.closing || this.state.paused) break;
         this.reporter.reportRetried(err);
         failures += 1;
         await this.delay(retryDelayMs(failures), this.wakeOnClose);
@@ -717,7 +682,7 @@ export class Worker<
    * until the reply is handled), none while closing, paused or rate-limited.
    */
   private claimNext(finishing: number): { requested: number; reserved: number } {
-    if (this.closing || this.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
+    if (this.closing || this.state.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
     const free = this.slots.free();
     if (free < 0) return { requested: 0, reserved: 0 };
     this.slots.reserve(free);
@@ -850,12 +815,12 @@ export class Worker<
    * FINISH_RETRIES times. A forced close gives up at once.
    */
   private async retryPause(err: unknown, attempt: number, since: number): Promise<boolean> {
-    if (this.forceClosing) return false;
+    if (this.state.forceClosing) return false;
     const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= FINISH_RETRIES;
     if (spent) return false;
     // not ended by close(): close() waits for work in hand to be stored
     await this.delay(retryDelayAfter(err, attempt));
-    return !this.forceClosing;
+    return !this.state.forceClosing;
   }
 
   /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
@@ -1024,7 +989,7 @@ export class Worker<
     } catch (err) {
       return Promise.reject(err);
     }
-    if (force && !this.forceClosing) this.forcing = this.letGoOfRunning(requeue);
+    if (force && !this.state.forceClosing) this.forcing = this.letGoOfRunning(requeue);
     // set before anything else runs, so the loop, listeners and a nested close() all see it
     this.closing ??= Promise.resolve().then(() => this.shutdown());
     return this.closing;
@@ -1034,7 +999,7 @@ export class Worker<
     this.reporter.notify('closing', 'closing worker');
     clearInterval(this.stalledTimer);
     // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
-    const blockingClosed = this.blocking && disconnectBlocking(this.blocking);
+    const blockingClosed = this.blockingConnection.disconnect();
     this.wakeOnClose.abort();
     this.slots.changed.notify();
     await this.loopRun?.catch(() => {});
@@ -1044,7 +1009,9 @@ export class Worker<
     await this.sandbox?.close();
     this.stopTimers();
     await blockingClosed;
-    if (this.blocking) await disconnectBlocking(this.blocking);
+    // made while close() waited, if any (an ended one is left alone)
+    const madeSince = this.blockingConnection.disconnect();
+    if (madeSince) await madeSince;
     this.connectionClosed = true;
     await this.closeConnection();
     this.reporter.notify('closed');
@@ -1056,7 +1023,7 @@ export class Worker<
    * under their lock, which is no longer renewed (the stalled checker recovers them).
    */
   private async letGoOfRunning(requeue: boolean): Promise<void> {
-    this.forceClosing = true;
+    this.state.forceClosing = true;
     const running = [...this.slots.entries()].filter((h) => h.phase === 'running' && !h.abandoned);
     for (const h of running) {
       h.abandoned = true;
@@ -1087,32 +1054,6 @@ function closeRequeue(opts: unknown): boolean {
   const requeue = o.requeue ?? false;
   checkBooleanArg('requeue', requeue);
   return requeue;
-}
-
-/**
- * Disconnects a blocking client without leaving ioredis' 2 s timer (which holds the process) behind:
- * that happens on a disconnect() of an ended client, or during the ready check (status "connect"),
- * so an ended client is left alone and a ready check is allowed to finish first (briefly).
- */
-function disconnectBlocking(client: RedisClient): Promise<void> {
-  if (client.status === 'end') return Promise.resolve();
-  if (client.status !== 'connect') {
-    client.disconnect();
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off('ready', done);
-      client.off('close', done);
-      if (client.status !== 'end') client.disconnect();
-      resolve();
-    };
-    const timer = setTimeout(done, 1000);
-    timer.unref?.();
-    client.once('ready', done);
-    client.once('close', done);
-  });
 }
 
 /** Listener types as bullmq 6.7's (WorkerListener); other event names take any listener. */
