@@ -35,8 +35,10 @@ import { processJobByHand, type HandProcessing } from './process-job.js';
 import { retryDelayMs, sleep } from '../timing.js';
 import { BlockingConnection, blockingClientName } from './blocking-connection.js';
 import { WorkerState, type WorkerContext } from './context.js';
+import { LockKeeper } from './lock-keeper.js';
 import { WorkerReporter } from './reporter.js';
 import { heldEntry, Slots, type Held } from './slots.js';
+import { StalledChecker } from './stalled-checker.js';
 import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions, type ManualAccess } from './manual.js';
 import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 
@@ -132,6 +134,8 @@ export class Worker<
   /** What the parts below share (see context.ts). */
   private readonly context: WorkerContext;
   private readonly blockingConnection: BlockingConnection;
+  private readonly locks: LockKeeper;
+  private readonly stalled: StalledChecker;
   /** Finishes of the current tick, sent together once it ends (see finish()). */
   private finishing: PendingFinish[] = [];
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
@@ -149,10 +153,6 @@ export class Worker<
   private nextDelayedAt = 0;
   /** The queue's rate limit holds this worker back until then (ms); it fetches nothing before. */
   private limitUntil = 0;
-  private lockTimer: NodeJS.Timeout | undefined;
-  private stalledTimer: NodeJS.Timeout | undefined;
-  private renewing = false;
-  private checkingStalled = false;
   private connectionClosed = false;
   private forcing: Promise<void> | undefined;
   private moveSettings: MoveSettings | undefined;
@@ -183,6 +183,12 @@ export class Worker<
       commandClient: () => this.client,
       clientName: () => blockingClientName(this.prefix, this.name, this.opts.name),
       sleep: (ms) => this.delay(ms, this.wakeOnClose),
+    });
+    this.locks = new LockKeeper({ ...this.context, renewLocks: () => this.renewLocks() });
+    this.stalled = new StalledChecker({
+      ...this.context,
+      checkStalled: () => this.checkStalled(),
+      moveStalledJobsToWait: () => this.moveStalledJobsToWait(),
     });
     this.sandbox = sandbox;
     if (sandbox) sandbox.onError = (err) => this.emitError(err);
@@ -885,10 +891,7 @@ export class Worker<
   // ------------------------------------------------------------------------------ locks, stalls
 
   private startTimers(): void {
-    if (!this.opts.skipLockRenewal) {
-      this.lockTimer = setInterval(() => void this.renewLocks(), this.opts.lockRenewTime);
-      this.lockTimer.unref?.();
-    }
+    this.locks.start();
     void this.startStalledCheckTimer();
   }
 
@@ -896,17 +899,8 @@ export class Worker<
    * Runs the stalled checker now and then every stalledInterval (unless skipStalledCheck). run()
    * starts it; a worker driven by hand (getNextJob) calls it. Resolves after the first check.
    */
-  async startStalledCheckTimer(): Promise<void> {
-    if (this.opts.skipStalledCheck || this.closing || this.stalledTimer) return;
-    this.stalledTimer = setInterval(() => void this.checkStalled(), this.opts.stalledInterval);
-    this.stalledTimer.unref?.();
-    await this.checkStalled();
-  }
-
-  private stopTimers(): void {
-    clearInterval(this.lockTimer);
-    clearInterval(this.stalledTimer);
-    this.lockTimer = this.stalledTimer = undefined;
+  startStalledCheckTimer(): Promise<void> {
+    return this.stalled.start();
   }
 
   /**
@@ -914,49 +908,13 @@ export class Worker<
    * renewed. A job whose lock is gone (expired, deleted, or taken over) gets 'lockRenewalFailed'
    * and its signal aborted: another worker may run it now.
    */
-  async renewLocks(): Promise<void> {
-    if (this.renewing) return;
-    const entries = [...this.slots.entries()].filter((h) => !h.lockLost && !h.abandoned);
-    if (entries.length === 0) return;
-    this.renewing = true;
-    try {
-      const args: (string | number)[] = [this.keys.base, this.opts.lockDuration];
-      for (const h of entries) args.push(h.job.id!, h.token);
-      const lostIds = new Set((await runScript(this.connection.client, 'extendLocks', [this.keys.stalled], args)) as string[]);
-      if (lostIds.size < entries.length && this.reporter.listens('locksRenewed')) {
-        const jobIds = entries.map((h) => h.job.id!).filter((id) => !lostIds.has(id));
-        this.reporter.notify('locksRenewed', { count: jobIds.length, jobIds });
-      }
-      // a job that finished meanwhile released its lock itself: that is no loss
-      const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && this.slots.holds(h));
-      if (lost.length === 0) return;
-      for (const h of lost) h.lockLost = true;
-      this.reporter.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
-      for (const h of lost) {
-        const reason = new Error(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
-        reason.name = 'LockLostError';
-        this.emitError(reason);
-        h.controller.abort(reason);
-      }
-    } catch (err) {
-      if (!this.closing) this.reporter.reportRetried(err);
-    } finally {
-      this.renewing = false;
-    }
+  renewLocks(): Promise<void> {
+    return this.locks.renew();
   }
 
   /** One pass of the stalled checker from the timer: errors become 'error' events. */
-  async checkStalled(): Promise<string[]> {
-    if (this.checkingStalled) return [];
-    this.checkingStalled = true;
-    try {
-      return await this.moveStalledJobsToWait();
-    } catch (err) {
-      if (!this.closing) this.reporter.reportRetried(err);
-      return [];
-    } finally {
-      this.checkingStalled = false;
-    }
+  checkStalled(): Promise<string[]> {
+    return this.stalled.check();
   }
 
   /**
@@ -964,12 +922,8 @@ export class Worker<
    * worker ran one within stalledInterval): jobs found in active without a lock go back to wait,
    * each with a 'stalled' event; resolves with their ids.
    */
-  async moveStalledJobsToWait(): Promise<string[]> {
-    const ids = (await runScript(this.connection.client, 'moveStalledJobsToWait', [this.keys.stalledCheck], [
-      this.keys.base, this.opts.maxStalledCount, Date.now(), Math.ceil(this.opts.stalledInterval),
-    ])) as string[];
-    for (const id of ids) this.reporter.notify('stalled', id, 'active');
-    return ids;
+  moveStalledJobsToWait(): Promise<string[]> {
+    return this.stalled.pass();
   }
 
   // ------------------------------------------------------------------------------ closing
@@ -997,7 +951,7 @@ export class Worker<
 
   private async shutdown(): Promise<void> {
     this.reporter.notify('closing', 'closing worker');
-    clearInterval(this.stalledTimer);
+    this.stalled.stop();
     // ends a BZPOPMIN in progress at once (the blocking connection is always our own)
     const blockingClosed = this.blockingConnection.disconnect();
     this.wakeOnClose.abort();
@@ -1007,7 +961,7 @@ export class Worker<
     await this.forcing;
     // children still busy were let go of by a forced close: nothing they do counts any more
     await this.sandbox?.close();
-    this.stopTimers();
+    this.locks.stop();
     await blockingClosed;
     // made while close() waited, if any (an ended one is left alone)
     const madeSince = this.blockingConnection.disconnect();
