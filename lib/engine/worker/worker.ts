@@ -35,6 +35,7 @@ import { processJobByHand, type HandProcessing } from './process-job.js';
 import { retryDelayMs, sleep } from '../timing.js';
 import { BlockingConnection, blockingClientName } from './blocking-connection.js';
 import { WorkerState, type WorkerContext } from './context.js';
+import { HeldJobMoves } from './held-moves.js';
 import { LockKeeper } from './lock-keeper.js';
 import { WorkerReporter } from './reporter.js';
 import { heldEntry, Slots, type Held } from './slots.js';
@@ -65,11 +66,6 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
   token?: string,
   signal?: AbortSignal,
 ) => Promise<ResultType> | ResultType;
-
-/** How often a finish that hit a connection error is retried while the job is still ours. */
-const FINISH_RETRIES = 20;
-/** How long a move Redis refuses (out of memory...) keeps being tried, every REFUSAL_RETRY_MS. */
-const REFUSAL_RETRY_WINDOW_MS = 60_000;
 
 /** Jobs of one tick are finished in calls of at most concurrency / FINISH_GROUPS jobs (see sendFinishes()). */
 const FINISH_GROUPS = 2;
@@ -135,6 +131,7 @@ export class Worker<
   private readonly context: WorkerContext;
   private readonly blockingConnection: BlockingConnection;
   private readonly locks: LockKeeper;
+  private readonly heldMoves: HeldJobMoves;
   private readonly stalled: StalledChecker;
   /** Finishes of the current tick, sent together once it ends (see finish()). */
   private finishing: PendingFinish[] = [];
@@ -184,6 +181,7 @@ export class Worker<
       clientName: () => blockingClientName(this.prefix, this.name, this.opts.name),
       sleep: (ms) => this.delay(ms, this.wakeOnClose),
     });
+    this.heldMoves = new HeldJobMoves(this.context);
     this.locks = new LockKeeper({ ...this.context, renewLocks: () => this.renewLocks() });
     this.stalled = new StalledChecker({
       ...this.context,
@@ -442,7 +440,7 @@ export class Worker<
       }
       if (this.closing) {
         // a fetch in flight when close() began: its jobs go back to wait at once, never stay active
-        await this.handBackAll(reply.jobs);
+        await this.heldMoves.handBackAll(reply.jobs);
         this.slots.release(free);
         break;
       }
@@ -638,7 +636,7 @@ export class Worker<
     }
     if (thrown instanceof RateLimitError) {
       // back in front of the queue without using an attempt; this worker then waits the limit out
-      const limitMs = await this.moveLimitedBackToWait(entry);
+      const limitMs = await this.heldMoves.moveLimitedBackToWait(entry);
       if (limitMs > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + limitMs);
       this.slots.drop(entry);
       return;
@@ -647,7 +645,7 @@ export class Worker<
     if (Object.hasOwn(job, 'moveToFailed')) return this.failThroughJob(entry, thrown);
     const plan = await planFailure(job, thrown, withStack, this.moves);
     if (plan.kind !== 'fail') {
-      const moved = await this.move(entry, retryCall(this.keys.base, job, entry.token, plan, Date.now()));
+      const moved = await this.heldMoves.move(entry, retryCall(this.keys.base, job, entry.token, plan, Date.now()));
       this.slots.drop(entry);
       if (!moved) return;
       job.attemptsMade += 1;
@@ -750,7 +748,7 @@ export class Worker<
         this.slots.release(reserved);
         this.reporter.reportRetried(err);
         // not cut short by close(): close() waits for work in hand to be stored
-        if (!(await this.retryPause(err, attempt, since))) return this.reporter.reportGivingUp(err);
+        if (!(await this.heldMoves.retryPause(err, attempt, since))) return this.reporter.reportGivingUp(err);
         continue;
       }
       // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
@@ -806,86 +804,12 @@ export class Worker<
       throw err;
     }
     if (this.closing) {
-      await this.handBackAll(reply.jobs);
+      await this.heldMoves.handBackAll(reply.jobs);
       this.slots.release(reserved);
       return;
     }
     // the script fetched nothing for the slots of jobs it could not finish
     this.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
-  }
-
-  /**
-   * After a failed move of a held job: waits before the next try and says whether to try at all.
-   * A refusal (OOM...) is retried for up to REFUSAL_RETRY_WINDOW_MS, since the lock stays ours
-   * meanwhile (renewals use PEXPIRE, which Redis allows when out of memory); other errors
-   * FINISH_RETRIES times. A forced close gives up at once.
-   */
-  private async retryPause(err: unknown, attempt: number, since: number): Promise<boolean> {
-    if (this.state.forceClosing) return false;
-    const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= FINISH_RETRIES;
-    if (spent) return false;
-    // not ended by close(): close() waits for work in hand to be stored
-    await this.delay(retryDelayAfter(err, attempt));
-    return !this.state.forceClosing;
-  }
-
-  /** retryJob / moveToDelayed for a held job; false when the job is no longer ours. */
-  private async move(entry: Held, { script, args }: ReturnType<typeof retryCall>): Promise<boolean> {
-    const { job } = entry;
-    const since = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const code = Number(await runScript(this.connection.client, script, [job.key], args));
-        if (code < 0) {
-          this.emitError(scriptError(code, job.id, script));
-          return false;
-        }
-        return true;
-      } catch (err) {
-        this.reporter.reportRetried(err);
-        if (!(await this.retryPause(err, attempt, since))) {
-          this.reporter.reportGivingUp(err);
-          return false;
-        }
-      }
-    }
-  }
-
-  /** Hands a rate-limited job back to wait; resolves with the limit's remaining ms (0 = none). */
-  private async moveLimitedBackToWait(entry: Held): Promise<number> {
-    const { job, token } = entry;
-    const since = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const reply = Number(await runScript(this.connection.client, 'moveJobFromActiveToWait', [job.key], [this.keys.base, job.id!, token]));
-        if (reply >= 0) return reply;
-        this.emitError(scriptError(reply, job.id, 'moveJobFromActiveToWait'));
-        return 0;
-      } catch (err) {
-        this.reporter.reportRetried(err);
-        if (!(await this.retryPause(err, attempt, since))) {
-          this.reporter.reportGivingUp(err);
-          return 0;
-        }
-      }
-    }
-  }
-
-  /** Puts a job this worker will not run back in front of the queue, without using an attempt. */
-  private async handBack(job: Job, token: string): Promise<void> {
-    try {
-      const code = Number(
-        await runScript(this.connection.client, 'retryJob', [job.key], [this.keys.base, job.id!, token, Date.now(), 'RPUSH', '', '', '0', '1']),
-      );
-      if (code < 0) this.emitError(scriptError(code, job.id, 'moveJobFromActiveToWait'));
-    } catch (err) {
-      this.emitError(err);
-    }
-  }
-
-  /** Last taken first: each goes to the front of the line, so the queue keeps its order. */
-  private async handBackAll(jobs: Job[]): Promise<void> {
-    await Promise.all([...jobs].reverse().map((job) => this.handBack(job, job.token!)));
   }
 
   // ------------------------------------------------------------------------------ locks, stalls
@@ -995,7 +919,7 @@ export class Worker<
     }
     await Promise.all(
       running.reverse().map(async (h) => {
-        await this.handBack(h.job, h.token);
+        await this.heldMoves.handBack(h.job, h.token);
         this.slots.drop(h);
       }),
     );
