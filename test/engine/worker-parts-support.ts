@@ -58,6 +58,7 @@ export interface ScriptCallRecord {
 export class ScriptCalls {
   readonly calls: ScriptCallRecord[] = [];
   private readonly failures: { script: string; error: () => Error; times: number }[] = [];
+  private readonly hooks: { script: string; run: () => void }[] = [];
   private readonly names = new Map<string, string>();
 
   constructor(readonly client: Redis) {
@@ -68,6 +69,7 @@ export class ScriptCalls {
       const script = this.names.get(sha) ?? sha;
       const rest = args.slice(2).map(String);
       this.calls.push({ script, keys: rest.slice(0, numKeys), args: rest.slice(numKeys) });
+      for (const hook of this.hooks) if (hook.script === script) hook.run();
       const failure = this.failures.find((f) => f.script === script && f.times > 0);
       if (failure) {
         failure.times -= 1;
@@ -86,6 +88,11 @@ export class ScriptCalls {
   /** The next `times` calls of `script` fail with `error()` (without reaching Redis). */
   fail(script: string, error: () => Error, times = 1): void {
     this.failures.push({ script, error, times });
+  }
+
+  /** Runs `run` as each call of `script` is made: its caller sees what `run` did once the reply is in. */
+  during(script: string, run: () => void): void {
+    this.hooks.push({ script, run });
   }
 
   of(script: string): ScriptCallRecord[] {
@@ -147,6 +154,8 @@ export async function partsFixture(scope: Scope, opts: WorkerOptions = {}, onDel
     delay: async (ms) => {
       delays.push(ms);
       onDelay?.(ms);
+      // a turn of the event loop, as a real wait would give
+      await new Promise((resolve) => setImmediate(resolve));
     },
   };
   return { name, queue, client, scripts, events, errors, owner, context, delays };

@@ -35,6 +35,7 @@ import { processJobByHand, type HandProcessing } from './process-job.js';
 import { retryDelayMs, sleep } from '../timing.js';
 import { BlockingConnection, blockingClientName } from './blocking-connection.js';
 import { WorkerState, type WorkerContext } from './context.js';
+import { FetchLoop, type FetchReply } from './fetch-loop.js';
 import { HeldJobMoves } from './held-moves.js';
 import { LockKeeper } from './lock-keeper.js';
 import { WorkerReporter } from './reporter.js';
@@ -72,12 +73,6 @@ const FINISH_GROUPS = 2;
 
 /** And of at most this many: a script that finishes and fetches this many holds Redis for about a millisecond. */
 const FINISH_MAX_JOBS = 50;
-
-interface FetchReply {
-  rateLimitTtl: number;
-  nextDelayed: number;
-  jobs: Job[];
-}
 
 /**
  * How a finish ended: 'finished'; a refusal that leaves the job ours (pending or failed children:
@@ -133,23 +128,17 @@ export class Worker<
   private readonly locks: LockKeeper;
   private readonly heldMoves: HeldJobMoves;
   private readonly stalled: StalledChecker;
+  private readonly fetchLoop: FetchLoop;
   /** Finishes of the current tick, sent together once it ends (see finish()). */
   private finishing: PendingFinish[] = [];
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
   private readonly wakeOnClose = new AbortController();
-  private tokenCounter = 0;
   /** run() was called: resume() starts the loop again after a pause ended it. */
   private started = false;
   /** The fetch loop, until it ends (pause, close) and its jobs are finished. */
   private loopRun: Promise<void> | undefined;
   /** The loop's start-up (timers, 'ready') happened. */
   private loopStarted = false;
-  /** The last fetch found nothing: wait on the marker before fetching again. */
-  private idle = false;
-  private drainedEmitted = false;
-  private nextDelayedAt = 0;
-  /** The queue's rate limit holds this worker back until then (ms); it fetches nothing before. */
-  private limitUntil = 0;
   private connectionClosed = false;
   private forcing: Promise<void> | undefined;
   private moveSettings: MoveSettings | undefined;
@@ -182,6 +171,22 @@ export class Worker<
       sleep: (ms) => this.delay(ms, this.wakeOnClose),
     });
     this.heldMoves = new HeldJobMoves(this.context);
+    this.fetchLoop = new FetchLoop({
+      ...this.context,
+      jobHost: this,
+      workerId: this.id,
+      blocking: this.blockingConnection,
+      sleep: (ms) => this.delay(ms, this.wakeOnClose),
+      started: () => {
+        if (!this.loopStarted) {
+          this.loopStarted = true;
+          this.startTimers();
+        }
+        this.emitReady();
+      },
+      start: (job) => this.start(job),
+      handBackAll: (jobs) => this.heldMoves.handBackAll(jobs),
+    });
     this.locks = new LockKeeper({ ...this.context, renewLocks: () => this.renewLocks() });
     this.stalled = new StalledChecker({
       ...this.context,
@@ -281,7 +286,7 @@ export class Worker<
 
   /** The loop, started unless it still runs (a resume() soon after a pause() finds it so). */
   private startLoop(): Promise<void> {
-    this.loopRun ??= this.loop()
+    this.loopRun ??= this.fetchLoop.run()
       .then(() => this.slots.whenIdle())
       .finally(() => {
         this.loopRun = undefined;
@@ -359,9 +364,7 @@ export class Worker<
       notify: (event, ...args) => this.reporter.notify(event, ...args),
       emitError: (err) => this.emitError(err),
       isStopping: () => this.closing !== undefined || this.state.paused,
-      rateLimited: (ms) => {
-        if (ms > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + ms);
-      },
+      rateLimited: (ms) => this.fetchLoop.limitFor(ms),
     };
     return (await processJobByHand(p, job, token, fetchNextCallback)) as Job<DataType, ResultType, NameType> | undefined;
   }
@@ -377,12 +380,9 @@ export class Worker<
       isClosing: () => this.closing !== undefined,
       isPaused: () => this.state.paused,
       isRunning: () => this.started,
-      fetch: (token) => this.fetch(1, token),
+      fetch: (token) => this.fetchLoop.fetch(1, token),
       connectBlocking: () => this.blockingConnection.ensure(),
-      waitForJobs: (deadline, nextDelayed) => {
-        this.nextDelayedAt = nextDelayed;
-        return this.waitForJobs(deadline);
-      },
+      waitForJobs: (deadline, nextDelayed) => this.fetchLoop.waitForJobs(deadline, nextDelayed),
       sleep: (ms) => this.delay(ms, this.wakeOnClose),
       notify: (event, ...args) => this.reporter.notify(event, ...args),
     });
@@ -393,59 +393,6 @@ export class Worker<
   /** The blocking connection's client, once made (a test looks at it). */
   private get blocking(): RedisClient | undefined {
     return this.blockingConnection.client;
-  }
-
-  private async loop(): Promise<void> {
-    if (!(await this.blockingConnection.up())) return;
-    if (!this.loopStarted) {
-      this.loopStarted = true;
-      this.startTimers();
-    }
-    this.emitReady();
-    let failures = 0;
-    while (!this.closing && !this.state.paused) {
-      const free = this.slots.free();
-      if (free <= 0) {
-        await this.slots.changed.wait();
-        continue;
-      }
-      const limitedMs = this.limitUntil - Date.now();
-      if (limitedMs > 0) {
-        // at most maximumRateLimitDelay: the next fetch promotes delayed jobs that came due
-        await this.delay(Math.min(limitedMs, this.opts.maximumRateLimitDelay), this.wakeOnClose);
-        // the next fetch asks Redis again (a delay() that returned early, e.g. stubbed under a
-        // fake clock, must not spin here without ever yielding to I/O)
-        this.limitUntil = 0;
-        continue;
-      }
-      if (this.idle) {
-        await this.waitForJobs();
-        continue;
-      }
-      this.slots.reserve(free);
-      let reply: FetchReply | undefined;
-      let lastError: unknown;
-      try {
-        reply = await this.fetch(free);
-        failures = 0;
-      } catch (err) {
-        if (!this.closing) this.reporter.reportRetried(err);
-        lastError = err;
-        failures += 1;
-      }
-      if (!reply) {
-        this.slots.release(free);
-        if (!this.closing) await this.delay(retryDelayAfter(lastError, failures), this.wakeOnClose);
-        continue;
-      }
-      if (this.closing) {
-        // a fetch in flight when close() began: its jobs go back to wait at once, never stay active
-        await this.heldMoves.handBackAll(reply.jobs);
-        this.slots.release(free);
-        break;
-      }
-      this.take(reply, free, free);
-    }
   }
 
   /** 'ready' once per worker: when it is connected, whether or not it runs yet. */
@@ -462,85 +409,9 @@ export class Worker<
     return client;
   }
 
-  private nextToken(): string {
-    this.tokenCounter += 1;
-    return `${this.id}:${this.tokenCounter}`;
-  }
-
   /** Lock duration, limiter, name, retention and retry settings, as the move scripts take them. */
   private get moves(): MoveSettings {
     return (this.moveSettings ??= moveSettingsOf(this));
-  }
-
-  private async fetch(count: number, token = this.nextToken()): Promise<FetchReply> {
-    const args = moveToActiveArgs(this.keys.base, token, this.moves, Date.now(), count);
-    const raw = (await runScript(this.connection.client, 'moveToActive', [this.keys.meta], args)) as unknown[];
-    return this.parseFetch(raw, 0, token);
-  }
-
-  private parseFetch(raw: unknown[], offset: number, token: string): FetchReply {
-    const { rateLimitTtl, nextDelayed, jobs } = parseFetchReply(raw, offset);
-    const taken = jobs.map(({ id, hash }) => {
-      const job = Job.fromHash(this, hash, id);
-      job.token = token;
-      return job;
-    });
-    return { rateLimitTtl, nextDelayed, jobs: taken };
-  }
-
-  /**
-   * Starts the jobs a fetch brought and gives back the slots it had reserved. A fetch that asked
-   * for jobs and got none (and no rate limit) means the queue ran dry: wait on the marker next,
-   * and say 'drained' once per dry spell.
-   */
-  private take(reply: FetchReply, requested: number, reserved: number): void {
-    this.nextDelayedAt = reply.nextDelayed;
-    if (reply.rateLimitTtl > 0) this.limitUntil = Date.now() + reply.rateLimitTtl;
-    for (const job of reply.jobs) this.start(job);
-    this.slots.release(reserved);
-    if (requested === 0) return;
-    if (reply.jobs.length > 0) {
-      this.idle = false;
-      this.drainedEmitted = false;
-    } else if (reply.rateLimitTtl === 0) {
-      this.idle = true;
-      if (!this.drainedEmitted) {
-        this.drainedEmitted = true;
-        this.reporter.notify('drained');
-      }
-    }
-  }
-
-  /**
-   * Idle: block on the marker until a job is ready (member "0"), a delayed job is due (member
-   * "1", score = due time), or drainDelay passes; never polls.
-   */
-  private async waitForJobs(deadline = Date.now() + this.opts.drainDelay * 1000): Promise<void> {
-    let failures = 0;
-    while (!this.closing && !this.state.paused) {
-      const until = this.nextDelayedAt > 0 ? Math.min(deadline, this.nextDelayedAt) : deadline;
-      const timeoutMs = until - Date.now();
-      if (timeoutMs <= 0) break;
-      let popped: string[] | null;
-      try {
-        popped = (await this.blocking!.bzpopmin(this.keys.marker, Math.max(timeoutMs, 1) / 1000)) as string[] | null;
-      } catch (err) {
-        if (this.closing || this.state.paused) break;
-        this.reporter.reportRetried(err);
-        failures += 1;
-        await this.delay(retryDelayMs(failures), this.wakeOnClose);
-        continue;
-      }
-      if (!popped) break;
-      const [, member, score] = popped;
-      if (member === '1' && Number(score) > Date.now()) {
-        // the earliest delayed job is not due yet: wait for it (or for a ready job) until then
-        this.nextDelayedAt = Number(score);
-        continue;
-      }
-      break;
-    }
-    this.idle = false;
   }
 
   // ------------------------------------------------------------------------------ processing
@@ -637,7 +508,7 @@ export class Worker<
     if (thrown instanceof RateLimitError) {
       // back in front of the queue without using an attempt; this worker then waits the limit out
       const limitMs = await this.heldMoves.moveLimitedBackToWait(entry);
-      if (limitMs > 0) this.limitUntil = Math.max(this.limitUntil, Date.now() + limitMs);
+      this.fetchLoop.limitFor(limitMs);
       this.slots.drop(entry);
       return;
     }
@@ -679,18 +550,6 @@ export class Worker<
     }
     this.slots.drop(entry);
     this.reporter.notify('failed', job, describeFailure(thrown).error, 'active');
-  }
-
-  /**
-   * How many jobs a finish may fetch: the finishing jobs' own slots plus the free ones (reserved
-   * until the reply is handled), none while closing, paused or rate-limited.
-   */
-  private claimNext(finishing: number): { requested: number; reserved: number } {
-    if (this.closing || this.state.paused || this.limitUntil > Date.now()) return { requested: 0, reserved: 0 };
-    const free = this.slots.free();
-    if (free < 0) return { requested: 0, reserved: 0 };
-    this.slots.reserve(free);
-    return { requested: free + finishing, reserved: free };
   }
 
   /**
@@ -737,7 +596,7 @@ export class Worker<
     const keys = batch.map((f) => f.entry.job.key);
     const since = Date.now();
     for (let attempt = 1; ; attempt++) {
-      const { requested, reserved } = this.claimNext(batch.length);
+      const { requested, reserved } = this.fetchLoop.claimNext(batch.length);
       const now = Date.now();
       const args = moveToFinishedArgs(this.keys.base, batch[0].args, now, requested, this.moves);
       for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
@@ -798,7 +657,7 @@ export class Worker<
     }
     let reply: FetchReply;
     try {
-      reply = this.parseFetch(raw as unknown[], 1, batch[0].entry.token);
+      reply = this.fetchLoop.parseFetch(raw as unknown[], 1, batch[0].entry.token);
     } catch (err) {
       this.slots.release(reserved);
       throw err;
@@ -809,7 +668,7 @@ export class Worker<
       return;
     }
     // the script fetched nothing for the slots of jobs it could not finish
-    this.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
+    this.fetchLoop.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
   }
 
   // ------------------------------------------------------------------------------ locks, stalls
