@@ -36,6 +36,7 @@ import { retryDelayMs, sleep } from '../timing.js';
 import { BlockingConnection, blockingClientName } from './blocking-connection.js';
 import { WorkerState, type WorkerContext } from './context.js';
 import { FetchLoop, type FetchReply } from './fetch-loop.js';
+import { FinishBatcher } from './finish-batcher.js';
 import { HeldJobMoves } from './held-moves.js';
 import { LockKeeper } from './lock-keeper.js';
 import { WorkerReporter } from './reporter.js';
@@ -67,29 +68,6 @@ export type Processor<DataType = any, ResultType = any, NameType extends string 
   token?: string,
   signal?: AbortSignal,
 ) => Promise<ResultType> | ResultType;
-
-/** Jobs of one tick are finished in calls of at most concurrency / FINISH_GROUPS jobs (see sendFinishes()). */
-const FINISH_GROUPS = 2;
-
-/** And of at most this many: a script that finishes and fetches this many holds Redis for about a millisecond. */
-const FINISH_MAX_JOBS = 50;
-
-/**
- * How a finish ended: 'finished'; a refusal that leaves the job ours (pending or failed children:
- * its caller fails it); undefined when the job is not ours any more or the call kept failing.
- */
-type FinishResult = 'finished' | ConveyorScriptError | undefined;
-
-/** A finish waiting for the others of its tick: they all go to Redis in one moveToFinished call. */
-interface PendingFinish {
-  entry: Held;
-  target: 'completed' | 'failed';
-  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace, next atm. */
-  args: (string | number)[];
-  /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
-  onFinished: (now: number) => void;
-  resolve: (result: FinishResult) => void;
-}
 
 type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
 
@@ -129,8 +107,7 @@ export class Worker<
   private readonly heldMoves: HeldJobMoves;
   private readonly stalled: StalledChecker;
   private readonly fetchLoop: FetchLoop;
-  /** Finishes of the current tick, sent together once it ends (see finish()). */
-  private finishing: PendingFinish[] = [];
+  private readonly batcher: FinishBatcher;
   /** Aborted by close(): ends the loop's waits (delay()) at once. */
   private readonly wakeOnClose = new AbortController();
   /** run() was called: resume() starts the loop again after a pause ended it. */
@@ -185,6 +162,12 @@ export class Worker<
         this.emitReady();
       },
       start: (job) => this.start(job),
+      handBackAll: (jobs) => this.heldMoves.handBackAll(jobs),
+    });
+    this.batcher = new FinishBatcher({
+      ...this.context,
+      next: this.fetchLoop,
+      retryPause: (err, attempt, since) => this.heldMoves.retryPause(err, attempt, since),
       handBackAll: (jobs) => this.heldMoves.handBackAll(jobs),
     });
     this.locks = new LockKeeper({ ...this.context, renewLocks: () => this.renewLocks() });
@@ -477,7 +460,7 @@ export class Worker<
       return this.fail(entry, err, false);
     }
     const keep = job.opts.removeOnComplete ?? this.opts.removeOnComplete;
-    const finished = await this.finish(entry, 'completed', returnvalue, keep, '', (now) => {
+    const finished = await this.batcher.finish(entry, 'completed', returnvalue, keep, '', (now) => {
       job.returnvalue = result;
       job.finishedOn = now;
       job.attemptsMade += 1;
@@ -528,7 +511,7 @@ export class Worker<
       return;
     }
     const keep = job.opts.removeOnFail ?? this.opts.removeOnFail;
-    await this.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (now) => {
+    await this.batcher.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (now) => {
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
       job.finishedOn = now;
@@ -550,125 +533,6 @@ export class Worker<
     }
     this.slots.drop(entry);
     this.reporter.notify('failed', job, describeFailure(thrown).error, 'active');
-  }
-
-  /**
-   * moveToFinished with fetch-next for a held job. The finishes of one tick (jobs that end together,
-   * typically those one fetch brought) share a call per half of the slots: one round trip and one
-   * fetch for several jobs. Resolves once the reply is handled and the fetched jobs started (or,
-   * while closing, were handed back); `onFinished` runs before they start.
-   */
-  private finish(
-    entry: Held,
-    target: 'completed' | 'failed',
-    value: string,
-    keep: KeepJobs | undefined,
-    stacktrace: string,
-    onFinished: (now: number) => void,
-  ): Promise<FinishResult> {
-    const { job, token } = entry;
-    const args = finishJobArgs(job, token, target, value, keep, stacktrace, entry.nextAtm);
-    return new Promise((resolve) => {
-      if (this.finishing.push({ entry, target, args, onFinished, resolve }) === 1) process.nextTick(() => this.sendFinishes());
-    });
-  }
-
-  private sendFinishes(): void {
-    const all = this.finishing;
-    this.finishing = [];
-    // calls of at most a share of the slots: Redis runs one while this process starts the jobs
-    // another brought, and those groups keep their size from one round to the next
-    const size = Math.min(Math.ceil(this.opts.concurrency / FINISH_GROUPS), FINISH_MAX_JOBS);
-    for (let from = 0; from < all.length; from += size) {
-      const batch = all.slice(from, from + size);
-      const results: FinishResult[] = [];
-      this.finishBatch(batch, results)
-        .catch((err) => this.reporter.report(err))
-        .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
-    }
-  }
-
-  /**
-   * One moveToFinished call for the batch. Connection errors are retried while the jobs are still
-   * ours; a script refusal (lock lost, job gone) is reported per job and not retried.
-   */
-  private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
-    const keys = batch.map((f) => f.entry.job.key);
-    const since = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      const { requested, reserved } = this.fetchLoop.claimNext(batch.length);
-      const now = Date.now();
-      const args = moveToFinishedArgs(this.keys.base, batch[0].args, now, requested, this.moves);
-      for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
-      let raw: unknown;
-      try {
-        raw = await runScript(this.connection.client, 'moveToFinished', keys, args);
-      } catch (err) {
-        this.slots.release(reserved);
-        this.reporter.reportRetried(err);
-        // not cut short by close(): close() waits for work in hand to be stored
-        if (!(await this.heldMoves.retryPause(err, attempt, since))) return this.reporter.reportGivingUp(err);
-        continue;
-      }
-      // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
-      // call is taken before these jobs are settled (activeJobs stay in reply order)
-      await null;
-      await this.settleBatch(batch, results, raw, now, requested, reserved);
-      return;
-    }
-  }
-
-  /** Each job's outcome in order, then the fetched jobs take over the freed slots. */
-  private async settleBatch(
-    batch: PendingFinish[],
-    results: FinishResult[],
-    raw: unknown,
-    now: number,
-    requested: number,
-    reserved: number,
-  ): Promise<void> {
-    // one job: 0 (then the fetch) or its error code; several: a list of codes first
-    const head = typeof raw === 'number' ? raw : (raw as unknown[])[0];
-    const codes = Array.isArray(head) ? (head as number[]) : [Number(head)];
-    let finished = 0;
-    batch.forEach((f, i) => {
-      const code = Number(codes[i]);
-      if (code === 0) {
-        finished += 1;
-        this.slots.drop(f.entry);
-        f.onFinished(now);
-        results[i] = 'finished';
-        return;
-      }
-      // refused before the lock was released: the job is still ours (its caller fails it)
-      const refused = code === ErrorCode.JobPendingChildren || code === ErrorCode.JobHasFailedChildren;
-      // named after the script, as BullMQ names it (its tests match 'Cmd moveToFinished from active')
-      const err = scriptError(code, f.entry.job.id, 'moveToFinished');
-      this.reporter.report(err);
-      if (refused) {
-        results[i] = err;
-      } else {
-        this.slots.drop(f.entry);
-      }
-    });
-    if (finished === 0) {
-      this.slots.release(reserved);
-      return;
-    }
-    let reply: FetchReply;
-    try {
-      reply = this.fetchLoop.parseFetch(raw as unknown[], 1, batch[0].entry.token);
-    } catch (err) {
-      this.slots.release(reserved);
-      throw err;
-    }
-    if (this.closing) {
-      await this.heldMoves.handBackAll(reply.jobs);
-      this.slots.release(reserved);
-      return;
-    }
-    // the script fetched nothing for the slots of jobs it could not finish
-    this.fetchLoop.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
   }
 
   // ------------------------------------------------------------------------------ locks, stalls
