@@ -3,12 +3,13 @@
 // held, not processed): grouping, the orderings it relies on, per-job outcomes, retries, closing.
 import { ConveyorScriptError, ErrorCode } from '../../lib/engine/errors.js';
 import type { Job } from '../../lib/engine/job.js';
+import { loadScript } from '../../lib/engine/scripts.js';
 import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.js';
 import { FetchLoop } from '../../lib/engine/worker/fetch-loop.js';
 import { FINISH_MAX_JOBS, FinishBatcher, type FinishResult } from '../../lib/engine/worker/finish-batcher.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry, type Held } from '../../lib/engine/worker/slots.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { deferred, Scope, type Deferred } from '../fixtures/worker-harness.js';
 import { takeJobAway } from '../support/redis.js';
 import { holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 
@@ -94,6 +95,43 @@ describe('FinishBatcher', () => {
     expect(await scope.redis.zcard(`bull:${fx.name}:completed`)).toBe(4);
     expect(fx.context.slots.jobs().map((j) => j.name)).toEqual(['e', 'f', 'g', 'h']);
     expect(fx.context.slots.free()).toBe(0);
+  });
+
+  /**
+   * Holds back the reply of the next `first` script until the reply of the next `second` is in,
+   * then hands both over in one go, as ioredis does with replies that come in one read.
+   */
+  function inOneRead(fx: PartsFixture, first: string, second: string): void {
+    const client = fx.client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> };
+    const evalsha = client.evalsha.bind(client);
+    const shas = { [loadScript(first).sha]: 'first', [loadScript(second).sha]: 'second' } as Record<string, 'first' | 'second'>;
+    const replies: Partial<Record<'first' | 'second', { raw: Promise<unknown>; hand: Deferred<unknown> }>> = {};
+    client.evalsha = (...args) => {
+      const which = shas[String(args[0])];
+      if (!which || replies[which]) return evalsha(...args);
+      const reply = { raw: evalsha(...args), hand: deferred<unknown>() };
+      replies[which] = reply;
+      if (which === 'second') {
+        void Promise.allSettled([replies.first!.raw, reply.raw]).then(() => {
+          for (const r of [replies.first!, reply]) r.raw.then(r.hand.resolve, r.hand.reject);
+        });
+      }
+      return reply.hand.promise;
+    };
+  }
+
+  it("a loop fetch answered before a finish's call is taken first: jobs start in reply order", async () => {
+    const { fx, loop, batcher, log } = await batcherOf({ concurrency: 4 });
+    const [x] = await take(fx, ['x', 'a', 'b', 'c', 'd'], 1);
+    inOneRead(fx, 'moveToActive', 'moveToFinished');
+    // as the loop does: reserve, fetch, take once the reply is in (the same steps as its `await`)
+    fx.context.slots.reserve(2);
+    const fetched = loop.fetch(2).then((reply) => loop.take(reply, 2, 2));
+    const finished = complete(batcher, x, log);
+    await Promise.all([fetched, finished]);
+    expect(fx.scripts.of('moveToFinished')[0].args[11]).toBe('2');
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start a', 'start b', 'start c', 'start d']);
+    expect(fx.context.slots.jobs().map((j) => j.name)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it(`a call carries at most ${FINISH_MAX_JOBS} jobs`, async () => {
