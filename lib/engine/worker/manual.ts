@@ -6,7 +6,7 @@
  * `startStalledCheckTimer`. Cancellation arguments are checked here too.
  */
 import { ConveyorValidationError } from '../errors.js';
-import type { Job } from '../job.js';
+import type { Job, JobHost } from '../job.js';
 import { checkToken, extendLocks, scheduleNextIterations } from '../job-moves.js';
 import { checkInteger, show } from '../options.js';
 import { checkBooleanArg, checkOptionsObject } from '../queue-admin.js';
@@ -22,7 +22,7 @@ export interface GetNextJobOptions {
 
 /** What getNextJob needs from the Worker's insides (handed over by the Worker itself). */
 export interface ManualAccess {
-  readonly worker: QueueBase & { readonly opts: { drainDelay: number } };
+  readonly worker: JobHost & { readonly opts: { drainDelay: number } };
   isClosing(): boolean;
   /** worker.pause() was called (and no resume() since). */
   isPaused(): boolean;

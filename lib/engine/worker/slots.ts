@@ -72,6 +72,22 @@ export class Slots {
     return [...this.held.values()].filter((h) => !h.abandoned).map((h) => h.job);
   }
 
+  /**
+   * Aborts the signal of a job held (not one a forced close let go of), with `reason`; false when
+   * there is none.
+   */
+  abort(jobId: string, reason?: string): boolean {
+    const entry = this.held.get(jobId);
+    if (!entry || entry.abandoned) return false;
+    entry.controller.abort(reason);
+    return true;
+  }
+
+  /** abort() for every job held. */
+  abortAll(reason?: string): void {
+    for (const entry of this.held.values()) if (!entry.abandoned) entry.controller.abort(reason);
+  }
+
   /** `entry` is the one held for its job (a newer one may hold the same id). */
   holds(entry: Held): boolean {
     return this.held.get(entry.job.id!) === entry;
