@@ -104,6 +104,22 @@ describe('LockKeeper', () => {
     expect(fx.events.of('lockRenewalFailed')).toHaveLength(1);
   });
 
+  it("an 'error' listener that throws keeps no job with a lost lock running: every one is aborted", async () => {
+    const { fx, keeper } = await keeperOf({});
+    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    const jobs = await takeJobs(fx, 2);
+    const entries = holdJobs(fx, jobs);
+    fx.events.on('error', () => {
+      throw new Error('a listener with a bug');
+    });
+    for (const job of jobs) await takeJobAway(scope.redis, fx.name, job.id!);
+
+    await keeper.renew();
+    expect(entries.map((e) => e.lockLost)).toEqual([true, true]);
+    expect(entries.map((e) => e.controller.signal.aborted)).toEqual([true, true]);
+    expect(fx.errors.map((e) => (e as Error).name)).toEqual(['LockLostError', 'LockLostError']);
+  });
+
   it('a job whose outcome is being stored, or that a forced close let go of, is no loss when its lock is gone', async () => {
     const { fx, keeper } = await keeperOf({});
     await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);

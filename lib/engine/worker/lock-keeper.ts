@@ -60,7 +60,8 @@ export class LockKeeper {
       for (const h of lost) {
         const reason = new Error(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
         reason.name = 'LockLostError';
-        reporter.emitError(reason);
+        // an 'error' listener that throws must not keep the next job running on a lost lock
+        reporter.report(reason);
         h.controller.abort(reason);
       }
     } catch (err) {
