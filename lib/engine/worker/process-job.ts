@@ -51,7 +51,8 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
   let result: unknown;
   try {
     if (refusal !== undefined) throw new UnrecoverableError(refusal);
-    result = await p.processor!(job, token, new AbortController().signal);
+    // with the worker as `this`, as the worker's own loop and bullmq's processJob call it
+    result = await p.processor!.call(p.host, job, token, new AbortController().signal);
   } catch (thrown) {
     return failed(p, job, token, thrown, fetchNext);
   }
