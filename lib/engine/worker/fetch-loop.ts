@@ -41,8 +41,8 @@ export interface FetchLoopHost extends Pick<WorkerContext, 'connection' | 'keys'
  * The fetch loop: while slots are free, one moveToActive call takes as many jobs as there are
  * free slots; when the queue runs dry it blocks on the marker (blocking connection) instead of
  * polling, and it waits out the queue's rate limit. Finishes fetch the next jobs themselves
- * (finish-batcher.ts), through claimNext/parseFetch/take here, so the loop only runs when those
- * fetches leave slots free.
+ * (finish-batcher.ts), through claimNext/parseFetch/take here: the loop fetches only for the slots
+ * those fetches leave free.
  */
 export class FetchLoop {
   /** The last fetch found nothing: wait on the marker before fetching again. */

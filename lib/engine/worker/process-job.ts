@@ -26,7 +26,7 @@ export interface HandProcessing {
  * `completed` / `failed`, and resolves with the next job when `fetchNextCallback()` asked the
  * finish for one and it brought one. Like a job taken by hand, its lock is not renewed meanwhile.
  *
- * The worker's own loop does not come here: it finishes the jobs of a tick together (worker.ts).
+ * The worker's own loop does not come here: it finishes the jobs of a tick together (finish-batcher.ts).
  */
 export async function processJobByHand(
   p: HandProcessing,
