@@ -38,8 +38,8 @@ export {
 } from './job/legacy-repeatable.js';
 
 // Worker and sandboxed processors
-export { Worker, WORKER_DEFAULTS } from './worker.js';
-export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker.js';
+export { Worker, WORKER_DEFAULTS } from './worker/worker.js';
+export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker/worker.js';
 export type { AdvancedOptions, RateLimiterOptions } from './interfaces/queue-options.js';
 export type { WorkerListener } from './interfaces/listeners.js';
 export type { SandboxedJob, SandboxedJobProcessor, SandboxedProcessor } from './sandbox/sandboxed-job.js';

@@ -2,7 +2,7 @@
 // of every queue it named (under any prefix), and small readers of a flow's Redis state.
 import type { Redis } from 'ioredis';
 import { FlowProducer, Queue, Worker, type JobNode } from '../../lib/index.js';
-import type { Processor } from '../../lib/engine/worker.js';
+import type { Processor } from '../../lib/engine/worker/worker.js';
 import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
 
 interface Closable {

@@ -4,7 +4,7 @@
  * part (connection/backend.ts, queue/queue-options.ts, scheduler/repeat-options.ts,
  * sandbox/sandbox-options.ts).
  */
-import type { WorkerOptions } from '../worker-options.js';
+import type { WorkerOptions } from '../worker/options.js';
 export type { RedisQueueBackend } from '../connection/backend.js';
 
 /** A worker's `limiter`: at most `max` jobs started per `duration` ms, across the queue's workers. */

@@ -1,16 +1,16 @@
 /**
  * A Worker driven by hand (BullMQ's "manual processing"): no processor, `autorun: false`; the
  * caller takes jobs with `getNextJob`, finishes them with `job.moveToCompleted` / `moveToFailed`
- * (lib/engine/job-moves.ts, shared with the worker's own finish path), keeps their locks with
+ * (../job-moves.ts, shared with the worker's own finish path), keeps their locks with
  * `job.extendLock` / `worker.extendJobLocks` and runs the stalled checker with
  * `startStalledCheckTimer`. Cancellation arguments are checked here too.
  */
-import { ConveyorValidationError } from './errors.js';
-import type { Job } from './job.js';
-import { checkToken, extendLocks, scheduleNextIterations } from './job-moves.js';
-import { checkInteger, show } from './options.js';
-import { checkBooleanArg, checkOptionsObject } from './queue-admin.js';
-import type { QueueBase } from './queue-base.js';
+import { ConveyorValidationError } from '../errors.js';
+import type { Job, JobHost } from '../job.js';
+import { checkToken, extendLocks, scheduleNextIterations } from '../job-moves.js';
+import { checkInteger, show } from '../options.js';
+import { checkBooleanArg, checkOptionsObject } from '../queue-admin.js';
+import type { QueueBase } from '../queue-base.js';
 
 export interface GetNextJobOptions {
   /**
@@ -22,7 +22,7 @@ export interface GetNextJobOptions {
 
 /** What getNextJob needs from the Worker's insides (handed over by the Worker itself). */
 export interface ManualAccess {
-  readonly worker: QueueBase & { readonly opts: { drainDelay: number } };
+  readonly worker: JobHost & { readonly opts: { drainDelay: number } };
   isClosing(): boolean;
   /** worker.pause() was called (and no resume() since). */
   isPaused(): boolean;

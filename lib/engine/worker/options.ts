@@ -1,11 +1,11 @@
-import type { AdvancedRepeatOptions } from './job-scheduler-options.js';
-import type { BackoffStrategy } from './backoff.js';
-import { ConveyorValidationError } from './errors.js';
-import { checkMetricsOptions, type MetricsOptions } from './metrics.js';
-import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from './options.js';
-import { checkSandboxOptions, type SandboxOptions } from './sandbox/sandbox-options.js';
-import type { ConnectionOptions } from './connection.js';
-import { checkTelemetry, type Telemetry } from './telemetry.js';
+import type { AdvancedRepeatOptions } from '../job-scheduler-options.js';
+import type { BackoffStrategy } from '../backoff.js';
+import { ConveyorValidationError } from '../errors.js';
+import { checkMetricsOptions, type MetricsOptions } from '../metrics.js';
+import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from '../options.js';
+import { checkSandboxOptions, type SandboxOptions } from '../sandbox/sandbox-options.js';
+import type { ConnectionOptions } from '../connection.js';
+import { checkTelemetry, type Telemetry } from '../telemetry.js';
 
 /** The options of a Worker; `SandboxOptions` apply to a processor given as a file. */
 export interface WorkerOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType>, SandboxOptions {

@@ -1,9 +1,9 @@
-import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from './errors.js';
-import { describeFailure } from './failure.js';
-import { Job } from './job.js';
-import type { NextJobReply } from './job-moves.js';
-import type { JobHost } from './job.js';
-import type { WorkerTracing } from './telemetry-worker.js';
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from '../errors.js';
+import { describeFailure } from '../failure.js';
+import { Job } from '../job.js';
+import type { NextJobReply } from '../job-moves.js';
+import type { JobHost } from '../job.js';
+import type { WorkerTracing } from '../telemetry-worker.js';
 
 /** What processJob needs from its Worker. */
 export interface HandProcessing {
@@ -26,7 +26,7 @@ export interface HandProcessing {
  * `completed` / `failed`, and resolves with the next job when `fetchNextCallback()` asked the
  * finish for one and it brought one. Like a job taken by hand, its lock is not renewed meanwhile.
  *
- * The worker's own loop does not come here: it finishes the jobs of a tick together (worker.ts).
+ * The worker's own loop does not come here: it finishes the jobs of a tick together (finish-batcher.ts).
  */
 export async function processJobByHand(
   p: HandProcessing,
@@ -51,7 +51,8 @@ async function processAndFinish(p: HandProcessing, job: Job, token: string, fetc
   let result: unknown;
   try {
     if (refusal !== undefined) throw new UnrecoverableError(refusal);
-    result = await p.processor!(job, token, new AbortController().signal);
+    // with the worker as `this`, as the worker's own loop and bullmq's processJob call it
+    result = await p.processor!.call(p.host, job, token, new AbortController().signal);
   } catch (thrown) {
     return failed(p, job, token, thrown, fetchNext);
   }

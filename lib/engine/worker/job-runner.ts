@@ -1,0 +1,183 @@
+import { ConveyorScriptError, ErrorCode, RateLimitError, UnrecoverableError } from '../errors.js';
+import { describeFailure } from '../failure.js';
+import type { Job } from '../job.js';
+import { encodeReturnValue, isMoveSignal, isStillHeld, nextAttemptsMade, notMovedError, planFailure, retryCall } from '../job-moves.js';
+import type { WorkerTracing } from '../telemetry-worker.js';
+import type { WorkerContext } from './context.js';
+import type { FinishBatcher } from './finish-batcher.js';
+import type { HeldJobMoves } from './held-moves.js';
+import { heldEntry, type Held } from './slots.js';
+
+export interface JobRunnerHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'slots' | 'reporter' | 'moves'> {
+  /** Runs the worker's processor (with the worker as `this`, as a method call would). */
+  process(job: Job, token: string, signal: AbortSignal): unknown;
+  readonly tracing: WorkerTracing | undefined;
+  /** Creates a taken scheduler iteration's successor; false: it could not be, leave the job. */
+  scheduleNext(job: Job): Promise<boolean>;
+  readonly batcher: Pick<FinishBatcher, 'finish'>;
+  readonly heldMoves: Pick<HeldJobMoves, 'move' | 'moveLimitedBackToWait'>;
+  /** The queue is rate-limited for `ms` more (0: it is not): the loop fetches nothing until then. */
+  rateLimited(ms: number): void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
+
+/**
+ * Runs the jobs the worker took: each is held, goes through the processor (or fails without it:
+ * failed while waiting, or started too often), and its outcome is stored: completed or failed
+ * through the finish batcher, retried or delayed, handed back after a RateLimitError, left alone
+ * when the processor moved it itself.
+ */
+export class JobRunner {
+  /** processHeld, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
+  private readonly processEntry: (entry: Held) => Promise<void>;
+  /** scheduleNext, with telemetry in the worker's own context: bullmq's span for it is no child of any job's. */
+  private readonly nextIteration: (job: Job) => Promise<boolean>;
+
+  constructor(private readonly host: JobRunnerHost) {
+    const { tracing } = host;
+    this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
+    this.nextIteration = tracing ? (job) => tracing.tracing.within(tracing.base, () => host.scheduleNext(job)) : (job) => host.scheduleNext(job);
+  }
+
+  /** Holds a job just taken and starts processing it; its chain settles once the outcome is stored. */
+  start(job: Job): void {
+    const { slots, reporter } = this.host;
+    const entry = heldEntry(job, nextAttemptsMade(job));
+    slots.hold(entry);
+    const settle = (): void => {
+      slots.untrack(done);
+      slots.drop(entry);
+      slots.changed.notify();
+    };
+    // one reaction for both outcomes (a job is on the hot path: every promise counts)
+    const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(settle, (err: unknown) => {
+      try {
+        reporter.emitError(err);
+      } finally {
+        settle();
+      }
+    });
+    slots.track(entry, done);
+  }
+
+  /**
+   * Job schedulers: taking an iteration creates the next one, before the job is processed (§7.12).
+   * A scheduler that cannot be updated leaves the job active: the stalled checker retries it.
+   */
+  private async iterateThenProcess(entry: Held): Promise<void> {
+    if (await this.nextIteration(entry.job)) await this.processEntry(entry);
+  }
+
+  private async processHeld(entry: Held): Promise<void> {
+    const { job } = entry;
+    const { opts } = this.host;
+    // a forced close may have let go of the job meanwhile
+    if (entry.abandoned) return;
+    let outcome: Outcome;
+    if (job.deferredFailure) {
+      // failed while waiting (stalled too often, or a child failed): fail it without running it
+      outcome = { ok: false, thrown: new UnrecoverableError(job.deferredFailure), withStack: false };
+    } else if (opts.maxStartedAttempts !== undefined && job.attemptsStarted > opts.maxStartedAttempts) {
+      outcome = { ok: false, thrown: new UnrecoverableError('job started more than allowable limit'), withStack: false };
+    } else {
+      this.host.reporter.notify('active', job, 'waiting');
+      try {
+        const value = await this.host.process(job, entry.token, entry.controller.signal);
+        outcome = { ok: true, value };
+      } catch (thrown) {
+        outcome = { ok: false, thrown, withStack: true };
+      }
+    }
+    if (entry.abandoned) return;
+    entry.phase = 'finishing';
+    if (outcome.ok) await this.complete(entry, outcome.value);
+    else await this.fail(entry, outcome.thrown, outcome.withStack);
+  }
+
+  private async complete(entry: Held, result: unknown): Promise<void> {
+    const { opts, slots, reporter, batcher } = this.host;
+    const { job } = entry;
+    let returnvalue: string;
+    try {
+      returnvalue = encodeReturnValue(job, result);
+    } catch (err) {
+      return this.fail(entry, err, false);
+    }
+    const keep = job.opts.removeOnComplete ?? opts.removeOnComplete;
+    const finished = await batcher.finish(entry, 'completed', returnvalue, keep, '', (now) => {
+      job.returnvalue = result;
+      job.finishedOn = now;
+      job.attemptsMade += 1;
+      reporter.notify('completed', job, result, 'active');
+    });
+    if (finished instanceof ConveyorScriptError) {
+      // a parent with pending or failed children cannot complete; it is still ours, so it fails
+      // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
+      const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
+      return this.fail(entry, thrown, true);
+    }
+    slots.drop(entry);
+  }
+
+  private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
+    const { connection, keys, opts, slots, reporter, batcher, heldMoves } = this.host;
+    const { job } = entry;
+    if (isMoveSignal(thrown)) {
+      // the processor moved the job itself (job.moveToDelayed & co.): nothing left to do. One that
+      // did not move it fails the attempt rather than leave the job locked in active.
+      const held = await isStillHeld(connection.client, job, entry.token).catch((err: unknown) => {
+        reporter.emitError(err);
+        return false;
+      });
+      if (held) return this.fail(entry, notMovedError(thrown, job), false);
+      slots.drop(entry);
+      return;
+    }
+    if (thrown instanceof RateLimitError) {
+      // back in front of the queue without using an attempt; this worker then waits the limit out
+      this.host.rateLimited(await heldMoves.moveLimitedBackToWait(entry));
+      slots.drop(entry);
+      return;
+    }
+    // a processor that replaced its job's moveToFailed: the failure goes through it, as in BullMQ
+    if (Object.hasOwn(job, 'moveToFailed')) return this.failThroughJob(entry, thrown);
+    const plan = await planFailure(job, thrown, withStack, this.host.moves());
+    if (plan.kind !== 'fail') {
+      const moved = await heldMoves.move(entry, retryCall(keys.base, job, entry.token, plan, Date.now()));
+      slots.drop(entry);
+      if (!moved) return;
+      job.attemptsMade += 1;
+      // as bullmq sets it: the backoff of a delayed retry, 0 for one at once
+      job.delay = plan.kind === 'delay' ? plan.delay : 0;
+      job.failedReason = plan.reason;
+      job.stacktrace = plan.stacktrace;
+      reporter.notify('failed', job, plan.error, 'active');
+      return;
+    }
+    const keep = job.opts.removeOnFail ?? opts.removeOnFail;
+    await batcher.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (now) => {
+      job.failedReason = plan.reason;
+      job.stacktrace = plan.stacktrace;
+      job.finishedOn = now;
+      job.attemptsMade += 1;
+      reporter.notify('failed', job, plan.error, 'active');
+    });
+    slots.drop(entry);
+  }
+
+  /** A failure stored by `job.moveToFailed` itself: 'failed' when it went through, else 'error'. */
+  private async failThroughJob(entry: Held, thrown: unknown): Promise<void> {
+    const { slots, reporter } = this.host;
+    const { job } = entry;
+    try {
+      await job.moveToFailed(thrown as Error, entry.token, false);
+    } catch (err) {
+      slots.drop(entry);
+      reporter.emitError(err);
+      return;
+    }
+    slots.drop(entry);
+    reporter.notify('failed', job, describeFailure(thrown).error, 'active');
+  }
+}

@@ -1,0 +1,128 @@
+import type { Job } from '../job.js';
+import { Signal } from '../timing.js';
+
+/** A job this worker holds (its lock is ours). */
+export interface Held {
+  job: Job;
+  token: string;
+  /** nextAttemptsMade() when the job was taken. */
+  nextAtm: string;
+  controller: AbortController;
+  /** The processor runs ('running'), or its outcome is being written to Redis ('finishing'). */
+  phase: 'running' | 'finishing';
+  /** Let go of by a forced close (left in active, or handed back): what the processor does later is ignored. */
+  abandoned: boolean;
+  /** Renewal found the lock gone; no more renewals for it. */
+  lockLost: boolean;
+  /** The job's processing chain (see Slots.track). */
+  done?: Promise<void>;
+}
+
+/** A new entry for a job just taken, locked with its own token. */
+export function heldEntry(job: Job, nextAtm: string): Held {
+  return { job, token: job.token!, nextAtm, controller: new AbortController(), phase: 'running', abandoned: false, lockLost: false };
+}
+
+/**
+ * The worker's concurrency bookkeeping, in one place: the jobs in hand, the slots promised to
+ * fetches in flight (`reserved`: a fetch of the loop and the fetch-next of a finish may be in
+ * flight together, and must not fill more slots than there are between them), and the
+ * processing chains close() waits for.
+ *
+ * Free slots = concurrency (rounded up) - jobs held - slots reserved. A fetch reserves the free
+ * slots it asks for before its call goes out and releases them once its reply is handled (the
+ * jobs it brought are held by then), whatever became of the call.
+ */
+export class Slots {
+  /** Anything the fetch loop may be waiting for changed: a slot, pause, resume, close. */
+  readonly changed = new Signal();
+  private readonly held = new Map<string, Held>();
+  private reserved = 0;
+  /** Processing chains close() waits for (a forced close lets go of some: untrack). */
+  private readonly processing = new Set<Promise<void>>();
+
+  constructor(private readonly concurrency: () => number) {}
+
+  /** Slots neither held nor reserved; negative after the concurrency was lowered. */
+  free(): number {
+    // a fractional concurrency (BullMQ accepts one) gives as many slots as it rounds up to
+    return Math.ceil(this.concurrency()) - this.held.size - this.reserved;
+  }
+
+  /** Promises `count` slots to a fetch about to go out. */
+  reserve(count: number): void {
+    this.reserved += count;
+  }
+
+  /** Gives back what reserve() promised, once the fetch's reply is handled (or it failed). */
+  release(count: number): void {
+    this.reserved -= count;
+  }
+
+  get(jobId: string): Held | undefined {
+    return this.held.get(jobId);
+  }
+
+  entries(): IterableIterator<Held> {
+    return this.held.values();
+  }
+
+  /** Jobs held, not counting those a forced close let go of. */
+  jobs(): Job[] {
+    return [...this.held.values()].filter((h) => !h.abandoned).map((h) => h.job);
+  }
+
+  /**
+   * Aborts the signal of a job held (not one a forced close let go of), with `reason`; false when
+   * there is none.
+   */
+  abort(jobId: string, reason?: string): boolean {
+    const entry = this.held.get(jobId);
+    if (!entry || entry.abandoned) return false;
+    entry.controller.abort(reason);
+    return true;
+  }
+
+  /** abort() for every job held. */
+  abortAll(reason?: string): void {
+    for (const entry of this.held.values()) if (!entry.abandoned) entry.controller.abort(reason);
+  }
+
+  /** `entry` is the one held for its job (a newer one may hold the same id). */
+  holds(entry: Held): boolean {
+    return this.held.get(entry.job.id!) === entry;
+  }
+
+  /** A job taken: held from now on, before its processing starts (listeners of 'active' see it). */
+  hold(entry: Held): void {
+    this.held.set(entry.job.id!, entry);
+  }
+
+  /** The job leaves this worker's hands (only this entry: a newer one may hold the same id). */
+  drop(entry: Held): void {
+    if (this.held.get(entry.job.id!) === entry) {
+      this.held.delete(entry.job.id!);
+      this.changed.notify();
+    }
+  }
+
+  /** The entry's processing chain, which close() waits for until it settles or is untracked. */
+  track(entry: Held, done: Promise<void>): void {
+    entry.done = done;
+    this.processing.add(done);
+  }
+
+  untrack(done: Promise<void>): void {
+    this.processing.delete(done);
+  }
+
+  /** Processing chains still tracked. */
+  get processingCount(): number {
+    return this.processing.size;
+  }
+
+  /** Resolves when no job is in hand any more (jobs a forced close let go of do not count). */
+  async whenIdle(): Promise<void> {
+    while (this.processing.size > 0) await this.changed.wait();
+  }
+}
