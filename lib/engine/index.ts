@@ -38,10 +38,13 @@ export {
 } from './job/legacy-repeatable.js';
 
 // Worker and sandboxed processors
-export { Worker, WORKER_DEFAULTS } from './worker/worker.js';
-export type { GetNextJobOptions, Processor, WorkerCloseOptions, WorkerOptions } from './worker/worker.js';
-export type { AdvancedOptions, RateLimiterOptions } from './interfaces/queue-options.js';
-export type { WorkerListener } from './interfaces/listeners.js';
+export { Worker } from './worker/worker.js';
+export type { Processor } from './worker/worker.js';
+export { WORKER_DEFAULTS } from './core/defaults.js';
+export type { AdvancedOptions, RateLimiterOptions, WorkerOptions } from './worker/options.js';
+export type { GetNextJobOptions } from './worker/manual.js';
+export type { WorkerCloseOptions } from './worker/shutdown.js';
+export type { WorkerListener } from './worker/listeners.js';
 export type { SandboxedJob, SandboxedJobProcessor, SandboxedProcessor } from './sandbox/sandboxed-job.js';
 export type { SandboxedOptions, SandboxOptions } from './sandbox/sandbox-options.js';
 

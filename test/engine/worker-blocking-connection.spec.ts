@@ -1,7 +1,7 @@
 // BlockingConnection: the worker's own duplicate connection for BZPOPMIN, driven directly against
 // the real Redis (made once however many ask, named for getWorkers, ended at once by close()).
 import { Redis } from 'ioredis';
-import type { RedisClient } from '../../lib/engine/connection.js';
+import type { RedisClient } from '../../lib/engine/connection/connection.js';
 import { WorkerState } from '../../lib/engine/worker/context.js';
 import { BlockingConnection, blockingClientName, type BlockingHost } from '../../lib/engine/worker/blocking-connection.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';

@@ -1,8 +1,8 @@
 // FetchLoop: the worker's fetch loop driven directly against the real Redis: one moveToActive
 // call per round for all free slots, 'drained' and a wait on the marker when the queue runs dry,
 // the rate limit waited out, fetch errors retried, a fetch in flight at close() handed back.
-import type { RedisClient } from '../../lib/engine/connection.js';
-import type { Job } from '../../lib/engine/job.js';
+import type { RedisClient } from '../../lib/engine/connection/connection.js';
+import type { Job } from '../../lib/engine/job/job.js';
 import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.js';
 import { FetchLoop, type FetchLoopHost } from '../../lib/engine/worker/fetch-loop.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';

@@ -1,9 +1,9 @@
 // FinishBatcher: the finishes of one tick in moveToFinished calls with fetch-next, driven directly
 // against the real Redis with a real FetchLoop for the fetched jobs (started jobs are recorded and
 // held, not processed): grouping, the orderings it relies on, per-job outcomes, retries, closing.
-import { ConveyorScriptError, ErrorCode } from '../../lib/engine/errors.js';
-import type { Job } from '../../lib/engine/job.js';
-import { loadScript } from '../../lib/engine/scripts.js';
+import { ConveyorScriptError, ErrorCode } from '../../lib/engine/core/errors.js';
+import type { Job } from '../../lib/engine/job/job.js';
+import { loadScript } from '../../lib/engine/core/scripts.js';
 import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.js';
 import { FetchLoop } from '../../lib/engine/worker/fetch-loop.js';
 import { FINISH_MAX_JOBS, FinishBatcher, type FinishResult } from '../../lib/engine/worker/finish-batcher.js';

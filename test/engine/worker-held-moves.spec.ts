@@ -2,8 +2,8 @@
 // rate-limited job back to wait, a job handed back unrun), and the retry rules after a move that
 // failed: driven directly against the real Redis, refusals injected at the client, the clock fake.
 import { jest } from '@jest/globals';
-import { retryCall, type FailurePlan } from '../../lib/engine/job-moves.js';
-import { setRateLimit } from '../../lib/engine/queue-controls.js';
+import { retryCall, type FailurePlan } from '../../lib/engine/job/failure-plan.js';
+import { setRateLimit } from '../../lib/engine/queue/controls.js';
 import { FINISH_RETRIES, HeldJobMoves, REFUSAL_RETRY_WINDOW_MS } from '../../lib/engine/worker/held-moves.js';
 import { Scope } from '../fixtures/worker-harness.js';
 import { closedConnection, holdJobs, oom, partsFixture, takeJobs, useFakeClock } from './worker-parts-support.js';

@@ -1,7 +1,7 @@
 // JobRunner: a job's way from taken to stored, driven directly against the real Redis with the
 // real FinishBatcher and HeldJobMoves behind it (the fetch-next is turned off: nothing to start).
-import { RateLimitError } from '../../lib/engine/errors.js';
-import type { Job } from '../../lib/engine/job.js';
+import { RateLimitError } from '../../lib/engine/core/errors.js';
+import type { Job } from '../../lib/engine/job/job.js';
 import { FinishBatcher } from '../../lib/engine/worker/finish-batcher.js';
 import { HeldJobMoves } from '../../lib/engine/worker/held-moves.js';
 import { JobRunner } from '../../lib/engine/worker/job-runner.js';

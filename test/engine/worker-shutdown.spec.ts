@@ -2,7 +2,7 @@
 // hand (left in active, or handed back with their signals aborted). Driven with recording
 // stand-ins for the parts; the Worker-level behaviour is in worker-close.spec.ts.
 import { EventEmitter } from 'node:events';
-import type { Job } from '../../lib/engine/job.js';
+import type { Job } from '../../lib/engine/job/job.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { closeRequeue, letGoOfRunning, shutdown } from '../../lib/engine/worker/shutdown.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';

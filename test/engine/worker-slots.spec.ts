@@ -1,6 +1,6 @@
 // Slots: the worker's concurrency bookkeeping (jobs held, slots reserved for fetches in flight,
 // processing chains close() waits for), driven directly; no Redis involved.
-import type { Job } from '../../lib/engine/job.js';
+import type { Job } from '../../lib/engine/job/job.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
 import { deferred, within } from '../fixtures/worker-harness.js';
 

@@ -1,5 +1,5 @@
+import { WORKER_DEFAULTS } from '../core/defaults.js';
 import type { KeepJobs } from '../core/job-options.js';
-import { WORKER_DEFAULTS } from '../worker/options.js';
 import type { BackoffStrategy } from './backoff.js';
 import type { JobHost } from './host.js';
 import { maxDataPointsArg, type MetricsOptions } from './metrics.js';

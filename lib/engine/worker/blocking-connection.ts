@@ -1,5 +1,5 @@
-import { duplicateConnection, whenReady, type RedisClient } from '../connection.js';
-import { retryDelayMs } from '../timing.js';
+import { duplicateConnection, whenReady, type RedisClient } from '../connection/connection.js';
+import { retryDelayMs } from '../core/timing.js';
 import type { WorkerContext } from './context.js';
 
 export interface BlockingHost extends Pick<WorkerContext, 'connection' | 'state' | 'slots' | 'reporter'> {

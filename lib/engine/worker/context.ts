@@ -3,9 +3,9 @@
  * (Pick<WorkerContext, ...>) plus callbacks of its own, so its dependencies show in its type and a
  * test can drive it with no Worker around it.
  */
-import type { HeldConnection } from '../connection.js';
-import type { MoveSettings } from '../job-moves.js';
+import type { HeldConnection } from '../connection/connection.js';
 import type { QueueKeys } from '../core/keys.js';
+import type { MoveSettings } from '../job/move-settings.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { WorkerReporter } from './reporter.js';
 import type { Slots } from './slots.js';

@@ -1,8 +1,10 @@
-import { retryDelayAfter } from '../connection.js';
-import { Job, type JobHost } from '../job.js';
-import { moveToActiveArgs, parseFetchReply } from '../job-moves.js';
-import { runScript } from '../scripts.js';
-import { retryDelayMs } from '../timing.js';
+import { retryDelayAfter } from '../connection/connection.js';
+import { runScript } from '../core/scripts.js';
+import { retryDelayMs } from '../core/timing.js';
+import { parseFetchReply } from '../job/fetch-reply.js';
+import { moveToActiveArgs } from '../job/finish-args.js';
+import type { JobHost } from '../job/host.js';
+import { Job } from '../job/job.js';
 import type { BlockingConnection } from './blocking-connection.js';
 import type { WorkerContext } from './context.js';
 

@@ -1,8 +1,8 @@
-import { ErrorCode, scriptError, type ConveyorScriptError } from '../errors.js';
-import type { Job } from '../job.js';
-import { finishJobArgs, moveToFinishedArgs } from '../job-moves.js';
-import type { KeepJobs } from '../options.js';
-import { runScript } from '../scripts.js';
+import { ErrorCode, scriptError, type ConveyorScriptError } from '../core/errors.js';
+import type { KeepJobs } from '../core/job-options.js';
+import { runScript } from '../core/scripts.js';
+import { finishJobArgs, moveToFinishedArgs } from '../job/finish-args.js';
+import type { Job } from '../job/job.js';
 import type { WorkerContext } from './context.js';
 import type { FetchReply, NextClaim } from './fetch-loop.js';
 import type { Held } from './slots.js';

@@ -1,8 +1,8 @@
-import { isRedisRefusal, retryDelayAfter } from '../connection.js';
-import { scriptError } from '../errors.js';
-import type { Job } from '../job.js';
-import type { retryCall } from '../job-moves.js';
-import { runScript } from '../scripts.js';
+import { isRedisRefusal, retryDelayAfter } from '../connection/connection.js';
+import { scriptError } from '../core/errors.js';
+import { runScript } from '../core/scripts.js';
+import type { retryCall } from '../job/failure-plan.js';
+import type { Job } from '../job/job.js';
 import type { WorkerContext } from './context.js';
 import type { Held } from './slots.js';
 

@@ -1,12 +1,14 @@
-import { ConveyorScriptError, ErrorCode, RateLimitError, UnrecoverableError } from '../errors.js';
-import { describeFailure } from '../failure.js';
-import type { Job } from '../job.js';
-import { encodeReturnValue, isMoveSignal, isStillHeld, nextAttemptsMade, notMovedError, planFailure, retryCall } from '../job-moves.js';
-import type { WorkerTracing } from '../telemetry-worker.js';
+import { ConveyorScriptError, ErrorCode, RateLimitError, UnrecoverableError } from '../core/errors.js';
+import { describeFailure } from '../core/failure.js';
+import { planFailure, retryCall } from '../job/failure-plan.js';
+import { encodeReturnValue, nextAttemptsMade } from '../job/finish-args.js';
+import type { Job } from '../job/job.js';
 import type { WorkerContext } from './context.js';
 import type { FinishBatcher } from './finish-batcher.js';
 import type { HeldJobMoves } from './held-moves.js';
+import { isMoveSignal, isStillHeld, notMovedError } from './processor-signals.js';
 import { heldEntry, type Held } from './slots.js';
+import type { WorkerTracing } from './tracing.js';
 
 export interface JobRunnerHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'slots' | 'reporter' | 'moves'> {
   /** Runs the worker's processor (with the worker as `this`, as a method call would). */

@@ -5,12 +5,14 @@
  * `job.extendLock` / `worker.extendJobLocks` and runs the stalled checker with
  * `startStalledCheckTimer`. Cancellation arguments are checked here too.
  */
-import { ConveyorValidationError } from '../errors.js';
-import type { Job, JobHost } from '../job.js';
-import { checkToken, extendLocks, scheduleNextIterations } from '../job-moves.js';
-import { checkInteger, show } from '../options.js';
-import { checkBooleanArg, checkOptionsObject } from '../queue-admin.js';
-import type { QueueBase } from '../queue-base.js';
+import type { QueueBase } from '../connection/queue-base.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import { show } from '../core/show.js';
+import { checkBoolean, checkInteger, checkOptionsObject } from '../core/validation.js';
+import type { JobHost } from '../job/host.js';
+import type { Job } from '../job/job.js';
+import { checkToken, extendLocks } from '../job/moves-by-hand.js';
+import { scheduleNextIterations } from '../job/next-iteration.js';
 
 export interface GetNextJobOptions {
   /**
@@ -49,7 +51,7 @@ export async function takeNextJob(access: ManualAccess, token: unknown, opts?: u
   checkToken('token', token);
   const o = checkOptionsObject('getNextJob options', opts, ['block']);
   const block = o.block ?? true;
-  checkBooleanArg('block', block);
+  checkBoolean('block', block);
   const { worker } = access;
   if (access.isRunning()) {
     throw new Error(`getNextJob() is for a worker driven by hand, but worker "${worker.name}" runs its own loop: create it with autorun: false and no processor`);

@@ -1,11 +1,15 @@
-import type { AdvancedRepeatOptions } from '../job-scheduler-options.js';
-import type { BackoffStrategy } from '../backoff.js';
-import { ConveyorValidationError } from '../errors.js';
-import { checkMetricsOptions, type MetricsOptions } from '../metrics.js';
-import { checkInteger, show, type KeepJobs, type QueueBaseOptions } from '../options.js';
+import type { ConnectionOptions } from '../connection/connection.js';
+import type { QueueBaseOptions } from '../connection/queue-base.js';
+import { WORKER_DEFAULTS } from '../core/defaults.js';
+import { ConveyorValidationError } from '../core/errors.js';
+import type { KeepJobs } from '../core/job-options.js';
+import { show } from '../core/show.js';
+import { checkInteger } from '../core/validation.js';
+import type { BackoffStrategy } from '../job/backoff.js';
+import { checkMetricsOptions, type MetricsOptions } from '../job/metrics.js';
 import { checkSandboxOptions, type SandboxOptions } from '../sandbox/sandbox-options.js';
-import type { ConnectionOptions } from '../connection.js';
-import { checkTelemetry, type Telemetry } from '../telemetry.js';
+import type { AdvancedRepeatOptions } from '../scheduler/repeat-options.js';
+import { checkTelemetry, type Telemetry } from '../telemetry/telemetry.js';
 
 /** The options of a Worker; `SandboxOptions` apply to a processor given as a file. */
 export interface WorkerOptions<ConnectionOptionsType = ConnectionOptions> extends QueueBaseOptions<ConnectionOptionsType>, SandboxOptions {
@@ -52,16 +56,6 @@ export interface WorkerOptions<ConnectionOptionsType = ConnectionOptions> extend
   /** Trace each job's processing (a `process` span continuing the producer's trace). */
   telemetry?: Telemetry;
 }
-
-/** The defaults, in one place (BullMQ's values and units). */
-export const WORKER_DEFAULTS = {
-  concurrency: 1,
-  lockDuration: 30_000,
-  stalledInterval: 30_000,
-  maxStalledCount: 1,
-  drainDelay: 5,
-  maximumRateLimitDelay: 30_000,
-};
 
 export type ResolvedWorkerOptions = WorkerOptions & typeof WORKER_DEFAULTS & { lockRenewTime: number };
 
@@ -118,3 +112,12 @@ function checkAbove(name: string, value: unknown, text: string, orEqual: boolean
   const ok = typeof value === 'number' && Number.isFinite(value) && (orEqual ? value >= 0 : value > 0);
   if (!ok) throw new ConveyorValidationError(`${name} ${text}, got ${show(value)}`);
 }
+
+/** A worker's `limiter`: at most `max` jobs started per `duration` ms, across the queue's workers. */
+export interface RateLimiterOptions {
+  max: number;
+  duration: number;
+}
+
+/** A worker's `settings`: its custom backoff strategy (and the repeat settings, if any). */
+export type AdvancedOptions = NonNullable<WorkerOptions['settings']>;

@@ -1,8 +1,8 @@
-import type { HeldConnection } from '../connection.js';
-import type { Job, JobHost } from '../job.js';
-import { moveSettingsOf, type MoveSettings } from '../job-moves.js';
-import { scheduleNextIteration } from '../job-scheduler-iteration.js';
-import type { WorkerTracing } from '../telemetry-worker.js';
+import type { HeldConnection } from '../connection/connection.js';
+import type { JobHost } from '../job/host.js';
+import type { Job } from '../job/job.js';
+import { moveSettingsOf, type MoveSettings } from '../job/move-settings.js';
+import { scheduleNextIteration } from '../job/next-iteration.js';
 import { BlockingConnection, blockingClientName } from './blocking-connection.js';
 import { WorkerState, type WorkerContext } from './context.js';
 import { FetchLoop } from './fetch-loop.js';
@@ -16,6 +16,7 @@ import type { HandProcessing } from './process-job.js';
 import { WorkerReporter } from './reporter.js';
 import { Slots } from './slots.js';
 import { StalledChecker } from './stalled-checker.js';
+import type { WorkerTracing } from './tracing.js';
 
 /**
  * The Worker as its parts see it. Its public methods are called on the instance whenever a part

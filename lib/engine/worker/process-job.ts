@@ -1,9 +1,9 @@
-import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from '../errors.js';
-import { describeFailure } from '../failure.js';
-import { Job } from '../job.js';
-import type { NextJobReply } from '../job-moves.js';
-import type { JobHost } from '../job.js';
-import type { WorkerTracing } from '../telemetry-worker.js';
+import { DelayedError, RateLimitError, UnrecoverableError, WaitingChildrenError, WaitingError } from '../core/errors.js';
+import { describeFailure } from '../core/failure.js';
+import type { NextJobReply } from '../job/fetch-reply.js';
+import type { JobHost } from '../job/host.js';
+import { Job } from '../job/job.js';
+import type { WorkerTracing } from './tracing.js';
 
 /** What processJob needs from its Worker. */
 export interface HandProcessing {

@@ -1,4 +1,4 @@
-import { checkBooleanArg, checkOptionsObject } from '../queue-admin.js';
+import { checkBoolean, checkOptionsObject } from '../core/validation.js';
 import type { BlockingConnection } from './blocking-connection.js';
 import type { HeldJobMoves } from './held-moves.js';
 import type { LockKeeper } from './lock-keeper.js';
@@ -20,7 +20,7 @@ export interface WorkerCloseOptions {
 export function closeRequeue(opts: unknown): boolean {
   const o = checkOptionsObject('close options', opts, ['requeue']);
   const requeue = o.requeue ?? false;
-  checkBooleanArg('requeue', requeue);
+  checkBoolean('requeue', requeue);
   return requeue;
 }
 

@@ -1,5 +1,5 @@
-import type { Job } from '../job.js';
-import { Signal } from '../timing.js';
+import { Signal } from '../core/timing.js';
+import type { Job } from '../job/job.js';
 
 /** A job this worker holds (its lock is ours). */
 export interface Held {

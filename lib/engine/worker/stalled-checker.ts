@@ -1,4 +1,4 @@
-import { runScript } from '../scripts.js';
+import { runScript } from '../core/scripts.js';
 import type { WorkerContext } from './context.js';
 
 export interface StalledCheckerHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'state' | 'reporter'> {

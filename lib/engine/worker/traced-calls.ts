@@ -1,8 +1,8 @@
-import type { Job } from './job/job.js';
-import { CallTracer, replace } from './telemetry/calls.js';
-import { instrumentJob } from './telemetry-jobs.js';
-import type { JobMetrics } from './telemetry/job-metrics.js';
-import { storedMetadata, TelemetryAttributes, type Attributes, type Tracing } from './telemetry/telemetry.js';
+import type { Job } from '../job/job.js';
+import { CallTracer, replace } from '../telemetry/calls.js';
+import type { JobMetrics } from '../telemetry/job-metrics.js';
+import { storedMetadata, TelemetryAttributes, type Attributes, type Tracing } from '../telemetry/telemetry.js';
+import { instrumentJob } from './traced-jobs.js';
 
 /** The worker calls bullmq 6.7 traces, as Conveyor's Worker has them. */
 export interface TracedWorkerCalls {

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../connection/connection.js';
 import { DelayedError, JobNotMovedError, WaitingChildrenError, WaitingError } from '../core/errors.js';
 import { jobSubKey } from '../core/keys.js';
-import type { Job } from './job.js';
+import type { Job } from '../job/job.js';
 
 
 /** What a processor throws after moving its job itself. */

@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'node:events';
-import { describeFailure } from './core/failure.js';
-import type { Job } from './job/job.js';
-import { failedAttemptState, FAIL_OPERATIONS, instrumentJob } from './telemetry-jobs.js';
-import { JobMetrics } from './telemetry/job-metrics.js';
-import { traceWorkerCalls, type TracedWorkerCalls } from './telemetry-worker-calls.js';
-import { recordFailure, SpanKind, storedMetadata, TelemetryAttributes, Tracing, type Attributes, type Span, type Telemetry } from './telemetry/telemetry.js';
+import { describeFailure } from '../core/failure.js';
+import type { Job } from '../job/job.js';
+import { JobMetrics } from '../telemetry/job-metrics.js';
+import { recordFailure, SpanKind, storedMetadata, TelemetryAttributes, Tracing, type Attributes, type Span, type Telemetry } from '../telemetry/telemetry.js';
+import { traceWorkerCalls, type TracedWorkerCalls } from './traced-calls.js';
+import { failedAttemptState, FAIL_OPERATIONS, instrumentJob } from './traced-jobs.js';
 
 /** The worker as its tracing sees it: its events, its id, name and the calls traced. */
 export interface TracedWorker extends EventEmitter, TracedWorkerCalls {

@@ -1,7 +1,7 @@
-import type { Job } from './job/job.js';
-import { replace } from './telemetry/calls.js';
-import type { JobMetrics, MovedState } from './telemetry/job-metrics.js';
-import { recordFailure, TelemetryAttributes, type Tracing } from './telemetry/telemetry.js';
+import type { Job } from '../job/job.js';
+import { replace } from '../telemetry/calls.js';
+import type { JobMetrics, MovedState } from '../telemetry/job-metrics.js';
+import { recordFailure, TelemetryAttributes, type Tracing } from '../telemetry/telemetry.js';
 
 /**
  * The moves a job makes through its own methods, traced and measured as bullmq 6.7's Job does
