@@ -1,3 +1,4 @@
+import { LockLostError } from '../core/errors.js';
 import { runScript } from '../core/scripts.js';
 import type { WorkerContext } from './context.js';
 
@@ -58,8 +59,7 @@ export class LockKeeper {
       for (const h of lost) h.lockLost = true;
       reporter.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
       for (const h of lost) {
-        const reason = new Error(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
-        reason.name = 'LockLostError';
+        const reason = new LockLostError(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
         // an 'error' listener that throws must not keep the next job running on a lost lock
         reporter.report(reason);
         h.controller.abort(reason);

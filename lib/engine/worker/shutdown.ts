@@ -1,3 +1,4 @@
+import { WorkerClosedError } from '../core/errors.js';
 import { checkBoolean, checkOptionsObject } from '../core/validation.js';
 import type { BlockingConnection } from './blocking-connection.js';
 import type { HeldJobMoves } from './held-moves.js';
@@ -42,8 +43,7 @@ export async function letGoOfRunning(slots: Slots, heldMoves: Pick<HeldJobMoves,
     return;
   }
   for (const h of running) {
-    const reason = new Error(`Worker "${workerName}" closed with force: job ${h.job.id} was moved back to wait`);
-    reason.name = 'WorkerClosedError';
+    const reason = new WorkerClosedError(`Worker "${workerName}" closed with force: job ${h.job.id} was moved back to wait`);
     h.controller.abort(reason);
   }
   await Promise.all(
