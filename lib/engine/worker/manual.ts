@@ -1,9 +1,9 @@
 /**
  * A Worker driven by hand (BullMQ's "manual processing"): no processor, `autorun: false`; the
  * caller takes jobs with `getNextJob`, finishes them with `job.moveToCompleted` / `moveToFailed`
- * (../job-moves.ts, shared with the worker's own finish path), keeps their locks with
- * `job.extendLock` / `worker.extendJobLocks` and runs the stalled checker with
- * `startStalledCheckTimer`. Cancellation arguments are checked here too.
+ * (../job/moves-by-hand.ts, with the script arguments and failure plans the worker's own finish
+ * path uses), keeps their locks with `job.extendLock` / `worker.extendJobLocks` and runs the
+ * stalled checker with `startStalledCheckTimer`. Cancellation arguments are checked here too.
  */
 import type { QueueBase } from '../connection/queue-base.js';
 import { ConveyorValidationError } from '../core/errors.js';

@@ -9,7 +9,7 @@ import { recordFailure, TelemetryAttributes, type Tracing } from '../telemetry/t
  * moveToFailed, and a count (and duration) per move in the metrics. Put on the job objects a worker
  * with telemetry hands out: those of getNextJob and processJob (spans and metrics), and those its
  * processor gets (metrics for the moves the processor makes itself; the worker's own finish is
- * measured from its events, telemetry-worker.ts).
+ * measured from its events, tracing.ts).
  */
 
 export interface JobInstruments {
