@@ -5,8 +5,8 @@
 import { FlowProducer } from 'nestjs-conveyor';
 import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';
 import { connection } from '../support/redis.js';
-import { until } from './support/board.js';
 import { BoardScope, fillQueue } from './support/scope.js';
+import { until } from '../support/wait.js';
 
 const BULLMQ6_STATUSES = ['latest', 'active', 'waiting', 'waiting-children', 'prioritized', 'completed', 'failed', 'delayed'];
 

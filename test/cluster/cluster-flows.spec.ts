@@ -5,24 +5,17 @@ import { ConveyorValidationError, FlowProducer, Queue, Worker, type Job } from '
 import { keySlot } from '../../lib/engine/connection/cluster.js';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
+import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
 import { TestCluster } from './cluster-support.js';
 
 describe('Redis Cluster: flows', () => {
   let cluster: TestCluster;
-  const closers: (() => Promise<unknown>)[] = [];
-
-  function track<T extends { close(): Promise<unknown> }>(thing: T): T {
-    closers.push(() => thing.close());
-    return thing;
-  }
+  const scope = closedAfterEach(new BaseScope());
+  const track = <T extends Closable>(thing: T): T => scope.track(thing);
 
   beforeAll(async () => {
     cluster = await TestCluster.start();
   }, 60_000);
-
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
 
   afterAll(async () => {
     await cluster?.stop();

@@ -2,24 +2,17 @@
 // (CLIENT LIST) and removeOrphanedJobs (SCAN) go to the master of the queue's slot.
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { uniqueName } from '../support/redis.js';
+import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
 import { TestCluster } from './cluster-support.js';
 
 describe('Redis Cluster: queue views served by one node', () => {
   let cluster: TestCluster;
-  const closers: (() => Promise<unknown>)[] = [];
-
-  function track<T extends { close(): Promise<unknown> }>(thing: T): T {
-    closers.push(() => thing.close());
-    return thing;
-  }
+  const scope = closedAfterEach(new BaseScope());
+  const track = <T extends Closable>(thing: T): T => scope.track(thing);
 
   beforeAll(async () => {
     cluster = await TestCluster.start();
   }, 60_000);
-
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
 
   afterAll(async () => {
     await cluster?.stop();

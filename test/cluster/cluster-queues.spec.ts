@@ -6,8 +6,10 @@ import { keySlot } from '../../lib/engine/connection/cluster.js';
 import { loadScript, runScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { deferred, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';
+import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
 import { TestCluster } from './cluster-support.js';
+import { deferred, until, within } from '../support/wait.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 /** A queue name with its own hash tag: `{cl-1a2b3c4d}`. */
 function taggedName(): string {
@@ -16,20 +18,12 @@ function taggedName(): string {
 
 describe('Redis Cluster: queues, workers and events', () => {
   let cluster: TestCluster;
-  const closers: (() => Promise<unknown>)[] = [];
-
-  function track<T extends { close(): Promise<unknown> }>(thing: T): T {
-    closers.push(() => thing.close());
-    return thing;
-  }
+  const scope = closedAfterEach(new BaseScope());
+  const track = <T extends Closable>(thing: T): T => scope.track(thing);
 
   beforeAll(async () => {
     cluster = await TestCluster.start();
   }, 60_000);
-
-  afterEach(async () => {
-    while (closers.length) await closers.pop()!();
-  });
 
   afterAll(async () => {
     await cluster?.stop();

@@ -1,28 +1,19 @@
 // A throwaway 3-master Redis Cluster for the cluster suites: redis-server processes on free
 // loopback ports, each in its own directory, joined by `redis-cli --cluster create`.
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterConnectionOptions } from '../../lib/engine/connection/cluster.js';
-import { freePort, until, within } from '../fixtures/worker-harness.js';
+import { freePort, RedisServer } from '../../scripts/redis-server.mjs';
+import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
-
-interface Node {
-  port: number;
-  busPort: number;
-  dir: string;
-  child: ChildProcess;
-}
 
 export class TestCluster {
   private readonly extraClients = new Set<Cluster | Redis>();
 
-  private constructor(private readonly nodes: Node[]) {}
+  private constructor(private readonly nodes: RedisServer[]) {}
 
   /**
    * Starts `size` masters (no replicas) and resolves once every node reports cluster_state:ok.
@@ -32,7 +23,7 @@ export class TestCluster {
   static async start(size = 3): Promise<TestCluster> {
     const missing = missingTool();
     if (missing) throw new Error(missing);
-    const nodes: Node[] = [];
+    const nodes: RedisServer[] = [];
     const cluster = new TestCluster(nodes);
     try {
       const started = await Promise.allSettled(Array.from({ length: size }, () => startNode()));
@@ -151,17 +142,7 @@ export class TestCluster {
   /** Kills every server by pid and removes their directories. */
   async stop(): Promise<void> {
     for (const client of [...this.extraClients]) await this.forget(client);
-    await Promise.all(
-      this.nodes.map(async (node) => {
-        const { child } = node;
-        if (child.exitCode === null && child.signalCode === null) {
-          const gone = new Promise((resolve) => child.once('exit', resolve));
-          process.kill(child.pid!, 'SIGKILL');
-          await gone;
-        }
-        rmSync(node.dir, { recursive: true, force: true });
-      }),
-    );
+    await Promise.all(this.nodes.map((node) => node.close()));
   }
 }
 
@@ -176,40 +157,13 @@ export function missingTool(env: NodeJS.ProcessEnv = process.env): string | unde
   return undefined;
 }
 
-async function startNode(): Promise<Node> {
+/** A cluster-enabled redis-server on free ports (its own and its cluster bus port). */
+async function startNode(): Promise<RedisServer> {
   const port = await freePort();
   let busPort = await freePort();
   while (busPort === port) busPort = await freePort();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-cluster-'));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
-      '--cluster-config-file', path.join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--dir', dir,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const node = { port, busPort, dir, child };
-  let output = '';
-  try {
-    await within(
-      new Promise<void>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          output += `${line}\n`;
-          if (line.includes('Ready to accept connections')) resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`redis-server (cluster node on port ${port}) exited with ${code}: ${output}`)));
-      }),
-      10_000,
-      `redis-server (cluster node on port ${port})`,
-    );
-  } catch (err) {
-    if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  // keep draining its output so a chatty server never blocks on a full pipe
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return node;
+  return RedisServer.start({
+    port,
+    args: (dir) => ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', path.join(dir, 'nodes.conf')],
+  });
 }

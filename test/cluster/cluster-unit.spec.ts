@@ -16,8 +16,8 @@ import {
   keySlot,
 } from '../../lib/engine/connection/cluster.js';
 import { describeServer, duplicateConnection, isRedisClient, openConnection, reconnectDelayMs } from '../../lib/engine/connection/connection.js';
-import { freePort } from '../fixtures/worker-harness.js';
 import { missingTool } from './cluster-support.js';
+import { freePort } from '../../scripts/redis-server.mjs';
 
 const NODES = [{ host: '127.0.0.1', port: 7000 }];
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { OwnRedis } from '../security/own-redis.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 import { codeBlocks, documentationFiles } from './code-blocks.js';
 
 // Every ```ts block of README.md and docs/*.md is compiled as a module of its own, against lib/
@@ -35,7 +35,7 @@ function compilerOptions(): ts.CompilerOptions {
 
 describe('the TypeScript blocks of README.md and docs/', () => {
   const diagnostics = new Map<string, string[]>();
-  let redis: OwnRedis | undefined;
+  let redis: RedisServer | undefined;
 
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
@@ -58,11 +58,11 @@ describe('the TypeScript blocks of README.md and docs/', () => {
       if (!own || !file.fileName.startsWith(work)) throw new Error(`${path.relative(root, file.fileName)}:${line + 1}: ${message}`);
       own.push(`line ${line + 1} of the block: ${message}`);
     }
-    if (checked.some((b) => b.run)) redis = await OwnRedis.start();
+    if (checked.some((b) => b.run)) redis = await RedisServer.start();
   }, 180_000);
 
   afterAll(async () => {
-    await redis?.stop();
+    await redis?.close();
     rmSync(work, { recursive: true, force: true });
   });
 

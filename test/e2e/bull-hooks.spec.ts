@@ -22,24 +22,17 @@ import {
   type SharedBullConfigurationFactory,
 } from 'nestjs-conveyor';
 import { Test } from '@nestjs/testing';
-import { uniqueName } from '../support/redis.js';
-import { RecordingLogger, boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { boot, nestPerTest, RecordingLogger, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 // The hooks @nestjs/bullmq offers around processors and listeners, on Conveyor: the processor
 // decorator service, listener options, durable providers, extra providers and factory classes.
 
 describe('processor and listener hooks', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   function queueName(label = 'e2e-hook') {
-    const name = uniqueName(label);
-    queues.push(name);
+    const name = nest.name(label);
     return name;
   }
 
@@ -73,7 +66,7 @@ describe('processor and listener hooks', () => {
       .useClass(Tracing)
       .setLogger(new RecordingLogger())
       .compile();
-    booted = { app: moduleRef, logger: new RecordingLogger() };
+    nest.track(moduleRef);
     await moduleRef.init();
     const job = await moduleRef.get<Queue>(getQueueToken(name)).add('x', {});
     const completed = deferred<unknown>(5000, 'completed');
@@ -100,7 +93,7 @@ describe('processor and listener hooks', () => {
     @QueueEventsListener(name)
     class Live extends QueueEventsHost {}
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name })],
       providers: [Replay, Live],
     });
@@ -132,7 +125,7 @@ describe('processor and listener hooks', () => {
 
     ContextIdFactory.apply({ attach: (contextId) => (info) => (info.isTreeDurable ? durableContext : contextId) });
     try {
-      booted = await boot({
+      const booted = await nest.boot({
         imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name })],
         providers: [Tenant, Work],
       });
@@ -171,7 +164,7 @@ describe('processor and listener hooks', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRootAsync({ useClass: RootConfig }),
         BullModule.forRootAsync('extra', {
@@ -205,7 +198,7 @@ describe('processor and listener hooks', () => {
     @Module({ providers: [SharedConfig], exports: [SharedConfig] })
     class ConfigHolder {}
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRootAsync({ imports: [ConfigHolder], useExisting: SharedConfig }),
         BullModule.registerFlowProducerAsync({ name: 'existing', imports: [ConfigHolder], useExisting: SharedConfig }),
@@ -217,7 +210,7 @@ describe('processor and listener hooks', () => {
 
   it('makes no worker for the processors option in a producer-only app', async () => {
     const name = queueName();
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRoot({ connection: redisOptions(), workers: false }),
         BullModule.registerQueue({ name, processors: [async () => 'never'] }),
@@ -228,7 +221,7 @@ describe('processor and listener hooks', () => {
 
   it('lists the processors option\'s workers in WorkerRegistry, each started with the app', async () => {
     const name = queueName();
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRoot({ connection: redisOptions() }),
         BullModule.registerQueue({ name, processors: [async () => 'one', { callback: async () => 'two', concurrency: 3 }] }),

@@ -18,7 +18,8 @@ import {
 } from 'nestjs-conveyor';
 import { times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { boot, bootError, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { boot, bootError, nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 // What BullModule adds to the shared module implementation, beyond what the @nestjs/bullmq apps
 // (nest-bullmq-apps.spec.ts) show: manual registration per connection, tokens other packages
@@ -41,19 +42,9 @@ async function holdsFor(check: () => boolean, what: string, ms = 500): Promise<v
 }
 
 describe('BullModule', () => {
-  let booted: Booted | undefined;
-  const queues: [string, string?][] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    for (const [name, prefix] of queues.splice(0)) await cleanQueues([name], prefix);
-  });
+  const nest = nestPerTest();
 
-  function queueName(label = 'e2e-bull') {
-    const name = uniqueName(label);
-    queues.push([name]);
-    return name;
-  }
+  const queueName = (label = 'e2e-bull') => nest.name(label);
 
   it('provides forRoot options under getSharedConfigToken and queues under the token @nestjs/bull-shared computes', async () => {
     const name = queueName();
@@ -63,7 +54,7 @@ describe('BullModule', () => {
       constructor(@Inject(getSharedConfigToken()) readonly shared: object, @Inject(getSharedConfigToken('other')) readonly other: object) {}
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRoot({ connection: redisOptions(), defaultJobOptions: { attempts: 2 }, extraOptions: { manualRegistration: false } }),
         BullModule.forRoot('other', { connection: redisOptions(), prefix: 'other-prefix' }),
@@ -97,7 +88,7 @@ describe('BullModule', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRoot({ connection: redisOptions(), extraOptions: { manualRegistration: true } }),
         BullModule.forRoot('automatic', { connection: redisOptions() }),
@@ -140,7 +131,7 @@ describe('BullModule', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions(), extraOptions: { manualRegistration: true } }), BullModule.registerQueue({ name })],
       providers: [Work, Starter],
     });
@@ -156,7 +147,7 @@ describe('BullModule', () => {
       async process() {}
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         BullModule.forRootAsync({ useFactory: () => ({ connection: redisOptions(), extraOptions: { manualRegistration: true } }) }),
         BullModule.registerQueue({ name }),
@@ -169,12 +160,11 @@ describe('BullModule', () => {
 
   it('passes forRoot options it does not know on to the queues with a warning; QueueModule refuses them', async () => {
     const name = queueName();
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions(), prefx: 'typo' } as object), BullModule.registerQueue({ name })],
     });
     expect(booted.logger.warnings()).toContainEqual(expect.stringMatching(/BullModule\.forRoot \(connection "default"\): unknown option "prefx"/));
     await booted.app.close();
-    booted = undefined;
 
     const err = await bootError({ imports: [QueueModule.forRoot({ connection: redisOptions(), prefx: 'typo' } as object), QueueModule.registerQueue({ name })] });
     expect(err).toBeInstanceOf(ConveyorValidationError);
@@ -228,7 +218,7 @@ describe('BullModule', () => {
       BullModule.queueClass = RecordingQueue;
       const gentle = queueName();
       const forced = queueName();
-      booted = await boot({
+      const booted = await nest.boot({
         imports: [
           BullModule.forRoot({ connection: redisOptions() }),
           BullModule.registerQueue({ name: gentle }, { name: forced, connection: redisOptions(), forceDisconnectOnShutdown: true }),
@@ -236,7 +226,6 @@ describe('BullModule', () => {
       });
       expect(booted.app.get(bullSharedQueueToken(gentle))).toBeInstanceOf(RecordingQueue);
       await booted.app.close();
-      booted = undefined;
       expect(made.sort()).toEqual([`close ${gentle}`, `disconnect ${forced}`].sort());
     });
   });
@@ -244,7 +233,7 @@ describe('BullModule', () => {
   it('a processor may set its own prefix: its worker reads there, not where the queue writes', async () => {
     const name = queueName();
     const elsewhere = uniqueName('pfx');
-    queues.push([name, elsewhere]);
+    nest.removeKeysOf(name, elsewhere);
     const processed = deferred<string>(5000, 'job under the processor prefix');
 
     @Processor(name, { prefix: elsewhere })
@@ -254,7 +243,7 @@ describe('BullModule', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name })],
       providers: [Work],
     });

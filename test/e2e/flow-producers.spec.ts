@@ -9,20 +9,15 @@ import {
   type Job,
 } from 'nestjs-conveyor';
 import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @InjectFlowProducer', () => {
-  const apps: Booted[] = [];
-  const queues: string[] = [];
-  afterEach(async () => {
-    for (const { app } of apps.splice(0)) await app.close();
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   it('injects a flow producer whose flow runs children first, then the parent with their results', async () => {
-    const parents = uniqueName('e2e-flow-parent');
-    const children = uniqueName('e2e-flow-child');
-    queues.push(parents, children);
+    const parents = nest.name('e2e-flow-parent');
+    const children = nest.name('e2e-flow-child');
     const parentDone = deferred<Record<string, unknown>>(8000, 'parent processed');
 
     @Injectable()
@@ -65,8 +60,7 @@ describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @In
     })
     class AppModule {}
 
-    const booted = await boot({ imports: [AppModule] });
-    apps.push(booted);
+    const booted = await nest.boot({ imports: [AppModule] });
     const flows = booted.app.get<FlowProducer>(getFlowProducerToken('orders'));
     expect(flows).toBeInstanceOf(FlowProducer);
     expect(booted.app.get(Checkout).flows).toBe(flows);
@@ -82,7 +76,7 @@ describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @In
   it('registerFlowProducerAsync takes its options from a factory (here: the prefix)', async () => {
     const name = uniqueName('e2e-flow-async');
     const prefix = `conveyor-e2e-${name}`;
-    queues.push(name);
+    nest.removeKeysOf(name, prefix);
 
     @Injectable()
     class Settings {
@@ -91,7 +85,7 @@ describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @In
     @Module({ providers: [Settings], exports: [Settings] })
     class SettingsModule {}
 
-    const booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRoot({ connection: redisOptions() }),
         QueueModule.registerFlowProducerAsync({
@@ -102,16 +96,13 @@ describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @In
         }),
       ],
     });
-    apps.push(booted);
     const flows = booted.app.get<FlowProducer>(getFlowProducerToken('reports'));
     const { job } = await flows.add({ name: 'root', queueName: name, data: {} });
     expect(job.queueQualifiedName).toBe(`${prefix}:${name}`);
     expect(await job.getState()).toBe('waiting');
     await booted.app.close();
-    apps.pop();
     // the producer closed with the app, so it no longer takes flows
     await expect(flows.add({ name: 'late', queueName: name, data: {} })).rejects.toThrow();
-    await cleanQueues([name], prefix);
   });
 
   it('refuses an empty name and a name listed twice, at module creation', () => {

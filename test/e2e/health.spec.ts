@@ -2,27 +2,20 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { BullModule, Process, Processor, QueueModule, WorkerHost, WorkerRegistry, getQueueToken, type Queue } from 'nestjs-conveyor';
 import { QueueHealthIndicator, QueueHealthModule, type QueueHealthCheckOptions } from 'nestjs-conveyor/health';
 import { once } from '../support/events.js';
-import { rawClient, uniqueName } from '../support/redis.js';
-import { closedPort } from './support/ports.js';
-import { boot, cleanQueues, redisOptions, type Booted } from './support/nest.js';
+import { rawClient } from '../support/redis.js';
+import { freePort } from '../../scripts/redis-server.mjs';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   async function bootWithHealth(connection: object, work: string, idle: string) {
-    queues.push(work, idle);
     @Processor(work)
     class Work {
       @Process('ok') ok() { return 'ok'; }
       @Process('fail') fail() { throw new Error('planned failure'); }
     }
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRoot({ connection }),
         QueueModule.registerQueue({ name: work }, { name: idle }),
@@ -45,7 +38,7 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
   }
 
   it('is up with Redis reachable, its latency, running workers and queues within their thresholds', async () => {
-    const [work, idle] = [uniqueName('e2e-hw'), uniqueName('e2e-hi')];
+    const [work, idle] = [nest.name('e2e-hw'), nest.name('e2e-hi')];
     const { check } = await bootWithHealth(redisOptions(), work, idle);
     const result = await check({ queues: { [work]: { maxWaiting: 10, maxFailed: { count: 5, withinMinutes: 10 } } } });
     expect(result.status).toBe('ok');
@@ -60,7 +53,7 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
   });
 
   it('is down with details when a waiting backlog or recent failures cross a threshold, or a worker stops', async () => {
-    const [work, idle] = [uniqueName('e2e-hw'), uniqueName('e2e-hi')];
+    const [work, idle] = [nest.name('e2e-hw'), nest.name('e2e-hi')];
     const { check, app } = await bootWithHealth(redisOptions(), work, idle);
     await app.get<Queue>(getQueueToken(idle)).addBulk([1, 2, 3].map((n) => ({ name: 'x', data: { n } })));
     const worker = app.get(WorkerRegistry).get(work);
@@ -94,8 +87,8 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
   });
 
   it('is down with details when Redis is unreachable', async () => {
-    const port = await closedPort();
-    const [work, idle] = [uniqueName('e2e-hw'), uniqueName('e2e-hi')];
+    const port = await freePort();
+    const [work, idle] = [nest.name('e2e-hw'), nest.name('e2e-hi')];
     const { check } = await bootWithHealth({ host: '127.0.0.1', port, connectTimeout: 200, maxRetriesPerRequest: 1 }, work, idle);
     const result = await check({ timeoutMs: 300, queues: { [idle]: { maxWaiting: 2 } } });
     expect(result.status).toBe('error');
@@ -106,8 +99,7 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
   });
 
   it('reports a queue with several workers as its least healthy one', async () => {
-    const name = uniqueName('e2e-hmany');
-    queues.push(name);
+    const name = nest.name('e2e-hmany');
 
     @Processor(name)
     class First extends WorkerHost {
@@ -119,7 +111,7 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
       async process() {}
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name }), TerminusModule, QueueHealthModule],
       providers: [First, Second],
     });

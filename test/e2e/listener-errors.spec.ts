@@ -9,25 +9,18 @@ import {
   getQueueToken,
   type Queue,
 } from 'nestjs-conveyor';
-import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('listeners that throw', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
+  const nest = nestPerTest();
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   beforeEach(() => process.on('unhandledRejection', onUnhandled));
-  afterEach(async () => {
-    process.off('unhandledRejection', onUnhandled);
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  afterEach(() => process.off('unhandledRejection', onUnhandled));
 
   it('logs sync and async throws of worker and queue event listeners; jobs go on and nothing is unhandled', async () => {
-    const name = uniqueName('e2e-throw');
-    queues.push(name);
+    const name = nest.name('e2e-throw');
     const processed: string[] = [];
     const globalCompleted = deferred<string[]>(8000, 'two global completions');
     const seenGlobal: string[] = [];
@@ -54,7 +47,7 @@ describe('listeners that throw', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [ThrowingProcessor, ThrowingListener],
     });

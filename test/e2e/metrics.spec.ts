@@ -16,7 +16,8 @@ import {
 } from '../../lib/index.js';
 import { parseExposition, valuesBy, type PrometheusFamily } from '../support/prometheus.js';
 import { connection, rawClient, uniqueName } from '../support/redis.js';
-import { cleanQueues, RecordingLogger, redisOptions } from './support/nest.js';
+import { BaseScope, closedAfterAll } from '../support/scope.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 @Module({ providers: [{ provide: 'REGION', useValue: 'eu-west' }], exports: ['REGION'] })
 class RegionModule {}
@@ -102,26 +103,22 @@ async function fillQueues(prefix: string, mails: string, reports: string): Promi
   };
 }
 
-async function serve(metadata: ModuleMetadata, configure?: (app: INestApplication) => void): Promise<{ app: INestApplication; base: string }> {
-  const moduleRef = await Test.createTestingModule(metadata).setLogger(new RecordingLogger()).compile();
-  const app = moduleRef.createNestApplication();
-  configure?.(app);
-  await app.listen(0);
-  return { app, base: (await app.getUrl()).replace('[::1]', 'localhost') };
-}
-
 describe('QueueMetricsModule: /metrics for Prometheus', () => {
   const prefix = uniqueName('metrics');
   const mails = uniqueName('mails');
   const reports = uniqueName('reports');
   const redis = rawClient();
-  let closeFill: () => Promise<void>;
-  const apps: INestApplication[] = [];
+  const nest = nestPerTest();
+  // the queues every test reads, filled once
+  const filled = closedAfterAll(new BaseScope());
+  filled.removeKeysOf(mails, prefix);
+  filled.removeKeysOf(reports, prefix);
+  let served: INestApplication | undefined;
 
   const start = async (metadata: ModuleMetadata, configure?: (app: INestApplication) => void) => {
-    const served = await serve(metadata, configure);
-    apps.push(served.app);
-    return served.base;
+    const { app, base } = await nest.serve(metadata, { configure });
+    served = app;
+    return base;
   };
   const queues = (...extra: ModuleMetadata['imports'] & object) => [
     QueueModule.forRoot({ connection: redisOptions(), prefix }),
@@ -130,16 +127,9 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
   ];
 
   beforeAll(async () => {
-    closeFill = await fillQueues(prefix, mails, reports);
+    filled.onClose(await fillQueues(prefix, mails, reports));
   });
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-  });
-  afterAll(async () => {
-    await closeFill?.();
-    await cleanQueues([mails, reports], prefix);
-    redis.disconnect();
-  });
+  afterAll(() => redis.disconnect());
 
   it('GET /metrics answers one valid exposition whose counts are what Redis holds, per queue and state', async () => {
     const base = await start({ imports: queues(QueueMetricsModule.forRoot({ globalVariables: { service: 'api' } })) });
@@ -218,7 +208,7 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
   });
 
   it("exports @nestjs/bullmq-style registrations (BullModule) too, and one connection's queues with configKey", async () => {
-    const other = uniqueName('other');
+    const other = nest.name('other', prefix);
     const base = await start({
       imports: [
         BullModule.forRoot({ connection: redisOptions(), prefix }),
@@ -230,9 +220,8 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
     });
     const all = valuesBy(parseExposition(await (await fetch(`${base}/metrics`)).text()), 'bullmq_job_failed_total', 'queue');
     expect(all).toEqual({ [mails]: 1 });
-    const service = apps[0].get(QueueMetricsService);
+    const service = served!.get(QueueMetricsService);
     expect(valuesBy(parseExposition(await service.metrics({ configKey: 'second' })), 'bullmq_job_failed_total', 'queue')).toEqual({ [other]: 0 });
-    await cleanQueues([other], prefix);
   });
 
   it('refuses to merge one queue name registered on two connections (the series would collide), naming both', async () => {
@@ -244,7 +233,7 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
       ],
     });
     expect((await fetch(`${base}/metrics`)).status).toBe(500);
-    const service = apps[0].get(QueueMetricsService);
+    const service = served!.get(QueueMetricsService);
     await expect(service.metrics()).rejects.toThrow(
       `queue "${mails}" is registered on connections "default" and "copy": their Prometheus series would carry the same labels; ` +
         "export one connection's queues with { configKey }",

@@ -14,21 +14,16 @@ import {
   type RegisterQueueOptionsFactory,
 } from 'nestjs-conveyor';
 import { REDIS_URL, rawClient, uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('QueueModule configuration', () => {
-  let booted: Booted | undefined;
-  const cleanup: [string, string][] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    for (const [name, prefix] of cleanup.splice(0)) await cleanQueues([name], prefix);
-  });
+  const nest = nestPerTest();
 
   it('forRootAsync reads the connection from @nestjs/config; registerQueueAsync takes options from a factory', async () => {
     const name = uniqueName('e2e-cfg');
     const prefix = uniqueName('pfx');
-    cleanup.push([name, prefix]);
+    nest.removeKeysOf(name, prefix);
     const config = () => ({ redis: { url: REDIS_URL, prefix }, emails: { attempts: 4 } });
 
     @Injectable()
@@ -36,7 +31,7 @@ describe('QueueModule configuration', () => {
       constructor(@InjectQueue(name) readonly queue: Queue) {}
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         ConfigModule.forRoot({ load: [config], ignoreEnvFile: true }),
         QueueModule.forRootAsync({
@@ -72,8 +67,7 @@ describe('QueueModule configuration', () => {
   });
 
   it('forRootAsync and registerQueueAsync take useClass and useExisting factories', async () => {
-    const name = uniqueName('e2e-cls');
-    cleanup.push([name, 'bull']);
+    const name = nest.name('e2e-cls');
 
     @Injectable()
     class RootOptions implements QueueModuleOptionsFactory {
@@ -92,7 +86,7 @@ describe('QueueModule configuration', () => {
     @Module({ providers: [QueueOptions], exports: [QueueOptions] })
     class OptionsModule {}
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRootAsync({ useClass: RootOptions }),
         QueueModule.registerQueueAsync({ name, imports: [OptionsModule], useExisting: QueueOptions }),
@@ -104,8 +98,7 @@ describe('QueueModule configuration', () => {
   });
 
   it('forRootAsync takes useExisting (from an imported module) and registerQueueAsync takes useClass', async () => {
-    const name = uniqueName('e2e-exist');
-    cleanup.push([name, 'bull']);
+    const name = nest.name('e2e-exist');
 
     @Injectable()
     class SharedOptions implements QueueModuleOptionsFactory {
@@ -124,7 +117,7 @@ describe('QueueModule configuration', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRootAsync({ imports: [SharedModule], useExisting: SharedOptions }),
         QueueModule.registerQueueAsync({ name, useClass: PerQueue }),
@@ -134,9 +127,9 @@ describe('QueueModule configuration', () => {
   });
 
   it('opens named connections (configKey); queues of one connection share one command connection', async () => {
-    const [a, b, other] = [uniqueName('e2e-a'), uniqueName('e2e-b'), uniqueName('e2e-other')];
+    const [a, b] = [nest.name('e2e-a'), nest.name('e2e-b')];
     const otherPrefix = uniqueName('pfx');
-    cleanup.push([a, 'bull'], [b, 'bull'], [other, otherPrefix]);
+    const other = nest.name('e2e-other', otherPrefix);
     const done = deferred<string>(5000, 'job on the named connection');
 
     @Processor(other)
@@ -144,7 +137,7 @@ describe('QueueModule configuration', () => {
       @Process() run(job: Job) { done.resolve(`${job.prefix}:${job.name}`); }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [
         QueueModule.forRoot({ connection: redisOptions() }),
         QueueModule.forRoot({ configKey: 'analytics', connection: redisOptions(), prefix: otherPrefix }),
@@ -153,7 +146,7 @@ describe('QueueModule configuration', () => {
       ],
       providers: [OtherProcessor],
     });
-    const [qa, qb, qo] = [a, b, other].map((n) => booted!.app.get<Queue>(getQueueToken(n)));
+    const [qa, qb, qo] = [a, b, other].map((n) => booted.app.get<Queue>(getQueueToken(n)));
     const [ca, cb, co] = await Promise.all([qa.client, qb.client, qo.client]);
     expect(ca).toBe(cb);
     expect(co).not.toBe(ca);

@@ -12,20 +12,14 @@ import {
   type Job,
   type Queue,
 } from 'nestjs-conveyor';
-import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('producer-only mode: forRoot({ workers: false })', () => {
-  const apps: Booted[] = [];
-  const queues: string[] = [];
-  afterEach(async () => {
-    for (const { app } of apps.splice(0)) await app.close();
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   it('the same modules run as an API process without workers beside a worker process', async () => {
-    const name = uniqueName('e2e-api');
-    queues.push(name);
+    const name = nest.name('e2e-api');
     const processedBy = deferred<string>(5000, 'processed');
     const seenByApi = deferred<unknown>(5000, 'completed event in the API process');
 
@@ -49,22 +43,19 @@ describe('producer-only mode: forRoot({ workers: false })', () => {
       providers: workers ? [] : [Progress],
     });
 
-    const api = await boot({ imports: [appModule(false)] });
-    apps.push(api);
+    const api = await nest.boot({ imports: [appModule(false)] });
     expect(api.app.get(WorkerRegistry).list()).toEqual([]);
     const job = await api.app.get<Queue>(getQueueToken(name)).add('x', {});
     expect(await job.getState()).toBe('waiting');
 
-    const worker = await boot({ imports: [appModule(true)] });
-    apps.push(worker);
+    const worker = await nest.boot({ imports: [appModule(true)] });
     expect(worker.app.get(WorkerRegistry).list()).toHaveLength(1);
     expect(await processedBy.promise).toBe(job.id);
     expect(await seenByApi.promise).toEqual({ jobId: job.id, returnvalue: 'from the worker process', prev: 'active' });
   });
 
   it('a WorkerHost in a producer-only app has no worker, and says why', async () => {
-    const name = uniqueName('e2e-api-host');
-    queues.push(name);
+    const name = nest.name('e2e-api-host');
 
     @Processor(name)
     class Host extends WorkerHost {
@@ -73,11 +64,10 @@ describe('producer-only mode: forRoot({ workers: false })', () => {
       }
     }
 
-    const api = await boot({
+    const api = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions(), workers: false }), QueueModule.registerQueue({ name })],
       providers: [Host],
     });
-    apps.push(api);
     const host = api.app.get(Host);
     expect(() => host.worker).toThrow(WorkerNotReadyError);
     expect(() => host.worker).toThrow(/Host does not exist yet.*onApplicationBootstrap.*workers: false/);

@@ -8,21 +8,15 @@ import {
   Worker,
   getQueueToken,
 } from 'nestjs-conveyor';
-import { rawClient, uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { rawClient } from '../support/redis.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('@QueueEventsListener: global events', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   it('delivers stream events with their arguments to every listener class, through one shared QueueEvents', async () => {
-    const name = uniqueName('e2e-qe');
-    queues.push(name);
+    const name = nest.name('e2e-qe');
     const completed = deferred<unknown[]>(5000, 'completed');
     const failed = deferred<unknown[]>(5000, 'failed');
     const added: string[] = [];
@@ -44,7 +38,7 @@ describe('@QueueEventsListener: global events', () => {
       @OnQueueEvent('failed') failed(...args: unknown[]) { failed.resolve(args); }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Work, Completions, Failures],
     });
@@ -71,8 +65,7 @@ describe('@QueueEventsListener: global events', () => {
   });
 
   it('listens to a queue this app does not register (produced and processed elsewhere)', async () => {
-    const name = uniqueName('e2e-qe-remote');
-    queues.push(name);
+    const name = nest.name('e2e-qe-remote');
     const completed = deferred<unknown>(5000, 'completed');
 
     @QueueEventsListener(name)
@@ -80,7 +73,7 @@ describe('@QueueEventsListener: global events', () => {
       @OnQueueEvent('completed') done(args: unknown) { completed.resolve(args); }
     }
 
-    booted = await boot({ imports: [QueueModule.forRoot({ connection: redisOptions() })], providers: [Remote] });
+    const booted = await nest.boot({ imports: [QueueModule.forRoot({ connection: redisOptions() })], providers: [Remote] });
     const queue = new Queue(name, { connection: redisOptions() });
     const worker = new Worker(name, async () => 'elsewhere', { connection: redisOptions() });
     try {

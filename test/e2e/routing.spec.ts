@@ -11,8 +11,8 @@ import {
   type Job,
   type Queue,
 } from 'nestjs-conveyor';
-import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 @Injectable()
 class Greeter {
@@ -22,19 +22,9 @@ class Greeter {
 }
 
 describe('processors: DI and routing by job name', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
-  function queueName() {
-    const name = uniqueName('e2e-route');
-    queues.push(name);
-    return name;
-  }
+  const queueName = () => nest.name('e2e-route');
 
   it('routes each job name to its @Process handler and the rest to the catch-all, with injected services', async () => {
     const name = queueName();
@@ -66,7 +56,7 @@ describe('processors: DI and routing by job name', () => {
     @Module({ imports: [QueueModule.registerQueue({ name })], providers: [Greeter, RoutedProcessor] })
     class FeatureModule {}
 
-    booted = await boot({ imports: [QueueModule.forRoot({ connection: redisOptions() }), FeatureModule] });
+    const booted = await nest.boot({ imports: [QueueModule.forRoot({ connection: redisOptions() }), FeatureModule] });
     const queue = booted.app.get<Queue>(getQueueToken(name));
     const welcome = await queue.add('welcome', { to: 'ada' });
     const bye = await queue.add('bye', {});
@@ -96,7 +86,7 @@ describe('processors: DI and routing by job name', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [OnlyWelcome],
     });
@@ -131,7 +121,7 @@ describe('processors: DI and routing by job name', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Greeter, HostProcessor],
     });

@@ -1,11 +1,10 @@
 // The sample's GET /metrics: its API scraped over HTTP and read with a Prometheus text-format
 // parser, the numbers checked against Redis; a worker process serves none.
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { AppModule } from '../../sample/src/app.module.js';
 import { parseExposition, valuesBy } from '../support/prometheus.js';
 import { rawClient, uniqueName } from '../support/redis.js';
-import { cleanQueues, RecordingLogger } from './support/nest.js';
+import { BaseScope, closedAfterAll } from '../support/scope.js';
+import { boot, nestPerTest } from './support/nest.js';
 
 const QUEUES = ['emails', 'reports'];
 const ENV = ['QUEUE_PREFIX', 'CONVEYOR_ROLE', 'DEMO_JOBS'] as const;
@@ -13,27 +12,22 @@ const ENV = ['QUEUE_PREFIX', 'CONVEYOR_ROLE', 'DEMO_JOBS'] as const;
 describe("the sample's /metrics", () => {
   const prefix = uniqueName('sample-metrics');
   const saved = Object.fromEntries(ENV.map((key) => [key, process.env[key]]));
-  let app: INestApplication | undefined;
+  const nest = nestPerTest();
+  // the tests build on each other's jobs: the keys go after the last one
+  const queues = closedAfterAll(new BaseScope());
+  for (const queue of QUEUES) queues.removeKeysOf(queue, prefix);
 
   async function boot(role: 'all' | 'api' | 'worker'): Promise<string> {
     // its own prefix keeps the fixed queue names of the sample apart from other runs
     Object.assign(process.env, { QUEUE_PREFIX: prefix, CONVEYOR_ROLE: role, DEMO_JOBS: 'false' });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(new RecordingLogger()).compile();
-    app = moduleRef.createNestApplication();
-    await app.listen(0);
-    return (await app.getUrl()).replace('[::1]', 'localhost');
+    return (await nest.serve({ imports: [AppModule] })).base;
   }
 
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const key of ENV) {
       if (saved[key] === undefined) delete process.env[key];
       else process.env[key] = saved[key];
     }
-    await cleanQueues(QUEUES, prefix);
   });
 
   it('the API (no workers) answers the waiting jobs it added, per queue, as Redis holds them', async () => {

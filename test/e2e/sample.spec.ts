@@ -1,34 +1,32 @@
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue, QueueEvents } from 'nestjs-conveyor';
+import type { INestApplication } from '@nestjs/common';
 import { AppModule } from '../../sample/src/app.module.js';
-import { rawClient, uniqueName } from '../support/redis.js';
-import { RecordingLogger, cleanQueues, redisOptions, streamEvents } from './support/nest.js';
+import { rawClient, streamEventNames, uniqueName } from '../support/redis.js';
+import { closedAfterAll } from '../support/scope.js';
+import { boot, NestScope, RecordingLogger, redisOptions } from './support/nest.js';
 
 const QUEUES = ['emails', 'reports'];
 
 describe('the sample app', () => {
   const prefix = uniqueName('sample');
   const saved = { QUEUE_PREFIX: process.env.QUEUE_PREFIX, CONVEYOR_ROLE: process.env.CONVEYOR_ROLE };
-  let app: INestApplication | undefined;
+  let app: INestApplication;
   let base: string;
   const logger = new RecordingLogger();
   const lines = () => logger.entries.map((e) => e.message);
+  // one app for the file; its queues' keys go after it
+  const nest = closedAfterAll(new NestScope());
+  for (const queue of QUEUES) nest.removeKeysOf(queue, prefix);
 
   beforeAll(async () => {
     // its own prefix keeps the fixed queue names of the sample apart from other runs
     process.env.QUEUE_PREFIX = prefix;
     process.env.CONVEYOR_ROLE = 'all';
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(logger).compile();
-    app = moduleRef.createNestApplication();
-    await app.listen(0);
-    base = (await app.getUrl()).replace('[::1]', 'localhost');
+    ({ app, base } = await nest.serve({ imports: [AppModule] }, { logger }));
   });
-  afterAll(async () => {
-    await app?.close();
+  afterAll(() => {
     Object.assign(process.env, saved);
     for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
-    await cleanQueues(QUEUES, prefix);
   });
 
   /** Adds through the API and waits, on the queue's events, until the job has finished. */
@@ -122,14 +120,13 @@ describe('the sample app', () => {
   });
 
   it('shuts down cleanly, one line per worker, leaving nothing active', async () => {
-    await app!.close();
-    app = undefined;
+    await app.close();
     for (const name of QUEUES) expect(lines()).toContain(`worker of "${name}" closed`);
     const client = rawClient();
     try {
       for (const name of QUEUES) {
         expect(await client.llen(`${prefix}:${name}:active`)).toBe(0);
-        expect(await streamEvents(client, name, prefix)).not.toContain('stalled');
+        expect(await streamEventNames(client, name, prefix)).not.toContain('stalled');
       }
     } finally {
       client.disconnect();

@@ -2,8 +2,8 @@ import { Inject, Injectable, Scope } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import { OnJobCompleted, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
 import { times } from '../support/events.js';
-import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 let created = 0;
 
@@ -20,17 +20,10 @@ class Scratchpad {
 }
 
 describe('processors with request-scoped and transient dependencies', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   it('resolves a fresh processor per job, with the job as REQUEST; the job events reach that same instance', async () => {
-    const name = uniqueName('e2e-scoped');
-    queues.push(name);
+    const name = nest.name('e2e-scoped');
     const instances = new Set<object>();
     const completedOn: [string, number][] = [];
     const allCompleted = deferred(5000, 'completions');
@@ -52,7 +45,7 @@ describe('processors with request-scoped and transient dependencies', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [JobContext, ScopedProcessor],
     });
@@ -71,8 +64,7 @@ describe('processors with request-scoped and transient dependencies', () => {
   });
 
   it('resolves a transient processor (and its transient dependency) afresh for every job', async () => {
-    const name = uniqueName('e2e-transient');
-    queues.push(name);
+    const name = nest.name('e2e-transient');
     const processors = new Set<object>();
     const pads = new Set<Scratchpad>();
 
@@ -89,7 +81,7 @@ describe('processors with request-scoped and transient dependencies', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Scratchpad, TransientProcessor],
     });

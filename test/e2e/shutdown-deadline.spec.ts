@@ -1,16 +1,15 @@
 import { Process, Processor, Queue, QueueModule, getQueueToken, type Job } from 'nestjs-conveyor';
-import { rawClient, uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, streamEvents } from './support/nest.js';
+import { rawClient, streamEventNames } from '../support/redis.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 const SHUTDOWN_TIMEOUT_MS = 300;
 
 describe('shutdown: a job outliving shutdownTimeoutMs', () => {
-  const queues: string[] = [];
-  afterEach(() => cleanQueues(queues.splice(0)));
+  const nest = nestPerTest();
 
   async function closeDuringJob(processor: (job: Job, signal: AbortSignal) => Promise<unknown>) {
-    const name = uniqueName('e2e-deadline');
-    queues.push(name);
+    const name = nest.name('e2e-deadline');
     const active = deferred<Job>(5000, 'active');
 
     @Processor(name)
@@ -22,7 +21,7 @@ describe('shutdown: a job outliving shutdownTimeoutMs', () => {
       }
     }
 
-    const { app, logger } = await boot({
+    const { app, logger } = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions(), shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }), QueueModule.registerQueue({ name })],
       providers: [Slow],
     });
@@ -38,7 +37,7 @@ describe('shutdown: a job outliving shutdownTimeoutMs', () => {
       return {
         elapsedMs,
         state: await (await queue.getJob(job.id!))!.getState(),
-        events: await streamEvents(client, name),
+        events: await streamEventNames(client, name),
         warnings: logger.warnings(),
         jobId: job.id!,
       };

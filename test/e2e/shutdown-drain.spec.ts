@@ -1,15 +1,14 @@
 import { Queue as EngineQueue, InjectQueue, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
 import { once } from '../support/events.js';
-import { rawClient, uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, streamEvents } from './support/nest.js';
+import { rawClient, streamEventNames } from '../support/redis.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('shutdown: app.close() drains active jobs', () => {
-  const queues: string[] = [];
-  afterEach(() => cleanQueues(queues.splice(0)));
+  const nest = nestPerTest();
 
   it('stops fetching, waits for the job in flight, which can still add a job to another queue; nothing stalls', async () => {
-    const [orders, invoices] = [uniqueName('e2e-orders'), uniqueName('e2e-invoices')];
-    queues.push(orders, invoices);
+    const [orders, invoices] = [nest.name('e2e-orders'), nest.name('e2e-invoices')];
     const active = deferred<Job>(5000, 'active');
     const release = deferred(10_000, 'release');
 
@@ -26,7 +25,7 @@ describe('shutdown: app.close() drains active jobs', () => {
       }
     }
 
-    const { app } = await boot({
+    const { app } = await nest.boot({
       imports: [
         QueueModule.forRoot({ connection: redisOptions() }),
         QueueModule.registerQueue({ name: orders }, { name: invoices }),
@@ -53,7 +52,7 @@ describe('shutdown: app.close() drains active jobs', () => {
       const invoiceId = (finished.returnvalue as { invoice: string }).invoice;
       expect(await client.hget(`bull:${invoices}:${invoiceId}`, 'name')).toBe('invoice');
       expect(await late.getState()).toBe('waiting');
-      expect(await streamEvents(client, orders)).not.toContain('stalled');
+      expect(await streamEventNames(client, orders)).not.toContain('stalled');
     } finally {
       await outsider.close();
       client.disconnect();

@@ -16,26 +16,7 @@ import {
   type Job,
 } from 'nestjs-conveyor';
 import { uniqueName } from '../support/redis.js';
-import { compile, redisOptions } from './support/nest.js';
-
-/** Boots `metadata` and returns the error the boot failed with (closing whatever was opened). */
-async function bootError(metadata: ModuleMetadata): Promise<Error> {
-  let app;
-  try {
-    app = (await compile(metadata)).app;
-  } catch (err) {
-    // options are checked as the connection provider is made, before any hook runs
-    return err as Error;
-  }
-  try {
-    await app.init();
-  } catch (err) {
-    return err as Error;
-  } finally {
-    await app.close();
-  }
-  throw new Error('the app booted, but a wiring error was expected');
-}
+import { boot, bootError, redisOptions } from './support/nest.js';
 
 const root = () => QueueModule.forRoot({ connection: redisOptions() });
 

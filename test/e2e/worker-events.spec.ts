@@ -17,20 +17,15 @@ import {
   type Queue,
 } from 'nestjs-conveyor';
 import { rawClient, takeJobAway, uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('worker event decorators in the processor class', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
   function setup(name: string, processor: Function) {
-    queues.push(name);
-    return boot({
+    nest.removeKeysOf(name);
+    return nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [processor as new () => unknown],
     });
@@ -65,7 +60,7 @@ describe('worker event decorators in the processor class', () => {
       }
     }
 
-    booted = await setup(name, Recorder);
+    const booted = await setup(name, Recorder);
     const queue = booted.app.get<Queue>(getQueueToken(name));
     await queue.addBulk([{ name: 'ok', data: {} }, { name: 'bad', data: {} }]);
     await drained.promise;
@@ -96,7 +91,7 @@ describe('worker event decorators in the processor class', () => {
       @OnWorkerError() error(err: Error) { errors.push(err.message); }
     }
 
-    booted = await setup(name, LockHolder);
+    const booted = await setup(name, LockHolder);
     const job = await booted.app.get<Queue>(getQueueToken(name)).add('long', {});
     await started.promise;
     const client = rawClient();
@@ -121,7 +116,7 @@ describe('worker event decorators in the processor class', () => {
       @OnJobStalled() stalled(...args: unknown[]) { stalled.resolve(args); }
     }
 
-    booted = await setup(name, StallWatcher);
+    const booted = await setup(name, StallWatcher);
     const queue = booted.app.get<Queue>(getQueueToken(name));
     // a plain engine worker takes the job and then never renews its lock: the job stalls
     const taken = deferred(5000, 'taken');

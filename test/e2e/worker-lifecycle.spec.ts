@@ -1,23 +1,13 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectQueue, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
 import { once } from '../support/events.js';
-import { uniqueName } from '../support/redis.js';
-import { boot, cleanQueues, deferred, redisOptions, type Booted } from './support/nest.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
+import { deferred } from '../support/wait.js';
 
 describe('when workers run', () => {
-  let booted: Booted | undefined;
-  const queues: string[] = [];
-  afterEach(async () => {
-    await booted?.app.close();
-    booted = undefined;
-    await cleanQueues(queues.splice(0));
-  });
+  const nest = nestPerTest();
 
-  function queueName() {
-    const name = uniqueName('e2e-life');
-    queues.push(name);
-    return name;
-  }
+  const queueName = () => nest.name('e2e-life');
 
   it('workers stay idle until the app has bootstrapped, then process what was added during init', async () => {
     const name = queueName();
@@ -43,7 +33,7 @@ describe('when workers run', () => {
       }
     }
 
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Work, EarlyProducer],
     });
@@ -57,7 +47,7 @@ describe('when workers run', () => {
     class Manual {
       @Process() run() { return 'manual'; }
     }
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Manual],
     });
@@ -81,7 +71,7 @@ describe('when workers run', () => {
     class Work {
       @Process() run(job: Job) { return job.data.n; }
     }
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Work],
     });
@@ -124,7 +114,7 @@ describe('when workers run', () => {
         }));
       }
     }
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Stuck],
     });
@@ -146,7 +136,7 @@ describe('when workers run', () => {
     class Work {
       @Process() run() { return 'ok'; }
     }
-    booted = await boot({
+    const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Work],
     });

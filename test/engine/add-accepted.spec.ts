@@ -3,16 +3,10 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('accepted job options, processed', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('attempts that are no number fail the job at its first failure; a numeric string counts', async () => {
     const name = scope.name();

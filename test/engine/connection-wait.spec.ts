@@ -1,8 +1,8 @@
 // Calls made before the first connect share one wait for the connection: a burst of them must not
 // add a listener per call to the client (Node warns "MaxListenersExceededWarning" past ten).
 import { Queue, Worker, FlowProducer } from '../../lib/index.js';
-import { Scope } from './queue-test-support.js';
 import { connection } from '../support/redis.js';
+import { Scope } from '../support/scope.js';
 
 /** The command connection (private): its listeners are what a shared wait keeps few. */
 function clientOf(owner: object): NodeJS.EventEmitter {

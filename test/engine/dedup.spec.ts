@@ -2,9 +2,9 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { QueueEvents } from '../../lib/engine/events/queue-events.js';
 import { once, times } from '../support/events.js';
-import { connection } from '../support/redis.js';
-import { until } from './queue-events.support.js';
-import { Scope, streamEvents } from './queue-test-support.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** Events as short lines: `<event> <jobId> [key=value ...]` (ids and fields that matter here). */
 async function eventLines(scope: Scope, name: string): Promise<string[]> {
@@ -34,13 +34,7 @@ function holdingWorker(scope: Scope, name: string) {
 }
 
 describe('deduplication: simple mode', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('drops adds while the owner is unfinished, stores deid and de, and emits deduplicated', async () => {
     const name = scope.name('dedup-simple');
@@ -153,13 +147,7 @@ describe('deduplication: simple mode', () => {
 });
 
 describe('deduplication: throttle (ttl) and extend', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('holds the id for ttl ms even after the owner completed, then lets the next add in', async () => {
     const name = scope.name('dedup-ttl');
@@ -201,13 +189,7 @@ describe('deduplication: throttle (ttl) and extend', () => {
 });
 
 describe('deduplication: debounce (replace) and reschedule', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('replace: a newer add replaces a delayed owner (removed prev delayed, roles swapped in deduplicated)', async () => {
     const name = scope.name('dedup-replace');
@@ -297,13 +279,7 @@ describe('deduplication: debounce (replace) and reschedule', () => {
 });
 
 describe('deduplication: keepLastIfActive', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('keeps the last add made while the owner is active and runs it after the owner, with its own options', async () => {
     const name = scope.name('dedup-keeplast');
@@ -385,13 +361,7 @@ describe('deduplication: keepLastIfActive', () => {
 });
 
 describe('deduplication keys through the API', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('getDeduplicationJobId, removeDeduplicationKey and their deprecated debounce names', async () => {
     const name = scope.name('dedup-api');

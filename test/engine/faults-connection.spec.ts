@@ -4,16 +4,12 @@ import { ConveyorConnectionError, Queue, Worker, type Job } from '../../lib/inde
 import { once } from '../support/events.js';
 import { Redis } from 'ioredis';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, freePort, RedisServer, Scope, within } from '../fixtures/worker-harness.js';
+import { deferred, within } from '../support/wait.js';
+import { freePort, RedisServer } from '../../scripts/redis-server.mjs';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Connection faults', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('queue.add against a port where nothing listens rejects fast with a ConveyorConnectionError, never hangs', async () => {
     const port = await freePort();
@@ -83,7 +79,7 @@ describe('Connection faults', () => {
     await queue.add('before', { n: 1 });
     expect((await first)[1]).toBe('done 1');
 
-    await server.stop();
+    await server.kill();
     const down = Date.now();
     await once(worker, 'error', 10000);
     // the outage lasts a while: long enough to see the retry rhythm

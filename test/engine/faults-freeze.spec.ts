@@ -4,7 +4,9 @@
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { RedisServer, Scope, until } from '../fixtures/worker-harness.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
+import { Scope } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 describe('Redis frozen past lockDuration', () => {
   let scope: Scope;
@@ -14,7 +16,7 @@ describe('Redis frozen past lockDuration', () => {
     server = scope.track(await RedisServer.start());
   });
   afterEach(async () => {
-    server.freeze(false);
+    server.thaw();
     await scope.close();
   });
 
@@ -44,12 +46,12 @@ describe('Redis frozen past lockDuration', () => {
     const [a, b] = await queue.addBulk([{ name: 'short', data: {} }, { name: 'long', data: {} }]);
     await bothActive;
 
-    server.freeze(true);
+    server.freeze();
     // the short job ends while Redis is frozen: its finish waits in the socket
     short.resolve();
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const shortDone = once<[Job]>(worker, 'completed', 5000, (job: Job) => job.id === a.id);
-    server.freeze(false);
+    server.thaw();
     await shortDone;
 
     // the long job's lock, gone while Redis was frozen, is back with the next renewal

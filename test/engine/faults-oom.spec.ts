@@ -4,7 +4,9 @@
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { RedisServer, Scope, until, within } from '../fixtures/worker-harness.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
+import { Scope } from '../support/scope.js';
+import { until, within } from '../support/wait.js';
 
 describe('Redis refusing writes (maxmemory, noeviction)', () => {
   let scope: Scope;

@@ -4,7 +4,8 @@
 import net from 'node:net';
 import { Queue } from '../../lib/index.js';
 import { connection } from '../support/redis.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** Forwards to Redis; armed, it swallows the reply to the next EVALSHA/EVAL and drops the client. */
 class ReplyLosingProxy {

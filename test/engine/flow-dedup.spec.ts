@@ -1,17 +1,11 @@
 // Deduplication on flow nodes (wire-format §7.2, §7.13): a root without children or parent goes
 // through the add's deduplication step and its JobNode carries the owner's id, as in bullmq.
 import { FlowProducer, Queue } from '../../lib/index.js';
-import { connection } from '../support/redis.js';
-import { FlowScope, streamEvents } from './flow-support.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('flow deduplication', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   it('a root without children: the later add gets the owner id, from add, addBulk and concurrent adds', async () => {
     const q = scope.name('dd');

@@ -2,19 +2,15 @@
 // Job#removeChildDependency (§7.9).
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, Job, UnrecoverableError, WaitingChildrenError } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { FlowScope, streamEvents, until } from './flow-support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
-const history = async (scope: FlowScope, queue: string, jobId: string) =>
+const history = async (scope: Scope, queue: string, jobId: string) =>
   (await streamEvents(scope.redis, queue)).filter((e) => e.jobId === jobId).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
 
 describe('dynamic children', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   it('a processor adds children, waits for them with moveToWaitingChildren + WaitingChildrenError, then completes with their values', async () => {
     const [qp, qc] = [scope.name('dp'), scope.name('dc')];

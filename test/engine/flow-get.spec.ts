@@ -2,16 +2,11 @@
 // Job#getDependenciesCount, over a parent whose children are in every state.
 import { ConveyorValidationError, type Job, type JobNode } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { FlowScope, shape, sortedShape } from './flow-support.js';
+import { shape, sortedShape } from './flow-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('reading flows', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   /**
    * Parent "P" with children c1, c2 (completed), c3 (failed, ignored), c4 and c5 (failed with

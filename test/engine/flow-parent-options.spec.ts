@@ -3,7 +3,9 @@
 // ignoreDependencyOnFailure, removeDependencyOnFailure, no rule; and a parent that cannot complete.
 import { UnrecoverableError, type Job, type JobsOptions } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { FlowScope, streamEvents, until } from './flow-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 /** A child processor: children named "bad" fail, others return their data's n. */
 async function childProcessor(job: Job): Promise<unknown> {
@@ -12,13 +14,7 @@ async function childProcessor(job: Job): Promise<unknown> {
 }
 
 describe('flow parent options', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   /** A parent "P" in qp with a failing child "bad" (opts) and, unless `alone`, a delayed child "slow". */
   async function flowWithFailingChild(badOpts: JobsOptions, { alone = false, parentOpts = {} as JobsOptions } = {}) {

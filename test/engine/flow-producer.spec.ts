@@ -15,21 +15,17 @@ import {
   type FlowRootParentJob,
   type JobsOptions,
 } from '../../lib/index.js';
-import { connection } from '../support/redis.js';
+import { connection, streamEvents } from '../support/redis.js';
 import { once, times } from '../support/events.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { FlowScope, shape, streamEvents, until } from './flow-support.js';
+import { shape } from './flow-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { deferred, until } from '../support/wait.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('FlowProducer', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   it('stores a flow across three queues as BullMQ does: parents in waiting-children, children keyed in :dependencies', async () => {
     const [qa, qb, qc] = [scope.name('fa'), scope.name('fb'), scope.name('fc')];
@@ -221,7 +217,7 @@ describe('FlowProducer', () => {
     const q = scope.name('fa');
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const started = deferredStart();
+    const started = deferred();
     const worker = scope.worker(q, async (job: Job) => {
       if (job.id === 'mon') {
         started.resolve();
@@ -287,7 +283,7 @@ describe('FlowProducer', () => {
 
   it('applies queuesOptions defaults per queue; a node without prefix takes the producer prefix, not its parent one', async () => {
     const [qp, qc] = [scope.name('fp', 'rootP'), scope.name('fc', 'fpA')];
-    scope.forget(qc, 'own');
+    scope.removeKeysOf(qc, 'own');
     const tree = await scope.producer('fpA').add(
       {
         name: 'root',
@@ -419,9 +415,3 @@ describe('FlowProducer', () => {
     expect((await tree.job.getDependencies({ unprocessed: page })).unprocessed).toHaveLength(1);
   });
 });
-
-function deferredStart(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}

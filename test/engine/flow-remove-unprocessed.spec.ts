@@ -2,16 +2,11 @@
 // own children; completed, failed, active and locked ones stay.
 import { Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { FlowScope, streamEvents } from './flow-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
 
 describe('Job.removeUnprocessedChildren', () => {
-  let scope: FlowScope;
-  beforeEach(() => {
-    scope = new FlowScope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('flow');
 
   it('removes waiting, prioritized, delayed and waiting-children children with their subtrees, in any queue; keeps the rest', async () => {
     const [qp, qc, qo] = [scope.name('rp'), scope.name('rc'), scope.name('ro')];

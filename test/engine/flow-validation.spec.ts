@@ -3,14 +3,14 @@
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, type FlowJob } from '../../lib/index.js';
 import { crc16, hashTag, keySlot } from '../../lib/engine/connection/cluster-slot.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { FlowScope } from './flow-support.js';
+import { Scope } from '../support/scope.js';
 
 describe('flow validation', () => {
-  let scope: FlowScope;
+  let scope: Scope;
   let qp: string;
   let qc: string;
   beforeEach(() => {
-    scope = new FlowScope();
+    scope = new Scope('flow');
     qp = scope.name('fv-p');
     qc = scope.name('fv-c');
   });
@@ -136,7 +136,7 @@ describe('flow validation', () => {
     const flows = scope.producer();
     const tagged = (tag: string) => {
       const name = `{${tag}}${qp.slice(2)}`;
-      scope.forget(name, 'bull');
+      scope.removeKeysOf(name, 'bull');
       return name;
     };
     const [a, b] = [tagged('fa'), tagged('fb')];
@@ -153,12 +153,12 @@ describe('flow validation', () => {
 
     // one tag for all: in the prefix, or the same tag in every queue name
     const inPrefix = scope.producer('{flows}');
-    scope.forget(qp, '{flows}');
-    scope.forget(qc, '{flows}');
+    scope.removeKeysOf(qp, '{flows}');
+    scope.removeKeysOf(qc, '{flows}');
     const tree = await inPrefix.add({ name: 'p', queueName: qp, children: [{ name: 'c', queueName: qc }] });
     expect(tree.children![0].job.parentKey).toBe(`{flows}:${qp}:${tree.job.id}`);
     const sameTag = `{fa}${qc.slice(2)}`;
-    scope.forget(sameTag, 'bull');
+    scope.removeKeysOf(sameTag, 'bull');
     expect((await flows.add({ name: 'p', queueName: a, children: [{ name: 'c', queueName: sameTag }] })).children).toHaveLength(1);
   });
 

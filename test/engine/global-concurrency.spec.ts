@@ -4,8 +4,9 @@ import { ConveyorValidationError, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { clientsNamed, until } from './queue-events.support.js';
-import { Scope } from './queue-test-support.js';
+import { clientsNamed } from './queue-events.support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** Simulated work: keeps a job busy for a moment (not a test synchronisation). */
 const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,13 +36,7 @@ function holdingWorker(scope: Scope, name: string, concurrency: number) {
 }
 
 describe('global concurrency', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('caps the jobs active at once across two wide workers', async () => {
     const name = scope.name('gc-cap');

@@ -3,17 +3,11 @@
 // progress of any JSON type.
 import { Job, PRIORITY_LIMIT, Worker, type JobProgress } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
-import { Scope, streamEvents } from './queue-test-support.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Job API (BullMQ 6.7 statics and shapes)', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('Job.create adds through the queue and resolves with the stored Job; an empty jobId gets a generated id', async () => {
     const queue = scope.queue();

@@ -2,17 +2,13 @@
 import { FlowProducer, Queue as BullQueue } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError, Job, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { adminConnection, connection } from '../support/redis.js';
-import { processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
+import { adminConnection, connection, streamEvents } from '../support/redis.js';
+import { processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 describe('Job methods', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('updateProgress stores JSON, emits progress to QueueEvents (stream) and on the queue', async () => {
     const queue = scope.queue();
@@ -201,7 +197,7 @@ describe('Job methods', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     const unsaved = new Job(queue, 'never-added', {});
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => job.updateProgress(undefined as never), /progress must be a number, string, boolean or object, got undefined/],
       [() => job.updateProgress((() => 1) as never), /progress must be a number, string, boolean or object, got a function/],
@@ -221,6 +217,6 @@ describe('Job methods', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });

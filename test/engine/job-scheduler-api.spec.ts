@@ -16,7 +16,7 @@ import {
 import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { Scope } from '../support/scope.js';
 
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
 

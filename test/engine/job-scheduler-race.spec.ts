@@ -1,16 +1,13 @@
 // Several workers in separate processes race for one `every` scheduler's iterations: each
 // iteration is taken and processed exactly once, and each taken iteration creates exactly one
 // successor (iteration counts 1..N, no duplicates, no gaps).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Queue } from '../../lib/index.js';
-import { once } from '../support/events.js';
+import { ChildScript } from '../support/child-script.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { until } from '../interop/support.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/scheduler-worker.mjs', import.meta.url));
 const BUILT_ENGINE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -26,82 +23,21 @@ interface Report {
   message?: string;
 }
 
-/** Worker processes whose stdout reports are gathered in one list. */
-class Children extends EventEmitter {
-  readonly reports: Report[] = [];
-  private readonly procs: ChildProcess[] = [];
-  private stderr = '';
-
-  start(count: number, env: Record<string, string>): void {
-    for (let i = 0; i < count; i++) {
-      const child = spawn(process.execPath, [FIXTURE], {
-        env: { ...process.env, NODE_OPTIONS: '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      this.procs.push(child);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        let report: Report;
-        try {
-          report = JSON.parse(line) as Report;
-        } catch {
-          return;
-        }
-        this.reports.push(report);
-        this.emit(report.type, report);
-      });
-      child.stderr!.on('data', (chunk: Buffer) => {
-        this.stderr += chunk.toString();
-      });
-    }
-  }
-
-  get errors(): string {
-    return this.stderr.slice(-2000);
-  }
-
-  /** SIGKILL each child by its pid and wait until it is gone. */
-  async killAll(): Promise<void> {
-    await Promise.all(
-      this.procs.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGKILL');
-        await gone;
-      }),
-    );
-  }
-}
-
 describe('job scheduler iterations with workers in several processes', () => {
-  let scope: Scope;
-  let children: Children;
-
-  beforeEach(() => {
-    scope = new Scope();
-    children = new Children();
-  });
-  afterEach(async () => {
-    try {
-      await children.killAll();
-    } finally {
-      await scope.close();
-    }
-  });
+  const scope = scopePerTest();
 
   it(`${PROCESSES} processes: every iteration processed exactly once, one successor each`, async () => {
     expect(existsSync(BUILT_ENGINE)).toBe(true);
     const name = scope.name('sched-race');
     const queue = scope.track(new Queue(name, { connection: connection() }));
-    children.start(PROCESSES, { REDIS_URL, QUEUE: name, CONCURRENCY: '2' });
-    let ready = 0;
-    await once(children, 'ready', 30_000, () => ++ready === PROCESSES).catch((err: Error) => {
-      throw new Error(`${err.message}; stderr: ${children.errors}`);
-    });
+    const children = Array.from({ length: PROCESSES }, () => scope.track(new ChildScript(FIXTURE, { REDIS_URL, QUEUE: name, CONCURRENCY: '2' })));
+    await Promise.all(children.map((child) => child.message('ready', 30_000)));
 
     const first = await queue.upsertJobScheduler('race', { every: EVERY }, { name: 'tick' });
     const m0 = Number(first!.id!.split(':').pop());
-    const jobs = () => children.reports.filter((r) => r.type === 'job');
-    if (jobs().length < ITERATIONS) await once(children, 'job', 20_000, () => jobs().length >= ITERATIONS);
+    const reports = (type: string) => children.flatMap((child) => child.received<Report>(type));
+    const jobs = () => reports('job');
+    await until(`${ITERATIONS} iterations processed`, () => jobs().length, (n) => n >= ITERATIONS, 20_000);
 
     // stop the schedule, then let whatever was already due run out
     await queue.removeJobScheduler('race');
@@ -116,7 +52,7 @@ describe('job scheduler iterations with workers in several processes', () => {
 
     const reported = jobs();
     const ids = reported.map((j) => j.jobId!);
-    expect(children.reports.filter((x) => x.type === 'error')).toEqual([]);
+    expect(reports('error')).toEqual([]);
     // exactly once: no id reported twice, and every processed iteration was reported
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual([...completed].sort());

@@ -5,7 +5,7 @@
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { Scope } from '../support/scope.js';
 
 type Upsert = (...args: unknown[]) => Promise<unknown>;
 

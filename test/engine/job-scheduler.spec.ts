@@ -3,9 +3,9 @@
 import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
 import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import { times } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { connection, streamEvents } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { Scope, streamEvents } from './queue-test-support.js';
+import { Scope } from '../support/scope.js';
 
 /** The millis part of an iteration id `repeat:<scheduler>:<millis>`. */
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));

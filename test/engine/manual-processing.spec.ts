@@ -3,23 +3,17 @@
 // Job.fromJSON, lock extension and the stalled checker started by hand.
 import { ConveyorValidationError, Job, UnrecoverableError, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { connection, streamEvents } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { until, within } from '../fixtures/worker-harness.js';
 import { hashShape } from '../interop/support.js';
-import { eventLines, events, lists } from './outcomes-support.js';
+import { eventLines, lists } from './outcomes-support.js';
 import { clientsNamed } from './queue-events.support.js';
-import { Scope } from './queue-test-support.js';
 import { RecordingTelemetry } from '../support/recording-telemetry.js';
+import { scopePerTest } from '../support/scope.js';
+import { until, within } from '../support/wait.js';
 
 describe('Manual processing', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   function manualWorker(name: string, opts: Record<string, unknown> = {}): Worker {
     const w = scope.track(new Worker(name, null, { connection: connection(), autorun: false, ...opts }));
@@ -210,7 +204,7 @@ describe('Manual processing', () => {
       expect([hash.atm, hash.failedReason]).toEqual(['2', 'second try']);
       expect(JSON.parse(hash.stacktrace)).toHaveLength(2);
       expect((await lists(scope.redis, queue.name)).failed).toEqual([added.id]);
-      const tail = (await events(scope.redis, queue.name)).slice(-3);
+      const tail = (await streamEvents(scope.redis, queue.name)).slice(-3);
       expect(tail).toEqual([
         { event: 'failed', jobId: added.id, failedReason: 'second try', prev: 'active' },
         { event: 'retries-exhausted', jobId: added.id, attemptsMade: '2' },
@@ -238,7 +232,7 @@ describe('Manual processing', () => {
       await second.moveToFailed(new UnrecoverableError('fatal'), 'tok');
       // final and removeOnFail: true (the worker's option): gone at once
       expect(await scope.redis.exists(`bull:${queue.name}:${fatal.id}`)).toBe(0);
-      expect((await events(scope.redis, queue.name)).filter((e) => e.event === 'failed')).toEqual([
+      expect((await streamEvents(scope.redis, queue.name)).filter((e) => e.event === 'failed')).toEqual([
         { event: 'failed', jobId: fatal.id, failedReason: 'fatal', prev: 'active' },
       ]);
     });

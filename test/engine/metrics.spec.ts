@@ -5,7 +5,8 @@ import { ConveyorValidationError, MetricsTime, Queue, Worker, type Job } from '.
 import { runScript } from '../../lib/engine/core/scripts.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, ScriptMonitor } from '../fixtures/worker-harness.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 const MINUTE = 60_000;
 /** 5 s into a minute (1_800_000_000_000 is a minute boundary). */
@@ -26,13 +27,7 @@ async function finishAt(scope: Scope, queue: Queue, now: number, maxDataPoints: 
 }
 
 describe('metrics', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('MetricsTime has the preset data point counts', () => {
     expect({ ...MetricsTime }).toMatchObject({

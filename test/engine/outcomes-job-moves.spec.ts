@@ -2,19 +2,13 @@
 // changePriority, changeDelay, extendLock; Redis-level results as bullmq 6.7 leaves them (observed),
 // and bad input refused before anything is written.
 import { ConveyorScriptError, ConveyorValidationError, Job } from '../../lib/index.js';
-import { takeJobAway } from '../support/redis.js';
+import { streamEvents, takeJobAway } from '../support/redis.js';
 import { snapshotQueue as snapshot } from '../support/snapshot.js';
-import { activate, DELAY_SHIFT, events, lists, PRIORITY_SHIFT } from './outcomes-support.js';
-import { Scope } from './queue-test-support.js';
+import { activate, DELAY_SHIFT, lists, PRIORITY_SHIFT } from './outcomes-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Job moves by hand', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   describe('moveToDelayed', () => {
     it('moves the active job to delayed at the timestamp, without using an attempt, and releases its lock', async () => {
@@ -36,7 +30,7 @@ describe('Job moves by hand', () => {
       expect(job.delay).toBe(Number(hash.delay));
       expect(await scope.redis.exists(`${key}:lock`)).toBe(0);
       expect(await scope.redis.sismember(`bull:${queue.name}:stalled`, job.id!)).toBe(0);
-      expect((await events(scope.redis, queue.name)).at(-1)).toEqual({ event: 'delayed', jobId: job.id, delay: String(due) });
+      expect((await streamEvents(scope.redis, queue.name)).at(-1)).toEqual({ event: 'delayed', jobId: job.id, delay: String(due) });
       expect(await scope.redis.zscore(`bull:${queue.name}:marker`, '1')).toBe(String(due));
       expect(await job.getState()).toBe('delayed');
     });
@@ -96,7 +90,7 @@ describe('Job moves by hand', () => {
       expect(hash.atm).toBeUndefined();
       expect(hash.ats).toBe('1');
       expect(await scope.redis.exists(`bull:${queue.name}:${job.id}:lock`)).toBe(0);
-      expect((await events(scope.redis, queue.name)).at(-1)).toEqual({ event: 'waiting', jobId: job.id, prev: 'active' });
+      expect((await streamEvents(scope.redis, queue.name)).at(-1)).toEqual({ event: 'waiting', jobId: job.id, prev: 'active' });
       expect(await scope.redis.zscore(`bull:${queue.name}:marker`, '0')).toBe('0');
       expect((await activate(queue, 'tok-2')).id).toBe(first.id);
     });
@@ -135,7 +129,7 @@ describe('Job moves by hand', () => {
       expect(await scope.redis.hget(`bull:${queue.name}:${plain.id}`, 'priority')).toBe('3');
       expect(await scope.redis.zscore(`bull:${queue.name}:marker`, '0')).toBe('0');
       // no event, as bullmq
-      expect((await events(scope.redis, queue.name)).map((e) => e.event)).toEqual(['added', 'waiting', 'added', 'waiting', 'added', 'waiting']);
+      expect((await streamEvents(scope.redis, queue.name)).map((e) => e.event)).toEqual(['added', 'waiting', 'added', 'waiting', 'added', 'waiting']);
     });
 
     it('priority 0 moves a job to wait: back of the line, or next to run with lifo; {} means priority 0', async () => {
@@ -187,7 +181,7 @@ describe('Job moves by hand', () => {
       expect(due).toBeLessThanOrEqual(Date.now() + 5000);
       expect(await scope.redis.hget(`bull:${queue.name}:${job.id}`, 'delay')).toBe('5000');
       expect(job.delay).toBe(5000);
-      expect((await events(scope.redis, queue.name)).at(-1)).toEqual({ event: 'delayed', jobId: job.id, delay: String(due) });
+      expect((await streamEvents(scope.redis, queue.name)).at(-1)).toEqual({ event: 'delayed', jobId: job.id, delay: String(due) });
       expect(await scope.redis.zscore(`bull:${queue.name}:marker`, '1')).toBe(String(due));
     });
 

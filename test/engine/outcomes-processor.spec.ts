@@ -5,18 +5,12 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { until } from '../fixtures/worker-harness.js';
 import { activate, eventLines, lists } from './outcomes-support.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 describe('Processor outcomes', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   function worker(name: string, processor: (job: Job, token?: string) => Promise<unknown>, opts: Record<string, unknown> = {}): Worker {
     const w = scope.track(new Worker(name, processor, { connection: connection(), ...opts }));

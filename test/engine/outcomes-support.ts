@@ -3,6 +3,7 @@
 import type { Redis } from 'ioredis';
 import { Job, type Queue } from '../../lib/index.js';
 import { runScript } from '../../lib/engine/core/scripts.js';
+import { streamEvents } from '../support/redis.js';
 
 /** Takes the next job into active as a worker fetch would, locked with `token` (host: the queue). */
 export async function activate(queue: Queue, token: string, lockDuration = 30000): Promise<Job> {
@@ -40,19 +41,9 @@ export async function lists(redis: Redis, name: string): Promise<{
   };
 }
 
-/** The events stream as `{ event, ...fields }`. */
-export async function events(redis: Redis, name: string): Promise<Record<string, string>[]> {
-  const entries = await redis.xrange(`bull:${name}:events`, '-', '+');
-  return entries.map(([, fields]) => {
-    const out: Record<string, string> = {};
-    for (let i = 0; i < fields.length; i += 2) out[fields[i]] = fields[i + 1];
-    return out;
-  });
-}
-
 /** `event jobId [prev|delay]` lines, for order checks. */
 export async function eventLines(redis: Redis, name: string): Promise<string[]> {
-  return (await events(redis, name)).map((e) => [e.event, e.jobId, e.prev].filter((x) => x !== undefined).join(' '));
+  return (await streamEvents(redis, name)).map((e) => [e.event, e.jobId, e.prev].filter((x) => x !== undefined).join(' '));
 }
 
 export const PRIORITY_SHIFT = 2 ** 32;

@@ -4,16 +4,10 @@ import { Queue as BullQueue } from 'bullmq';
 import { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE, Queue } from '../../lib/index.js';
 import { parseExposition, valuesBy } from '../support/prometheus.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('mergePrometheusMetrics', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it("merges queues' exports (ours and bullmq's) into one exposition; their plain concatenation repeats every family", async () => {
     const first = scope.queue();

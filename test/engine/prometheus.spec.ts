@@ -4,18 +4,12 @@ import { Queue as BullQueue } from 'bullmq';
 import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 const bullConnection = () => ({ ...adminConnection(), maxRetriesPerRequest: null });
 
 describe('Queue.exportPrometheusMetrics', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('prints what bullmq prints for the same queue: a gauge per state, completed and failed counters, global labels', async () => {
     const queue = scope.queue();

@@ -2,19 +2,15 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, type Queue } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { adminConnection, connection } from '../support/redis.js';
-import { addSchedulerIteration, processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
+import { adminConnection, connection, streamEvents } from '../support/redis.js';
+import { addSchedulerIteration, processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 const HOUR = 3_600_000;
 
 describe('Queue clean', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('removes finished jobs older than the grace period, oldest first, up to the limit; emits cleaned locally and in the stream', async () => {
     const queue = scope.queue();
@@ -168,7 +164,7 @@ describe('Queue clean', () => {
     const queue = scope.queue();
     await processSome(scope, queue, { complete: 1 });
     await queue.add('w', {});
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => queue.clean(-1, 0), /grace must be >= 0, got -1/],
       [() => queue.clean('1000' as never, 0), /grace must be an integer, got "1000"/],
@@ -182,18 +178,12 @@ describe('Queue clean', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });
 
 describe('Queue drain', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   async function fill(queue: Queue) {
     const waiting = await queue.add('w', {});

@@ -7,7 +7,8 @@ import {
 } from 'bullmq';
 import { Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
+import { connection } from '../support/redis.js';
+import { scopePerTest, type Closable } from '../support/scope.js';
 import { recordEmits, type Emitted } from './queue-events.support.js';
 
 const bullConnection = () => ({ ...connection(), maxRetriesPerRequest: null });
@@ -20,25 +21,11 @@ function upToEnd(seen: Emitted[]): Emitted[] {
 }
 
 describe('QueueEvents compared with bullmq', () => {
-  const redis = rawClient();
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
-
-  function open<T extends { close(): Promise<unknown> }>(thing: T): T {
-    cleanups.push(() => thing.close());
-    return thing;
-  }
+  const scope = scopePerTest('qe-cmp');
+  const open = <T extends Closable>(thing: T): T => scope.track(thing);
 
   it('emits what bullmq QueueEvents emits for every event in the stream (ours and bullmq-written)', async () => {
-    const name = uniqueName('qe-cmp');
-    cleanups.push(() => removeQueueKeys(redis, name));
+    const name = scope.name('qe-cmp');
     // both from the start of the stream: bullmq's waitUntilReady resolves before its first read
     const ours = open(new QueueEvents(name, { connection: connection(), lastEventId: '0' }));
     const theirs = open(new BullQueueEvents(name, { connection: bullConnection(), lastEventId: '0' }));
@@ -46,8 +33,7 @@ describe('QueueEvents compared with bullmq', () => {
     const theirsSeen = recordEmits(theirs);
 
     const queue = open(new Queue(name, { connection: connection() }));
-    let releaseHang!: () => void;
-    const hang = new Promise<void>((resolve) => (releaseHang = resolve));
+    const hang = scope.gate();
     const worker = open(new Worker(name, async (job: Job) => {
       switch (job.name) {
         case 'object': return { v: 1, nested: { list: [1, 'two'] } };
@@ -61,12 +47,11 @@ describe('QueueEvents compared with bullmq', () => {
           if (job.attemptsMade === 0) throw new Error('first try fails');
           return true;
         case 'bad': throw new Error('bad "quoted" {not json}');
-        case 'hang': return hang.then(() => 'released');
+        case 'hang': return hang.promise.then(() => 'released');
         default: return { name: job.name };
       }
     }, { connection: connection(), concurrency: 2, skipStalledCheck: true, skipLockRenewal: true }));
     worker.on('error', () => {});
-    cleanups.push(async () => releaseHang()); // before the worker's close, which waits for its jobs
 
     // Conveyor writes: added/waiting/active/progress/completed/failed/retries-exhausted/delayed/drained
     const jobs = await queue.addBulk([
@@ -91,10 +76,10 @@ describe('QueueEvents compared with bullmq', () => {
     // stalled: the lock of a running job "expires" and the checker recovers it
     const stuck = await queue.add('hang', {});
     await once(ours, `active:${stuck.id}`);
-    await redis.del(`bull:${name}:${stuck.id}:lock`);
+    await scope.redis.del(`bull:${name}:${stuck.id}:lock`);
     const checker = open(new Worker(name, null, { connection: connection() }));
     await checker.checkStalled();
-    await redis.del(`bull:${name}:stalled-check`);
+    await scope.redis.del(`bull:${name}:stalled-check`);
     expect(await checker.checkStalled()).toEqual([stuck.id]);
 
     // bullmq writes: deduplicated, waiting-children (flow parent), a custom event
@@ -110,7 +95,7 @@ describe('QueueEvents compared with bullmq', () => {
 
     const oursEnd = once(ours, 'end', 10_000);
     const theirsEnd = once(theirs, 'end', 10_000);
-    await redis.xadd(`bull:${name}:events`, '*', 'event', 'end');
+    await scope.redis.xadd(`bull:${name}:events`, '*', 'event', 'end');
     await Promise.all([oursEnd, theirsEnd]);
 
     const expected = upToEnd(theirsSeen);
@@ -126,8 +111,7 @@ describe('QueueEvents compared with bullmq', () => {
   });
 
   it('waitUntilFinished works with a bullmq QueueEvents, and bullmq jobs wait on ours', async () => {
-    const name = uniqueName('qe-wuf');
-    cleanups.push(() => removeQueueKeys(redis, name));
+    const name = scope.name('qe-wuf');
     const ours = open(new QueueEvents(name, { connection: connection() }));
     const theirs = open(new BullQueueEvents(name, { connection: bullConnection() }));
     await ours.waitUntilReady();

@@ -4,7 +4,8 @@ import { QueueEvents as BullQueueEvents, QueueEventsProducer as BullProducer } f
 import { ConveyorValidationError, QueueEvents, QueueEventsProducer, type QueueEventsListener } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { Scope, snapshot } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 const bullConnection = () => ({ ...adminConnection(), maxRetriesPerRequest: null });
 
@@ -13,13 +14,7 @@ interface CustomListener extends QueueEventsListener {
 }
 
 describe('QueueEventsProducer', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('publishes an event both engines\' QueueEvents emit, written as bullmq writes it', async () => {
     const name = scope.name();
@@ -81,7 +76,7 @@ describe('QueueEventsProducer', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, name)).toEqual({});
+    expect(await snapshotQueue(scope.redis, name)).toEqual({});
   });
 
   it('closes its own connection and leaves a client the user passed open', async () => {

@@ -2,7 +2,8 @@
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
-import { blockedReader, clientsNamed, queueEventsClientName, recordEmits, until } from './queue-events.support.js';
+import { blockedReader, clientsNamed, queueEventsClientName, recordEmits } from './queue-events.support.js';
+import { until } from '../support/wait.js';
 
 const STREAM_ID = /^\d+-\d+$/;
 

@@ -1,6 +1,7 @@
 // Helpers shared by the QueueEvents / waitUntilFinished suites.
 import type { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
+import { until } from '../support/wait.js';
 
 /** One emit: the event name and its arguments. */
 export type Emitted = [event: string, ...args: unknown[]];
@@ -17,20 +18,6 @@ export function recordEmits(emitter: EventEmitter, skip: string[] = ['ioredis:cl
     return original(event, ...args);
   }) as typeof emitter.emit;
   return seen;
-}
-
-/**
- * Polls `probe` until `accept` passes, for state that has no event to await (a connection showing
- * up in CLIENT LIST). Fails naming `what` and the last value after `timeoutMs`.
- */
-export async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
 }
 
 export interface ClientInfo {

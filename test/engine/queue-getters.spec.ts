@@ -3,18 +3,13 @@ import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { processSome, Scope } from './queue-test-support.js';
+import { processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 const ids = (jobs: { id?: string }[]) => jobs.map((j) => j.id);
 
 describe('Queue getters', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   /** A queue with jobs in every state: 1 active, 2 completed, 1 failed, 2 waiting, 1 delayed, 2 prioritized, 1 waiting-children. */
   async function queueInEveryState() {

@@ -4,18 +4,13 @@ import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq';
 import type { Queue } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { processSome, Scope } from './queue-test-support.js';
+import { processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 const ids = (jobs: ({ id?: string } | undefined)[]) => jobs.map((j) => j?.id);
 
 describe('interop with bullmq: queue getters, admin and job methods', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   async function both(): Promise<{ ours: Queue; bull: BullQueue }> {
     const ours = scope.queue();

@@ -4,20 +4,16 @@ import { ConveyorValidationError, FlowProducer, Worker, type Job } from '../../l
 import { removeOrphans } from '../../lib/engine/queue/orphans.js';
 import { times } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { processSome, Scope, snapshot } from './queue-test-support.js';
+import { processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 const JOB_SUFFIXES = ['', ':logs', ':dependencies', ':processed', ':failed', ':unsuccessful', ':lock'];
 
 describe('Queue.removeOrphanedJobs', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
-  const keysOf = async (name: string) => Object.keys(await snapshot(scope.redis, name)).map((k) => k.slice(`bull:${name}:`.length)).sort();
+  const keysOf = async (name: string) => Object.keys(await snapshotQueue(scope.redis, name)).map((k) => k.slice(`bull:${name}:`.length)).sort();
 
   it('removes orphaned hashes with every sub-key, and orphans left with sub-keys only', async () => {
     const queue = scope.queue();
@@ -49,9 +45,9 @@ describe('Queue.removeOrphanedJobs', () => {
     await scope.redis.rpush(`bull:${queue.name}:paused`, 'legacy');
     await scope.redis.hset(`bull:${queue.name}:gone`, 'name', 'orphan');
 
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     expect(await queue.removeOrphanedJobs()).toBe(1);
-    const after = await snapshot(scope.redis, queue.name);
+    const after = await snapshotQueue(scope.redis, queue.name);
     delete before[`bull:${queue.name}:gone`];
     expect(after).toEqual(before);
   });
@@ -135,7 +131,7 @@ describe('Queue.removeOrphanedJobs', () => {
   it('refuses bad arguments before touching Redis', async () => {
     const queue = scope.queue();
     await queue.waitUntilReady();
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     for (const [args, message] of [
       [[0], 'count must be >= 1, got 0'],
       [[1.5], 'count must be an integer, got 1.5'],
@@ -146,6 +142,6 @@ describe('Queue.removeOrphanedJobs', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toBe(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });

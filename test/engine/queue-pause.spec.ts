@@ -1,17 +1,11 @@
 // Queue#pause / resume / isPaused, at the Redis level (BullMQ 6 rules, wire-format §0.1, §7.9).
 import { Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection } from '../support/redis.js';
-import { Scope, streamEvents } from './queue-test-support.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Queue pause and resume', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('pause sets meta.paused, deletes the marker, keeps jobs in wait, and adds while paused write no marker', async () => {
     const queue = scope.queue();

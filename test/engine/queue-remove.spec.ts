@@ -2,8 +2,10 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { adminConnection, connection } from '../support/redis.js';
-import { addSchedulerIteration, processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
+import { adminConnection, connection, streamEvents } from '../support/redis.js';
+import { addSchedulerIteration, processSome } from './queue-test-support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 async function keysOf(scope: Scope, name: string): Promise<string[]> {
   const keys: string[] = [];
@@ -17,13 +19,7 @@ async function keysOf(scope: Scope, name: string): Promise<string[]> {
 }
 
 describe('Queue remove', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('removes a job and its keys from any state, emits removed with the state it left', async () => {
     const queue = scope.queue();
@@ -52,17 +48,17 @@ describe('Queue remove', () => {
   it('answers 1 for a job that does not exist, without an event', async () => {
     const queue = scope.queue();
     await queue.add('w', {});
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     expect(await queue.remove('no-such-job')).toBe(1);
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 
   it('answers 0 and writes nothing while a worker holds the job', async () => {
     const queue = scope.queue();
     const { ids } = await processSome(scope, queue, { hold: 1 });
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     expect(await queue.remove(ids.active[0])).toBe(0);
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 
   it('removes a parent with its children in another queue; without removeChildren the children stay', async () => {
@@ -101,7 +97,7 @@ describe('Queue remove', () => {
   it('refuses to remove a job scheduler\'s pending iteration, and bad input, writing nothing', async () => {
     const queue = scope.queue();
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'delayed', Date.now() + 60_000);
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     const err = await queue.remove(iteration).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConveyorScriptError);
     expect((err as ConveyorScriptError).code).toBe(-8);
@@ -116,18 +112,12 @@ describe('Queue remove', () => {
       expect(bad).toBeInstanceOf(ConveyorValidationError);
       expect((bad as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });
 
 describe('Queue obliterate', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('deletes every job and queue key, in batches of count', async () => {
     const queue = scope.queue();
@@ -167,9 +157,9 @@ describe('Queue obliterate', () => {
     const queue = scope.queue();
     const { worker, ids, release } = await processSome(scope, queue, { hold: 1 });
     await queue.add('w', {});
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     await expect(queue.obliterate()).rejects.toThrow('Cannot obliterate queue with active jobs');
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
     expect(await queue.isPaused()).toBe(false);
 
     await queue.obliterate({ force: true });
@@ -184,7 +174,7 @@ describe('Queue obliterate', () => {
   it('refuses bad options before writing anything', async () => {
     const queue = scope.queue();
     await queue.add('w', {});
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     for (const [opts, message] of [
       [{ force: 'yes' }, /force must be a boolean, got "yes"/],
       [{ count: 0 }, /count must be >= 1, got 0/],
@@ -196,6 +186,6 @@ describe('Queue obliterate', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });

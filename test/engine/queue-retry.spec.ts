@@ -1,15 +1,12 @@
 // Queue#retryJobs, Queue#promoteJobs and Queue#trimEvents (wire-format §6, §7.11).
 import { ConveyorValidationError } from '../../lib/index.js';
-import { processSome, Scope, snapshot, streamEvents } from './queue-test-support.js';
+import { processSome } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { streamEvents } from '../support/redis.js';
 
 describe('Queue retryJobs, promoteJobs, trimEvents', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('retryJobs moves failed jobs to the back of wait, oldest first, clearing their finish fields and keeping attempts', async () => {
     const queue = scope.queue();
@@ -78,7 +75,7 @@ describe('Queue retryJobs, promoteJobs, trimEvents', () => {
     const queue = scope.queue();
     await processSome(scope, queue, { fail: 1 });
     await queue.add('d', {}, { delay: 60_000 });
-    const before = await snapshot(scope.redis, queue.name);
+    const before = await snapshotQueue(scope.redis, queue.name);
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => queue.retryJobs({ state: 'delayed' as never }), /state must be 'completed' or 'failed', got "delayed"/],
       [() => queue.retryJobs({ count: 0 }), /count must be >= 1, got 0/],
@@ -94,6 +91,6 @@ describe('Queue retryJobs, promoteJobs, trimEvents', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
     }
-    expect(await snapshot(scope.redis, queue.name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
   });
 });

@@ -4,21 +4,15 @@ import { QueueEvents as BullQueueEvents, Worker as BullWorker, Queue as BullQueu
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection, rawClient } from '../support/redis.js';
-import { OwnRedis } from '../security/own-redis.js';
-import { until } from './queue-events.support.js';
-import { Scope } from './queue-test-support.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const bullConnection = () => ({ ...adminConnection(), maxRetriesPerRequest: null });
 const b64 = (name: string) => Buffer.from(name).toString('base64');
 
 describe('Queue.getWorkers and getQueueEvents', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   const rawnames = async (queue: { getWorkers(): Promise<Record<string, string>[]> }) => (await queue.getWorkers()).map((w) => w.rawname).sort();
 
@@ -108,18 +102,10 @@ describe('Queue.getWorkers and getQueueEvents', () => {
   });
 
   it('answers as BullMQ on a server without the CLIENT command (Memorystore): one placeholder entry', async () => {
-    const server = await OwnRedis.start(() => ['--rename-command', 'CLIENT', '']);
-    try {
-      const queue = new Queue(scope.name(), { connection: { host: '127.0.0.1', port: server.port } });
-      try {
-        expect(await queue.getWorkers()).toEqual([{ name: 'GCP does not support client list' }]);
-        expect(await queue.getWorkersCount()).toBe(1);
-        expect(await queue.getQueueEvents()).toEqual([{ name: 'GCP does not support client list' }]);
-      } finally {
-        await queue.close();
-      }
-    } finally {
-      await server.stop();
-    }
+    const server = scope.track(await RedisServer.start({ args: ['--rename-command', 'CLIENT', ''] }));
+    const queue = scope.track(new Queue(scope.name(), { connection: { host: '127.0.0.1', port: server.port } }));
+    expect(await queue.getWorkers()).toEqual([{ name: 'GCP does not support client list' }]);
+    expect(await queue.getWorkersCount()).toBe(1);
+    expect(await queue.getQueueEvents()).toEqual([{ name: 'GCP does not support client list' }]);
   });
 });

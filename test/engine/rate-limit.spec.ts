@@ -3,10 +3,10 @@
 // and the getters. Rates are asserted with tolerances, never exact times.
 import { ConveyorValidationError, RateLimitError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection } from '../support/redis.js';
+import { connection, streamEvents } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { Scope, streamEvents } from './queue-test-support.js';
-import { until } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** How far a start may seem early: the worker takes `now` just before its fetch reaches Redis. */
 const TOLERANCE_MS = 120;
@@ -26,13 +26,7 @@ function expectRate(starts: number[], max: number, duration: number): void {
 const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('worker limiter', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('starts at most max jobs per duration, and no slower than the windows allow', async () => {
     const name = scope.name('rl-worker');
@@ -100,13 +94,7 @@ describe('worker limiter', () => {
 });
 
 describe('manual rate limit and RateLimitError', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('Worker.RateLimitError() is the RateLimitError BullMQ throws', () => {
     const error = Worker.RateLimitError();
@@ -228,13 +216,7 @@ describe('manual rate limit and RateLimitError', () => {
 });
 
 describe('global rate limit and the rate limit getters', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('setGlobalRateLimit limits workers without a limiter; removeGlobalRateLimit lifts it', async () => {
     const name = scope.name('rl-global');

@@ -2,17 +2,11 @@
 // child, the processor decides the job's fate, and the child stays in the pool.
 import type { Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { Scope } from '../fixtures/worker-harness.js';
 import { childId, fixture, MODES, sandboxed, type Where } from './sandbox-support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe.each(MODES)('cancelling a sandboxed job in a $mode', ({ useWorkerThreads }) => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it.each([
     ['with a reason', 'no longer needed', 'no longer needed'],

@@ -2,8 +2,9 @@
 // that says what happened, and the worker goes on with a fresh child.
 import type { Job, Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
 import { childId, fixture, isAlive, MODES, sandboxed, type Where } from './sandbox-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 interface Crash {
   kind: string;
@@ -44,13 +45,7 @@ const CRASHES: Crash[] = [
 ];
 
 describe.each(MODES)('sandboxed processor crashes in a $mode', ({ mode, useWorkerThreads }) => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   const crashes = CRASHES.filter((c) => !c.onlyIn || c.onlyIn === mode);
 

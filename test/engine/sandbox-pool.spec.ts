@@ -3,17 +3,12 @@
 import type { Job, Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { takeJobAway } from '../support/redis.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
 import { childId, fixture, isAlive, liveChildren, MODES, sandboxed, type Where } from './sandbox-support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads }) => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   const idOf = (where: Where) => childId(where, useWorkerThreads);
 

@@ -3,17 +3,12 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
 import { childId, fixture, fixtureUrl, MODES, sandboxed, type Where } from './sandbox-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 describe.each(MODES)('sandboxed processor in a $mode', ({ useWorkerThreads }) => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('gets a plain job with the fields and methods BullMQ gives, the token and a signal', async () => {
     const { queue, worker } = sandboxed(scope, fixture('processor.cjs'), { useWorkerThreads });

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type WorkerOptions } from '../../lib/index.js';
 import { connection } from '../support/redis.js';
-import type { Scope } from '../fixtures/worker-harness.js';
+import { type Scope } from '../support/scope.js';
 
 /** A processor file under test/fixtures/sandbox/, as a URL. */
 export function fixtureUrl(file: string): URL {

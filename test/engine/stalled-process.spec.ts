@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { ChildScript, Scope } from '../fixtures/worker-harness.js';
+import { ChildScript } from '../support/child-script.js';
+import { scopePerTest } from '../support/scope.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/stalled-child-worker.mjs', import.meta.url));
 const BUILT_ENGINE = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -13,13 +14,7 @@ const LOCK_DURATION = 1000;
 const STALLED_INTERVAL = 500;
 
 describe('Stalled recovery across processes', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('a worker process SIGKILLed mid-job: another worker recovers the job and completes it', async () => {
     expect(existsSync(BUILT_ENGINE)).toBe(true); // `npm test` builds dist/ first; else `npx tsc -p tsconfig.build.json`

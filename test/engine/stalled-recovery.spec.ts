@@ -5,7 +5,9 @@ import { Queue, Worker, type Job } from '../../lib/index.js';
 import { runScript } from '../../lib/engine/core/scripts.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
+import { until } from '../support/wait.js';
 
 /**
  * What a worker that died right after its fetch leaves behind: the job in active with a lock
@@ -28,13 +30,7 @@ async function pass(scope: Scope, name: string, checker: Worker): Promise<string
 }
 
 describe('Stalled jobs', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('recovers a job whose lock expired after two checks, one check per interval across workers', async () => {
     const name = scope.name();

@@ -6,7 +6,8 @@ import { ConveyorValidationError, Queue, QueueEvents, SpanKind, TelemetryAttribu
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** A span's attributes without the two every span has. */
 function own(span: RecordedSpan): Record<string, unknown> {
@@ -15,13 +16,7 @@ function own(span: RecordedSpan): Record<string, unknown> {
 }
 
 describe('telemetry of queue and worker calls', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it("queue calls: bullmq's span names, kinds and attributes (clean counts, it lists no ids)", async () => {
     const name = scope.name();
@@ -237,13 +232,7 @@ describe('telemetry of queue and worker calls', () => {
 });
 
 describe('telemetry of job schedulers', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('upsertJobScheduler: an "add <queue>.<name>" span; the iteration, and each next one, carries its context', async () => {
     const name = scope.name();

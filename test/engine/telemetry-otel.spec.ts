@@ -8,7 +8,8 @@ import { DelayedError, MetricNames, Queue, TelemetryAttributes as A, Worker, typ
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { idOf, OtelHarness, parentOf, traceOf, type ExportedMetric } from '../support/otel.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const otel = new OtelHarness();
 afterAll(() => otel.shutdown());
@@ -23,13 +24,7 @@ function pointsOf(metric: ExportedMetric | undefined, queue: string) {
 }
 
 describe('telemetry with bullmq-otel on the OpenTelemetry SDK', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('a job continues its producer trace: the add span is the process span parent, over the W3C traceparent stored as tm', async () => {
     const name = scope.name();

@@ -14,8 +14,8 @@ import {
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
-import { snapshot } from './queue-test-support.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { Scope, scopePerTest } from '../support/scope.js';
 
 async function storedOpts(scope: Scope, name: string, id: string): Promise<Record<string, unknown>> {
   return JSON.parse((await scope.redis.hget(`bull:${name}:${id}`, 'opts')) ?? 'null');
@@ -27,13 +27,7 @@ function ended(recorder: RecordingTelemetry, spanName: string, count = 1): Promi
 }
 
 describe('telemetry', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   describe('validation', () => {
     const good = () => new RecordingTelemetry('v');
@@ -75,14 +69,14 @@ describe('telemetry', () => {
       const recorder = new RecordingTelemetry('p');
       const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));
       await queue.add('first', {});
-      const before = await snapshot(scope.redis, name);
+      const before = await snapshotQueue(scope.redis, name);
       await expect(queue.add('x', {}, { telemetry: { metadata: 5 as never } })).rejects.toThrow('telemetry.metadata must be a string, got 5');
       await expect(queue.add('x', {}, { telemetry: { omitContext: 'yes' as never } })).rejects.toThrow('telemetry.omitContext must be a boolean, got "yes"');
       await expect(queue.add('x', {}, { telemetry: { context: 'a' } as never })).rejects.toThrow(
         'telemetry.context is not a known option (metadata, omitContext), got "a"',
       );
       await expect(queue.add('x', {}, { telemetry: 'tm' as never })).rejects.toThrow('telemetry must be { metadata?, omitContext? }, got "tm"');
-      expect(await snapshot(scope.redis, name)).toEqual(before);
+      expect(await snapshotQueue(scope.redis, name)).toEqual(before);
       const refused = recorder.named(`add ${name}.x`);
       expect(refused).toHaveLength(4);
       for (const span of refused) {
@@ -368,7 +362,7 @@ describe('telemetry', () => {
     expect(recorder.spans.map((s) => s.name)).toEqual([`addFlow ${name}`, `addNode ${name}`, `addNode ${name}`]);
     for (const span of recorder.spans) expect(span.ended).toBe(true);
     expect(recorder.spans.map((s) => s.exceptions.length)).toEqual([1, 0, 0]);
-    expect(await snapshot(scope.redis, name)).toEqual({});
+    expect(await snapshotQueue(scope.redis, name)).toEqual({});
   });
 
   it('a tracer that throws when the span starts does not strand the job: it is processed untraced and the error reported', async () => {

@@ -1,33 +1,21 @@
 // job.waitUntilFinished(queueEvents, ttl): settles on the job's final outcome, also when that came first.
-import { Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
+import { QueueEvents, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection, rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
+import { connection, uniqueName } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Job#waitUntilFinished', () => {
-  const redis = rawClient();
-  const cleanups: (() => Promise<unknown>)[] = [];
-
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-
-  afterAll(async () => {
-    await redis.quit();
-  });
+  const scope = scopePerTest('wuf');
 
   /** A queue, its QueueEvents (ready) and, on demand, a worker; all closed after the test. */
   async function setup(processor?: (job: Job) => Promise<unknown>) {
-    const name = uniqueName('wuf');
-    cleanups.push(() => removeQueueKeys(redis, name));
-    const queue = new Queue(name, { connection: connection() });
-    cleanups.push(() => queue.close());
-    const events = new QueueEvents(name, { connection: connection() });
-    cleanups.push(() => events.close());
+    const name = scope.name();
+    const queue = scope.queue(name);
+    const events = scope.track(new QueueEvents(name, { connection: connection() }));
     await events.waitUntilReady();
     const startWorker = () => {
-      const worker = new Worker(name, processor ?? (async () => null), { connection: connection() });
+      const worker = scope.worker(name, processor ?? (async () => null));
       worker.on('error', () => {});
-      cleanups.push(() => worker.close());
       return worker;
     };
     return { name, queue, events, startWorker };
@@ -106,7 +94,7 @@ describe('Job#waitUntilFinished', () => {
     const done = once(worker, 'completed');
     const job = await queue.add('ephemeral', {}, { removeOnComplete: true });
     await done;
-    expect(await redis.exists(`bull:${queue.name}:${job.id}`)).toBe(0);
+    expect(await scope.redis.exists(`bull:${queue.name}:${job.id}`)).toBe(0);
     await expect(job.waitUntilFinished(events, 2000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
     // the hash is gone; its finish is still in the stream
     await expect(job.waitUntilFinished(events, 2000, { findInEvents: true })).resolves.toBe('gone but known');
@@ -150,8 +138,7 @@ describe('Job#waitUntilFinished', () => {
     await expect(job.waitUntilFinished(events, -5)).rejects.toThrow('ttl must be a number of ms > 0, got -5');
     await expect(job.waitUntilFinished(events, Number.NaN)).rejects.toThrow('ttl must be a number of ms > 0');
     await expect(job.waitUntilFinished(undefined as never)).rejects.toThrow('waitUntilFinished needs a QueueEvents');
-    const other = new QueueEvents(uniqueName('wuf-other'), { connection: connection(), autorun: false });
-    cleanups.push(() => other.close());
+    const other = scope.track(new QueueEvents(uniqueName('wuf-other'), { connection: connection(), autorun: false }));
     await expect(job.waitUntilFinished(other)).rejects.toThrow(`the QueueEvents reads "${other.qualifiedName}" but job ${job.id} is in "bull:${queue.name}"`);
   });
 });

@@ -5,18 +5,13 @@ import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { Scope, ScriptMonitor } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 type EvalSha = (...args: unknown[]) => Promise<unknown>;
 
 describe('Worker: finishes of one tick in one call', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   /** Loads the scripts first: a NOSCRIPT EVALSHA and its EVAL fallback would show up as two calls. */
   async function monitor(name: string, scripts: string[]): Promise<ScriptMonitor> {

@@ -7,7 +7,8 @@ import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, Scope, until, within } from '../fixtures/worker-harness.js';
+import { deferred, until, within } from '../support/wait.js';
+import { Scope, scopePerTest } from '../support/scope.js';
 
 type EvalSha = (...args: unknown[]) => Promise<unknown>;
 
@@ -34,13 +35,7 @@ async function state(queue: Queue, id: string): Promise<string> {
 }
 
 describe('Worker close', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('close() waits for active jobs, fetches nothing more, and closes only its own connection', async () => {
     const name = scope.name();

@@ -4,17 +4,11 @@
 import { Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { within } from '../fixtures/worker-harness.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { within } from '../support/wait.js';
 
 describe('worker.delay', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('waits the given ms, or ends at once when its abortController aborts', async () => {
     const worker = scope.track(new Worker(scope.name(), null, { connection: connection(), autorun: false }));

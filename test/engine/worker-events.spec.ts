@@ -3,16 +3,12 @@
 import { ConveyorValidationError, Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, ScriptMonitor, until, within } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
+import { until, within } from '../support/wait.js';
 
 describe('Worker events and lifecycle', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('emits ready, active, progress, completed, failed and drained with BullMQ arguments', async () => {
     const name = scope.name();

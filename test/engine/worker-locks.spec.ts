@@ -3,16 +3,12 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { deferred, Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
+import { deferred, until } from '../support/wait.js';
+import { scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 describe('Worker locks', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('renews the locks of all held jobs in one extendLocks call per lockRenewTime', async () => {
     const name = scope.name();

@@ -5,17 +5,11 @@
 import { DelayedError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { snapshot } from './queue-test-support.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('worker.processJob', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('runs the processor, completes the job and resolves with the next job the finish fetched (same token)', async () => {
     const name = scope.name();
@@ -103,9 +97,9 @@ describe('worker.processJob', () => {
     await queue.add('j', {});
     const worker = scope.track(new Worker(name, null, { connection: connection(), autorun: false }));
     const job = (await worker.getNextJob('tok'))!;
-    const before = await snapshot(scope.redis, name);
+    const before = await snapshotQueue(scope.redis, name);
     await expect(worker.processJob(job, 'tok')).rejects.toThrow('No process function is defined.');
-    expect(await snapshot(scope.redis, name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, name)).toEqual(before);
   });
 
   it("the worker loop leaves job.delay as bullmq does after a retry: the backoff, or 0", async () => {

@@ -5,16 +5,12 @@ import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, Scope, ScriptMonitor, until } from '../fixtures/worker-harness.js';
+import { deferred, until } from '../support/wait.js';
+import { scopePerTest } from '../support/scope.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 describe('Worker processing', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it("the first fetch goes out once the blocking connection is ready (as bullmq's): a worker starting up does not take the job that woke one already waiting", async () => {
     const name = scope.name();

@@ -3,16 +3,10 @@
 import { Queue, Worker, type JobsOptions, type WorkerOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Worker retention', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   /** Runs `count` jobs (all failing when `fail`) with `jobKeep` options; returns their ids. */
   async function run(name: string, count: number, opts: { fail?: boolean; jobKeep?: JobsOptions['removeOnComplete']; workerKeep?: WorkerOptions['removeOnComplete'] }): Promise<string[]> {

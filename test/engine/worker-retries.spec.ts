@@ -4,7 +4,8 @@ import { Queue, UnrecoverableError, Worker, type Job } from '../../lib/index.js'
 import { backoffDelay, planRetry } from '../../lib/engine/job/backoff.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, until } from '../fixtures/worker-harness.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 /** `delayed` stream entries of a job as (due time − time the entry was written), in ms. */
 async function retryDelays(scope: Scope, name: string, jobId: string): Promise<number[]> {
@@ -19,13 +20,7 @@ async function retryDelays(scope: Scope, name: string, jobId: string): Promise<n
 }
 
 describe('Worker retries and failures', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   it('retries at once while attempts remain, then fails for good', async () => {
     const name = scope.name();

@@ -3,7 +3,8 @@
 // behaves as BullMQ's: no queue defaults, no `waiting` event on the queue.
 import { Job as BullJob, Queue as BullQueue } from 'bullmq';
 import { Job, Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, hashShape, rawJob, Scope } from './support.js';
+import { bullConnection, conveyorConnection, hashShape, rawJob } from './support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
 
 /** Options and data bullmq takes as they come (it checks only a handful of things). */
 const ACCEPTED: { label: string; name?: unknown; data?: unknown; opts?: unknown }[] = [
@@ -64,17 +65,11 @@ async function stored(scope: Scope, queue: string, id: string): Promise<Record<s
 }
 
 describe('interop: what bullmq accepts at add, Conveyor accepts and stores the same way', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it.each(ACCEPTED)('$label', async ({ name = 'j', data = {}, opts }) => {
-    const bullName = scope.queueName('add-bull');
-    const ourName = scope.queueName('add-ours');
+    const bullName = scope.name('add-bull');
+    const ourName = scope.name('add-ours');
     const bull = scope.track(new BullQueue(bullName, { connection: bullConnection() }));
     const ours = scope.track(new Queue(ourName, { connection: conveyorConnection() }));
     const bullJob = await bull.add(name as string, data, opts as never);
@@ -87,8 +82,8 @@ describe('interop: what bullmq accepts at add, Conveyor accepts and stores the s
   });
 
   it('Job.create skips the queue defaults and the waiting event, as bullmq does; Job.createBulk adds all at once', async () => {
-    const bullName = scope.queueName('create-bull');
-    const ourName = scope.queueName('create-ours');
+    const bullName = scope.name('create-bull');
+    const ourName = scope.name('create-ours');
     const defaultJobOptions = { attempts: 3, removeOnComplete: true };
     const bull = scope.track(new BullQueue(bullName, { connection: bullConnection(), defaultJobOptions }));
     const ours = scope.track(new Queue(ourName, { connection: conveyorConnection(), defaultJobOptions }));
@@ -114,7 +109,7 @@ describe('interop: what bullmq accepts at add, Conveyor accepts and stores the s
   });
 
   it('jobs created by either engine read back the same through Job.fromId of the other', async () => {
-    const name = scope.queueName('create-read');
+    const name = scope.name('create-read');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const byBull = await BullJob.create(bull, 'x', { v: 1 }, { timestamp: 1234567890, attempts: 2, backoff: 10 });

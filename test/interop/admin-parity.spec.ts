@@ -3,8 +3,10 @@
 // keyspaces (with clock values and queue names masked), events included, must come out equal.
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
 import { snapshot } from './keyspace.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -96,18 +98,12 @@ const OPERATIONS: [string, Operation][] = [
 ];
 
 describe('interop: admin operations leave the same keyspace on both engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   /** Builds the shared starting state with bullmq only, so both sides start from equal data. */
   async function build(): Promise<{ name: string; childName: string }> {
-    const name = scope.queueName('parity');
-    const childName = scope.queueName('parity-child');
+    const name = scope.name('parity');
+    const childName = scope.name('parity-child');
     const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await queue.add('c', { n: 1 }, { jobId: 'c1' });
     await queue.add('c', { n: 2 }, { jobId: 'c2' });

@@ -6,11 +6,11 @@ import { createIORedisClient, createNodeRedisClient } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ConveyorValidationError, FlowProducer, Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { connection } from '../support/redis.js';
-import { Scope } from './support.js';
+import { Scope } from '../support/scope.js';
 
 describe("bullmq's IRedisClient as connection", () => {
   it('createIORedisClient(redis) runs queue, worker, events and flows, and stays open after they close', async () => {
-    const scope = new Scope();
+    const scope = new Scope('interop');
     const raw = new Redis({ ...connection(), maxRetriesPerRequest: null });
     try {
       await runsOnWrapper(scope, raw);
@@ -22,7 +22,7 @@ describe("bullmq's IRedisClient as connection", () => {
 
   async function runsOnWrapper(scope: Scope, raw: Redis): Promise<void> {
     const client = createIORedisClient(raw);
-    const name = scope.queueName('irc');
+    const name = scope.name('irc');
     const queue = scope.track(new Queue(name, { connection: client }));
     const events = scope.track(new QueueEvents(name, { connection: client }));
     const flows = scope.track(new FlowProducer({ connection: client }));

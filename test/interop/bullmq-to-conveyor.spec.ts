@@ -2,19 +2,16 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope, streamEvents, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 describe('interop: bullmq producer -> Conveyor worker', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('runs lifo first, then FIFO, then prioritized jobs in priority order, with results readable by bullmq', async () => {
-    const name = scope.queueName('b2c-order');
+    const name = scope.name('b2c-order');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await producer.add('plain', { n: 'A' });
     await producer.add('plain', { n: 'B' });
@@ -55,7 +52,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it('holds a delayed job until its due time, then runs it', async () => {
-    const name = scope.queueName('b2c-delay');
+    const name = scope.name('b2c-delay');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const worker = scope.track(
       new Worker(name, async (job: Job) => ({ ranAt: Date.now(), due: job.timestamp + job.opts.delay! }), {
@@ -81,7 +78,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it('retries a failing job per bullmq attempts + backoff and completes it on the third attempt', async () => {
-    const name = scope.queueName('b2c-retry');
+    const name = scope.name('b2c-retry');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
@@ -110,7 +107,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it("hands a custom backoff type bullmq added ('custom1') to settings.backoffStrategy, as bullmq's worker does", async () => {
-    const name = scope.queueName('b2c-custom-backoff');
+    const name = scope.name('b2c-custom-backoff');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const calls: [number, string | undefined, string, string | undefined][] = [];
     const worker = scope.track(
@@ -141,7 +138,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it('fails a job for good after its attempts, exponential backoff included', async () => {
-    const name = scope.queueName('b2c-fail');
+    const name = scope.name('b2c-fail');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
@@ -165,7 +162,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(read?.stacktrace).toHaveLength(3);
   });
   it("bullmq's getWorkers() lists Conveyor workers, named and unnamed (client names, wire-format §1.4)", async () => {
-    const name = scope.queueName('b2c-workers');
+    const name = scope.name('b2c-workers');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     scope.track(new Worker(name, async () => 1, { connection: conveyorConnection(), name: 'conveyor-named' }));
     scope.track(new Worker(name, async () => 1, { connection: conveyorConnection() }));
@@ -176,7 +173,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(await producer.getWorkersCount()).toBe(2);
   });
   it("releases bullmq's simple deduplication key when the owner job finishes", async () => {
-    const name = scope.queueName('b2c-dedup');
+    const name = scope.name('b2c-dedup');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const first = await producer.add('d', { n: 1 }, { deduplication: { id: 'S' } });
     const duplicate = await producer.add('d', { n: 2 }, { deduplication: { id: 'S' } });
@@ -194,7 +191,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it('runs the job bullmq kept with keepLastIfActive once the active owner finishes (wire-format §7.2)', async () => {
-    const name = scope.queueName('b2c-keeplast');
+    const name = scope.name('b2c-keeplast');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
@@ -235,7 +232,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     ]);
   });
   it("honours bullmq's global concurrency (meta.concurrency) across a wide Conveyor worker", async () => {
-    const name = scope.queueName('b2c-global-conc');
+    const name = scope.name('b2c-global-conc');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await producer.setGlobalConcurrency(1);
     for (let i = 0; i < 6; i++) await producer.add('j', { i });
@@ -254,7 +251,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   });
 
   it("honours bullmq's global rate limit (meta.max/duration)", async () => {
-    const name = scope.queueName('b2c-global-rate');
+    const name = scope.name('b2c-global-rate');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await producer.setGlobalRateLimit(2, 500);
     for (let i = 0; i < 6; i++) await producer.add('j', { i });

@@ -2,19 +2,14 @@
 import { Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('interop: Conveyor producer -> bullmq worker', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('runs lifo first, then FIFO, then prioritized jobs in priority order, with results readable by Conveyor', async () => {
-    const name = scope.queueName('c2b-order');
+    const name = scope.name('c2b-order');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     await producer.add('plain', { n: 'A' });
     await producer.add('plain', { n: 'B' });
@@ -53,7 +48,7 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
   });
 
   it('holds a delayed job until its due time, then runs it', async () => {
-    const name = scope.queueName('c2b-delay');
+    const name = scope.name('c2b-delay');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const worker = scope.track(
       new BullWorker(name, async () => Date.now(), { connection: bullConnection() }),
@@ -76,7 +71,7 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
   });
 
   it('retries per Conveyor attempts + fixed backoff and completes on the third attempt', async () => {
-    const name = scope.queueName('c2b-retry');
+    const name = scope.name('c2b-retry');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
@@ -103,7 +98,7 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
   });
 
   it('fails a job for good after its attempts, with a bare-number backoff stored as fixed', async () => {
-    const name = scope.queueName('c2b-fail');
+    const name = scope.name('c2b-fail');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const starts: number[] = [];
     const worker = scope.track(

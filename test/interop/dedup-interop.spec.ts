@@ -4,7 +4,9 @@ import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'b
 import { Queue, Worker, type Job, type JobsOptions } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { snapshot } from './keyspace.js';
-import { bullConnection, conveyorConnection, Scope, sortKeys, streamEvents } from './support.js';
+import { bullConnection, conveyorConnection, sortKeys } from './support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
 
 type Adder = (name: string, data: unknown, opts: JobsOptions) => Promise<{ id?: string }>;
 
@@ -44,17 +46,11 @@ async function normalizedSnapshot(scope: Scope, name: string): Promise<Record<st
 }
 
 describe('interop: deduplication', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('every mode leaves the same keys, ids, TTLs and events as bullmq', async () => {
     const run = async (label: string, add: (name: string) => Adder): Promise<{ ids: (string | undefined)[]; space: Record<string, unknown> }> => {
-      const name = scope.queueName(label);
+      const name = scope.name(label);
       // a key without expiry whose owner is gone: both must recover it
       await scope.redis.set(`bull:${name}:de:ST`, 'gone');
       await scope.redis.hset(`bull:${name}:dn:ST`, 'jid', 'x', 'name', 'n', 'data', '{}', 'opts', '{}');
@@ -76,7 +72,7 @@ describe('interop: deduplication', () => {
   });
 
   it('an id owned through one engine deduplicates adds through the other, both ways', async () => {
-    const name = scope.queueName('dedup-cross');
+    const name = scope.name('dedup-cross');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
 
@@ -103,7 +99,7 @@ describe('interop: deduplication', () => {
   });
 
   it("a bullmq worker releases the simple-mode key of a Conveyor owner, and Conveyor's job.removeDeduplicationKey works on bullmq jobs", async () => {
-    const name = scope.queueName('dedup-release');
+    const name = scope.name('dedup-release');
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const owner = await ours.add('j', {}, { deduplication: { id: 'S' } });
@@ -122,7 +118,7 @@ describe('interop: deduplication', () => {
 
   it("keepLastIfActive: Conveyor's kept add is run by a bullmq worker, and is the add bullmq keeps", async () => {
     const run = async (label: string, producer: 'bullmq' | 'conveyor') => {
-      const name = scope.queueName(label);
+      const name = scope.name(label);
       const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
       const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
       let release!: () => void;
@@ -164,7 +160,7 @@ describe('interop: deduplication', () => {
   });
 
   it('keepLastIfActive: a Conveyor worker finishing a bullmq owner queues a kept add Conveyor wrote', async () => {
-    const name = scope.queueName('keep-mixed');
+    const name = scope.name('keep-mixed');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     let release!: () => void;

@@ -4,7 +4,10 @@ import type { EventEmitter } from 'node:events';
 import { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope, streamEvents, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
@@ -46,17 +49,11 @@ async function process(job: ProgressCapable): Promise<unknown> {
 }
 
 describe('interop: queue events across engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   /** Drives one queue with `engine` (producer and worker) and returns what the listeners saw. */
   async function drive(engine: Engine, listenerFactories: ((name: string) => EventEmitter & { close(): Promise<unknown> })[]) {
-    const name = scope.queueName(`events-${engine}`);
+    const name = scope.name(`events-${engine}`);
     const recorders = listenerFactories.map((make) => record(scope.track(make(name))));
     const producer =
       engine === 'bullmq' ? scope.track(new BullQueue(name, { connection: bullConnection() })) : scope.track(new Queue(name, { connection: conveyorConnection() }));
@@ -130,7 +127,7 @@ describe('interop: queue events across engines', () => {
   );
 
   it('a stalled job shows up as `stalled` in both engines\' QueueEvents', async () => {
-    const name = scope.queueName('events-stalled');
+    const name = scope.name('events-stalled');
     const viaBull = record(scope.track(bullListener(name)));
     const viaConveyor = record(scope.track(conveyorListener(name)));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
@@ -155,7 +152,7 @@ describe('interop: queue events across engines', () => {
   it.each([['delayed job pending'], ['queue paused'], ['nothing left']])('both engines\' workers write drained alike: %s', async (situation) => {
     const streams: Record<Engine, string[]> = { bullmq: [], conveyor: [] };
     for (const engine of ['bullmq', 'conveyor'] as Engine[]) {
-      const name = scope.queueName(`drained-${engine}`);
+      const name = scope.name(`drained-${engine}`);
       const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
       await queue.add('a', {});
       if (situation === 'delayed job pending') await queue.add('b', {}, { delay: 60_000 });

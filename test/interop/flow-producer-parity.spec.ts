@@ -6,7 +6,9 @@ import { FlowProducer as BullFlowProducer, Queue as BullQueue, Worker as BullWor
 import { FlowProducer, Queue, WaitingChildrenError, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { snapshot } from './keyspace.js';
-import { bullConnection, conveyorConnection, Scope, sortKeys, until } from './support.js';
+import { bullConnection, conveyorConnection, sortKeys } from './support.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 type Side = 'bullmq' | 'conveyor';
 const SIDES: Side[] = ['bullmq', 'conveyor'];
@@ -119,19 +121,13 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
 };
 
 describe('interop: bullmq and Conveyor flow producers leave the same keyspace', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it.each(Object.keys(SCENARIOS))('%s', async (scenarioName) => {
     const scenario = SCENARIOS[scenarioName];
     const spaces: Partial<Record<Side, unknown>> = {};
     for (const side of SIDES) {
-      const n = { P: scope.queueName(`fpp-p-${side}`), C: scope.queueName(`fpp-c-${side}`) };
+      const n = { P: scope.name(`fpp-p-${side}`), C: scope.name(`fpp-c-${side}`) };
       await scenario.prepare?.(side, n, scope);
       const flows = scenario.flows(n);
       const opts = scenario.queuesOptions ? { queuesOptions: scenario.queuesOptions(n) } : undefined;
@@ -150,7 +146,7 @@ describe('interop: bullmq and Conveyor flow producers leave the same keyspace', 
   it('addBulk: two flows in one call', async () => {
     const spaces: Partial<Record<Side, unknown>> = {};
     for (const side of SIDES) {
-      const n = { P: scope.queueName(`fpb-p-${side}`), C: scope.queueName(`fpb-c-${side}`) };
+      const n = { P: scope.name(`fpb-p-${side}`), C: scope.name(`fpb-c-${side}`) };
       const flows = [
         { name: 'one', queueName: n.P, data: {}, opts: { jobId: 'one' } },
         { name: 'two', queueName: n.P, data: {}, opts: { jobId: 'two' }, children: [{ name: 'kid', queueName: n.C, data: {}, opts: { jobId: 'kid' } }] },
@@ -165,7 +161,7 @@ describe('interop: bullmq and Conveyor flow producers leave the same keyspace', 
   it('a parent that adds children at run time and waits for them: bullmq Worker vs Conveyor Worker', async () => {
     const spaces: Partial<Record<Side, unknown>> = {};
     for (const side of SIDES) {
-      const n = { P: scope.queueName(`fpd-p-${side}`), C: scope.queueName(`fpd-c-${side}`) };
+      const n = { P: scope.name(`fpd-p-${side}`), C: scope.name(`fpd-c-${side}`) };
       const bull = side === 'bullmq';
       const children = bull ? scope.track(new BullQueue(n.C, { connection: bullConnection() })) : scope.track(new Queue(n.C, { connection: conveyorConnection() }));
       const parentProcessor = async (job: BullJob | Job, token?: string) => {

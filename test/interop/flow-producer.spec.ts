@@ -4,7 +4,8 @@
 import { FlowProducer as BullFlowProducer, Job as BullJob, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { FlowProducer, Queue, Worker, type Job, type JobNode } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 /** A processor both engines can run: leaves return a value, parents sum their children's. */
 interface AnyJob {
@@ -59,16 +60,10 @@ function comparable(node: { job: BullJob | Job; children?: unknown[] }): Compara
 }
 
 describe('interop: flows', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('a flow added by Conveyor completes with bullmq workers, bottom-up, with bullmq getChildrenValues', async () => {
-    const [qa, qb, qc] = [scope.queueName('ifa'), scope.queueName('ifb'), scope.queueName('ifc')];
+    const [qa, qb, qc] = [scope.name('ifa'), scope.name('ifb'), scope.name('ifc')];
     const tree = await scope.track(new FlowProducer({ connection: conveyorConnection() })).add(threeLevels(qa, qb, qc));
     const root = scope.track(new BullWorker(qa, sumProcessor, { connection: bullConnection() }));
     scope.track(new BullWorker(qb, sumProcessor, { connection: bullConnection() }));
@@ -82,7 +77,7 @@ describe('interop: flows', () => {
   });
 
   it('a flow added by bullmq completes with Conveyor workers, bottom-up, with Conveyor getChildrenValues', async () => {
-    const [qa, qb, qc] = [scope.queueName('ifa'), scope.queueName('ifb'), scope.queueName('ifc')];
+    const [qa, qb, qc] = [scope.name('ifa'), scope.name('ifb'), scope.name('ifc')];
     const tree = await scope.track(new BullFlowProducer({ connection: bullConnection() })).add(threeLevels(qa, qb, qc));
     const root = scope.track(new Worker(qa, sumProcessor, { connection: conveyorConnection() }));
     scope.track(new Worker(qb, sumProcessor, { connection: conveyorConnection() }));
@@ -96,7 +91,7 @@ describe('interop: flows', () => {
   });
 
   it('bullmq reads a Conveyor flow as Conveyor does: getFlow, children values, ignored failures, dependencies and counts', async () => {
-    const [qp, qm, qc] = [scope.queueName('ifp'), scope.queueName('ifm'), scope.queueName('ifc')];
+    const [qp, qm, qc] = [scope.name('ifp'), scope.name('ifm'), scope.name('ifc')];
     const conveyorFlows = scope.track(new FlowProducer({ connection: conveyorConnection() }));
     const tree = await conveyorFlows.add(
       {
@@ -162,7 +157,7 @@ describe('interop: flows', () => {
   });
 
   it('a Conveyor flow re-using completed children is released at once and completed by bullmq', async () => {
-    const [qp, qc] = [scope.queueName('ifp'), scope.queueName('ifc')];
+    const [qp, qc] = [scope.name('ifp'), scope.name('ifc')];
     const children = scope.track(new Queue(qc, { connection: conveyorConnection() }));
     await children.add('pre', { n: 1 }, { jobId: 'done-1' });
     const worker = scope.track(new BullWorker(qc, async (job: BullJob) => ({ pre: job.id }), { connection: bullConnection() }));

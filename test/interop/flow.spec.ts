@@ -2,21 +2,18 @@
 import { FlowProducer, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection, rawJob, Scope, streamEvents, until } from './support.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 describe('interop: bullmq flows with Conveyor children', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('a child completed by Conveyor releases the parent, which bullmq completes with getChildrenValues', async () => {
-    const parentQueue = scope.queueName('flow-parent');
-    const childQueueA = scope.queueName('flow-child-a');
-    const childQueueB = scope.queueName('flow-child-b');
+    const parentQueue = scope.name('flow-parent');
+    const childQueueA = scope.name('flow-child-a');
+    const childQueueB = scope.name('flow-child-b');
     const flows = scope.track(new FlowProducer({ connection: bullConnection() }));
     const tree = await flows.add({
       name: 'parent',
@@ -71,8 +68,8 @@ describe('interop: bullmq flows with Conveyor children', () => {
   });
 
   it('a child failed by Conveyor with failParentOnFailure makes bullmq fail the parent without running it', async () => {
-    const parentQueue = scope.queueName('flow-fpof-parent');
-    const childQueue = scope.queueName('flow-fpof-child');
+    const parentQueue = scope.name('flow-fpof-parent');
+    const childQueue = scope.name('flow-fpof-child');
     const flows = scope.track(new FlowProducer({ connection: bullConnection() }));
     const tree = await flows.add({
       name: 'parent',

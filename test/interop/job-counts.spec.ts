@@ -2,24 +2,19 @@
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, bullCounts, conveyorConnection, Scope } from './support.js';
+import { bullConnection, bullCounts, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
 const EXPECTED = { active: 1, completed: 2, delayed: 2, failed: 1, prioritized: 3, waiting: 4, 'waiting-children': 1 };
 
 describe('interop: job counts', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it.each([['bullmq'], ['conveyor']] as [Engine][])('agree on a queue with jobs in every state, built by %s', async (engine) => {
-    const name = scope.queueName(`counts-${engine}`);
-    const childQueue = scope.queueName('counts-child');
+    const name = scope.name(`counts-${engine}`);
+    const childQueue = scope.name('counts-child');
     const bullQueue = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const conveyorQueue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const producer = engine === 'bullmq' ? bullQueue : conveyorQueue;

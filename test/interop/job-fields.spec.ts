@@ -3,7 +3,9 @@
 // encodings (wire-format §2, §3).
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, hashShape, rawJob, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection, hashShape, rawJob } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
@@ -57,17 +59,11 @@ function readable(job: BullJob | Job | undefined): Record<string, unknown> {
 }
 
 describe('interop: job fields and raw hashes', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   /** Adds every life with `producer`, processes with `consumer`, and returns the queue name. */
   async function runLives(producer: Engine, consumer: Engine): Promise<string> {
-    const name = scope.queueName(`fields-${producer[0]}${consumer[0]}`);
+    const name = scope.name(`fields-${producer[0]}${consumer[0]}`);
     const bullQueue = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const conveyorQueue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const add = async (life: (typeof PROCESSED_LIVES)[number]) =>

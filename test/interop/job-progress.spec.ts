@@ -2,21 +2,16 @@
 // reads back the same through both, and both write the same hash field and events stream entry.
 import { Job as BullJob, Queue as BullQueue } from 'bullmq';
 import { Job, Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 const VALUES: unknown[] = [42, 0, 'hello, world!', '', '42', 'null', false, true, { total: 120, completed: 40 }, [1, 2], null];
 
 describe('interop: job progress of any JSON type', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it.each(VALUES.map((value) => [JSON.stringify(value), value]))('%s reads back the same whichever engine wrote it', async (_label, value) => {
-    const name = scope.queueName('progress');
+    const name = scope.name('progress');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const byBull = await BullJob.create(bull, 'b', {});

@@ -3,8 +3,10 @@
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job, type RepeatOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { deferred } from '../fixtures/worker-harness.js';
-import { bullConnection, conveyorConnection, Scope, streamEvents } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { deferred } from '../support/wait.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
 
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
 /**
@@ -21,16 +23,10 @@ function expectOnGrid(millis: number[], first: number, every: number): void {
 const countOf = (job: { opts: object }) => (job.opts as { repeat: { count: number } }).repeat.count;
 
 describe('interop: job schedulers', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('a scheduler upserted by bullmq is listed by Conveyor as bullmq lists it, and Conveyor workers continue it (every and cron)', async () => {
-    const name = scope.queueName('sched-b2c');
+    const name = scope.name('sched-b2c');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const first = await bull.upsertJobScheduler('b-every', { every: 300 }, { name: 'tick', data: { a: 1 }, opts: { attempts: 2, keepLogs: 3 } });
@@ -79,7 +75,7 @@ describe('interop: job schedulers', () => {
   }, 30_000);
 
   it('a scheduler upserted by Conveyor is listed by bullmq as Conveyor lists it, and bullmq workers iterate it', async () => {
-    const name = scope.queueName('sched-c2b');
+    const name = scope.name('sched-c2b');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const first = await queue.upsertJobScheduler('c-every', { every: 300 }, { name: 'tick', data: { c: 1 }, opts: { attempts: 2, keepLogs: 3, priority: 4 } });
@@ -125,7 +121,7 @@ describe('interop: job schedulers', () => {
   }, 30_000);
 
   it('upserts from either engine update the same scheduler in place; removal and the -8 guard work across engines', async () => {
-    const name = scope.queueName('sched-upsert');
+    const name = scope.name('sched-upsert');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
 
@@ -161,7 +157,7 @@ describe('interop: job schedulers', () => {
   });
 
   it('bullmq and Conveyor workers on one queue share a schedule: each iteration once, counts without gaps', async () => {
-    const name = scope.queueName('sched-mixed');
+    const name = scope.name('sched-mixed');
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const taken: { id: string; count: number; by: string }[] = [];
     // Which idle worker wakes first for an iteration is timing: a worker that took the first
@@ -210,7 +206,7 @@ describe('interop: job schedulers', () => {
   }, 30_000);
 
   it('legacy repeatable keys and dangling entries: both engines list, refuse and classify them alike', async () => {
-    const name = scope.queueName('sched-legacy');
+    const name = scope.name('sched-legacy');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const repeatKey = `bull:${name}:repeat`;
@@ -241,7 +237,7 @@ describe('interop: job schedulers', () => {
       return Math.floor(millis / step) * step + step;
     };
     for (const [label, producer] of [['conveyor-to-bullmq', 'conveyor'], ['bullmq-to-conveyor', 'bullmq']] as const) {
-      const name = scope.queueName(`sched-strategy-${label}`);
+      const name = scope.name(`sched-strategy-${label}`);
       const first =
         producer === 'conveyor'
           ? await scope.track(new Queue(name, { connection: conveyorConnection(), settings: { repeatStrategy } })).upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' })

@@ -7,7 +7,8 @@ import type { EventEmitter } from 'node:events';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 const MINUTE = 60_000;
 const MAX_DATA_POINTS = 4;
@@ -51,16 +52,10 @@ interface Recorded {
 }
 
 describe('interop: metrics recorded by bullmq and Conveyor workers', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   function side(engine: 'bullmq' | 'conveyor'): Side {
-    const queueName = scope.queueName(`metrics-${engine}`);
+    const queueName = scope.name(`metrics-${engine}`);
     const producer = scope.track(new BullQueue(queueName, { connection: bullConnection() }));
     const opts = { metrics: { maxDataPoints: MAX_DATA_POINTS }, autorun: false };
     const worker =
@@ -157,7 +152,7 @@ describe('interop: metrics recorded by bullmq and Conveyor workers', () => {
       expect(full.meta.count).toBe(6);
     }
     // a queue nobody recorded metrics on reads the same, empty
-    const empty = scope.queueName('metrics-none');
+    const empty = scope.name('metrics-none');
     expect(await readers.conveyor(empty).getMetrics('failed')).toEqual(await readers.bullmq(empty).getMetrics('failed'));
   });
 });

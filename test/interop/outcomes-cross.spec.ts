@@ -12,7 +12,8 @@ import {
 } from 'bullmq';
 import { DelayedError, Job, Queue, WaitingError, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, rawJob, Scope } from './support.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 type Engine = 'conveyor' | 'bullmq';
 
@@ -20,13 +21,7 @@ type Engine = 'conveyor' | 'bullmq';
 type AnyProcessor = (job: { id?: string; name: string; attemptsStarted: number; moveToDelayed(t: number, token?: string): Promise<void>; moveToWait(token?: string): Promise<number> }, token?: string) => Promise<unknown>;
 
 describe('interop: moved jobs cross engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   /** Either engine's worker, seen through the EventEmitter both are. */
   function startWorker(engine: Engine, name: string, processor: AnyProcessor): EventEmitter & { close(): Promise<void> } {
@@ -52,7 +47,7 @@ describe('interop: moved jobs cross engines', () => {
     ['bullmq', 'conveyor'],
   ] as [Engine, Engine][])('moved by %s, processed by %s', (mover, processor) => {
     it('moveToDelayed + DelayedError: the other worker runs the job once it is due, no attempt lost', async () => {
-      const name = scope.queueName('cross-delay');
+      const name = scope.name('cross-delay');
       const queue = queueOf(mover, name);
       let thrown!: () => void;
       const moved = new Promise<void>((resolve) => (thrown = resolve));
@@ -76,7 +71,7 @@ describe('interop: moved jobs cross engines', () => {
     });
 
     it('moveToWait + WaitingError: the job is the next one the other worker runs', async () => {
-      const name = scope.queueName('cross-wait');
+      const name = scope.name('cross-wait');
       const queue = queueOf(mover, name);
       let thrown!: () => void;
       const moved = new Promise<void>((resolve) => (thrown = resolve));
@@ -97,7 +92,7 @@ describe('interop: moved jobs cross engines', () => {
     });
 
     it('changePriority and changeDelay: the other worker follows the new order and the new due time', async () => {
-      const name = scope.queueName('cross-prio');
+      const name = scope.name('cross-prio');
       const queue = queueOf(mover, name);
       const a = await queue.add('a', {}, { priority: 5 });
       const b = await queue.add('b', {}, { priority: 5 });
@@ -116,7 +111,7 @@ describe('interop: moved jobs cross engines', () => {
   });
 
   it('a Conveyor worker driven by hand on a queue fed by bullmq: results and retries read the same from bullmq', async () => {
-    const name = scope.queueName('cross-manual');
+    const name = scope.name('cross-manual');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const bullEvents = scope.track(new BullQueueEvents(name, { connection: bullConnection() }));
     await bullEvents.waitUntilReady();

@@ -3,8 +3,9 @@
 // values and names masked, events included) and the operations' replies must come out equal.
 import { Job as BullJob, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
 import { snapshot } from './keyspace.js';
+import { scopePerTest } from '../support/scope.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -70,16 +71,10 @@ const CASES: [string, Case][] = [
 ];
 
 describe('interop: job moves by hand leave the same keyspace on both engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   async function build(jobs: Case['jobs']): Promise<string> {
-    const name = scope.queueName('moves');
+    const name = scope.name('moves');
     const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
     for (const [id, opts] of jobs) await queue.add(id.replace(/\d+$/, ''), { id }, { jobId: id, ...opts });
     return name;

@@ -3,19 +3,16 @@
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, bullCounts, conveyorConnection, Scope, streamEvents, until } from './support.js';
+import { bullConnection, bullCounts, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 type Engine = 'bullmq' | 'conveyor';
 const other = (engine: Engine): Engine => (engine === 'bullmq' ? 'conveyor' : 'bullmq');
 
 describe('interop: pause and resume across engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   // [who pauses, who resumes]; the worker always belongs to the engine that did not pause
   const cases: [Engine, Engine][] = [
@@ -26,7 +23,7 @@ describe('interop: pause and resume across engines', () => {
   ];
 
   it.each(cases)('paused by %s, resumed by %s: the other engine\'s worker holds off, then runs everything', async (pauser, resumer) => {
-    const name = scope.queueName(`pause-${pauser[0]}${resumer[0]}`);
+    const name = scope.name(`pause-${pauser[0]}${resumer[0]}`);
     const queues = {
       bullmq: scope.track(new BullQueue(name, { connection: bullConnection() })),
       conveyor: scope.track(new Queue(name, { connection: conveyorConnection() })),

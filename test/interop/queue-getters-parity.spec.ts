@@ -2,16 +2,11 @@
 // answers (ranges of every sign, backfilled pages, delayed cut-offs, dependencies, meta, orphans).
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   function both(name: string) {
     return {
@@ -21,7 +16,7 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
   }
 
   it('pages jobs for every range bullmq takes, ascending and descending, lists and sorted sets, with holes filled', async () => {
-    const name = scope.queueName();
+    const name = scope.name();
     const { ours, theirs } = both(name);
     const added = [];
     for (let i = 0; i < 6; i++) added.push(await theirs.add('w', { i }));
@@ -54,7 +49,7 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
   });
 
   it('counts delayed jobs before a timestamp as bullmq does', async () => {
-    const name = scope.queueName();
+    const name = scope.name();
     const { ours, theirs } = both(name);
     const now = Date.now();
     for (const delay of [1000, 2000, 3000]) await theirs.add('d', {}, { delay, timestamp: now });
@@ -64,7 +59,7 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
   });
 
   it('reads the same meta and the same dependencies, pending and processed', async () => {
-    const name = scope.queueName();
+    const name = scope.name();
     const { ours, theirs } = both(name);
     await theirs.setGlobalConcurrency(4);
     await theirs.setGlobalRateLimit(10, 500);
@@ -94,7 +89,7 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
   it('removes the same orphans (the job hashes and their sub-keys) as bullmq', async () => {
     const counts: number[] = [];
     for (const engine of ['bullmq', 'conveyor'] as const) {
-      const name = scope.queueName();
+      const name = scope.name();
       const { ours, theirs } = both(name);
       const base = `bull:${name}:`;
       await theirs.add('wait', {});

@@ -3,7 +3,9 @@
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, Scope, streamEvents } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { streamEvents } from '../support/redis.js';
 
 /** How far a start may seem early: a worker takes `now` just before its fetch reaches Redis. */
 const TOLERANCE_MS = 120;
@@ -20,16 +22,10 @@ function expectRate(starts: number[], max: number, duration: number): void {
 const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('interop: rate limits and global concurrency', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('a bullmq worker and a Conveyor worker with the same limiter share one window', async () => {
-    const name = scope.queueName('rl-mixed');
+    const name = scope.name('rl-mixed');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     for (let i = 0; i < 10; i++) await producer.add('j', { i });
     const limiter = { max: 2, duration: 500 };
@@ -56,7 +52,7 @@ describe('interop: rate limits and global concurrency', () => {
   });
 
   it('a global rate limit set through Conveyor holds a bullmq worker, and bullmq reads it back', async () => {
-    const name = scope.queueName('rl-global-c2b');
+    const name = scope.name('rl-global-c2b');
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await ours.setGlobalRateLimit(2, 500);
@@ -73,7 +69,7 @@ describe('interop: rate limits and global concurrency', () => {
   });
 
   it('a global concurrency set through Conveyor holds a wide bullmq worker, and bullmq reads it back', async () => {
-    const name = scope.queueName('gc-c2b');
+    const name = scope.name('gc-c2b');
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     await ours.setGlobalConcurrency(1);
@@ -101,7 +97,7 @@ describe('interop: rate limits and global concurrency', () => {
   });
 
   it("a manual rate limit from either side holds the other side's limited workers", async () => {
-    const name = scope.queueName('rl-manual');
+    const name = scope.name('rl-manual');
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const limiter = { max: 10, duration: 1000 };
@@ -123,7 +119,7 @@ describe('interop: rate limits and global concurrency', () => {
   });
 
   it('getRateLimitTtl agrees with bullmq on the same limiter states', async () => {
-    const name = scope.queueName('rl-ttl');
+    const name = scope.name('rl-ttl');
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const limiter = `bull:${name}:limiter`;
@@ -151,7 +147,7 @@ describe('interop: rate limits and global concurrency', () => {
 
   it('RateLimitError: a Conveyor worker hands the job back exactly as a bullmq worker does', async () => {
     const run = async (side: 'bullmq' | 'conveyor') => {
-      const name = scope.queueName(`rl-error-${side}`);
+      const name = scope.name(`rl-error-${side}`);
       const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
       await producer.add('a', {}, { priority: 2 });
       await producer.add('b', {}, { priority: 2 });

@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { REDIS_URL } from '../support/redis.js';
-import { bullConnection, ChildWorker, conveyorConnection, rawJob, Scope, streamEvents, until } from './support.js';
+import { REDIS_URL, streamEvents } from '../support/redis.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
+import { ChildScript } from '../support/child-script.js';
+import { Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const BULLMQ_FIXTURE = fileURLToPath(new URL('../fixtures/interop-bullmq-worker.mjs', import.meta.url));
 const CONVEYOR_FIXTURE = fileURLToPath(new URL('../fixtures/interop-conveyor-worker.mjs', import.meta.url));
@@ -36,20 +39,14 @@ async function expectLockRenewed(scope: Scope, lockKey: string): Promise<void> {
 }
 
 describe('interop: stalled jobs recovered across engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('a bullmq worker killed mid-job: a Conveyor worker recovers the job (stalled, stc=1) and completes it', async () => {
-    const name = scope.queueName('stall-b2c');
+    const name = scope.name('stall-b2c');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const job = await producer.add('long', { v: 1 });
 
-    const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
+    const child = new ChildScript(BULLMQ_FIXTURE, childEnv(name));
     try {
       const active = await child.message('active', 20_000);
       expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
@@ -91,11 +88,11 @@ describe('interop: stalled jobs recovered across engines', () => {
     if (!existsSync(BUILT_ENGINE)) {
       throw new Error(`${BUILT_ENGINE} is missing: build the engine first (npx tsc -p tsconfig.build.json)`);
     }
-    const name = scope.queueName('stall-c2b');
+    const name = scope.name('stall-c2b');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const job = await producer.add('long', { v: 2 });
 
-    const child = new ChildWorker(CONVEYOR_FIXTURE, childEnv(name));
+    const child = new ChildScript(CONVEYOR_FIXTURE, childEnv(name));
     try {
       const active = await child.message('active', 20_000);
       expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
@@ -133,11 +130,11 @@ describe('interop: stalled jobs recovered across engines', () => {
     expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
   }, CHILD_TEST_TIMEOUT);
   it('past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it', async () => {
-    const name = scope.queueName('stall-defa');
+    const name = scope.name('stall-defa');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const job = await producer.add('long', { v: 3 });
 
-    const child = new ChildWorker(BULLMQ_FIXTURE, childEnv(name));
+    const child = new ChildScript(BULLMQ_FIXTURE, childEnv(name));
     try {
       await child.message('active', 20_000);
       await child.kill();

@@ -8,7 +8,9 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { MetricNames, Queue, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { idOf, OtelHarness, parentOf, type ExportedMetric } from '../support/otel.js';
-import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const otel = new OtelHarness();
 afterAll(() => otel.shutdown());
@@ -64,17 +66,11 @@ function canonicalMetrics(metrics: Map<string, ExportedMetric>, queue: string): 
 }
 
 describe('interop: bullmq-otel spans and metrics, bullmq 6.7 and Conveyor side by side', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('add, process (ok, failed and retried, failed for good), complete: the same spans and instruments on both engines', async () => {
     const run = async (engine: Engine) => {
-      const name = scope.queueName(`otel-parity-${engine}`);
+      const name = scope.name(`otel-parity-${engine}`);
       const telemetry = new BullMQOtel({ tracerName: `${engine}-parity`, meterName: `${engine}-parity`, version: '1', enableMetrics: true });
       const queue =
         engine === 'bullmq'

@@ -8,7 +8,9 @@ import { SpanKind as OtelSpanKind } from '@opentelemetry/api';
 import { MetricNames, Queue, TelemetryAttributes as A } from '../../lib/index.js';
 import { idOf, OtelHarness, traceOf } from '../support/otel.js';
 import { REDIS_URL } from '../support/redis.js';
-import { ChildWorker, conveyorConnection, Scope } from './support.js';
+import { conveyorConnection } from './support.js';
+import { ChildScript } from '../support/child-script.js';
+import { scopePerTest } from '../support/scope.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/otel-conveyor-worker.mjs', import.meta.url));
 /** A child process loads the built engine and the OpenTelemetry SDK first: seconds on a busy machine. */
@@ -29,24 +31,18 @@ interface ChildSpan {
 }
 
 describe('interop: a trace continued by a worker in another process', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it(
     "the child's process spans are children of this process' add spans, in the same traces; its metrics come through its meter",
     async () => {
-      const name = scope.queueName('otel-process');
+      const name = scope.name('otel-process');
       const telemetry = new BullMQOtel({ tracerName: 'producer-process', version: '1' });
       const queue = scope.track(new Queue(name, { connection: conveyorConnection(), telemetry }));
       const ok = await queue.add('report', { rows: 3 });
       const bad = await queue.add('broken', { fail: 'no such template' });
 
-      const child = scope.track(new ChildWorker(FIXTURE, { REDIS_URL, QUEUE: name, JOBS: '2' }));
+      const child = scope.track(new ChildScript(FIXTURE, { REDIS_URL, QUEUE: name, JOBS: '2' }));
       await child.message('done', CHILD_TEST_TIMEOUT - 10_000);
       const spans = child.received('span') as unknown as ChildSpan[];
       expect(child.received('error')).toEqual([]);

@@ -7,7 +7,9 @@ import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { MetricNames, Queue, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { idOf, OtelHarness, parentOf, traceOf, type ExportedMetric } from '../support/otel.js';
-import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 const otel = new OtelHarness();
 afterAll(() => otel.shutdown());
@@ -24,17 +26,11 @@ function oneSpan(name: string) {
 }
 
 describe('interop: bullmq-otel on both engines', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('bullmq producer -> Conveyor worker -> Conveyor producer -> bullmq worker: one trace id, each span the parent of the next', async () => {
-    const first = scope.queueName('otel-first');
-    const second = scope.queueName('otel-second');
+    const first = scope.name('otel-first');
+    const second = scope.name('otel-second');
     const bullSide = service('bull-service');
     const conveyorSide = service('conveyor-service');
     const bullQueue = scope.track(new BullQueue(first, { connection: bullConnection(), telemetry: bullSide }));
@@ -51,8 +47,8 @@ describe('interop: bullmq-otel on both engines', () => {
   });
 
   it('scheduler iterations continue the upsert trace in the other engine, the next iteration too (its worker traces making it)', async () => {
-    const fromBull = scope.queueName('otel-sch-b');
-    const fromConveyor = scope.queueName('otel-sch-c');
+    const fromBull = scope.name('otel-sch-b');
+    const fromConveyor = scope.name('otel-sch-c');
     const bullSide = service('bull-service');
     const conveyorSide = service('conveyor-service');
     const bullQueue = scope.track(new BullQueue(fromBull, { connection: bullConnection(), telemetry: bullSide }));
@@ -84,7 +80,7 @@ describe('interop: bullmq-otel on both engines', () => {
 
   it("both engines' workers record the same instruments with the same attributes and counts for the same jobs", async () => {
     const run = async (engine: 'bullmq' | 'conveyor') => {
-      const name = scope.queueName(`otel-metrics-${engine}`);
+      const name = scope.name(`otel-metrics-${engine}`);
       const telemetry = service(`${engine}-metrics`);
       const queue =
         engine === 'bullmq'

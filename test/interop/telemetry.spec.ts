@@ -6,7 +6,8 @@ import { FlowProducer as BullFlowProducer, Queue as BullQueue, Worker as BullWor
 import { FlowProducer, Queue, SpanKind, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
-import { bullConnection, conveyorConnection, Scope } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
+import { scopePerTest } from '../support/scope.js';
 
 function ended(recorder: RecordingTelemetry, spanName: string, count = 1): Promise<RecordedSpan[]> {
   return times<[RecordedSpan]>(recorder, 'end', count, 10000, (span) => span.name === spanName).then((all) => all.map(([s]) => s));
@@ -37,17 +38,11 @@ function canonical(spans: RecordedSpan[], queue: string, workerId: string): stri
 }
 
 describe('interop: telemetry context carried between bullmq and Conveyor', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it('bullmq producer -> Conveyor worker: the process span continues the add span, and jobs added while processing join the trace', async () => {
-    const name = scope.queueName('tel-b2c');
-    const next = scope.queueName('tel-b2c-next');
+    const name = scope.name('tel-b2c');
+    const next = scope.name('tel-b2c-next');
     const producer = new RecordingTelemetry('bull');
     const consumer = new RecordingTelemetry('conveyor');
     const bullQueue = scope.track(new BullQueue(name, { connection: bullConnection(), telemetry: producer }));
@@ -78,7 +73,7 @@ describe('interop: telemetry context carried between bullmq and Conveyor', () =>
   });
 
   it('Conveyor producer and flow producer -> bullmq worker: bullmq continues the traces from our tm', async () => {
-    const name = scope.queueName('tel-c2b');
+    const name = scope.name('tel-c2b');
     const producer = new RecordingTelemetry('conveyor');
     const consumer = new RecordingTelemetry('bull');
     const queue = scope.track(new Queue(name, { connection: conveyorConnection(), telemetry: producer }));
@@ -101,7 +96,7 @@ describe('interop: telemetry context carried between bullmq and Conveyor', () =>
 
   it('both engines make the same spans (names, kinds, parents, attributes, events) for the same calls and jobs', async () => {
     const run = async (engine: 'bullmq' | 'conveyor') => {
-      const name = scope.queueName(`tel-shape-${engine}`);
+      const name = scope.name(`tel-shape-${engine}`);
       const recorder = new RecordingTelemetry(engine);
       const queue =
         engine === 'bullmq'
@@ -153,7 +148,7 @@ describe('interop: telemetry context carried between bullmq and Conveyor', () =>
   });
 
   it('a bullmq flow added with telemetry is processed by Conveyor without a trace to continue (bullmq stores no tm on flow jobs)', async () => {
-    const name = scope.queueName('tel-flow-b2c');
+    const name = scope.name('tel-flow-b2c');
     const producer = new RecordingTelemetry('bull');
     const consumer = new RecordingTelemetry('conveyor');
     const flows = scope.track(new BullFlowProducer({ connection: bullConnection(), telemetry: producer }));

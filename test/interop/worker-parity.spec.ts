@@ -3,8 +3,10 @@
 // clock values and queue names are masked: retention, retries, progress, logs, stack traces.
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Worker } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, Scope, until } from './support.js';
+import { bullConnection, conveyorConnection } from './support.js';
 import { snapshot } from './keyspace.js';
+import { scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -50,18 +52,12 @@ const SCENARIOS: Record<string, { name: string; n: number; opts?: Record<string,
 };
 
 describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest('interop');
 
   it.each(Object.keys(SCENARIOS))('%s', async (scenario) => {
     const spaces: Record<Side, unknown> = { bullmq: undefined, conveyor: undefined };
     for (const side of ['bullmq', 'conveyor'] as Side[]) {
-      const name = scope.queueName(`wparity-${side}`);
+      const name = scope.name(`wparity-${side}`);
       const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
       for (const job of SCENARIOS[scenario]) await queue.add(job.name, { n: job.n }, job.opts);
       const total = SCENARIOS[scenario].length;
@@ -101,8 +97,8 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
     const flow = FLOWS[flowName];
     const spaces: Record<Side, unknown> = { bullmq: undefined, conveyor: undefined };
     for (const side of ['bullmq', 'conveyor'] as Side[]) {
-      const parentQueue = scope.queueName(`fparity-p-${side}`);
-      const childQueue = scope.queueName(`fparity-c-${side}`);
+      const parentQueue = scope.name(`fparity-p-${side}`);
+      const childQueue = scope.name(`fparity-c-${side}`);
       const flows = scope.track(new FlowProducer({ connection: bullConnection() }));
       await flows.add({
         name: 'parent',

@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Queue } from 'nestjs-conveyor';
-import { closedPort } from '../e2e/support/ports.js';
-import { cleanQueues } from '../e2e/support/nest.js';
+import { freePort } from '../../scripts/redis-server.mjs';
+import { BaseScope, closedAfterAll } from '../support/scope.js';
 import { connection, rawClient, uniqueName } from '../support/redis.js';
 import {
   SampleProcess,
@@ -23,7 +23,8 @@ const QUEUES = ['emails', 'reports'];
 describe('the sample, run as processes', () => {
   let copy: ReturnType<typeof copyCheckout>;
   const started: SampleProcess[] = [];
-  const prefixes: string[] = [];
+  // every prefix a test ran the sample under: its queues' keys go after the last test
+  const queues = closedAfterAll(new BaseScope());
 
   beforeAll(() => {
     copy = copyCheckout();
@@ -39,14 +40,11 @@ describe('the sample, run as processes', () => {
     }
   });
 
-  afterAll(async () => {
-    copy?.remove();
-    for (const prefix of prefixes) await cleanQueues(QUEUES, prefix);
-  });
+  afterAll(() => copy?.remove());
 
   function prefix(): string {
     const name = uniqueName('sample-proc');
-    prefixes.push(name);
+    for (const queue of QUEUES) queues.removeKeysOf(queue, name);
     return name;
   }
 
@@ -126,7 +124,7 @@ describe('the sample, run as processes', () => {
 
   it('runs a worker-only process beside the API from the same environment, the worker serving no HTTP', async () => {
     buildSample(copy.dir);
-    const env = sampleEnv({ PORT: String(await closedPort()), QUEUE_PREFIX: prefix() });
+    const env = sampleEnv({ PORT: String(await freePort()), QUEUE_PREFIX: prefix() });
     const api = track(runBuiltSample(copy.dir, ['--role=api'], env));
     const [, port] = await api.waitFor(/listening on http:\/\/localhost:(\d+)/);
     const worker = track(runBuiltSample(copy.dir, ['--role=worker'], env));

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { flattenScript, listScripts, loadScript, runScript, ScriptLoaderError } from '../../lib/engine/core/scripts.js';
 import { rawClient } from '../support/redis.js';
-import { ScriptMonitor } from '../fixtures/worker-harness.js';
+import { ScriptMonitor } from '../support/script-monitor.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/lua/', import.meta.url));
 

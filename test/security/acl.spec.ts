@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ACL_COMMANDS, aclRulesFor, Queue } from '../../lib/index.js';
 import { LUA_DIR } from '../../lib/engine/core/scripts.js';
-import { OwnRedis } from './own-redis.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = { user: 'admin', password: 'admin-pw' };
@@ -39,29 +39,31 @@ const OTHER_PREFIX_TESTS = [
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('Redis ACL user limited to the queue prefix', () => {
-  let server: OwnRedis;
+  let server: RedisServer;
   let admin: Redis;
 
   beforeAll(async () => {
-    server = await OwnRedis.start((dir) => {
-      const file = path.join(dir, 'users.acl');
-      writeFileSync(
-        file,
-        [
-          'user default off',
-          `user ${ADMIN.user} on >${ADMIN.password} ~* &* +@all`,
-          `user ${ENGINE.user} on >${ENGINE.password} ${aclRulesFor('bull')}`,
-          '',
-        ].join('\n'),
-      );
-      return ['--aclfile', file];
+    server = await RedisServer.start({
+      args: (dir) => {
+        const file = path.join(dir, 'users.acl');
+        writeFileSync(
+          file,
+          [
+            'user default off',
+            `user ${ADMIN.user} on >${ADMIN.password} ~* &* +@all`,
+            `user ${ENGINE.user} on >${ENGINE.password} ${aclRulesFor('bull')}`,
+            '',
+          ].join('\n'),
+        );
+        return ['--aclfile', file];
+      },
     });
     admin = new Redis({ port: server.port, host: '127.0.0.1', username: ADMIN.user, password: ADMIN.password });
   });
 
   afterAll(async () => {
     await admin?.quit();
-    await server?.stop();
+    await server?.close();
   });
 
   const url = (who: { user: string; password: string }) => `redis://${who.user}:${who.password}@127.0.0.1:${server.port}`;

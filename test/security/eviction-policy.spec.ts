@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { EVICTION_POLICY_WARNING, Queue, QueueEvents, Worker, type RedisClient } from '../../lib/index.js';
 import { evictionPolicyChecked } from '../../lib/engine/connection/eviction-policy.js';
 import { uniqueName } from '../support/redis.js';
-import { OwnRedis } from './own-redis.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 
 interface Closable {
   close(): Promise<unknown>;
@@ -60,13 +60,13 @@ async function warningsFor(port: number): Promise<Warning[]> {
 }
 
 describe('maxmemory-policy check', () => {
-  const servers: OwnRedis[] = [];
+  const servers: RedisServer[] = [];
   afterAll(async () => {
-    for (const server of servers) await server.stop();
+    for (const server of servers) await server.close();
   });
 
   it('warns once, saying why, when the server may evict keys (allkeys-lru)', async () => {
-    const server = await OwnRedis.start(() => ['--maxmemory-policy', 'allkeys-lru']);
+    const server = await RedisServer.start({ args: ['--maxmemory-policy', 'allkeys-lru'] });
     servers.push(server);
     const warnings = await warningsFor(server.port);
     expect(warnings).toHaveLength(1);
@@ -78,14 +78,14 @@ describe('maxmemory-policy check', () => {
   });
 
   it('does not warn again for the same server, even for clients made later', async () => {
-    const server = await OwnRedis.start(() => ['--maxmemory-policy', 'volatile-lru']);
+    const server = await RedisServer.start({ args: ['--maxmemory-policy', 'volatile-lru'] });
     servers.push(server);
     expect(await warningsFor(server.port)).toHaveLength(1);
     expect(await warningsFor(server.port)).toHaveLength(0);
   });
 
   it('says nothing when the policy is noeviction', async () => {
-    const server = await OwnRedis.start(() => ['--maxmemory-policy', 'noeviction']);
+    const server = await RedisServer.start({ args: ['--maxmemory-policy', 'noeviction'] });
     servers.push(server);
     expect(await warningsFor(server.port)).toHaveLength(0);
   });

@@ -10,7 +10,7 @@ import { ModuleConnection } from '../../lib/nest/module-connection.js';
 import { resolveModuleOptions } from '../../lib/nest/module-options.js';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { OwnRedis } from './own-redis.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 
 const SECRET = 'secret';
 
@@ -117,16 +117,16 @@ async function exercise(connection: () => ConnectionOptions, seen: Sightings): P
 }
 
 describe('passwords never appear in errors or logs', () => {
-  let server: OwnRedis;
+  let server: RedisServer;
   let seen: Sightings;
   let stopWatching: () => void;
 
   beforeAll(async () => {
-    server = await OwnRedis.start(() => ['--requirepass', 'the-right-one']);
+    server = await RedisServer.start({ args: ['--requirepass', 'the-right-one'] });
   });
 
   afterAll(async () => {
-    await server?.stop();
+    await server?.close();
   });
 
   beforeEach(() => {

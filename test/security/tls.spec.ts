@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Queue, QueueEvents, Worker, type ConnectionOptions } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { OwnRedis } from './own-redis.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 
 /** A CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
@@ -29,7 +29,7 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
 
 describe('TLS connections (rediss:// and tls options)', () => {
   let certDir: string;
-  let server: OwnRedis;
+  let server: RedisServer;
   let ca: Buffer;
 
   beforeAll(async () => {
@@ -37,10 +37,10 @@ describe('TLS connections (rediss:// and tls options)', () => {
     const files = makeCertificates(certDir);
     ca = readFileSync(files.ca);
     try {
-      server = await OwnRedis.start(
-        () => ['--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca, '--tls-auth-clients', 'no'],
-        { tls: true },
-      );
+      server = await RedisServer.start({
+        args: ['--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca, '--tls-auth-clients', 'no'],
+        tls: true,
+      });
     } catch (err) {
       throw new Error(
         `the local redis-server cannot serve TLS (built without it, or it refused the options), so this suite cannot run: ${(err as Error).message}`,
@@ -49,7 +49,7 @@ describe('TLS connections (rediss:// and tls options)', () => {
   });
 
   afterAll(async () => {
-    await server?.stop();
+    await server?.close();
     if (certDir) rmSync(certDir, { recursive: true, force: true });
   });
 

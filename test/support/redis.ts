@@ -61,3 +61,18 @@ export async function removeQueueKeys(client: Redis, name: string, prefix = 'bul
 export async function takeJobAway(client: Redis, queue: string, jobId: string, prefix = 'bull'): Promise<void> {
   await client.multi().del(`${prefix}:${queue}:${jobId}:lock`).lrem(`${prefix}:${queue}:active`, 0, jobId).exec();
 }
+
+/** The entries of a queue's events stream as `{ event, ...fields }`, oldest first. */
+export async function streamEvents(client: Redis, queue: string, prefix = 'bull'): Promise<Record<string, string>[]> {
+  const entries = await client.xrange(`${prefix}:${queue}:events`, '-', '+');
+  return entries.map(([, fields]) => {
+    const entry: Record<string, string> = {};
+    for (let i = 0; i < fields.length; i += 2) entry[fields[i]] = fields[i + 1];
+    return entry;
+  });
+}
+
+/** The event names of a queue's events stream, oldest first. */
+export async function streamEventNames(client: Redis, queue: string, prefix = 'bull'): Promise<string[]> {
+  return (await streamEvents(client, queue, prefix)).map((entry) => entry.event);
+}

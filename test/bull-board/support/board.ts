@@ -98,17 +98,3 @@ export async function expressBoard(adapters: BaseAdapter[], options: BoardOption
       }),
   };
 }
-
-/**
- * Polls `probe` until `accept` passes, for Redis state that has no event to await; fails with the
- * last value seen after `timeoutMs`.
- */
-export async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -3,35 +3,21 @@ import type { BoardOptions } from '@bull-board/api/dist/types.js';
 import { Queue, Worker, type Job, type QueueOptions, type WorkerOptions } from 'nestjs-conveyor';
 import { ConveyorAdapter, type ConveyorAdapterOptions } from 'nestjs-conveyor/bull-board';
 import { times } from '../../support/events.js';
-import { connection, rawClient, removeQueueKeys, uniqueName } from '../../support/redis.js';
+import { connection } from '../../support/redis.js';
+import { BaseScope } from '../../support/scope.js';
 import { expressBoard, type ExpressBoard } from './board.js';
 
-interface Closable {
-  close(): Promise<unknown>;
-}
-
 /**
- * What one test opens (queues, workers, boards), closed in reverse order afterwards, and the keys
- * of every queue it named removed.
+ * The shared scope with queues and workers of the package as users import it ('nestjs-conveyor'),
+ * and boards on HTTP servers of their own, all closed with it.
  */
-export class BoardScope {
-  private readonly closables: Closable[] = [];
-  private readonly names: { name: string; prefix: string }[] = [];
-  readonly redis = rawClient();
-
-  name(label = 'board', prefix = 'bull'): string {
-    const name = uniqueName(label);
-    this.names.push({ name, prefix });
-    return name;
-  }
-
-  track<T extends Closable>(thing: T): T {
-    this.closables.push(thing);
-    return thing;
+export class BoardScope extends BaseScope {
+  constructor() {
+    super('board');
   }
 
   queue(name = this.name(), opts: QueueOptions = {}): Queue {
-    if (!this.names.some((n) => n.name === name)) this.names.push({ name, prefix: opts.prefix ?? 'bull' });
+    this.removeKeysOf(name, opts.prefix ?? 'bull');
     return this.track(new Queue(name, { connection: connection(), ...opts }));
   }
 
@@ -46,20 +32,6 @@ export class BoardScope {
   /** A board showing `queues` through ConveyorAdapter. */
   async conveyorBoard(queues: Queue[], adapterOptions?: ConveyorAdapterOptions, options?: BoardOptions): Promise<ExpressBoard> {
     return this.board(queues.map((q) => new ConveyorAdapter(q, adapterOptions)), options);
-  }
-
-  async close(): Promise<void> {
-    const errors: unknown[] = [];
-    for (const thing of this.closables.reverse()) {
-      try {
-        await thing.close();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    for (const { name, prefix } of this.names) await removeQueueKeys(this.redis, name, prefix);
-    await this.redis.quit();
-    if (errors.length) throw errors[0];
   }
 }
 

@@ -1,7 +1,7 @@
-import type { INestApplicationContext, LoggerService, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, INestApplicationContext, LoggerService, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Redis } from 'ioredis';
-import { REDIS_URL, rawClient, removeQueueKeys } from '../../support/redis.js';
+import { REDIS_URL } from '../../support/redis.js';
+import { BaseScope, closedAfterEach } from '../../support/scope.js';
 
 /** A logger that keeps what it was told, so tests can assert on logged errors. */
 export class RecordingLogger implements LoggerService {
@@ -63,31 +63,41 @@ export function redisOptions(): { host: string; port: number } {
   return { host: url.hostname, port: Number(url.port || 6379) };
 }
 
-/** A promise with its resolve function, for handlers that tell a test something happened. */
-export function deferred<T = void>(timeoutMs = 10_000, label = 'deferred'): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((res, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${label}`)), timeoutMs);
-    resolve = (value: T) => {
-      clearTimeout(timer);
-      res(value);
-    };
-  });
-  return { promise, resolve };
-}
-
-/** The event names a queue's stream holds, oldest first. */
-export async function streamEvents(client: Redis, queueName: string, prefix = 'bull'): Promise<string[]> {
-  const entries = await client.xrange(`${prefix}:${queueName}:events`, '-', '+');
-  return entries.map(([, fields]) => fields[fields.indexOf('event') + 1]);
-}
-
-/** Removes the keys of the given queues, with a client of its own. */
-export async function cleanQueues(names: string[], prefix = 'bull'): Promise<void> {
-  const client = rawClient();
-  try {
-    for (const name of names) await removeQueueKeys(client, name, prefix);
-  } finally {
-    client.disconnect();
+/**
+ * The apps a test boots and the queues it names: the apps are closed after the test (again, if
+ * the test closed them itself), then the queues' keys removed.
+ */
+export class NestScope extends BaseScope {
+  async boot(metadata: ModuleMetadata, logger?: RecordingLogger): Promise<Booted> {
+    const booted = await boot(metadata, logger);
+    this.track(booted.app);
+    return booted;
   }
+
+  /**
+   * An HTTP app of `metadata` listening on a free port, closed with the scope; `base` is its URL.
+   * `configure` runs before it listens (a global prefix, say).
+   */
+  async serve(
+    metadata: ModuleMetadata,
+    { configure, logger = new RecordingLogger() }: { configure?: (app: INestApplication) => void; logger?: RecordingLogger } = {},
+  ): Promise<{ app: INestApplication; base: string }> {
+    const moduleRef = await Test.createTestingModule(metadata).setLogger(logger).compile();
+    const app = this.track(moduleRef.createNestApplication());
+    configure?.(app);
+    await app.listen(0);
+    return { app, base: (await app.getUrl()).replace('[::1]', 'localhost') };
+  }
+
+  /** compile() whose app (if any) is closed with the scope. */
+  async compile(metadata: ModuleMetadata, logger?: RecordingLogger): Promise<Booted> {
+    const compiled = await compile(metadata, logger);
+    this.track(compiled.app);
+    return compiled;
+  }
+}
+
+/** A NestScope for each test of the describe block it is made in. */
+export function nestPerTest(label = 'e2e'): NestScope {
+  return closedAfterEach(new NestScope(label));
 }
