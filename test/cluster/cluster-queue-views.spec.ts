@@ -4,6 +4,7 @@ import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { uniqueName } from '../support/redis.js';
 import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
 import { TestCluster } from './cluster-support.js';
+import { until } from '../support/wait.js';
 
 describe('Redis Cluster: queue views served by one node', () => {
   let cluster: TestCluster;
@@ -29,7 +30,7 @@ describe('Redis Cluster: queue views served by one node', () => {
     ];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     // until both block on the marker, on the node of the slot
-    for (let i = 0; i < 100 && (await queue.getWorkersCount()) < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    await until('both workers listed', () => queue.getWorkersCount(), (n) => n >= 2);
     const events = track(new QueueEvents(name, { connection: cluster.connection() }));
     await events.waitUntilReady();
     const b64 = Buffer.from(name).toString('base64');

@@ -22,7 +22,7 @@ import {
   type SharedBullConfigurationFactory,
 } from 'nestjs-conveyor';
 import { Test } from '@nestjs/testing';
-import { boot, nestPerTest, RecordingLogger, redisOptions } from './support/nest.js';
+import { nestPerTest, RecordingLogger, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
 
 // The hooks @nestjs/bullmq offers around processors and listeners, on Conveyor: the processor

@@ -18,7 +18,7 @@ import {
 } from 'nestjs-conveyor';
 import { times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { boot, bootError, nestPerTest, redisOptions } from './support/nest.js';
+import { bootError, nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
 
 // What BullModule adds to the shared module implementation, beyond what the @nestjs/bullmq apps

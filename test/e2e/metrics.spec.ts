@@ -1,7 +1,6 @@
 // QueueMetricsModule: a Nest app serving its queues' Prometheus metrics over HTTP, read back with a
 // Prometheus text-format parser and checked against what Redis holds per queue and state.
 import { Controller, Get, Header, Module, type INestApplication, type ModuleMetadata } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import {
   BullModule,

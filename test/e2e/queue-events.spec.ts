@@ -73,7 +73,7 @@ describe('@QueueEventsListener: global events', () => {
       @OnQueueEvent('completed') done(args: unknown) { completed.resolve(args); }
     }
 
-    const booted = await nest.boot({ imports: [QueueModule.forRoot({ connection: redisOptions() })], providers: [Remote] });
+    await nest.boot({ imports: [QueueModule.forRoot({ connection: redisOptions() })], providers: [Remote] });
     const queue = new Queue(name, { connection: redisOptions() });
     const worker = new Worker(name, async () => 'elsewhere', { connection: redisOptions() });
     try {

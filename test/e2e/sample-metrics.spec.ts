@@ -1,10 +1,11 @@
 // The sample's GET /metrics: its API scraped over HTTP and read with a Prometheus text-format
 // parser, the numbers checked against Redis; a worker process serves none.
 import { AppModule } from '../../sample/src/app.module.js';
-import { parseExposition, valuesBy } from '../support/prometheus.js';
+import { parseExposition, valuesBy, type PrometheusFamily } from '../support/prometheus.js';
 import { rawClient, uniqueName } from '../support/redis.js';
 import { BaseScope, closedAfterAll } from '../support/scope.js';
-import { boot, nestPerTest } from './support/nest.js';
+import { until } from '../support/wait.js';
+import { nestPerTest } from './support/nest.js';
 
 const QUEUES = ['emails', 'reports'];
 const ENV = ['QUEUE_PREFIX', 'CONVEYOR_ROLE', 'DEMO_JOBS'] as const;
@@ -63,17 +64,12 @@ describe("the sample's /metrics", () => {
     // no handler for this template: fails at once, without retries
     expect((await post({ to: 'd@example.com', template: 'newsletter' })).status).toBe(201);
     // until the jobs of this test and the one before have all finished
-    const deadline = Date.now() + 15_000;
-    let families = parseExposition(await (await fetch(`${base}/metrics`)).text());
-    const unfinished = () =>
+    const scrape = async () => parseExposition(await (await fetch(`${base}/metrics`)).text());
+    const unfinished = (families: PrometheusFamily[]) =>
       Object.entries(valuesBy(families, 'bullmq_job_count', 'queue', 'state'))
         .filter(([key]) => !key.endsWith('/completed') && !key.endsWith('/failed'))
         .reduce((sum, [, n]) => sum + n, 0);
-    while (unfinished() > 0) {
-      if (Date.now() > deadline) throw new Error(`jobs still unfinished: ${JSON.stringify(valuesBy(families, 'bullmq_job_count', 'queue', 'state'))}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      families = parseExposition(await (await fetch(`${base}/metrics`)).text());
-    }
+    const families = await until('every job finished, as /metrics says', scrape, (f) => unfinished(f) === 0, 15_000);
     const completed = valuesBy(families, 'bullmq_job_completed_total', 'queue');
     const failed = valuesBy(families, 'bullmq_job_failed_total', 'queue');
     expect({ completed, failed }).toEqual({ completed: { emails: 3, reports: 1 }, failed: { emails: 1, reports: 0 } });

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { AppModule } from '../../sample/src/app.module.js';
 import { rawClient, streamEventNames, uniqueName } from '../support/redis.js';
 import { closedAfterAll } from '../support/scope.js';
-import { boot, NestScope, RecordingLogger, redisOptions } from './support/nest.js';
+import { NestScope, RecordingLogger, redisOptions } from './support/nest.js';
 
 const QUEUES = ['emails', 'reports'];
 

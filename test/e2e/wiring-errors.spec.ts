@@ -1,4 +1,4 @@
-import { Controller, type ModuleMetadata } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import {
   ConveyorValidationError,
   DuplicateCatchAllError,
@@ -16,7 +16,7 @@ import {
   type Job,
 } from 'nestjs-conveyor';
 import { uniqueName } from '../support/redis.js';
-import { boot, bootError, redisOptions } from './support/nest.js';
+import { bootError, redisOptions } from './support/nest.js';
 
 const root = () => QueueModule.forRoot({ connection: redisOptions() });
 

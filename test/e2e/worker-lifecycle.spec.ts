@@ -33,7 +33,7 @@ describe('when workers run', () => {
       }
     }
 
-    const booted = await nest.boot({
+    await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
       providers: [Work, EarlyProducer],
     });

@@ -5,23 +5,31 @@ import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
-import { Scope } from '../support/scope.js';
-import { until } from '../support/wait.js';
+import { scopePerTest } from '../support/scope.js';
+import { clockPast, until } from '../support/wait.js';
+
+const LOCK_DURATION = 400;
 
 describe('Redis frozen past lockDuration', () => {
-  let scope: Scope;
+  const scope = scopePerTest();
   let server: RedisServer;
   beforeEach(async () => {
-    scope = new Scope();
     server = scope.track(await RedisServer.start());
-  });
-  afterEach(async () => {
-    server.thaw();
-    await scope.close();
+    // a failed test must not leave it frozen: nothing could close
+    scope.defer(() => server.thaw());
   });
 
   it('jobs in hand finish once when it thaws, and a running job keeps its lock', async () => {
     const conn = { host: '127.0.0.1', port: server.port };
+    // keys that expire are announced: the proof that the locks really ran out while it was frozen
+    const admin = new Redis(conn);
+    const expiries = new Redis(conn);
+    scope.onClose(() => expiries.quit());
+    scope.onClose(() => admin.quit());
+    await admin.config('SET', 'notify-keyspace-events', 'Ex');
+    const expired: string[] = [];
+    expiries.on('message', (_channel: string, key: string) => expired.push(key));
+    await expiries.subscribe('__keyevent@0__:expired');
     const queue = scope.track(new Queue(scope.name(), { connection: conn }));
     const short = scope.gate();
     const long = scope.gate();
@@ -33,7 +41,7 @@ describe('Redis frozen past lockDuration', () => {
         tokens.set(job.id!, token!);
         await (job.name === 'short' ? short.promise : long.promise);
         return job.name;
-      }, { connection: conn, concurrency: 2, lockDuration: 400, stalledInterval: 60_000 }),
+      }, { connection: conn, concurrency: 2, lockDuration: LOCK_DURATION, stalledInterval: 60_000 }),
     );
     const errors: Error[] = [];
     worker.on('error', (err: Error) => errors.push(err));
@@ -47,20 +55,20 @@ describe('Redis frozen past lockDuration', () => {
     await bothActive;
 
     server.freeze();
+    const frozenAt = Date.now();
     // the short job ends while Redis is frozen: its finish waits in the socket
     short.resolve();
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Nothing can be asked of a frozen server: the wait is for its clock to pass the locks' expiry,
+    // at most LOCK_DURATION after the freeze (no renewal reached it since)
+    await clockPast(frozenAt + LOCK_DURATION + 100);
     const shortDone = once<[Job]>(worker, 'completed', 5000, (job: Job) => job.id === a.id);
     server.thaw();
     await shortDone;
+    const locks = [a, b].map((job) => `bull:${queue.name}:${job.id}:lock`);
+    await until('both locks announced as expired', () => expired, (keys) => locks.every((lock) => keys.includes(lock)));
 
     // the long job's lock, gone while Redis was frozen, is back with the next renewal
-    const admin = new Redis(conn);
-    try {
-      await until('the long job locked again', () => admin.get(`bull:${queue.name}:${b.id}:lock`), (holder) => holder === tokens.get(b.id!), 3000);
-    } finally {
-      admin.disconnect();
-    }
+    await until('the long job locked again', () => admin.get(locks[1]), (holder) => holder === tokens.get(b.id!), 3000);
     const longDone = once<[Job]>(worker, 'completed', 5000, (job: Job) => job.id === b.id);
     long.resolve();
     await longDone;

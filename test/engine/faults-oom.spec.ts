@@ -3,26 +3,26 @@
 // rate, keeps its finishes until Redis takes them, and resumes on its own once writes are accepted.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
+import { REFUSAL_RETRY_MS } from '../../lib/engine/connection.js';
 import { once } from '../support/events.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
+import { expectBoundedRepeats, recordErrors } from './faults-support.js';
 import { until, within } from '../support/wait.js';
 
+const LOCK_DURATION = 600;
+
 describe('Redis refusing writes (maxmemory, noeviction)', () => {
-  let scope: Scope;
+  const scope = scopePerTest();
   let server: RedisServer;
   let admin: Redis;
   beforeEach(async () => {
-    scope = new Scope();
     server = scope.track(await RedisServer.start());
     admin = new Redis({ host: '127.0.0.1', port: server.port });
-    await admin.config('SET', 'maxmemory-policy', 'noeviction');
-  });
-  afterEach(async () => {
+    scope.onClose(() => admin.disconnect());
     // a failed test must not leave finishes refused while the scope closes the worker
-    await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
-    admin.disconnect();
-    await scope.close();
+    scope.defer(() => admin.config('SET', 'maxmemory', '0').catch(() => undefined));
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
   });
 
   const refuseWrites = () => admin.config('SET', 'maxmemory', '1');
@@ -38,7 +38,7 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
         runs.push(job.id!);
         await release.promise;
         return 'ok';
-      }, { connection: conn(), lockDuration: 600, stalledInterval: 300 }),
+      }, { connection: conn(), lockDuration: LOCK_DURATION, stalledInterval: 300 }),
     );
     const errors: Error[] = [];
     worker.on('error', (err: Error) => errors.push(err));
@@ -48,10 +48,14 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
     const job = await queue.add('long', {});
     await active;
 
+    const lock = `bull:${queue.name}:${job.id}:lock`;
+    const expiryAt = async () => Number(await admin.call('PEXPIRETIME', lock));
+    const unrenewed = await expiryAt();
     await refuseWrites();
-    // three lock lifetimes: without renewals the stalled checker would take the job back
-    await new Promise((resolve) => setTimeout(resolve, 1800));
-    expect(await admin.pttl(`bull:${queue.name}:${job.id}:lock`)).toBeGreaterThan(0);
+    // Renewals still go through: the lock's expiry moves past where it would have been without
+    // them by two lifetimes (renewed more than a lifetime after the refusal began; the stalled
+    // checker, every 300 ms, had its chances to take the job back meanwhile)
+    await until('the lock renewed while writes are refused', expiryAt, (at) => at > unrenewed + 2 * LOCK_DURATION, 5000);
     expect(await admin.lrange(`bull:${queue.name}:active`, 0, -1)).toEqual([job.id]);
 
     // the finish is refused too; the worker keeps it and stores it once Redis takes writes
@@ -70,22 +74,27 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
     await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
     await refuseWrites();
     const worker = scope.track(new Worker(queue.name, async () => 'ok', { connection: conn(), autorun: false }));
-    const errors: { at: number; message: string }[] = [];
-    worker.on('error', (err: Error) => errors.push({ at: Date.now(), message: err.message }));
+    const errors = recordErrors(worker);
+    // every wait of the worker loop goes through delay(): here, the pauses between refused fetches
+    const waits: number[] = [];
+    const delay = worker.delay.bind(worker);
+    worker.delay = (ms?: number, controller?: AbortController) => {
+      waits.push(ms ?? 0);
+      return delay(ms, controller);
+    };
     void worker.run();
-    await until('a refused fetch', () => errors.length, (n) => n > 0, 5000);
-    const from = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const seen = errors.filter((e) => e.at >= from).length;
-    // retried every 50 ms meanwhile, but the same error goes out at most once a second
-    expect(seen).toBeLessThanOrEqual(3);
-    expect(errors.every((e) => /^OOM/.test(e.message))).toBe(true);
+    // until a refusal is reported again: the same error goes out at most once a second, while the
+    // fetch is retried every 50 ms meanwhile (never backing off towards the 2 s cap)
+    const reports = await expectBoundedRepeats(errors, 0);
+    expect(reports.every((e) => /^OOM/.test(e.message))).toBe(true);
+    expect(waits.length).toBeGreaterThan(2 * reports.length);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(REFUSAL_RETRY_MS);
 
+    // as soon as writes are accepted: the next try (one pause at most) takes a job
     const active = once<[Job]>(worker, 'active', 5000);
-    const liftedAt = Date.now();
     await acceptWrites();
+    const waitsBefore = waits.length;
     await within(active, 5000, 'the first job after writes were accepted');
-    // a retry every 50 ms; generous for a loaded CI machine, far below the 2 s backoff cap
-    expect(Date.now() - liftedAt).toBeLessThan(600);
+    expect(waits.length - waitsBefore).toBeLessThanOrEqual(1);
   });
 });

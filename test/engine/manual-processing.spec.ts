@@ -101,9 +101,8 @@ describe('Manual processing', () => {
       const w = manualWorker(queue.name, { drainDelay: 1 });
       const started = Date.now();
       expect(await within(w.getNextJob('t'), 5000, 'getNextJob')).toBeUndefined();
-      const waited = Date.now() - started;
-      expect(waited).toBeGreaterThanOrEqual(900);
-      expect(waited).toBeLessThan(4000);
+      // at least drainDelay; the within() above is what says it ends
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     });
 
     it('close() ends a blocked getNextJob at once with undefined', async () => {

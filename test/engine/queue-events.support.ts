@@ -1,7 +1,8 @@
 // Helpers shared by the QueueEvents / waitUntilFinished suites.
 import type { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import { until } from '../support/wait.js';
+import type { BaseScope } from '../support/scope.js';
+import { until, type Deferred } from '../support/wait.js';
 
 /** One emit: the event name and its arguments. */
 export type Emitted = [event: string, ...args: unknown[]];
@@ -53,4 +54,22 @@ export async function blockedReader(redis: Redis, queue: string, prefix = 'bull'
     (cs) => cs.length === 1 && cs[0].cmd === 'xread' && cs[0].flags.includes('b'),
   );
   return reader;
+}
+
+/**
+ * A processor (concurrency 1) whose k-th job returns 'ok' only once `events` delivered k-1
+ * 'completed' events: a finish never comes before the reader has read the one before it, which a
+ * stream capped at 0 entries (each finish empties it first) needs, whatever the machine's load.
+ */
+export function readerPacedProcessor(scope: BaseScope, events: EventEmitter): () => Promise<string> {
+  const delivered: Deferred<void>[] = [];
+  const completion = (k: number) => (delivered[k] ??= scope.gate());
+  let seen = 0;
+  events.on('completed', () => completion(seen++).resolve());
+  let started = 0;
+  return async () => {
+    const k = started++;
+    if (k > 0) await completion(k - 1).promise;
+    return 'ok';
+  };
 }

@@ -6,6 +6,7 @@ import { connection } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
 import { until, within } from '../support/wait.js';
+import { readerPacedProcessor } from './queue-events.support.js';
 
 describe('Worker events and lifecycle', () => {
   const scope = scopePerTest();
@@ -203,9 +204,9 @@ describe('Worker events and lifecycle', () => {
     await events.waitUntilReady();
     const queue = scope.track(new Queue(name, { connection: connection(), streams: { events: { maxLen: 0 } } }));
     await queue.waitUntilReady();
-    // simulated work between finishes: with a cap of 0 each finish empties the stream first, so
-    // a reader must have read the previous one by then (as with bullmq)
-    scope.track(new Worker(name, async () => new Promise((resolve) => setTimeout(() => resolve('ok'), 200)), { connection: connection() }));
+    // with a cap of 0 each finish empties the stream first, so a reader must have read the
+    // previous one by then (as with bullmq): each job ends once the reader has
+    scope.track(new Worker(name, readerPacedProcessor(scope, events), { connection: connection() }));
     const completed = times<[{ jobId: string }]>(events, 'completed', 3, 8000);
     const jobs = await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
     expect((await completed).map(([e]) => e.jobId).sort()).toEqual(jobs.map((j) => j.id).sort());

@@ -4,7 +4,7 @@ import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'b
 import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job, type RepeatOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { bullConnection, conveyorConnection } from './support.js';
-import { deferred } from '../support/wait.js';
+import { deferred, within } from '../support/wait.js';
 import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
 
@@ -168,7 +168,7 @@ describe('interop: job schedulers', () => {
       taken.push({ id, count, by });
       firstOf[by].resolve();
       const other = by === 'conveyor' ? 'bullmq' : 'conveyor';
-      await Promise.race([firstOf[other].promise, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await within(firstOf[other].promise, 5000, `the first iteration of ${other}`).catch(() => undefined);
     };
     const ours = scope.track(
       new Worker(name, (job: Job) => take(job.id!, countOf(job), 'conveyor'), { connection: conveyorConnection() }),

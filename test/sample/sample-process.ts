@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REDIS_URL } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,17 +45,17 @@ export class SampleProcess {
 
   /** Resolves with the first match of `pattern` in the output, waiting for it up to `timeoutMs`. */
   async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
     let exited = false;
     void this.exited.then(() => (exited = true));
-    for (;;) {
-      const match = this.output.match(pattern);
-      if (match) return match;
-      if (exited || Date.now() > deadline) {
-        throw new Error(`${exited ? 'exited' : `no output matching ${pattern} within ${timeoutMs} ms`} before ${pattern}; output:\n${this.output}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    const found = () => this.output.match(pattern);
+    try {
+      await until(`output matching ${pattern}`, () => found() !== null || exited, Boolean, timeoutMs);
+    } catch {
+      throw new Error(`no output matching ${pattern} within ${timeoutMs} ms; output:\n${this.output}`);
     }
+    const match = found();
+    if (!match) throw new Error(`exited before ${pattern}; output:\n${this.output}`);
+    return match;
   }
 
   /** Resolves with how the process ended, or rejects after `timeoutMs` (the process left running). */
@@ -98,12 +99,7 @@ export function alive(pid: number): boolean {
 
 /** Waits until the process with this pid is gone; false when it still runs after `timeoutMs`. */
 export async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return true;
+  return until(`process ${pid} to be gone`, () => !alive(pid), Boolean, timeoutMs).catch(() => false);
 }
 
 /**

@@ -20,7 +20,7 @@ export class BaseScope {
   private closables: Closable[] = [];
   private queues: { name: string; prefix: string }[] = [];
   private gates: Deferred<unknown>[] = [];
-  private beforeClose: (() => void)[] = [];
+  private beforeClose: (() => unknown)[] = [];
   private client: Redis | undefined;
 
   /** `label`: what queue names start with, unless a call names its own. */
@@ -62,8 +62,8 @@ export class BaseScope {
     return d;
   }
 
-  /** Runs before anything closes (e.g. lets held jobs finish, so workers can close). */
-  defer(fn: () => void): void {
+  /** Runs (and is awaited) before anything closes: lets held jobs finish, so workers can close. */
+  defer(fn: () => unknown): void {
     this.beforeClose.push(fn);
   }
 
@@ -74,8 +74,14 @@ export class BaseScope {
   async close(): Promise<void> {
     // a failed test must not leave processors waiting (a worker's close() would wait for them)
     for (const gate of this.gates.splice(0)) gate.resolve(undefined);
-    for (const fn of this.beforeClose.splice(0)) fn();
     const errors: unknown[] = [];
+    for (const fn of this.beforeClose.splice(0)) {
+      try {
+        await fn();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
     for (const thing of this.closables.splice(0).reverse()) {
       try {
         // a close that hangs fails the test naming the culprit instead of a hook timeout
