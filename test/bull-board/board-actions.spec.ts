@@ -2,14 +2,11 @@
 // (@bull-board/express), each checked in Redis afterwards through a Conveyor Queue or a raw client.
 import { FlowProducer, Worker } from 'nestjs-conveyor';
 import { connection } from '../support/redis.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope, fillQueue, finishJobs } from './support/scope.js';
 
 describe('bull-board actions on Conveyor queues', () => {
-  let scope: BoardScope;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(() => scope.close());
+  const scope = closedAfterEach(new BoardScope());
 
   it('adds a job with the options given, and answers with it and its state', async () => {
     const queue = scope.queue();

@@ -1,14 +1,11 @@
 // The board's job scheduler views and actions on Conveyor queues (list, count, edit the schedule,
 // run now, remove), through its REST API, checked in Redis through the Conveyor Queue.
 import { times } from '../support/events.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope } from './support/scope.js';
 
 describe('bull-board job schedulers of Conveyor queues', () => {
-  let scope: BoardScope;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(() => scope.close());
+  const scope = closedAfterEach(new BoardScope());
 
   async function queueWithSchedulers() {
     const queue = scope.queue();

@@ -5,17 +5,14 @@
 import { FlowProducer } from 'nestjs-conveyor';
 import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';
 import { connection } from '../support/redis.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope, fillQueue } from './support/scope.js';
 import { until } from '../support/wait.js';
 
 const BULLMQ6_STATUSES = ['latest', 'active', 'waiting', 'waiting-children', 'prioritized', 'completed', 'failed', 'delayed'];
 
 describe('bull-board views of Conveyor queues', () => {
-  let scope: BoardScope;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(() => scope.close());
+  const scope = closedAfterEach(new BoardScope());
 
   it('lists each queue with its counts per status and the tabs of a BullMQ 6 queue (no paused tab)', async () => {
     const queue = scope.queue();

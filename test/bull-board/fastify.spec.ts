@@ -2,34 +2,19 @@
 // adapters are the board's, whatever server serves it. The server runs in a child process
 // (test/bull-board/fixtures/fastify-board-app.mjs): @fastify/static requires an ES module, which
 // Node does and Jest on Node 20 cannot. It imports the built package.
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REDIS_URL } from '../support/redis.js';
-import { BoardApi } from './support/board.js';
-import { ChildApp } from './support/child-app.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope, fillQueue } from './support/scope.js';
 
 const APP = fileURLToPath(new URL('./fixtures/fastify-board-app.mjs', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../dist/bull-board/index.js', import.meta.url));
 
 describe('bull-board on @bull-board/fastify with Conveyor queues', () => {
-  let scope: BoardScope;
-  let app: ChildApp | undefined;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await scope.close();
-  });
+  const scope = closedAfterEach(new BoardScope());
 
   it('lists the queue with its counts and promotes a delayed job', async () => {
-    if (!existsSync(BUILT)) throw new Error('dist/ is missing: `npm run build` (npm test does it first)');
     const queue = scope.queue();
     const ids = await fillQueue(scope, queue);
-    app = new ChildApp(APP, { REDIS_URL, QUEUE_A: queue.name });
-    const api = new BoardApi(`${await app.url}/board`);
+    const { app, api } = await scope.childBoard(APP, { QUEUE_A: queue.name }, '/board');
 
     const [listed] = await api.queues(queue.name, 'delayed');
     expect(listed).toMatchObject({ name: queue.name, counts: await queue.getJobCounts(), jobs: [expect.objectContaining({ id: ids.delayed })] });

@@ -3,34 +3,19 @@
 // module finds Conveyor's queues by @nestjs/bullmq's tokens. The app runs in a child process
 // (test/bull-board/fixtures/nest-board-app.mjs): @bull-board/nestjs is CommonJS requiring NestJS's
 // ES modules, which Node does and Jest on Node 20 cannot. It imports the built package.
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { REDIS_URL } from '../support/redis.js';
-import { BoardApi } from './support/board.js';
-import { ChildApp } from './support/child-app.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope, fillQueue } from './support/scope.js';
 
 const APP = fileURLToPath(new URL('./fixtures/nest-board-app.mjs', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../dist/bull-board/index.js', import.meta.url));
 
 describe('bull-board through @bull-board/nestjs on Conveyor queues', () => {
-  let scope: BoardScope;
-  let app: ChildApp | undefined;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await scope.close();
-  });
+  const scope = closedAfterEach(new BoardScope());
 
   it('lists the registered queues and acts on them; a read-only one refuses', async () => {
-    if (!existsSync(BUILT)) throw new Error('dist/ is missing: `npm run build` (npm test does it first)');
     const [emails, reports] = [scope.queue(), scope.queue()];
     const ids = await fillQueue(scope, emails);
-    app = new ChildApp(APP, { REDIS_URL, QUEUE_A: emails.name, QUEUE_B: reports.name });
-    const api = new BoardApi(`${await app.url}/queues`);
+    const { app, api } = await scope.childBoard(APP, { QUEUE_A: emails.name, QUEUE_B: reports.name }, '/queues');
 
     const queues = await api.queues(emails.name);
     expect(queues.map((q) => [q.name, q.displayName, q.readOnlyMode])).toEqual([

@@ -7,6 +7,7 @@ import { FlowProducer } from 'nestjs-conveyor';
 import { connection } from '../support/redis.js';
 import type { BoardApi } from './support/board.js';
 import { BULLMQ, CONVEYOR, type AnyQueue, type Engine } from './support/engines.js';
+import { closedAfterEach } from '../support/scope.js';
 import { BoardScope } from './support/scope.js';
 
 type Transcript = [step: string, answer: unknown][];
@@ -206,11 +207,7 @@ async function listed(api: BoardApi, name: string, status: string): Promise<any>
 }
 
 describe('the board on a bullmq queue (its BullMQAdapter) and on a Conveyor queue (ConveyorAdapter)', () => {
-  let scope: BoardScope;
-  beforeEach(() => {
-    scope = new BoardScope();
-  });
-  afterEach(() => scope.close());
+  const scope = closedAfterEach(new BoardScope());
 
   it('answers every view and action the same', async () => {
     const bullmq = await session(BULLMQ, scope);

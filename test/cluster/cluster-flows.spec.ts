@@ -10,16 +10,10 @@ import { TestCluster } from './cluster-support.js';
 
 describe('Redis Cluster: flows', () => {
   let cluster: TestCluster;
+  beforeAll(async () => (cluster = await TestCluster.start()), 60_000);
+  afterAll(() => cluster?.stop());
   const scope = closedAfterEach(new BaseScope());
   const track = <T extends Closable>(thing: T): T => scope.track(thing);
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   it('adds a flow across queues that share a tagged prefix, and workers complete it bottom-up', async () => {
     const prefix = `{${uniqueName('flows')}}`;

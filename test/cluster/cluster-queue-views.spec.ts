@@ -8,16 +8,10 @@ import { until } from '../support/wait.js';
 
 describe('Redis Cluster: queue views served by one node', () => {
   let cluster: TestCluster;
+  beforeAll(async () => (cluster = await TestCluster.start()), 60_000);
+  afterAll(() => cluster?.stop());
   const scope = closedAfterEach(new BaseScope());
   const track = <T extends Closable>(thing: T): T => scope.track(thing);
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   // a cluster client reaches a node when it first sends it a command: a worker is listed here once
   // it runs (blocks on the marker), not from construction as on a single server

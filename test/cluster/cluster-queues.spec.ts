@@ -18,16 +18,10 @@ function taggedName(): string {
 
 describe('Redis Cluster: queues, workers and events', () => {
   let cluster: TestCluster;
+  beforeAll(async () => (cluster = await TestCluster.start()), 60_000);
+  afterAll(() => cluster?.stop());
   const scope = closedAfterEach(new BaseScope());
   const track = <T extends Closable>(thing: T): T => scope.track(thing);
-
-  beforeAll(async () => {
-    cluster = await TestCluster.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
 
   it('computes the same slot as CLUSTER KEYSLOT', async () => {
     const keys = ['foo', 'bull:{q3}:wait', 'pfx:{flows}:a:', 'x{}y', 'a{b', '{user1000}.following', 'bull:plain:meta', 'κλειδί', '{}', '{a}{b}'];

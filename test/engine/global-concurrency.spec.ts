@@ -7,9 +7,7 @@ import { snapshotQueue } from '../support/snapshot.js';
 import { clientsNamed } from './queue-events.support.js';
 import { Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
-
-/** Simulated work: keeps a job busy for a moment (not a test synchronisation). */
-const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { work } from '../support/rates.js';
 
 /**
  * Waits until the queue's worker sits in BZPOPMIN on an empty marker: only a new marker (or its

@@ -7,23 +7,7 @@ import { connection, streamEvents } from '../support/redis.js';
 import { snapshotQueue } from '../support/snapshot.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
-
-/** How far a start may seem early: the worker takes `now` just before its fetch reaches Redis. */
-const TOLERANCE_MS = 120;
-
-/**
- * With at most `max` starts per window of `duration` ms, and every window opening at least
- * `duration` after the previous one, the (k·max)-th start is at least k·duration after the first.
- */
-function expectRate(starts: number[], max: number, duration: number): void {
-  const sorted = [...starts].sort((a, b) => a - b);
-  for (let k = 1; k * max < sorted.length; k++) {
-    expect(sorted[k * max] - sorted[0]).toBeGreaterThanOrEqual(k * duration - TOLERANCE_MS);
-  }
-}
-
-/** Simulated work: keeps a job busy for a moment (not a test synchronisation). */
-const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { expectRate, TOLERANCE_MS, work } from '../support/rates.js';
 
 describe('worker limiter', () => {
   const scope = scopePerTest();

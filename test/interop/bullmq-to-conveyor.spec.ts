@@ -2,7 +2,7 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
+import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
 import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
 import { until } from '../support/wait.js';
@@ -36,14 +36,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
 
     // wait: LPUSH A, LPUSH B, RPUSH L, LPUSH C (custom); consumers take from the right
     expect(seen).toEqual(['L', 'A', 'B', 'C', 'P1', 'P1b', 'P2', 'P3']);
-    for (const [job] of completed) {
-      const read = await producer.getJob(job.id!);
-      expect(read?.returnvalue).toEqual({ echo: job.data.n, name: job.name });
-      expect(read?.attemptsMade).toBe(1);
-      expect(read?.attemptsStarted).toBe(1);
-      expect(typeof read?.finishedOn).toBe('number');
-      expect(await read?.getState()).toBe('completed');
-    }
+    await expectCompletedOnce(producer, completed);
     const customRead = await producer.getJob('my-custom-id');
     expect(customRead?.data).toEqual({ n: 'C' });
     expect(await producer.getJobCounts('completed', 'waiting', 'prioritized', 'active')).toEqual({
@@ -94,16 +87,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     await failures;
     await completed;
 
-    expect(starts).toHaveLength(3);
-    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(300);
-    expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(300);
-    const read = await producer.getJob(job.id!);
-    expect(read?.returnvalue).toBe('third time lucky');
-    expect(read?.attemptsMade).toBe(3);
-    expect(read?.attemptsStarted).toBe(3);
-    expect(read?.failedReason).toBe('boom 1');
-    expect(read?.stacktrace).toHaveLength(2);
-    expect(await read?.getState()).toBe('completed');
+    await expectThirdTimeLucky(producer, job.id!, starts);
   });
 
   it("hands a custom backoff type bullmq added ('custom1') to settings.backoffStrategy, as bullmq's worker does", async () => {

@@ -6,20 +6,7 @@ import { once, times } from '../support/events.js';
 import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
-
-/** How far a start may seem early: a worker takes `now` just before its fetch reaches Redis. */
-const TOLERANCE_MS = 120;
-
-/** The (k·max)-th start comes at least k windows after the first (see test/engine/rate-limit.spec.ts). */
-function expectRate(starts: number[], max: number, duration: number): void {
-  const sorted = [...starts].sort((a, b) => a - b);
-  for (let k = 1; k * max < sorted.length; k++) {
-    expect(sorted[k * max] - sorted[0]).toBeGreaterThanOrEqual(k * duration - TOLERANCE_MS);
-  }
-}
-
-/** Simulated work: keeps a job busy for a moment (not a test synchronisation). */
-const work = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { expectRate, TOLERANCE_MS, work } from '../support/rates.js';
 
 describe('interop: rate limits and global concurrency', () => {
   const scope = scopePerTest('interop');

@@ -1,5 +1,6 @@
 // Stalled-job recovery across engines: a worker process dies mid-job (SIGKILL), the other engine's
 // stalled checker notices the expired lock and runs the job again.
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
@@ -38,6 +39,57 @@ async function expectLockRenewed(scope: Scope, lockKey: string): Promise<void> {
   expect(seen.exists).toBe(1);
 }
 
+/**
+ * Runs `fixture` (a worker of one engine) in a child process until it holds job `jobId` of `queue`
+ * under a live, renewed lock, then kills it (SIGKILL): the job stays in active with its lock.
+ */
+async function killMidJob(scope: Scope, fixture: string, queue: string, jobId: string): Promise<void> {
+  const child = scope.track(new ChildScript(fixture, childEnv(queue)));
+  const active = await child.message('active', 20_000);
+  expect(active).toMatchObject({ jobId, attemptsStarted: 1 });
+  const lockKey = `bull:${queue}:${jobId}:lock`;
+  expect(await scope.redis.get(lockKey)).toMatch(/^[0-9a-f-]{36}:\d+$/);
+  await expectLockRenewed(scope, lockKey);
+  await child.kill();
+}
+
+/** What either engine's producer reads back of a job. */
+interface ReadBack {
+  getJob(id: string): Promise<{ getState(): Promise<string>; stalledCounter: number; attemptsStarted: number; attemptsMade: number; returnvalue: unknown } | undefined>;
+}
+
+/**
+ * The other engine's `worker` recovers job `jobId` as stalled once and completes it; both the
+ * producer and Redis show one stall and two starts.
+ */
+async function expectRecoveredOnce(scope: Scope, worker: EventEmitter, producer: ReadBack, queue: string, jobId: string): Promise<void> {
+  const stalled = once(worker, 'stalled', 10000);
+  const completed = once(worker, 'completed', 10000);
+  const [stalledId] = await stalled;
+  expect(stalledId).toBe(jobId);
+  const [, result] = await completed;
+  expect(result).toEqual({ recovered: jobId, stalledCounter: 1, attemptsStarted: 2 });
+
+  const read = await producer.getJob(jobId);
+  expect(await read?.getState()).toBe('completed');
+  expect(read?.stalledCounter).toBe(1);
+  expect(read?.attemptsStarted).toBe(2);
+  expect(read?.attemptsMade).toBe(1);
+  expect(read?.returnvalue).toEqual(result);
+  const hash = await rawJob(scope.redis, queue, jobId);
+  expect(hash.stc).toBe('1');
+  expect(hash.defa).toBeUndefined();
+  const events = (await streamEvents(scope.redis, queue)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
+  expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+}
+
+/** The processor of the recovering worker: what it saw of the job. */
+const recover = async (j: { id?: string; stalledCounter: number; attemptsStarted: number }) => ({
+  recovered: j.id,
+  stalledCounter: j.stalledCounter,
+  attemptsStarted: j.attemptsStarted,
+});
+
 describe('interop: stalled jobs recovered across engines', () => {
   const scope = scopePerTest('interop');
 
@@ -46,42 +98,11 @@ describe('interop: stalled jobs recovered across engines', () => {
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const job = await producer.add('long', { v: 1 });
 
-    const child = new ChildScript(BULLMQ_FIXTURE, childEnv(name));
-    try {
-      const active = await child.message('active', 20_000);
-      expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
-      expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
-      await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
-      await child.kill();
-    } finally {
-      await child.kill();
-    }
-
+    await killMidJob(scope, BULLMQ_FIXTURE, name, job.id!);
     const worker = scope.track(
-      new Worker(name, async (j: Job) => ({ recovered: j.id, stalledCounter: j.stalledCounter, attemptsStarted: j.attemptsStarted }), {
-        connection: conveyorConnection(),
-        lockDuration: LOCK_DURATION,
-        stalledInterval: STALLED_INTERVAL,
-      }),
+      new Worker(name, (j: Job) => recover(j), { connection: conveyorConnection(), lockDuration: LOCK_DURATION, stalledInterval: STALLED_INTERVAL }),
     );
-    const stalled = once(worker, 'stalled', 10000);
-    const completed = once(worker, 'completed', 10000);
-    const [stalledId] = await stalled;
-    expect(stalledId).toBe(job.id);
-    const [, result] = await completed;
-    expect(result).toEqual({ recovered: job.id, stalledCounter: 1, attemptsStarted: 2 });
-
-    const read = await producer.getJob(job.id!);
-    expect(await read?.getState()).toBe('completed');
-    expect(read?.stalledCounter).toBe(1);
-    expect(read?.attemptsStarted).toBe(2);
-    expect(read?.attemptsMade).toBe(1);
-    expect(read?.returnvalue).toEqual(result);
-    const hash = await rawJob(scope.redis, name, job.id!);
-    expect(hash.stc).toBe('1');
-    expect(hash.defa).toBeUndefined();
-    const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
-    expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+    await expectRecoveredOnce(scope, worker, producer, name, job.id!);
   }, CHILD_TEST_TIMEOUT);
 
   it('a Conveyor worker (built engine) killed mid-job: a bullmq worker recovers the job (stalled, stc=1) and completes it', async () => {
@@ -92,55 +113,21 @@ describe('interop: stalled jobs recovered across engines', () => {
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const job = await producer.add('long', { v: 2 });
 
-    const child = new ChildScript(CONVEYOR_FIXTURE, childEnv(name));
-    try {
-      const active = await child.message('active', 20_000);
-      expect(active).toMatchObject({ jobId: job.id, attemptsStarted: 1 });
-      expect(await scope.redis.get(`bull:${name}:${job.id}:lock`)).toMatch(/^[0-9a-f-]{36}:\d+$/);
-      await expectLockRenewed(scope, `bull:${name}:${job.id}:lock`);
-      await child.kill();
-    } finally {
-      await child.kill();
-    }
-
+    await killMidJob(scope, CONVEYOR_FIXTURE, name, job.id!);
     const worker = scope.track(
-      new BullWorker(name, async (j: BullJob) => ({ recovered: j.id, stalledCounter: j.stalledCounter, attemptsStarted: j.attemptsStarted }), {
-        connection: bullConnection(),
-        lockDuration: LOCK_DURATION,
-        stalledInterval: STALLED_INTERVAL,
-      }),
+      new BullWorker(name, (j: BullJob) => recover(j), { connection: bullConnection(), lockDuration: LOCK_DURATION, stalledInterval: STALLED_INTERVAL }),
     );
-    const stalled = once(worker, 'stalled', 10000);
-    const completed = once(worker, 'completed', 10000);
-    const [stalledId] = await stalled;
-    expect(stalledId).toBe(job.id);
-    const [, result] = await completed;
-    expect(result).toEqual({ recovered: job.id, stalledCounter: 1, attemptsStarted: 2 });
-
-    const read = await producer.getJob(job.id!);
-    expect(await read?.getState()).toBe('completed');
-    expect(read?.stalledCounter).toBe(1);
-    expect(read?.attemptsStarted).toBe(2);
-    expect(read?.attemptsMade).toBe(1);
-    expect(read?.returnvalue).toEqual(result);
-    const hash = await rawJob(scope.redis, name, job.id!);
-    expect(hash.stc).toBe('1');
-    expect(hash.defa).toBeUndefined();
-    const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
-    expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+    await expectRecoveredOnce(scope, worker, producer, name, job.id!);
   }, CHILD_TEST_TIMEOUT);
+
   it('past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it', async () => {
     const name = scope.name('stall-defa');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const job = await producer.add('long', { v: 3 });
 
-    const child = new ChildScript(BULLMQ_FIXTURE, childEnv(name));
-    try {
-      await child.message('active', 20_000);
-      await child.kill();
-    } finally {
-      await child.kill();
-    }
+    const child = scope.track(new ChildScript(BULLMQ_FIXTURE, childEnv(name)));
+    await child.message('active', 20_000);
+    await child.kill();
 
     // a Conveyor worker that only runs the stalled checker, with no stall allowed
     const checker = scope.track(

@@ -60,3 +60,47 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** What either engine's Queue reads back of a job, as the mirrored producer/worker tests check it. */
+export interface ReadBackJob {
+  returnvalue: unknown;
+  attemptsMade: number;
+  attemptsStarted: number;
+  finishedOn?: number;
+  failedReason?: string;
+  stacktrace?: string[] | null;
+  getState(): Promise<string>;
+}
+
+export interface JobReader {
+  getJob(id: string): Promise<ReadBackJob | undefined | null>;
+}
+
+/** Each job the other engine's worker completed reads back completed, once, with its result. */
+export async function expectCompletedOnce(producer: JobReader, completed: unknown[][]): Promise<void> {
+  for (const [job] of completed as [{ id: string; name: string; data: { n: string } }][]) {
+    const read = await producer.getJob(job.id);
+    expect(read?.returnvalue).toEqual({ echo: job.data.n, name: job.name });
+    expect(read?.attemptsMade).toBe(1);
+    expect(read?.attemptsStarted).toBe(1);
+    expect(typeof read?.finishedOn).toBe('number');
+    expect(await read?.getState()).toBe('completed');
+  }
+}
+
+/**
+ * A job that failed twice ('boom 0', 'boom 1') with a fixed backoff of 300 ms, then completed:
+ * three starts at least the backoff apart, and so it reads back.
+ */
+export async function expectThirdTimeLucky(producer: JobReader, jobId: string, starts: number[]): Promise<void> {
+  expect(starts).toHaveLength(3);
+  expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(300);
+  expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(300);
+  const read = await producer.getJob(jobId);
+  expect(read?.returnvalue).toBe('third time lucky');
+  expect(read?.attemptsMade).toBe(3);
+  expect(read?.attemptsStarted).toBe(3);
+  expect(read?.failedReason).toBe('boom 1');
+  expect(read?.stacktrace).toHaveLength(2);
+  expect(await read?.getState()).toBe('completed');
+}

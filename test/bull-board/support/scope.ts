@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BaseAdapter } from '@bull-board/api/dist/queueAdapters/base.js';
 import type { BoardOptions } from '@bull-board/api/dist/types.js';
 import { Queue, Worker, type Job, type QueueOptions, type WorkerOptions } from 'nestjs-conveyor';
 import { ConveyorAdapter, type ConveyorAdapterOptions } from 'nestjs-conveyor/bull-board';
 import { times } from '../../support/events.js';
-import { connection } from '../../support/redis.js';
+import { connection, REDIS_URL } from '../../support/redis.js';
 import { BaseScope } from '../../support/scope.js';
-import { expressBoard, type ExpressBoard } from './board.js';
+import { BoardApi, expressBoard, type ExpressBoard } from './board.js';
+import { ChildApp } from './child-app.js';
+
+const BUILT = fileURLToPath(new URL('../../../dist/bull-board/index.js', import.meta.url));
 
 /**
  * The shared scope with queues and workers of the package as users import it ('nestjs-conveyor'),
@@ -27,6 +32,16 @@ export class BoardScope extends BaseScope {
 
   async board(adapters: BaseAdapter[], options?: BoardOptions): Promise<ExpressBoard> {
     return this.track(await expressBoard(adapters, options));
+  }
+
+  /**
+   * A board app (`file`, importing the built package) in a child process of its own, closed with
+   * the scope; `api` is its REST API under `basePath`.
+   */
+  async childBoard(file: string, env: Record<string, string>, basePath: string): Promise<{ app: ChildApp; api: BoardApi }> {
+    if (!existsSync(BUILT)) throw new Error('dist/ is missing: `npm run build` (npm test does it first)');
+    const app = this.track(new ChildApp(file, { REDIS_URL, ...env }));
+    return { app, api: new BoardApi(`${await app.url}${basePath}`) };
   }
 
   /** A board showing `queues` through ConveyorAdapter. */
