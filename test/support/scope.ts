@@ -90,8 +90,7 @@ export class BaseScope {
         errors.push(err);
       }
     }
-    const queues = this.queues.splice(0);
-    if (queues.length) for (const q of queues) await removeQueueKeys(this.redis, q.name, q.prefix);
+    for (const q of this.queues.splice(0)) await removeQueueKeys(this.redis, q.name, q.prefix);
     await this.client?.quit();
     this.client = undefined;
     if (errors.length) throw errors[0];
