@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { Queue, QueueEvents, Worker, type Job } from 'nestjs-conveyor';
 import { AppModule } from '../../sample/src/app.module.js';
-import { RecordingLogger, cleanQueues, redisOptions } from '../e2e/support/nest.js';
+import { RecordingLogger, redisOptions } from '../e2e/support/nest.js';
 import { once } from '../support/events.js';
-import { uniqueName } from '../support/redis.js';
+import { rawClient, removeQueueKeys, uniqueName } from '../support/redis.js';
 import { BOARD_STATUSES, cardTotal, clickJobAction, jobCard, jobLink, waitForTabCounts, type Counts } from './board-page.js';
 import { launchChromium } from './chromium.js';
 
@@ -61,7 +61,12 @@ describe("bull-board on the sample's queues, in Chromium", () => {
     await app?.close();
     Object.assign(process.env, saved);
     for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
-    await cleanQueues([...QUEUES], prefix);
+    const client = rawClient();
+    try {
+      for (const name of QUEUES) await removeQueueKeys(client, name, prefix);
+    } finally {
+      client.disconnect();
+    }
   });
 
   /** What the sample's worker process does, told apart by address: "bounce" always fails. */

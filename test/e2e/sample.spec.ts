@@ -137,23 +137,19 @@ describe('the sample app', () => {
 describe("the sample's worker role with HEALTH_PORT", () => {
   const prefix = uniqueName('sample-worker');
   const saved = { QUEUE_PREFIX: process.env.QUEUE_PREFIX, CONVEYOR_ROLE: process.env.CONVEYOR_ROLE };
-  let app: INestApplication | undefined;
+  const nest = closedAfterAll(new NestScope());
+  for (const queue of QUEUES) nest.removeKeysOf(queue, prefix);
 
-  afterAll(async () => {
-    await app?.close();
+  afterAll(() => {
     Object.assign(process.env, saved);
     for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key];
-    await cleanQueues(QUEUES, prefix);
   });
 
   it('serves /health there and no board', async () => {
     process.env.QUEUE_PREFIX = prefix;
     process.env.CONVEYOR_ROLE = 'worker';
     // what main.ts makes of a worker with HEALTH_PORT: an HTTP app of the same module
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(new RecordingLogger()).compile();
-    app = moduleRef.createNestApplication();
-    await app.listen(0);
-    const base = (await app.getUrl()).replace('[::1]', 'localhost');
+    const { base } = await nest.serve({ imports: [AppModule] });
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/queues`)).status).toBe(404);
     expect((await fetch(`${base}/queues/api/queues`)).status).toBe(404);

@@ -7,7 +7,8 @@ import { BlockingConnection, blockingClientName, type BlockingHost } from '../..
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { Slots } from '../../lib/engine/worker/slots.js';
 import { EventEmitter } from 'node:events';
-import { deferred, Scope, until, within } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
+import { deferred, until, within } from '../support/wait.js';
 import { connection } from '../support/redis.js';
 
 describe('BlockingConnection', () => {

@@ -7,7 +7,8 @@ import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.
 import { FetchLoop, type FetchLoopHost } from '../../lib/engine/worker/fetch-loop.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry } from '../../lib/engine/worker/slots.js';
-import { deferred, Scope, until, within } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
+import { deferred, until, within } from '../support/wait.js';
 import { oom, partsFixture, type PartsFixture } from './worker-parts-support.js';
 
 describe('FetchLoop', () => {

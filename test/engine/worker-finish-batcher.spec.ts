@@ -9,7 +9,8 @@ import { FetchLoop } from '../../lib/engine/worker/fetch-loop.js';
 import { FINISH_MAX_JOBS, FinishBatcher, type FinishResult } from '../../lib/engine/worker/finish-batcher.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry, type Held } from '../../lib/engine/worker/slots.js';
-import { deferred, Scope, type Deferred } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
+import { deferred, type Deferred } from '../support/wait.js';
 import { takeJobAway } from '../support/redis.js';
 import { holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import { retryCall, type FailurePlan } from '../../lib/engine/job/failure-plan.js';
 import { setRateLimit } from '../../lib/engine/queue/controls.js';
 import { FINISH_RETRIES, HeldJobMoves, REFUSAL_RETRY_WINDOW_MS } from '../../lib/engine/worker/held-moves.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
 import { closedConnection, holdJobs, oom, partsFixture, takeJobs, useFakeClock } from './worker-parts-support.js';
 
 const retryNow: FailurePlan = { error: new Error('boom'), reason: 'boom', stacktrace: [], kind: 'retry', delay: 0 };

@@ -6,7 +6,8 @@ import { FinishBatcher } from '../../lib/engine/worker/finish-batcher.js';
 import { HeldJobMoves } from '../../lib/engine/worker/held-moves.js';
 import { JobRunner } from '../../lib/engine/worker/job-runner.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
-import { deferred, Scope, within } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
+import { deferred, within } from '../support/wait.js';
 import { partsFixture, takeJobs } from './worker-parts-support.js';
 
 type Process = (job: Job, token: string, signal: AbortSignal) => unknown;

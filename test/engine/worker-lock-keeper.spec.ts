@@ -3,7 +3,7 @@
 import { jest } from '@jest/globals';
 import { LockKeeper } from '../../lib/engine/worker/lock-keeper.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
 import { takeJobAway } from '../support/redis.js';
 import { holdJobs, partsFixture, takeJobs, useFakeClock, type PartsFixture } from './worker-parts-support.js';
 

@@ -15,7 +15,7 @@ import { WorkerState, type WorkerContext } from '../../lib/engine/worker/context
 import { resolveWorkerOptions, type WorkerOptions } from '../../lib/engine/worker/options.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
-import type { Scope } from '../fixtures/worker-harness.js';
+import type { Scope } from '../support/scope.js';
 import { connection } from '../support/redis.js';
 
 /**

@@ -3,7 +3,7 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
 
 describe('the processor’s this', () => {
   let scope: Scope;

@@ -6,7 +6,7 @@ import type { Job } from '../../lib/engine/job/job.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { closeRequeue, letGoOfRunning, shutdown } from '../../lib/engine/worker/shutdown.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
-import { deferred, within } from '../fixtures/worker-harness.js';
+import { deferred, within } from '../support/wait.js';
 
 function hold(slots: Slots, id: string, done: Promise<void>): Held {
   const entry = heldEntry({ id, token: `t${id}` } as Job, '');

@@ -2,7 +2,7 @@
 // processing chains close() waits for), driven directly; no Redis involved.
 import type { Job } from '../../lib/engine/job/job.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
-import { deferred, within } from '../fixtures/worker-harness.js';
+import { deferred, within } from '../support/wait.js';
 
 function entry(id: string): Held {
   return heldEntry({ id, token: `token-${id}` } as Job, '');

@@ -4,7 +4,7 @@
 import { jest } from '@jest/globals';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { StalledChecker } from '../../lib/engine/worker/stalled-checker.js';
-import { Scope } from '../fixtures/worker-harness.js';
+import { Scope } from '../support/scope.js';
 import { partsFixture, takeJobs, useFakeClock } from './worker-parts-support.js';
 
 describe('StalledChecker', () => {
