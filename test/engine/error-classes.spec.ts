@@ -3,10 +3,10 @@
 // `instanceof` tells them apart where a user meets them.
 import * as engine from '../../lib/engine/index.js';
 import { DelayedError, JobNotMovedError, LockLostError, NonErrorThrown, Worker, WorkerClosedError, type Job } from '../../lib/index.js';
-import { deferred } from '../fixtures/worker-harness.js';
 import { once } from '../support/events.js';
 import { connection, takeJobAway } from '../support/redis.js';
-import { Scope } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { deferred } from '../support/wait.js';
 
 /** Resolves with the signal's reason once it aborts. */
 function aborted(signal: AbortSignal): Promise<unknown> {
@@ -17,13 +17,7 @@ function aborted(signal: AbortSignal): Promise<unknown> {
 }
 
 describe("Conveyor's error classes", () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   function worker(name: string, processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>, opts: Record<string, unknown> = {}): Worker {
     const w = scope.track(new Worker(name, (job, token, signal) => processor(job, token, signal!), { connection: connection(), ...opts }));

@@ -3,7 +3,7 @@
 // rate, keeps its finishes until Redis takes them, and resumes on its own once writes are accepted.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { REFUSAL_RETRY_MS } from '../../lib/engine/connection.js';
+import { REFUSAL_RETRY_MS } from '../../lib/engine/connection/connection.js';
 import { once } from '../support/events.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
 import { scopePerTest } from '../support/scope.js';

@@ -3,16 +3,11 @@
 // jobs belong to the host, and the queue's default options stay out, as with a Queue.
 import { Job, Queue, Worker } from '../../lib/index.js';
 import { connection } from '../support/redis.js';
-import { Scope, snapshot } from './queue-test-support.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 describe('Job.create with a host that is no Queue', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   function idleWorker(name: string): Worker {
     return scope.track(new Worker(name, async () => 'done', { connection: connection(), autorun: false }));
@@ -34,14 +29,14 @@ describe('Job.create with a host that is no Queue', () => {
   it('createBulk through a Worker writes all jobs or none', async () => {
     const name = scope.name('create-host-bulk');
     const worker = idleWorker(name);
-    const before = await snapshot(scope.redis, name);
+    const before = await snapshotQueue(scope.redis, name);
     await expect(
       Job.createBulk(worker, [
         { name: 'ok', data: {} },
         { name: 'bad', data: {}, opts: { priority: 1.5 } },
       ]),
     ).rejects.toThrow('Priority should not be float');
-    expect(await snapshot(scope.redis, name)).toEqual(before);
+    expect(await snapshotQueue(scope.redis, name)).toEqual(before);
     const jobs = await Job.createBulk(worker, [
       { name: 'a', data: {} },
       { name: 'b', data: {}, opts: { jobId: 'custom-b' } },
