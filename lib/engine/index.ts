@@ -87,6 +87,7 @@ export type { BaseJobOptions, CompressableJobOptions, DefaultJobOptions, KeepJob
 
 // Flows
 export { FlowProducer, FLOW_DEFAULTS } from './flow/flow-producer.js';
+export type { FlowProducerListener, FlowProducerOptions, JobNode, NodeOpts } from './flow/flow-producer.js';
 export type {
   FlowChildJob,
   FlowJob,
@@ -95,15 +96,11 @@ export type {
   FlowNestedLeafJob,
   FlowOpts,
   FlowParentJob,
-  FlowProducerListener,
-  FlowProducerOptions,
   FlowQueueOptions,
   FlowQueuesOpts,
   FlowRootLeafJob,
   FlowRootParentJob,
-  JobNode,
-  NodeOpts,
-} from './flow/flow-producer.js';
+} from './flow/flow-nodes.js';
 
 // Queue events
 export { QueueEvents, QUEUE_EVENTS_DEFAULTS } from './events/queue-events.js';

@@ -6,15 +6,7 @@ import { once, times } from '../support/events.js';
 import { connection, takeJobAway } from '../support/redis.js';
 import { lists } from './outcomes-support.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred } from '../support/wait.js';
-
-/** Resolves with the signal's reason once it aborts. */
-function aborted(signal: AbortSignal): Promise<unknown> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(signal.reason);
-    else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
-  });
-}
+import { aborted, deferred } from '../support/wait.js';
 
 describe('Cancellation', () => {
   const scope = scopePerTest();

@@ -6,15 +6,7 @@ import { DelayedError, JobNotMovedError, LockLostError, NonErrorThrown, Worker, 
 import { once } from '../support/events.js';
 import { connection, takeJobAway } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred } from '../support/wait.js';
-
-/** Resolves with the signal's reason once it aborts. */
-function aborted(signal: AbortSignal): Promise<unknown> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(signal.reason);
-    else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
-  });
-}
+import { aborted, deferred } from '../support/wait.js';
 
 describe("Conveyor's error classes", () => {
   const scope = scopePerTest();

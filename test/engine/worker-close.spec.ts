@@ -37,6 +37,19 @@ async function state(queue: Queue, id: string): Promise<string> {
 describe('Worker close', () => {
   const scope = scopePerTest();
 
+  /** A worker whose processor never ends, holding one job, with a close() already waiting for it. */
+  async function gentleCloseWithJobInHand() {
+    const queue = scope.queue();
+    const never = scope.gate();
+    const worker = scope.track(new Worker(queue.name, async () => never.promise, { connection: connection() }));
+    const active = once(worker, 'active');
+    const job = await queue.add('j', {});
+    await active;
+    const gentle = worker.close();
+    await once(worker, 'closing');
+    return { queue, worker, job, gentle };
+  }
+
   it('close() waits for active jobs, fetches nothing more, and closes only its own connection', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
@@ -208,16 +221,7 @@ describe('Worker close', () => {
   });
 
   it('close(true, { requeue: true }) after a close() that is waiting for a job ends the wait at once', async () => {
-    const name = scope.name();
-    const queue = scope.track(new Queue(name, { connection: connection() }));
-    const never = scope.gate();
-    const worker = new Worker(name, async () => never.promise, { connection: connection() });
-    scope.track(worker);
-    const active = once(worker, 'active');
-    const job = await queue.add('j', {});
-    await active;
-    const gentle = worker.close();
-    await once(worker, 'closing');
+    const { queue, worker, job, gentle } = await gentleCloseWithJobInHand();
     const forced = worker.close(true, { requeue: true });
     await within(Promise.all([gentle, forced]), 3000, 'close() then close(true, { requeue: true })');
     expect(await state(queue, job.id!)).toBe('waiting');
@@ -266,16 +270,7 @@ describe('Worker close', () => {
   });
 
   it('close(true) after a close() that is waiting for a job ends the wait at once and leaves the job in active', async () => {
-    const name = scope.name();
-    const queue = scope.track(new Queue(name, { connection: connection() }));
-    const never = scope.gate();
-    const worker = new Worker(name, async () => never.promise, { connection: connection() });
-    scope.track(worker);
-    const active = once(worker, 'active');
-    const job = await queue.add('j', {});
-    await active;
-    const gentle = worker.close();
-    await once(worker, 'closing');
+    const { queue, worker, job, gentle } = await gentleCloseWithJobInHand();
     await within(Promise.all([gentle, worker.close(true)]), 3000, 'close() then close(true)');
     expect(await state(queue, job.id!)).toBe('active');
   });

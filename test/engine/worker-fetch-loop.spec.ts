@@ -7,18 +7,12 @@ import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.
 import { FetchLoop, type FetchLoopHost } from '../../lib/engine/worker/fetch-loop.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry } from '../../lib/engine/worker/slots.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { deferred, until, within } from '../support/wait.js';
 import { oom, partsFixture, type PartsFixture } from './worker-parts-support.js';
 
 describe('FetchLoop', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   /**
    * A loop whose started jobs are held and recorded (not processed); `sleeps` records its waits,

@@ -9,19 +9,13 @@ import { FetchLoop } from '../../lib/engine/worker/fetch-loop.js';
 import { FINISH_MAX_JOBS, FinishBatcher, type FinishResult } from '../../lib/engine/worker/finish-batcher.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry, type Held } from '../../lib/engine/worker/slots.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { deferred, type Deferred } from '../support/wait.js';
 import { takeJobAway } from '../support/redis.js';
 import { holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 
 describe('FinishBatcher', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   /** A batcher whose fetched jobs are started by a real FetchLoop into `log` ('start <name>'). */
   async function batcherOf(opts: WorkerOptions) {

@@ -5,20 +5,15 @@ import { jest } from '@jest/globals';
 import { retryCall, type FailurePlan } from '../../lib/engine/job/failure-plan.js';
 import { setRateLimit } from '../../lib/engine/queue/controls.js';
 import { FINISH_RETRIES, HeldJobMoves, REFUSAL_RETRY_WINDOW_MS } from '../../lib/engine/worker/held-moves.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { closedConnection, holdJobs, oom, partsFixture, takeJobs, useFakeClock } from './worker-parts-support.js';
 
 const retryNow: FailurePlan = { error: new Error('boom'), reason: 'boom', stacktrace: [], kind: 'retry', delay: 0 };
 
 describe('HeldJobMoves', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    jest.useRealTimers();
-    await scope.close();
-  });
+  // declared first, so it runs first: the scope closes with real timers
+  afterEach(() => jest.useRealTimers());
+  const scope = scopePerTest();
 
   /** Parts whose delay() moves the fake clock on by the time asked for. */
   async function movesOf() {

@@ -6,20 +6,14 @@ import { FinishBatcher } from '../../lib/engine/worker/finish-batcher.js';
 import { HeldJobMoves } from '../../lib/engine/worker/held-moves.js';
 import { JobRunner } from '../../lib/engine/worker/job-runner.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { deferred, within } from '../support/wait.js';
 import { partsFixture, takeJobs } from './worker-parts-support.js';
 
 type Process = (job: Job, token: string, signal: AbortSignal) => unknown;
 
 describe('JobRunner', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    await scope.close();
-  });
+  const scope = scopePerTest();
 
   async function runnerOf(process: Process, opts: WorkerOptions = {}) {
     const fx = await partsFixture(scope, opts);

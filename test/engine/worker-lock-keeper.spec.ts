@@ -3,19 +3,14 @@
 import { jest } from '@jest/globals';
 import { LockKeeper } from '../../lib/engine/worker/lock-keeper.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { takeJobAway } from '../support/redis.js';
 import { holdJobs, partsFixture, takeJobs, useFakeClock, type PartsFixture } from './worker-parts-support.js';
 
 describe('LockKeeper', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    jest.useRealTimers();
-    await scope.close();
-  });
+  // declared first, so it runs first: the scope closes with real timers
+  afterEach(() => jest.useRealTimers());
+  const scope = scopePerTest();
 
   /** A keeper whose timer ticks are recorded: `passes` holds the renewal each tick started. */
   async function keeperOf(opts: WorkerOptions) {

@@ -4,18 +4,13 @@
 import { jest } from '@jest/globals';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { StalledChecker } from '../../lib/engine/worker/stalled-checker.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 import { partsFixture, takeJobs, useFakeClock } from './worker-parts-support.js';
 
 describe('StalledChecker', () => {
-  let scope: Scope;
-  beforeEach(() => {
-    scope = new Scope();
-  });
-  afterEach(async () => {
-    jest.useRealTimers();
-    await scope.close();
-  });
+  // declared first, so it runs first: the scope closes with real timers
+  afterEach(() => jest.useRealTimers());
+  const scope = scopePerTest();
 
   /** A checker wired as the Worker wires it, its timer's passes recorded in `passes`. */
   async function checkerOf(opts: WorkerOptions) {

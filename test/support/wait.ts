@@ -68,3 +68,11 @@ export function deferred<T = void>(timeoutMs?: number, what = 'a deferred'): Def
 export async function clockPast(at: number): Promise<void> {
   while (Date.now() <= at) await new Promise((resolve) => setTimeout(resolve, at + 1 - Date.now()));
 }
+
+/** Resolves with the signal's reason once it aborts (at once when it already has). */
+export function aborted(signal: AbortSignal): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(signal.reason);
+    else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
+  });
+}

@@ -74,9 +74,6 @@ export function jobSubKey(jobKey: string, name: JobKeyName): string {
   return jobKey + JOB_KEY[name];
 }
 
-/** Every suffix of a queue's own keys (QUEUE_KEY's values), for code that iterates them. */
-export const QUEUE_KEY_SUFFIXES: readonly QueueKeySuffix[] = Object.values(QUEUE_KEY);
-
 /**
  * The names of BullMQ's key map (`queue.keys`), in its order: every one is `<prefix>:<queue>:<name>`,
  * and '' gives the base itself. `de` is the dedup family's name without its colon: BullMQ lists it,

@@ -25,20 +25,6 @@ import { tracedFlows } from '../telemetry/producers.js';
 import { checkTelemetry, Tracing, type Telemetry } from '../telemetry/telemetry.js';
 import { checkFlowOpts, prepareFlows, type FlowJob, type FlowOpts, type PreparedNode } from './flow-nodes.js';
 
-export type {
-  FlowChildJob,
-  FlowJob,
-  FlowJobBase,
-  FlowJobNode,
-  FlowNestedLeafJob,
-  FlowOpts,
-  FlowParentJob,
-  FlowQueueOptions,
-  FlowQueuesOpts,
-  FlowRootLeafJob,
-  FlowRootParentJob,
-} from './flow-nodes.js';
-
 /** The events a FlowProducer emits (BullMQ's FlowProducerListener). */
 export interface FlowProducerListener {
   error: (failedReason: Error) => void;
