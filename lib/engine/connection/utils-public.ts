@@ -4,6 +4,7 @@
  * its internals and are not offered (see docs/compat.md).
  */
 import { DEFAULT_PREFIX } from '../core/defaults.js';
+import { sleep } from '../core/timing.js';
 import type { ParentOptions } from '../core/job-options.js';
 import type { IRedisClient } from './redis-client.js';
 
@@ -14,17 +15,8 @@ export { randomUUID } from 'node:crypto';
  * An already aborted controller resolves at once (bullmq's waits the full time then).
  */
 export function delay(ms: number, abortController?: AbortController): Promise<void> {
-  const signal = abortController?.signal;
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  // a caller's own wait, as bullmq's: its timer keeps the process alive
+  return sleep(ms, abortController?.signal, true);
 }
 
 /** The size of `str` in bytes once encoded as UTF-8 (as Redis and JSON payload limits count it). */

@@ -15,9 +15,10 @@ export class Signal {
 
 /**
  * Resolves after `ms`, or at once when `signal` aborts (already aborted: at once). The timer never
- * keeps the process alive on its own, and the abort listener goes when the wait ends.
+ * keeps the process alive on its own (unless `keepAlive`), and the abort listener goes when the
+ * wait ends.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal, keepAlive = false): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -26,7 +27,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = setTimeout(done, Math.max(0, ms));
-    timer.unref?.();
+    if (!keepAlive) timer.unref?.();
     signal?.addEventListener('abort', done, { once: true });
   });
 }
