@@ -82,7 +82,12 @@ export function parseOptions(argv, cases) {
   });
   const quick = values.quick === true;
   const known = cases.map((c) => c.id);
-  const caseIds = values.cases ? values.cases.split(',').map((s) => s.trim()).filter(Boolean) : known;
+  const caseIds = values.cases
+    ? values.cases
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : known;
   for (const id of caseIds) {
     if (!known.includes(id)) throw new Error(`--cases: unknown case ${JSON.stringify(id)}; known: ${known.join(', ')}`);
   }

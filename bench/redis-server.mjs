@@ -17,7 +17,7 @@ export async function startRedisServer() {
     await server.start();
   } catch (err) {
     await server.close();
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n(install Redis >= 6.2 or pass --redis-url)`);
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n(install Redis >= 6.2 or pass --redis-url)`, { cause: err });
   }
   return {
     url: server.url,

@@ -3,8 +3,8 @@
 // several rounds; writes a Markdown report (bench/RESULTS.md, or a temp file with --quick).
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { CASES } from './cases/index.mjs';
 import { describeEnvironment } from './machine.mjs';
 import { parseOptions, USAGE } from './options.mjs';
@@ -39,7 +39,7 @@ async function measureOnce(benchCase, side, n, { admin, options, warnings }) {
     return await withTimeout(run, 120_000 + n * 5, `${benchCase.id} on ${side.label}`);
   } catch (err) {
     const engineError = scope.lastError && !messageOf(err).includes(scope.lastError) ? ` (last engine error: ${scope.lastError})` : '';
-    throw new Error(`${messageOf(err)}${engineError}`);
+    throw new Error(`${messageOf(err)}${engineError}`, { cause: err });
   } finally {
     await scope.close();
     warnings.push(...scope.warnings);
@@ -50,7 +50,9 @@ async function measureOnce(benchCase, side, n, { admin, options, warnings }) {
 function summary(benchCase, m) {
   const values = benchCase.metrics.map((metric) => `${metric.label} ${formatValue(m.values[metric.key], metric.unit)} ${metric.unit}`);
   if (m.commands && m.jobs) {
-    values.push(`${formatPerJob(m.commands.commands / m.jobs)} cmds, ${formatPerJob(m.commands.scripts / m.jobs)} scripts per ${benchCase.commandsPer}`);
+    values.push(
+      `${formatPerJob(m.commands.commands / m.jobs)} cmds, ${formatPerJob(m.commands.scripts / m.jobs)} scripts per ${benchCase.commandsPer}`,
+    );
   }
   return values.join(', ');
 }
@@ -71,7 +73,9 @@ async function main() {
   }
   const conveyorEntry = options.conveyor ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
   if (!existsSync(conveyorEntry)) {
-    console.error(`No built Conveyor at ${conveyorEntry}: run \`npm run bench\` (it compiles first) or \`npx tsc -p tsconfig.build.json\`.`);
+    console.error(
+      `No built Conveyor at ${conveyorEntry}: run \`npm run bench\` (it compiles first) or \`npx tsc -p tsconfig.build.json\`.`,
+    );
     return 2;
   }
   const cases = CASES.filter((c) => options.caseIds.includes(c.id));
@@ -85,7 +89,11 @@ async function main() {
     const redisVersion = await admin.serverVersion();
     const [major, minor] = redisVersion.split('.').map(Number);
     if (major < 6 || (major === 6 && minor < 2)) throw new Error(`Redis ${redisVersion} is too old: both engines need Redis >= 6.2`);
-    log(own ? `own redis-server ${redisVersion} at ${url} (pid ${own.pid})` : `Redis ${redisVersion} at ${target.host}:${target.port} (--redis-url)`);
+    log(
+      own
+        ? `own redis-server ${redisVersion} at ${url} (pid ${own.pid})`
+        : `Redis ${redisVersion} at ${target.host}:${target.port} (--redis-url)`,
+    );
     const sides = await loadSides(target, options.conveyor);
     const env = describeEnvironment({
       redisVersion,
@@ -135,7 +143,16 @@ async function main() {
     for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds}`, { record: true, reversed: r % 2 === 0 });
 
     env.loadAtEnd = os.loadavg();
-    const markdown = renderReport({ env, options, cases, sides, measurements, failures, warnings, elapsedS: (performance.now() - started) / 1000 });
+    const markdown = renderReport({
+      env,
+      options,
+      cases,
+      sides,
+      measurements,
+      failures,
+      warnings,
+      elapsedS: (performance.now() - started) / 1000,
+    });
     writeFileSync(options.out, markdown);
     if (options.quick) process.stdout.write(`${markdown}\n`);
     log(`results written to ${options.out}`);

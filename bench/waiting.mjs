@@ -38,7 +38,9 @@ export class Countdown {
       if (this.seen === lastSeen) {
         clearInterval(this.timer);
         const reason = why();
-        reject(new Error(`no progress for ${idleMs} ms: ${this.seen} of ${count} ${what}${reason ? `; last engine error: ${reason}` : ''}`));
+        reject(
+          new Error(`no progress for ${idleMs} ms: ${this.seen} of ${count} ${what}${reason ? `; last engine error: ${reason}` : ''}`),
+        );
       }
       lastSeen = this.seen;
     }, idleMs);

@@ -26,7 +26,9 @@ function ensureChromium() {
   if (findChromium()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !hasAptGet()) {
-    console.warn('chromium not found: the browser tests (test/browser/) will fail; install it (apt-get install chromium) or set CHROMIUM_PATH');
+    console.warn(
+      'chromium not found: the browser tests (test/browser/) will fail; install it (apt-get install chromium) or set CHROMIUM_PATH',
+    );
     return;
   }
   console.log('chromium not found: installing it with apt-get for the browser tests (test/browser/)');
@@ -35,7 +37,9 @@ function ensureChromium() {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], { stdio: 'ignore', env });
   } catch (err) {
-    console.warn(`warning: apt-get could not install chromium (${err instanceof Error ? err.message.split('\n')[0] : err}); the browser tests will fail`);
+    console.warn(
+      `warning: apt-get could not install chromium (${err instanceof Error ? err.message.split('\n')[0] : err}); the browser tests will fail`,
+    );
   }
 }
 

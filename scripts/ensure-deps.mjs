@@ -69,7 +69,9 @@ function main() {
     const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
     const stale = lockRootDifferences(manifest, lock);
     if (stale.length > 0) {
-      console.error(`[conveyor] package-lock.json is out of step with package.json (${stale.join(', ')}): run \`npm install\` and commit package-lock.json.`);
+      console.error(
+        `[conveyor] package-lock.json is out of step with package.json (${stale.join(', ')}): run \`npm install\` and commit package-lock.json.`,
+      );
     }
     process.exit(result.status ?? 1);
   }

@@ -166,7 +166,10 @@ export class RedisServer {
         process.off('exit', this.killOnExit);
         reject(new Error(`${failure}; its output:\n${this.log.slice(-2000)}`));
       };
-      const timer = setTimeout(() => finish(`redis-server on port ${this.port} did not report ready within ${readyTimeoutMs} ms`), readyTimeoutMs);
+      const timer = setTimeout(
+        () => finish(`redis-server on port ${this.port} did not report ready within ${readyTimeoutMs} ms`),
+        readyTimeoutMs,
+      );
       // read its output for as long as it runs: a full pipe would block it
       const onData = (/** @type {Buffer} */ chunk) => {
         this.log = (this.log + chunk.toString()).slice(-LOG_TAIL);

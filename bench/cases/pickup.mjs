@@ -3,10 +3,10 @@
 // and the clock runs from the add() call to the processor's first line. Each sample waits until
 // the worker is blocked again, so every sample starts from the same idle state.
 import { performance } from 'node:perf_hooks';
-import { JOB_NAME } from './case.mjs';
 import { blockingClientName } from '../sides.mjs';
 import { percentile } from '../stats.mjs';
 import { withTimeout } from '../waiting.mjs';
+import { JOB_NAME } from './case.mjs';
 
 /** Samples taken first and thrown away (connections, script cache, JIT). */
 const WARM_UP_SAMPLES = 3;
@@ -32,12 +32,18 @@ export const pickupLatency = {
     /** @type {(err: Error) => void} */
     let onFailure = () => {};
     const worker = scope.track(
-      side.worker(name, async () => {
-        onStart(performance.now());
-      }, 1),
+      side.worker(
+        name,
+        async () => {
+          onStart(performance.now());
+        },
+        1,
+      ),
     );
     worker.on('completed', () => onCompleted());
-    worker.on('failed', (/** @type {unknown} */ _job, /** @type {Error} */ err) => onFailure(new Error(`a no-op job failed: ${err?.message}`)));
+    worker.on('failed', (/** @type {unknown} */ _job, /** @type {Error} */ err) =>
+      onFailure(new Error(`a no-op job failed: ${err?.message}`)),
+    );
     await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
     worker.run().catch((err) => onFailure(new Error(`worker.run() rejected: ${err?.message ?? err}`)));
 

@@ -1,8 +1,8 @@
 // @ts-check
 // Worker throughput on a pre-loaded queue: N no-op jobs are waiting before the worker starts;
 // the clock runs from worker.run() to the N-th `completed`.
-import { addInBulk, measured, perSecond } from './case.mjs';
 import { Countdown } from '../waiting.mjs';
+import { addInBulk, measured, perSecond } from './case.mjs';
 
 /**
  * @param {number} concurrency

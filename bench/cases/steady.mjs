@@ -3,10 +3,10 @@
 // process. Latency runs from the moment each add was due (not when it was sent, so a producer that
 // falls behind shows up as latency) to that job's `completed`.
 import { performance } from 'node:perf_hooks';
-import { JOB_NAME, measured, perSecond } from './case.mjs';
 import { blockingClientName } from '../sides.mjs';
 import { percentile } from '../stats.mjs';
 import { Countdown, sleep } from '../waiting.mjs';
+import { JOB_NAME, measured, perSecond } from './case.mjs';
 
 /** @type {import('./case.mjs').BenchCase} */
 export const steadyLoad = {

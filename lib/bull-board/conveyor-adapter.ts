@@ -39,7 +39,12 @@ const WORKER_NAME_SEPARATOR = ':w:';
 function checkQueue(queue: unknown): asserts queue is BoardQueue {
   const q = queue as Partial<BoardQueue> | null;
   const ok =
-    typeof q === 'object' && q !== null && typeof q.name === 'string' && typeof q.toKey === 'function' && typeof q.getJobCounts === 'function' && typeof q.getGlobalRateLimit === 'function';
+    typeof q === 'object' &&
+    q !== null &&
+    typeof q.name === 'string' &&
+    typeof q.toKey === 'function' &&
+    typeof q.getJobCounts === 'function' &&
+    typeof q.getGlobalRateLimit === 'function';
   if (!ok) {
     throw new ConveyorValidationError(
       `ConveyorAdapter takes a Queue of nestjs-conveyor (the one @InjectQueue gives, or new Queue(name, opts)), got ${queue === null ? 'null' : typeof queue}`,

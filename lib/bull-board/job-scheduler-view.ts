@@ -36,7 +36,8 @@ export async function schedulerView(queue: AnyQueue, scheduler: JobSchedulerJson
     const previousId = iterationJobId(id, scheduler.next - scheduler.every);
     if (await queue.getJob(previousId)) lastRunJobId = previousId;
   }
-  const template = scheduler.template && defined({ data: scheduler.template.data, opts: scheduler.template.opts as Record<string, unknown> | undefined });
+  const template =
+    scheduler.template && defined({ data: scheduler.template.data, opts: scheduler.template.opts as Record<string, unknown> | undefined });
   return defined({
     id,
     name: scheduler.name,

@@ -112,7 +112,14 @@ export type { QueueEventsProducerOptions } from './events/queue-events-producer.
 export type { ConnectionOptions, RedisClient, UrlConnectionOptions } from './connection/connection.js';
 export type { QueueBaseOptions } from './connection/queue-base.js';
 export { ClientType } from './connection/backend.js';
-export type { DatabaseType, IoredisListener, KeyPrefixOptions, MinimalQueue, RedisKeyPrefixOptions, RedisQueueBackend } from './connection/backend.js';
+export type {
+  DatabaseType,
+  IoredisListener,
+  KeyPrefixOptions,
+  MinimalQueue,
+  RedisKeyPrefixOptions,
+  RedisQueueBackend,
+} from './connection/backend.js';
 export type { ClusterConnectionOptions } from './connection/cluster.js';
 export type { IRedisClient, IRedisTransaction } from './connection/redis-client.js';
 export type { BaseOptions, ClusterOptions, RedisConnectionClient, RedisOptions } from './connection/redis-options.js';

@@ -7,15 +7,9 @@ import type {
   RegisterFlowProducerOptions,
 } from './interfaces/register-flow-producer-options.interface.js';
 import type { RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
-import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
-import {
-  checkConfigKey,
-  registerFlowProducers,
-  registerFlowProducersAsync,
-  registerQueues,
-  registerQueuesAsync,
-} from './queue.module.js';
 import { asyncRoot, syncRoot } from './queue-root.js';
+import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
+import { checkConfigKey, registerFlowProducers, registerFlowProducersAsync, registerQueues, registerQueuesAsync } from './queue.module.js';
 
 /**
  * @nestjs/bullmq's module, on Conveyor: the same providers as QueueModule, with @nestjs/bullmq's

@@ -1,6 +1,5 @@
-import { ContextIdFactory, type ModuleRef } from '@nestjs/core';
+import { ContextIdFactory, type ContextId, type ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import type { ContextId } from '@nestjs/core';
 
 /**
  * Gives the instance of a processor or listener to use for a job or an event. A singleton is used

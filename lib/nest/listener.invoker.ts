@@ -1,5 +1,5 @@
-import type { Logger } from '@nestjs/common';
 import type { EventEmitter } from 'node:events';
+import type { Logger } from '@nestjs/common';
 import type { InstanceResolver } from './instance.resolver.js';
 import { LISTENER_FAILED } from './queue.messages.js';
 

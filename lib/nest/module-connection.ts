@@ -1,5 +1,4 @@
 import type { Logger } from '@nestjs/common';
-import { closeConnection, describeServer, openConnection, redact, type HeldConnection } from '../engine/internal.js';
 import {
   QueueEvents,
   type ConnectionOptions,
@@ -9,6 +8,7 @@ import {
   type Telemetry,
   type WorkerOptions,
 } from '../engine/index.js';
+import { closeConnection, describeServer, openConnection, redact, type HeldConnection } from '../engine/internal.js';
 import { engineClasses } from './engine-classes.js';
 import type { NestQueueEventOptions, ProcessorWorkerOptions } from './interfaces/processor-options.interface.js';
 import type { FlowProducerRegistrationOptions } from './interfaces/register-flow-producer-options.interface.js';

@@ -28,9 +28,18 @@ const MODULE_ONLY = ['shutdownTimeoutMs', 'workers', 'extraOptions'] as const;
 
 /** Queue options a forRoot passes on to its queues (BullMQ's names, the engine's and BullMQ's own). */
 const QUEUE_KEYS = [
-  'connection', 'prefix', 'defaultJobOptions', 'customBackoffTypes', 'streams', 'skipMetasUpdate', 'telemetry',
+  'connection',
+  'prefix',
+  'defaultJobOptions',
+  'customBackoffTypes',
+  'streams',
+  'skipMetasUpdate',
+  'telemetry',
   // BullMQ's, without meaning for this engine: accepted and passed on, as @nestjs/bullmq does
-  'skipVersionCheck', 'blockingConnection', 'skipWaitingForReady', 'settings',
+  'skipVersionCheck',
+  'blockingConnection',
+  'skipWaitingForReady',
+  'settings',
 ] as const;
 
 const KNOWN_OPTIONS: readonly string[] = [...QUEUE_KEYS, ...MODULE_ONLY];

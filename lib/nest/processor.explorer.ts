@@ -7,18 +7,18 @@ import { engineClasses } from './engine-classes.js';
 import { DuplicateProcessorError } from './errors/duplicate-processor.error.js';
 import { ProcessorNotProviderError } from './errors/processor-not-provider.error.js';
 import { QueueNotRegisteredError } from './errors/queue-not-registered.error.js';
-import type { ProcessorMetadata, QueueReference } from './interfaces/processor-options.interface.js';
 import { InstanceResolver } from './instance.resolver.js';
+import type { ProcessorMetadata, QueueReference } from './interfaces/processor-options.interface.js';
 import { bindEventHandlers } from './listener.invoker.js';
 import type { ModuleConnection, QueueTarget } from './module-connection.js';
 import { ProcessorDecoratorService } from './processor-decorator.service.js';
 import { createRouter, readProcessorHandlers, readQueueEventBindings, type ProcessorHandlers } from './processor.handlers.js';
+import { attachQueueEvents } from './queue-events-host.js';
 import { QueueCatalog } from './queue.catalog.js';
 import { PROCESSOR_METADATA, QUEUE_EVENTS_LISTENER_METADATA } from './queue.constants.js';
-import { attachQueueEvents } from './queue-events-host.js';
 import { LISTENERS_NOT_READY } from './queue.messages.js';
-import { attachWorker } from './worker-host.js';
 import { logWorkerErrors } from './worker-errors.js';
+import { attachWorker } from './worker-host.js';
 import { WorkerRegistry } from './worker.registry.js';
 
 interface Found<M> {
@@ -95,7 +95,12 @@ export class ProcessorExplorer implements OnModuleInit {
 
   private planListener(found: Found<QueueEventsListenerMetadata>): ListenerPlan {
     const owner = found.metatype.name;
-    return { ...found, owner, connection: this.listenerConnection(owner, found.metadata), bindings: readQueueEventBindings(found.metatype, this.scanner) };
+    return {
+      ...found,
+      owner,
+      connection: this.listenerConnection(owner, found.metadata),
+      bindings: readQueueEventBindings(found.metatype, this.scanner),
+    };
   }
 
   /** Binds a listener class to its QueueEvents, which starts reading now (unless told `autorun: false`). */

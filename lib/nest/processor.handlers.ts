@@ -49,9 +49,9 @@ export function readQueueEventBindings(metatype: Function, scanner: MetadataScan
 }
 
 function readEventBindings(prototype: Record<string, unknown>, key: string, scanner: MetadataScanner): EventBinding[] {
-  return scanner.getAllMethodNames(prototype).flatMap((method) =>
-    readMethodMetadata<string>(key, prototype[method] as object).map((event) => ({ event, method })),
-  );
+  return scanner
+    .getAllMethodNames(prototype)
+    .flatMap((method) => readMethodMetadata<string>(key, prototype[method] as object).map((event) => ({ event, method })));
 }
 
 /**

@@ -44,7 +44,10 @@ export function registerQueueProcessors(
   });
 }
 
-function parseProcessor(entry: BullQueueProcessor, where: string): { processor: string | URL | Processor; options: ProcessorWorkerOptions } {
+function parseProcessor(
+  entry: BullQueueProcessor,
+  where: string,
+): { processor: string | URL | Processor; options: ProcessorWorkerOptions } {
   if (typeof entry === 'function' || typeof entry === 'string' || entry instanceof URL) return { processor: entry, options: {} };
   if (typeof entry === 'object' && entry !== null) {
     if ('callback' in entry && typeof entry.callback === 'function') {

@@ -1,10 +1,10 @@
 import { Logger, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { BullModuleExtraOptions, QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import { checkExtraOptions, type ModuleStyle } from './module-options.js';
-import { asyncOptionsProviders, type AsyncOptionsSource } from './queue.providers.js';
-import { QueueCatalog } from './queue.catalog.js';
 import { QueueCoreModule } from './queue-core.module.js';
+import { QueueCatalog } from './queue.catalog.js';
 import { FACTORY_EXTRA_OPTIONS_IGNORED } from './queue.messages.js';
+import { asyncOptionsProviders, type AsyncOptionsSource } from './queue.providers.js';
 import { getConnectionToken, getSharedConfigToken } from './queue.tokens.js';
 
 /** The names an options class may give its method: QueueModule's and @nestjs/bullmq's. */
@@ -54,7 +54,12 @@ function rootModule(
 }
 
 /** forRoot: the options as given (without extraOptions, which shape the module). */
-export function syncRoot(module: Type<unknown>, configKey: string, style: ModuleStyle, options: QueueModuleOptions | undefined): DynamicModule {
+export function syncRoot(
+  module: Type<unknown>,
+  configKey: string,
+  style: ModuleStyle,
+  options: QueueModuleOptions | undefined,
+): DynamicModule {
   const where = `${module.name}.forRoot (connection "${configKey}")`;
   const { extraOptions, ...connectionOptions } = options ?? {};
   return rootModule(module, configKey, style, checkExtraOptions(extraOptions, where), [

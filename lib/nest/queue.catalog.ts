@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConnectionConfigError } from './errors/connection-config.error.js';
 import { MissingBullSharedConfigurationError } from './errors/missing-shared-config.error.js';
 import { QueueNotRegisteredError } from './errors/queue-not-registered.error.js';
-import type { QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import type { QueueReference } from './interfaces/processor-options.interface.js';
+import type { QueueModuleOptions } from './interfaces/queue-module-options.interface.js';
 import { ModuleConnection, type QueueTarget } from './module-connection.js';
 import { resolveModuleOptions, type ModuleStyle } from './module-options.js';
 import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
@@ -25,7 +25,11 @@ export class QueueCatalog {
   /** What failed the boot while providers were made (see failingBoot). */
   private bootFailure: unknown;
 
-  open(configKey: string, options: QueueModuleOptions | undefined, settings: RootSettings = { style: 'conveyor', manualRegistration: false }): ModuleConnection {
+  open(
+    configKey: string,
+    options: QueueModuleOptions | undefined,
+    settings: RootSettings = { style: 'conveyor', manualRegistration: false },
+  ): ModuleConnection {
     return this.failingBoot(() => {
       if (this.connections.has(configKey)) throw new ConnectionConfigError(configKey, 'duplicate');
       const resolved = resolveModuleOptions(options, configKey, settings.style, (message) => this.logger.warn(message));
@@ -84,7 +88,13 @@ export class QueueCatalog {
   resolveQueue(owner: string, ref: QueueReference): { connection: ModuleConnection; target: QueueTarget } {
     const candidates = ref.configKey === undefined ? this.all : this.connections.has(ref.configKey) ? [this.connection(ref.configKey)] : [];
     const found = candidates.filter((c) => c.findQueue(ref.name));
-    if (found.length !== 1) throw new QueueNotRegisteredError(owner, ref.name, ref.configKey, found.map((c) => c.configKey));
+    if (found.length !== 1)
+      throw new QueueNotRegisteredError(
+        owner,
+        ref.name,
+        ref.configKey,
+        found.map((c) => c.configKey),
+      );
     return { connection: found[0], target: found[0].target(ref.name) };
   }
 

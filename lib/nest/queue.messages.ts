@@ -69,8 +69,7 @@ export const QUEUE_EVENTS_NOT_READY = (owner: string) =>
 export const UNKNOWN_JOB_NAME = (jobName: string, owner: string, known: readonly string[]) =>
   `No handler for job name "${jobName}" in ${owner} (handles ${list(known)}); add @Process('${jobName}') or a catch-all @Process()`;
 
-export const LISTENER_FAILED = (owner: string, method: string, event: string) =>
-  `${owner}.${method} threw while handling "${event}"`;
+export const LISTENER_FAILED = (owner: string, method: string, event: string) => `${owner}.${method} threw while handling "${event}"`;
 
 export const WORKER_ERROR = (queue: string) => `Worker of queue "${queue}" reported an error`;
 
@@ -85,11 +84,9 @@ export const SHUTDOWN_DEADLINE = (queue: string, timeoutMs: number, jobIds: read
   `aborting them and moving them back to wait`;
 
 export const FORCED_CLOSE_INCOMPLETE = (queue: string, graceMs: number) =>
-  `Worker of queue "${queue}" did not finish closing within ${graceMs} ms of the forced close; ` +
-  `shutting down without it`;
+  `Worker of queue "${queue}" did not finish closing within ${graceMs} ms of the forced close; ` + `shutting down without it`;
 
 export const UNKNOWN_OPTION = (where: string, option: string, known: readonly string[]) =>
   `${where}: unknown option "${option}" (known: ${known.join(', ')})`;
 
-export const INVALID_ASYNC_OPTIONS = (where: string) =>
-  `${where}: pass one of useFactory, useClass or useExisting`;
+export const INVALID_ASYNC_OPTIONS = (where: string) => `${where}: pass one of useFactory, useClass or useExisting`;

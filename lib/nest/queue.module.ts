@@ -8,10 +8,10 @@ import type {
 } from './interfaces/register-flow-producer-options.interface.js';
 import type { RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
 import type { ModuleStyle } from './module-options.js';
-import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
 import { QueueCoreModule } from './queue-core.module.js';
-import { asyncFlowProducerProviders, asyncQueueProviders, flowProducerProviders, queueProviders } from './queue.providers.js';
 import { asyncRoot, syncRoot } from './queue-root.js';
+import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
+import { asyncFlowProducerProviders, asyncQueueProviders, flowProducerProviders, queueProviders } from './queue.providers.js';
 import { getFlowProducerToken, getQueueToken } from './queue.tokens.js';
 
 /**
@@ -68,7 +68,12 @@ export function registerQueuesAsync(module: Type<unknown>, style: ModuleStyle, q
 
 export function registerFlowProducers(module: Type<unknown>, style: ModuleStyle, producers: RegisterFlowProducerOptions[]): DynamicModule {
   const names = checkRegistrations(`${module.name}.registerFlowProducer`, producers, checkProducerName);
-  return { module, imports: [QueueCoreModule], providers: flowProducerProviders(producers, style), exports: names.map(getFlowProducerToken) };
+  return {
+    module,
+    imports: [QueueCoreModule],
+    providers: flowProducerProviders(producers, style),
+    exports: names.map(getFlowProducerToken),
+  };
 }
 
 export function registerFlowProducersAsync(
@@ -104,7 +109,11 @@ function checkProducerName(name: unknown): void {
 }
 
 /** Checks each registration before anything is made; returns their names (left out: "default"). */
-function checkRegistrations(where: string, registrations: readonly { name?: string; configKey?: string }[], checkName: (name: unknown) => void): string[] {
+function checkRegistrations(
+  where: string,
+  registrations: readonly { name?: string; configKey?: string }[],
+  checkName: (name: unknown) => void,
+): string[] {
   const seen = new Set<string>();
   for (const registration of registrations) {
     if (typeof registration !== 'object' || registration === null) {

@@ -1,14 +1,22 @@
 import { Logger, type FactoryProvider, type Provider, type Type } from '@nestjs/common';
 import { ConveyorValidationError } from '../engine/index.js';
 import { show } from '../engine/internal.js';
-import type { FlowProducerRegistrationOptions, RegisterFlowProducerAsyncOptions, RegisterFlowProducerOptions } from './interfaces/register-flow-producer-options.interface.js';
-import type { QueueRegistrationOptions, RegisterQueueAsyncOptions, RegisterQueueOptions } from './interfaces/register-queue-options.interface.js';
+import type {
+  FlowProducerRegistrationOptions,
+  RegisterFlowProducerAsyncOptions,
+  RegisterFlowProducerOptions,
+} from './interfaces/register-flow-producer-options.interface.js';
+import type {
+  QueueRegistrationOptions,
+  RegisterQueueAsyncOptions,
+  RegisterQueueOptions,
+} from './interfaces/register-queue-options.interface.js';
 import type { ModuleConnection } from './module-connection.js';
 import type { ModuleStyle } from './module-options.js';
+import { registerQueueProcessors } from './queue-processors.js';
 import { QueueCatalog } from './queue.catalog.js';
 import { DEFAULT_CONFIG_KEY } from './queue.constants.js';
 import { INVALID_ASYNC_OPTIONS } from './queue.messages.js';
-import { registerQueueProcessors } from './queue-processors.js';
 import {
   getConnectionToken,
   getFlowProducerOptionsToken,

@@ -126,12 +126,23 @@ export class WorkerRegistry {
 
   private async drainOne({ worker, queueName, shutdownTimeoutMs }: WorkerEntry): Promise<void> {
     // close() stops fetching (also the fetch-next of a finishing job) and waits for active jobs
-    if (await within(worker.close().then(() => true), shutdownTimeoutMs)) return;
+    if (
+      await within(
+        worker.close().then(() => true),
+        shutdownTimeoutMs,
+      )
+    )
+      return;
     const ids = worker.activeJobs.map((job) => job.id ?? '?');
     this.logger.warn(SHUTDOWN_DEADLINE(queueName, shutdownTimeoutMs, ids));
     // { requeue: true }: the jobs' signals abort and they go back to wait at once, cutting the
     // close short (a bare close(true), as BullMQ's, would leave them in active until they stall)
-    if (!(await within(worker.close(true, { requeue: true }).then(() => true), FORCED_CLOSE_GRACE_MS))) {
+    if (
+      !(await within(
+        worker.close(true, { requeue: true }).then(() => true),
+        FORCED_CLOSE_GRACE_MS,
+      ))
+    ) {
       this.logger.warn(FORCED_CLOSE_INCOMPLETE(queueName, FORCED_CLOSE_GRACE_MS));
     }
   }

@@ -6,8 +6,8 @@ import { DemoModule } from './demo/demo.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { EmailLifecycle, ReportLifecycle } from './lifecycle/lifecycle.listeners.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { ShutdownReporter } from './lifecycle/shutdown.reporter.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { sampleConfig } from './settings.js';
 import { WorkersModule } from './workers/workers.module.js';
 

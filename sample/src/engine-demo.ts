@@ -48,10 +48,12 @@ const jobs = [
   ...(await added(queue.add('later', { note: 'delayed by 500 ms' }, { delay: 500 }))),
   ...(await added(queue.add('flaky', {}, { attempts: 3, backoff: { type: 'exponential', delay: 100 } }))),
   ...(await added(queue.add('doomed', {}, { attempts: 5 }))),
-  ...(await added(queue.addBulk([
-    { name: 'report', data: { n: 1 } },
-    { name: 'report', data: { n: 2 } },
-  ]))),
+  ...(await added(
+    queue.addBulk([
+      { name: 'report', data: { n: 1 } },
+      { name: 'report', data: { n: 2 } },
+    ]),
+  )),
 ];
 
 let finished = 0;

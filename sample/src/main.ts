@@ -9,9 +9,9 @@
 //   curl localhost:3000/jobs/emails/1      curl localhost:3000/health      curl localhost:3000/metrics
 //
 // Ctrl+C (SIGINT) or SIGTERM shuts down gracefully: workers stop fetching and finish their jobs.
+import type { AddressInfo } from 'node:net';
 import { Logger, type INestApplication, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import { assertPortFree } from './port.js';
 import { printableRedisUrl, readSettings } from './settings.js';

@@ -10,11 +10,7 @@ export function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new Error(`port ${port} is in use (another sample?): set PORT, HEALTH_PORT or --port=N`)
-          : err,
-      ),
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use (another sample?): set PORT, HEALTH_PORT or --port=N`) : err),
     );
     probe.listen(port, () => probe.close(() => resolve()));
   });

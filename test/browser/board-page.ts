@@ -38,7 +38,9 @@ export async function waitForTabCounts(page: Page, expected: Partial<Counts>, ti
         .waitFor({ timeout: timeoutMs });
     }
   } catch {
-    throw new Error(`the status tabs show ${JSON.stringify(await statusTabCounts(page))}, Redis holds ${JSON.stringify(expected)} (${page.url()})`);
+    throw new Error(
+      `the status tabs show ${JSON.stringify(await statusTabCounts(page))}, Redis holds ${JSON.stringify(expected)} (${page.url()})`,
+    );
   }
   return statusTabCounts(page);
 }
@@ -53,7 +55,9 @@ export function queueCard(page: Page, queueName: string): Locator {
 
 /** The job total a queue's card shows ("5 Jobs"). */
 export async function cardTotal(page: Page, queueName: string): Promise<number> {
-  const label = await queueCard(page, queueName).getByRole('button', { name: /^\d+ Jobs?$/ }).getAttribute('aria-label');
+  const label = await queueCard(page, queueName)
+    .getByRole('button', { name: /^\d+ Jobs?$/ })
+    .getAttribute('aria-label');
   return Number(/^(\d+)/.exec(label ?? '')?.[1]);
 }
 
@@ -68,13 +72,15 @@ function jobTitle(job: { id?: string; name: string }): string {
 
 /** The header of a job's card: its link and its action buttons. */
 export function jobCard(page: Page, job: { id?: string; name: string }): Locator {
-  return page
-    .getByRole('main')
-    .locator('div')
-    // `has` locators are relative to the element filtered
-    .filter({ has: page.getByRole('link', { name: jobTitle(job), exact: true }) })
-    .filter({ has: page.getByRole('listitem').getByRole('button') })
-    .last();
+  return (
+    page
+      .getByRole('main')
+      .locator('div')
+      // `has` locators are relative to the element filtered
+      .filter({ has: page.getByRole('link', { name: jobTitle(job), exact: true }) })
+      .filter({ has: page.getByRole('listitem').getByRole('button') })
+      .last()
+  );
 }
 
 /**
@@ -89,7 +95,10 @@ export async function clickJobAction(page: Page, card: Locator, action: string, 
     const named = await page
       .getByText(action, { exact: true })
       .waitFor({ timeout: 2_000 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (!named) continue;
     await buttons.nth(i).click();
     const dialog = page.getByRole('alertdialog');

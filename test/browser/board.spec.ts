@@ -1,8 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import type { Browser, Page } from 'playwright-core';
 import { Queue, QueueEvents, Worker, type Job } from 'nestjs-conveyor';
 import { AppModule } from '../../sample/src/app.module.js';
@@ -38,7 +38,9 @@ describe("bull-board on the sample's queues, in Chromium", () => {
     // counts hold still while the page is read and the test decides which job fails
     browser = await launchChromium();
     Object.assign(process.env, { QUEUE_PREFIX: prefix, CONVEYOR_ROLE: 'api', DEMO_JOBS: 'false' });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(new RecordingLogger()).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger(new RecordingLogger())
+      .compile();
     app = moduleRef.createNestApplication();
     await app.listen(0);
     base = (await app.getUrl()).replace('[::1]', 'localhost');
@@ -91,7 +93,11 @@ describe("bull-board on the sample's queues, in Chromium", () => {
   }
 
   async function post(route: string, body: object): Promise<Job> {
-    const response = await fetch(`${base}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${base}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(201);
     const { queue, id } = (await response.json()) as { queue: QueueName; id: string };
     return (await queues[queue].getJob(id))!;
@@ -157,7 +163,10 @@ describe("bull-board on the sample's queues, in Chromium", () => {
 
     // the page follows: gone from the failed jobs, there among the completed ones
     await jobLink(page, job).waitFor({ state: 'detached' });
-    await page.getByRole('main').getByRole('link', { name: /^COMPLETED\b/ }).click();
+    await page
+      .getByRole('main')
+      .getByRole('link', { name: /^COMPLETED\b/ })
+      .click();
     await jobLink(page, job).waitFor();
   });
 
@@ -175,7 +184,10 @@ describe("bull-board on the sample's queues, in Chromium", () => {
     expect(returnvalue).toEqual({ to: 'margaret@example.com' });
 
     await jobLink(page, job).waitFor({ state: 'detached' });
-    await page.getByRole('main').getByRole('link', { name: /^COMPLETED\b/ }).click();
+    await page
+      .getByRole('main')
+      .getByRole('link', { name: /^COMPLETED\b/ })
+      .click();
     await jobLink(page, job).waitFor();
   });
 
@@ -201,4 +213,3 @@ describe("bull-board on the sample's queues, in Chromium", () => {
 function sum(counts: Counts): number {
   return Object.values(counts).reduce((total, n) => total + n, 0);
 }
-

@@ -9,6 +9,8 @@ describe('finding Chromium for the browser tests', () => {
 
   it('takes CHROMIUM_PATH, and names it when nothing is there', () => {
     expect(chromiumPath({ CHROMIUM_PATH: process.execPath }, [])).toBe(process.execPath);
-    expect(() => chromiumPath({ CHROMIUM_PATH: '/nonexistent/chrome' })).toThrow('CHROMIUM_PATH is "/nonexistent/chrome", but there is no file there');
+    expect(() => chromiumPath({ CHROMIUM_PATH: '/nonexistent/chrome' })).toThrow(
+      'CHROMIUM_PATH is "/nonexistent/chrome", but there is no file there',
+    );
   });
 });

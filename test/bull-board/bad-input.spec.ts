@@ -20,7 +20,10 @@ type Case = (f: Fixture) => Promise<Answer>;
 /** An internal server error carrying `message`, as bull-board answers an error thrown in a handler. */
 const serverError = (message: string | RegExp) => ({ status: 500, body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message } });
 /** A 4xx with `message`: how ConveyorAdapter answers Conveyor's refusals. */
-const refused = (status: number, message: string | RegExp) => ({ status, body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message } });
+const refused = (status: number, message: string | RegExp) => ({
+  status,
+  body: { error: { key: 'ERRORS.INTERNAL_SERVER_ERROR' }, message },
+});
 const NO_JOB = { status: 404, body: { error: { key: 'ERRORS.JOB_NOT_FOUND' } } };
 
 /** Each case, what Conveyor answers and what bullmq answers (the same where they agree). */
@@ -33,12 +36,18 @@ const CASES: [string, Case, { conveyor: unknown; bullmq: unknown }][] = [
   [
     'add a job with a priority above the limit',
     (f) => f.api.post(f.path('/add'), { name: 'x', data: {}, options: { priority: 3_000_000 } }),
-    { conveyor: refused(400, /^Priority should be between 0 and 2097151/), bullmq: serverError('Priority should be between 0 and 2097151') },
+    {
+      conveyor: refused(400, /^Priority should be between 0 and 2097151/),
+      bullmq: serverError('Priority should be between 0 and 2097151'),
+    },
   ],
   [
     'add a job whose data is larger than its sizeLimit',
     (f) => f.api.post(f.path('/add'), { name: 'x', data: { text: 'a long enough text' }, options: { sizeLimit: 5 } }),
-    { conveyor: refused(400, /^The size of job x exceeds the limit 5 bytes/), bullmq: serverError('The size of job x exceeds the limit 5 bytes') },
+    {
+      conveyor: refused(400, /^The size of job x exceeds the limit 5 bytes/),
+      bullmq: serverError('The size of job x exceeds the limit 5 bytes'),
+    },
   ],
   [
     'add a job with options that exclude each other',
@@ -48,7 +57,13 @@ const CASES: [string, Case, { conveyor: unknown; bullmq: unknown }][] = [
   [
     'add a job with a name that is not a string',
     (f) => f.api.post(f.path('/add'), { name: 7, data: {} }),
-    { conveyor: { status: 400, body: { error: { key: 'ERRORS.INVALID_REQUEST_BODY', options: { field: 'name' } }, code: 'INVALID_REQUEST' } }, bullmq: 'same' },
+    {
+      conveyor: {
+        status: 400,
+        body: { error: { key: 'ERRORS.INVALID_REQUEST_BODY', options: { field: 'name' } }, code: 'INVALID_REQUEST' },
+      },
+      bullmq: 'same',
+    },
   ],
   [
     'set a negative global concurrency',
@@ -79,12 +94,23 @@ const CASES: [string, Case, { conveyor: unknown; bullmq: unknown }][] = [
   ['retry a job that does not exist', (f) => f.api.put(f.path('/no-such-job/retry')), { conveyor: NO_JOB, bullmq: 'same' }],
   ['promote a job that does not exist', (f) => f.api.put(f.path('/no-such-job/promote')), { conveyor: NO_JOB, bullmq: 'same' }],
   ['remove a job that does not exist', (f) => f.api.put(f.path('/no-such-job/clean')), { conveyor: NO_JOB, bullmq: 'same' }],
-  ['edit the data of a job that does not exist', (f) => f.api.patch(f.path('/no-such-job/update-data'), { jobData: {} }), { conveyor: NO_JOB, bullmq: 'same' }],
-  ['read the logs of a job that does not exist', (f) => f.api.get(f.path('/no-such-job/logs')), { conveyor: { status: 200, body: [] }, bullmq: 'same' }],
+  [
+    'edit the data of a job that does not exist',
+    (f) => f.api.patch(f.path('/no-such-job/update-data'), { jobData: {} }),
+    { conveyor: NO_JOB, bullmq: 'same' },
+  ],
+  [
+    'read the logs of a job that does not exist',
+    (f) => f.api.get(f.path('/no-such-job/logs')),
+    { conveyor: { status: 200, body: [] }, bullmq: 'same' },
+  ],
   [
     'promote a job that is not delayed',
     (f) => f.api.put(f.path(`/${f.waiting}/promote`)),
-    { conveyor: refused(409, 'Job 1 is not in the delayed state. promote'), bullmq: serverError('Job 1 is not in the delayed state. promote') },
+    {
+      conveyor: refused(409, 'Job 1 is not in the delayed state. promote'),
+      bullmq: serverError('Job 1 is not in the delayed state. promote'),
+    },
   ],
   [
     'retry a job that is not finished',
@@ -109,7 +135,10 @@ const CASES: [string, Case, { conveyor: unknown; bullmq: unknown }][] = [
   [
     'give a job a priority above the limit',
     (f) => f.api.patch(f.path(`/${f.delayed}/priority`), { priority: 3_000_000 }),
-    { conveyor: { status: 400, body: { error: { key: 'ERRORS.INVALID_PRIORITY', options: { max: 2097151 } }, code: 'INVALID_REQUEST' } }, bullmq: 'same' },
+    {
+      conveyor: { status: 400, body: { error: { key: 'ERRORS.INVALID_PRIORITY', options: { max: 2097151 } }, code: 'INVALID_REQUEST' } },
+      bullmq: 'same',
+    },
   ],
   [
     'give a scheduler a pattern that is not cron',
@@ -121,8 +150,16 @@ const CASES: [string, Case, { conveyor: unknown; bullmq: unknown }][] = [
     (f) => f.api.patch(f.path('/job-schedulers/sch'), { pattern: '0 3 * * *', tz: 'Mars/Olympus_Mons' }),
     { conveyor: { status: 400, body: { error: { key: 'ERRORS.INVALID_SCHEDULER_PATTERN' } } }, bullmq: 'same' },
   ],
-  ['act on a queue the board does not have', (f) => f.api.put('/api/queues/no-such-queue/pause'), { conveyor: { status: 404, body: { error: { key: 'ERRORS.QUEUE_NOT_FOUND' } } }, bullmq: 'same' }],
-  ['obliterate a queue that is not paused', (f) => f.api.put(f.path('/obliterate')), { conveyor: { status: 400, body: { error: { key: 'ERRORS.QUEUE_NOT_PAUSED' } } }, bullmq: 'same' }],
+  [
+    'act on a queue the board does not have',
+    (f) => f.api.put('/api/queues/no-such-queue/pause'),
+    { conveyor: { status: 404, body: { error: { key: 'ERRORS.QUEUE_NOT_FOUND' } } }, bullmq: 'same' },
+  ],
+  [
+    'obliterate a queue that is not paused',
+    (f) => f.api.put(f.path('/obliterate')),
+    { conveyor: { status: 400, body: { error: { key: 'ERRORS.QUEUE_NOT_PAUSED' } } }, bullmq: 'same' },
+  ],
 ];
 
 /** Replaces the regular expressions of an expected answer by matchers. */

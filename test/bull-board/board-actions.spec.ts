@@ -11,12 +11,22 @@ describe('bull-board actions on Conveyor queues', () => {
   it('adds a job with the options given, and answers with it and its state', async () => {
     const queue = scope.queue();
     const { api } = await scope.conveyorBoard([queue]);
-    const answer = await api.post(api.queuePath(queue.name, '/add'), { name: 'hello', data: { to: 'a@b.c' }, options: { delay: 60_000, attempts: 3 } });
+    const answer = await api.post(api.queuePath(queue.name, '/add'), {
+      name: 'hello',
+      data: { to: 'a@b.c' },
+      options: { delay: 60_000, attempts: 3 },
+    });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ status: 'delayed', job: { name: 'hello', data: { to: 'a@b.c' }, opts: { delay: 60_000, attempts: 3 } } });
+    expect(answer.body).toMatchObject({
+      status: 'delayed',
+      job: { name: 'hello', data: { to: 'a@b.c' }, opts: { delay: 60_000, attempts: 3 } },
+    });
     const stored = (await queue.getJob(answer.body.job.id))!;
     expect({ name: stored.name, data: stored.data, attempts: stored.opts.attempts, state: await stored.getState() }).toEqual({
-      name: 'hello', data: { to: 'a@b.c' }, attempts: 3, state: 'delayed',
+      name: 'hello',
+      data: { to: 'a@b.c' },
+      attempts: 3,
+      state: 'delayed',
     });
 
     const plain = await api.post(api.queuePath(queue.name, '/add'), { name: 'plain' });
@@ -83,7 +93,9 @@ describe('bull-board actions on Conveyor queues', () => {
 
   it('cleans all jobs of a state that are older than the grace time (5 s)', async () => {
     const queue = scope.queue();
-    const { completed: [old, recent] } = await finishJobs(scope, queue, { completed: 2, failed: 0 });
+    const {
+      completed: [old, recent],
+    } = await finishJobs(scope, queue, { completed: 2, failed: 0 });
     // age one completed job: its score in the completed set is when it finished
     await scope.redis.zadd(queue.toKey('completed'), 'XX', Date.now() - 60_000, old);
     const oldWaiting = await queue.add('old', {}, { timestamp: Date.now() - 60_000 });
@@ -120,7 +132,15 @@ describe('bull-board actions on Conveyor queues', () => {
     const ids = await fillQueue(scope, queue);
     const { api } = await scope.conveyorBoard([queue]);
     expect(await api.put(api.queuePath(queue.name, '/empty'))).toEqual({ status: 200, body: {} });
-    expect(await queue.getJobCounts()).toEqual({ active: 0, completed: 1, delayed: 1, failed: 1, prioritized: 0, waiting: 0, 'waiting-children': 0 });
+    expect(await queue.getJobCounts()).toEqual({
+      active: 0,
+      completed: 1,
+      delayed: 1,
+      failed: 1,
+      prioritized: 0,
+      waiting: 0,
+      'waiting-children': 0,
+    });
     for (const id of [...ids.waiting, ids.prioritized]) expect(await scope.redis.exists(queue.toKey(id))).toBe(0);
   });
 
@@ -128,7 +148,10 @@ describe('bull-board actions on Conveyor queues', () => {
     const queue = scope.queue();
     await fillQueue(scope, queue);
     const { api } = await scope.conveyorBoard([queue]);
-    expect(await api.put(api.queuePath(queue.name, '/obliterate'))).toEqual({ status: 400, body: { error: { key: 'ERRORS.QUEUE_NOT_PAUSED' } } });
+    expect(await api.put(api.queuePath(queue.name, '/obliterate'))).toEqual({
+      status: 400,
+      body: { error: { key: 'ERRORS.QUEUE_NOT_PAUSED' } },
+    });
 
     // a job held by a worker driven by hand: active, locked, nothing running it
     const manual = scope.track(new Worker(queue.name, null, { connection: connection(), autorun: false }));
@@ -163,7 +186,10 @@ describe('bull-board actions on Conveyor queues', () => {
     expect(await api.put(api.queuePath(queue.name, '/rate-limit'), { max: 5, duration: 1000 })).toEqual({ status: 200, body: {} });
     expect(await queue.getGlobalRateLimit()).toEqual({ max: 5, duration: 1000 });
     expect(await scope.redis.hmget(queue.toKey('meta'), 'max', 'duration')).toEqual(['5', '1000']);
-    expect(await api.get(api.queuePath(queue.name, '/rate-limit'))).toEqual({ status: 200, body: { supported: true, rateLimit: { max: 5, duration: 1000 } } });
+    expect(await api.get(api.queuePath(queue.name, '/rate-limit'))).toEqual({
+      status: 200,
+      body: { supported: true, rateLimit: { max: 5, duration: 1000 } },
+    });
     expect(await api.put(api.queuePath(queue.name, '/rate-limit'), { max: null })).toEqual({ status: 200, body: {} });
     expect(await queue.getGlobalRateLimit()).toBeNull();
   });
@@ -180,12 +206,15 @@ describe('bull-board actions on Conveyor queues', () => {
     expect((await api.queue(queue.name)).activeRateLimitTtl).toBe(0);
   });
 
-  it("edits a job: its data, its due time while delayed, its priority", async () => {
+  it('edits a job: its data, its due time while delayed, its priority', async () => {
     const queue = scope.queue();
     const ids = await fillQueue(scope, queue);
     const { api } = await scope.conveyorBoard([queue]);
 
-    expect(await api.patch(api.queuePath(queue.name, `/${ids.waiting[0]}/update-data`), { jobData: { n: 99 } })).toEqual({ status: 200, body: {} });
+    expect(await api.patch(api.queuePath(queue.name, `/${ids.waiting[0]}/update-data`), { jobData: { n: 99 } })).toEqual({
+      status: 200,
+      body: {},
+    });
     expect((await queue.getJob(ids.waiting[0]))!.data).toEqual({ n: 99 });
 
     const runAt = Date.now() + 7_200_000;
@@ -211,7 +240,10 @@ describe('bull-board actions on Conveyor queues', () => {
       ],
     });
     const { api } = await scope.conveyorBoard([parents, children]);
-    expect(await api.put(api.queuePath(parents.name, `/${tree.job.id}/remove-unprocessed-children`))).toEqual({ status: 200, body: { removed: 2 } });
+    expect(await api.put(api.queuePath(parents.name, `/${tree.job.id}/remove-unprocessed-children`))).toEqual({
+      status: 200,
+      body: { removed: 2 },
+    });
     expect(await children.getJobCounts('waiting')).toEqual({ waiting: 0 });
     expect(await parents.getJobState(tree.job.id!)).toBe('waiting');
   });

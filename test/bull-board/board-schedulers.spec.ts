@@ -62,7 +62,13 @@ describe('bull-board job schedulers of Conveyor queues', () => {
 
     const { body } = await api.get(`/api/job-schedulers?queueName=${encodeURIComponent(queue.name)}`);
     const every = body.schedulers.find((s: { id: string }) => s.id === 'every-minute');
-    expect(every).toMatchObject({ iterationCount: 2, next: after.next, nextRunJobId: pending.id, lastRun: pending.timestamp, lastRunJobId: firstRun });
+    expect(every).toMatchObject({
+      iterationCount: 2,
+      next: after.next,
+      nextRunJobId: pending.id,
+      lastRun: pending.timestamp,
+      lastRunJobId: firstRun,
+    });
     // a cron schedule that has not run has neither
     const nightly = body.schedulers.find((s: { id: string }) => s.id === 'nightly');
     expect(nightly.lastRun).toBeUndefined();
@@ -86,7 +92,10 @@ describe('bull-board job schedulers of Conveyor queues', () => {
       status: 404,
       body: { error: { key: 'ERRORS.JOB_SCHEDULER_NOT_FOUND' } },
     });
-    expect(await api.patch(path, { pattern: 'not a cron' })).toEqual({ status: 400, body: { error: { key: 'ERRORS.INVALID_SCHEDULER_PATTERN' } } });
+    expect(await api.patch(path, { pattern: 'not a cron' })).toEqual({
+      status: 400,
+      body: { error: { key: 'ERRORS.INVALID_SCHEDULER_PATTERN' } },
+    });
     expect((await queue.getJobScheduler('every-minute'))!.pattern).toBe('*/5 * * * *');
   });
 
@@ -97,14 +106,21 @@ describe('bull-board job schedulers of Conveyor queues', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.job).toMatchObject({ name: 'report' });
     const job = (await queue.getJob(answer.body.job.id))!;
-    expect({ name: job.name, state: await job.getState(), repeatJobKey: job.repeatJobKey }).toEqual({ name: 'report', state: 'waiting', repeatJobKey: undefined });
+    expect({ name: job.name, state: await job.getState(), repeatJobKey: job.repeatJobKey }).toEqual({
+      name: 'report',
+      state: 'waiting',
+      repeatJobKey: undefined,
+    });
     expect(await queue.getJobScheduler('nightly')).toEqual(before);
 
     const withTemplate = await api.put(api.queuePath(queue.name, '/job-schedulers/every-minute/run'));
     const templated = (await queue.getJob(withTemplate.body.job.id))!;
     expect({ data: templated.data, attempts: templated.opts.attempts }).toEqual({ data: { t: 1 }, attempts: 2 });
 
-    expect(await api.put(api.queuePath(queue.name, '/job-schedulers/nope/run'))).toEqual({ status: 404, body: { error: { key: 'ERRORS.JOB_SCHEDULER_NOT_FOUND' } } });
+    expect(await api.put(api.queuePath(queue.name, '/job-schedulers/nope/run'))).toEqual({
+      status: 404,
+      body: { error: { key: 'ERRORS.JOB_SCHEDULER_NOT_FOUND' } },
+    });
   });
 
   it('removes a scheduler with its pending run', async () => {
@@ -114,7 +130,10 @@ describe('bull-board job schedulers of Conveyor queues', () => {
     expect(await queue.getJobScheduler('nightly')).toBeUndefined();
     expect(await queue.getJobState(pending)).toBe('unknown');
     expect(await queue.getJobSchedulersCount()).toBe(1);
-    expect(await api.put(api.queuePath(queue.name, '/job-schedulers/nightly/remove'))).toEqual({ status: 404, body: { error: { key: 'ERRORS.JOB_SCHEDULER_NOT_FOUND' } } });
+    expect(await api.put(api.queuePath(queue.name, '/job-schedulers/nightly/remove'))).toEqual({
+      status: 404,
+      body: { error: { key: 'ERRORS.JOB_SCHEDULER_NOT_FOUND' } },
+    });
   });
 
   it("refuses to remove a scheduler's pending run on its own, but removes a past one", async () => {

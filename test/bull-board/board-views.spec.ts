@@ -6,8 +6,8 @@ import { FlowProducer } from 'nestjs-conveyor';
 import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';
 import { connection } from '../support/redis.js';
 import { closedAfterEach } from '../support/scope.js';
-import { BoardScope, fillQueue } from './support/scope.js';
 import { until } from '../support/wait.js';
+import { BoardScope, fillQueue } from './support/scope.js';
 
 const BULLMQ6_STATUSES = ['latest', 'active', 'waiting', 'waiting-children', 'prioritized', 'completed', 'failed', 'delayed'];
 
@@ -87,7 +87,14 @@ describe('bull-board views of Conveyor queues', () => {
 
     const failed = await api.get(api.queuePath(queue.name, `/${ids.failed}`));
     expect(failed.body.status).toBe('failed');
-    expect(failed.body.job).toMatchObject({ id: ids.failed, name: 'bad', data: { x: 'y' }, failedReason: 'planned failure', isFailed: true, opts: { attempts: 1 } });
+    expect(failed.body.job).toMatchObject({
+      id: ids.failed,
+      name: 'bad',
+      data: { x: 'y' },
+      failedReason: 'planned failure',
+      isFailed: true,
+      opts: { attempts: 1 },
+    });
     expect(failed.body.job.stacktrace[0]).toMatch(/^Error: planned failure\n/);
 
     const delayed = await api.get(api.queuePath(queue.name, `/${ids.delayed}`));
@@ -103,7 +110,10 @@ describe('bull-board views of Conveyor queues', () => {
     const queue = scope.queue();
     const ids = await fillQueue(scope, queue);
     const { api } = await scope.conveyorBoard([queue]);
-    expect(await api.get(api.queuePath(queue.name, `/${ids.completed}/logs`))).toEqual({ status: 200, body: ['first line', 'second line'] });
+    expect(await api.get(api.queuePath(queue.name, `/${ids.completed}/logs`))).toEqual({
+      status: 200,
+      body: ['first line', 'second line'],
+    });
     expect(await api.get(api.queuePath(queue.name, `/${ids.failed}/logs`))).toEqual({ status: 200, body: [] });
   });
 
@@ -145,10 +155,14 @@ describe('bull-board views of Conveyor queues', () => {
     const queue = scope.queue();
     await queue.add('ok', {});
     await queue.add('bad', {});
-    const worker = scope.worker(queue, async (job) => {
-      if (job.name === 'bad') throw new Error('no');
-      return 1;
-    }, { metrics: { maxDataPoints: 10 } });
+    const worker = scope.worker(
+      queue,
+      async (job) => {
+        if (job.name === 'bad') throw new Error('no');
+        return 1;
+      },
+      { metrics: { maxDataPoints: 10 } },
+    );
     await new Promise<void>((resolve) => {
       let finished = 0;
       const one = () => ++finished === 2 && resolve();
@@ -177,7 +191,13 @@ describe('bull-board views of Conveyor queues', () => {
       (listed) => listed.length === 2,
     );
     expect(workers.map((w) => w.name).sort()).toEqual(['mailer-1', null].sort());
-    for (const w of workers) expect(w).toEqual({ id: expect.stringMatching(/^\d+$/), name: w.name, addr: expect.stringMatching(/:\d+$/), age: expect.any(Number) });
+    for (const w of workers)
+      expect(w).toEqual({
+        id: expect.stringMatching(/^\d+$/),
+        name: w.name,
+        addr: expect.stringMatching(/:\d+$/),
+        age: expect.any(Number),
+      });
     expect((await api.queue(queue.name)).hasWorkers).toBe(true);
 
     await named.close();
@@ -186,7 +206,12 @@ describe('bull-board views of Conveyor queues', () => {
   });
 
   it("shows the queue's default job options", async () => {
-    const defaultJobOptions = { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 100, removeOnFail: { age: 3600 } };
+    const defaultJobOptions = {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: 100,
+      removeOnFail: { age: 3600 },
+    };
     const queue = scope.queue(undefined, { defaultJobOptions });
     const { api } = await scope.conveyorBoard([queue]);
     expect(await api.get(api.queuePath(queue.name, '/default-job-options'))).toEqual({ status: 200, body: defaultJobOptions });

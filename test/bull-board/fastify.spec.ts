@@ -17,7 +17,11 @@ describe('bull-board on @bull-board/fastify with Conveyor queues', () => {
     const { app, api } = await scope.childBoard(APP, { QUEUE_A: queue.name }, '/board');
 
     const [listed] = await api.queues(queue.name, 'delayed');
-    expect(listed).toMatchObject({ name: queue.name, counts: await queue.getJobCounts(), jobs: [expect.objectContaining({ id: ids.delayed })] });
+    expect(listed).toMatchObject({
+      name: queue.name,
+      counts: await queue.getJobCounts(),
+      jobs: [expect.objectContaining({ id: ids.delayed })],
+    });
     expect(await api.put(api.queuePath(queue.name, `/${ids.delayed}/promote`))).toEqual({ status: 204, body: undefined });
     expect(await queue.getJobState(ids.delayed)).toBe('waiting');
 

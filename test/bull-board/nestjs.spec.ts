@@ -28,7 +28,10 @@ describe('bull-board through @bull-board/nestjs on Conveyor queues', () => {
     expect(await emails.getJobState(ids.failed)).toBe('waiting');
     expect(await api.put(api.queuePath(emails.name, '/pause'))).toEqual({ status: 200, body: {} });
     expect(await emails.isPaused()).toBe(true);
-    expect(await api.put(api.queuePath(reports.name, '/pause'))).toEqual({ status: 405, body: { error: { key: 'ERRORS.QUEUE_READ_ONLY' } } });
+    expect(await api.put(api.queuePath(reports.name, '/pause'))).toEqual({
+      status: 405,
+      body: { error: { key: 'ERRORS.QUEUE_READ_ONLY' } },
+    });
     expect(await reports.isPaused()).toBe(false);
 
     // the UI page itself is served too

@@ -5,9 +5,9 @@
 import { FlowProducer as BullFlowProducer } from 'bullmq';
 import { FlowProducer } from 'nestjs-conveyor';
 import { connection } from '../support/redis.js';
+import { closedAfterEach } from '../support/scope.js';
 import type { BoardApi } from './support/board.js';
 import { BULLMQ, CONVEYOR, type AnyQueue, type Engine } from './support/engines.js';
-import { closedAfterEach } from '../support/scope.js';
 import { BoardScope } from './support/scope.js';
 
 type Transcript = [step: string, answer: unknown][];
@@ -128,7 +128,9 @@ async function session(engine: Engine, scope: BoardScope): Promise<Transcript> {
   await queue.add('urgent', { n: 6 }, { jobId: 'urgent', priority: 4 });
   await queue.add('later', { n: 7 }, { jobId: 'later-2', delay: 7_200_000 });
   await queue.upsertJobScheduler('nightly', { pattern: '0 3 * * *', tz: 'UTC' }, { name: 'report', data: { r: 1 } });
-  const flows = scope.track(engine.label === 'bullmq' ? new BullFlowProducer({ connection: connection() }) : new FlowProducer({ connection: connection() }));
+  const flows = scope.track(
+    engine.label === 'bullmq' ? new BullFlowProducer({ connection: connection() }) : new FlowProducer({ connection: connection() }),
+  );
   await flows.add({
     name: 'parent',
     queueName: name,
@@ -150,7 +152,10 @@ async function session(engine: Engine, scope: BoardScope): Promise<Transcript> {
   await record('rate limit', api.get(q('/rate-limit')));
   await record('schedulers', api.get(`/api/job-schedulers?queueName=${encodeURIComponent(name)}`));
   await record('job data schema', api.get(q('/job-data-schema')));
-  await record('redis stats keys', api.get('/api/redis/stats').then((a) => [a.status, Object.keys(a.body).sort()]));
+  await record(
+    'redis stats keys',
+    api.get('/api/redis/stats').then((a) => [a.status, Object.keys(a.body).sort()]),
+  );
 
   // actions
   await record('add', api.post(q('/add'), { name: 'added', data: { a: 1 }, options: { delay: 60_000, attempts: 4 } }));
@@ -173,7 +178,10 @@ async function session(engine: Engine, scope: BoardScope): Promise<Transcript> {
   await record('set rate limit', api.put(q('/rate-limit'), { max: 10, duration: 2000 }));
   await record('rate limit after set', api.get(q('/rate-limit')));
   await queue.rateLimit(60_000);
-  await record('active rate limit', listed(api, name, 'latest').then((l) => l.activeRateLimitTtl > 0));
+  await record(
+    'active rate limit',
+    listed(api, name, 'latest').then((l) => l.activeRateLimitTtl > 0),
+  );
   await record('release rate limit', api.put(q('/rate-limit/release')));
   await record('remove rate limit', api.put(q('/rate-limit'), { max: null }));
   await look('after rate limits');

@@ -84,11 +84,23 @@ describe('chaos checker', () => {
   it('reads a clean run as clean', async () => {
     const result = await run();
     only(result, undefined);
-    expect(result).toMatchObject({ acknowledged: JOBS, completed: JOBS, failed: 0, finished: JOBS, indeterminate: 0, redelivered: 0, stalled: 0 });
+    expect(result).toMatchObject({
+      acknowledged: JOBS,
+      completed: JOBS,
+      failed: 0,
+      finished: JOBS,
+      indeterminate: 0,
+      redelivered: 0,
+      stalled: 0,
+    });
   });
 
   it('catches an acknowledged job that is gone', async () => {
-    await redis.multi().zrem(`${base}completed`, ids[0]).del(base + ids[0]).exec();
+    await redis
+      .multi()
+      .zrem(`${base}completed`, ids[0])
+      .del(base + ids[0])
+      .exec();
     const result = await run();
     only(result, 'lost');
     expect(result.details.lost).toEqual([{ id: ids[0], why: 'gone: no job hash, in no state' }]);

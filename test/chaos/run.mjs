@@ -37,14 +37,19 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--mode') args.mode = value();
-    else if (a === '--scenarios') args.scenarios = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--scenarios')
+      args.scenarios = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--faults') args.faults = Number(value());
     else if (a === '--json') args.json = value();
     else if (a === '--keep') args.keep = true;
     else throw new Error(`unknown argument ${a}; usage: run.mjs [--mode short|long] [--scenarios a,b] [--faults N] [--json file] [--keep]`);
   }
   if (!['short', 'long'].includes(args.mode)) throw new Error(`--mode must be short or long, got ${args.mode}`);
-  if (args.faults !== undefined && !(Number.isInteger(args.faults) && args.faults > 0)) throw new Error(`--faults must be a whole number > 0`);
+  if (args.faults !== undefined && !(Number.isInteger(args.faults) && args.faults > 0))
+    throw new Error(`--faults must be a whole number > 0`);
   const known = SCENARIOS.map((s) => s.name);
   for (const s of args.scenarios ?? []) if (!known.includes(s)) throw new Error(`unknown scenario ${s}; known: ${known.join(', ')}`);
   return args;
@@ -86,20 +91,34 @@ async function runScenario(scenario, args, root) {
   const keepFiles = args.keep || missed.length > 0;
   await ctx.teardown({ keepFiles }).catch((err) => log(`  teardown error: ${err?.message ?? err}`));
   const seconds = Math.round((Date.now() - started) / 1000);
-  const row = { ...(outcome?.row ?? { scenario: scenario.name, faults: ctx.faults.length }), verdict: missed.length ? 'NOT MET' : 'met', seconds };
+  const row = {
+    ...(outcome?.row ?? { scenario: scenario.name, faults: ctx.faults.length }),
+    verdict: missed.length ? 'NOT MET' : 'met',
+    seconds,
+  };
   log(`  ${row.verdict} in ${seconds} s${missed.length ? `: ${missed.join('; ')}` : ''}${keepFiles ? ` (files kept in ${ctx.dir})` : ''}`);
   if (outcome?.result) {
     const r = outcome.result;
     log(`  stalled ${r.stalled}, redelivered ${r.redelivered}, indeterminate adds ${r.indeterminate}, finished twice ${r.finishedTwice}`);
     const d = outcome.derived;
-    if (d.recoveries.length) log(`  killed jobs ran again after ${Math.min(...d.recoveries)}-${d.recoveryMaxMs} ms (${d.recoveries.length}); failed after too many stalls: ${d.failedAfterStalls}`);
-    for (const [kind, list] of Object.entries(r.details)) if (list.length) log(`  ${kind}: ${JSON.stringify(list.slice(0, 10))}${list.length > 10 ? ` ... (${list.length})` : ''}`);
+    if (d.recoveries.length)
+      log(
+        `  killed jobs ran again after ${Math.min(...d.recoveries)}-${d.recoveryMaxMs} ms (${d.recoveries.length}); failed after too many stalls: ${d.failedAfterStalls}`,
+      );
+    for (const [kind, list] of Object.entries(r.details))
+      if (list.length) log(`  ${kind}: ${JSON.stringify(list.slice(0, 10))}${list.length > 10 ? ` ... (${list.length})` : ''}`);
   }
   return {
     row,
     missed,
     notes: ctx.metrics.notes,
-    metrics: { ...ctx.metrics, derived: outcome?.derived, stalled: outcome?.result?.stalled, redelivered: outcome?.result?.redelivered, indeterminate: outcome?.result?.indeterminate },
+    metrics: {
+      ...ctx.metrics,
+      derived: outcome?.derived,
+      stalled: outcome?.result?.stalled,
+      redelivered: outcome?.result?.redelivered,
+      indeterminate: outcome?.result?.indeterminate,
+    },
     faults: ctx.faults,
     details: outcome?.result?.details,
   };
@@ -125,13 +144,16 @@ async function main() {
   const minutes = Math.round((Date.now() - started) / 6000) / 10;
   process.stdout.write(`\nConveyor chaos suite, ${args.mode} mode: ${totalFaults} faults in ${minutes} min (${os.cpus().length} CPUs)\n\n`);
   process.stdout.write(`${table(results.map((r) => r.row))}\n\n`);
-  process.stdout.write(`limits: refetch gap <= ${LIMITS.refetchGapMs} ms, errors/s while OOM <= ${LIMITS.oomErrorsPerSecond} and resume <= ${LIMITS.oomResumeMs} ms, start after close <= ${LIMITS.startAfterCloseMs} ms\n`);
+  process.stdout.write(
+    `limits: refetch gap <= ${LIMITS.refetchGapMs} ms, errors/s while OOM <= ${LIMITS.oomErrorsPerSecond} and resume <= ${LIMITS.oomResumeMs} ms, start after close <= ${LIMITS.startAfterCloseMs} ms\n`,
+  );
   for (const r of results) {
     if (r.missed.length) process.stdout.write(`NOT MET ${r.row.scenario}: ${r.missed.join('; ')}\n`);
     for (const note of r.notes) process.stdout.write(`  note ${r.row.scenario}: ${note}\n`);
   }
   for (const o of overall) process.stdout.write(`NOT MET overall: ${o}\n`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ mode: args.mode, totalFaults, minutes, cpus: os.cpus().length, results }, null, 2));
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ mode: args.mode, totalFaults, minutes, cpus: os.cpus().length, results }, null, 2));
   const failed = results.some((r) => r.missed.length) || overall.length > 0;
   if (!failed && !args.keep) rmSync(root, { recursive: true, force: true });
   process.exitCode = failed ? 1 : 0;

@@ -1,8 +1,8 @@
 // Flows on a real 3-master Redis Cluster: one script call writes every node of a flow, so all its
 // queues must share one slot (one hash tag, best in the prefix); other flows are refused up front.
 import { Cluster } from 'ioredis';
-import { ConveyorValidationError, FlowProducer, Queue, Worker, type Job } from '../../lib/index.js';
 import { keySlot } from '../../lib/engine/connection/cluster.js';
+import { ConveyorValidationError, FlowProducer, Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
 import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
@@ -31,10 +31,14 @@ describe('Redis Cluster: flows', () => {
 
     track(new Worker('parts', async (job) => job.data.n * 100, { connection: cluster.connection(), prefix }));
     const reports = track(
-      new Worker('reports', async (job) => {
-        const values = await job.getChildrenValues<number>();
-        return Object.values(values).sort((x, y) => x - y);
-      }, { connection: cluster.connection(), prefix }),
+      new Worker(
+        'reports',
+        async (job) => {
+          const values = await job.getChildrenValues<number>();
+          return Object.values(values).sort((x, y) => x - y);
+        },
+        { connection: cluster.connection(), prefix },
+      ),
     );
     const [done, value] = await once<[Job, number[]]>(reports, 'completed', 8000);
     expect(done.id).toBe(parent.id);
@@ -85,7 +89,11 @@ describe('Redis Cluster: flows', () => {
     expect((error as Error).message).toContain('flow spans hash slots');
     expect((error as Error).message).toContain(`queue "${a}" (prefix "bull") is in slot ${keySlot(a)}`);
     expect((error as Error).message).toContain(`queue "${b}" (prefix "bull") is in slot ${keySlot(b)}`);
-    expect(Object.values(await cluster.keysByNode(`bull:{f?-*`)).flat().filter((k) => k.includes(a) || k.includes(b))).toEqual([]);
+    expect(
+      Object.values(await cluster.keysByNode(`bull:{f?-*`))
+        .flat()
+        .filter((k) => k.includes(a) || k.includes(b)),
+    ).toEqual([]);
   });
 
   it('refuses a flow without a hash tag on a cluster, saying how to fix it, and writes nothing', async () => {
@@ -93,9 +101,15 @@ describe('Redis Cluster: flows', () => {
     const producer = track(new FlowProducer({ connection: cluster.connection() }));
     const error = await producer.add({ name: 'p', queueName: a, children: [{ name: 'c', queueName: b }] }).catch((err: Error) => err);
     expect(error).toBeInstanceOf(ConveyorValidationError);
-    expect((error as Error).message).toMatch(new RegExp(`^FlowProducer: queue "${a}" \\(prefix "bull"\\) cannot run on a Redis Cluster: its keys have no hash tag`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`^FlowProducer: queue "${a}" \\(prefix "bull"\\) cannot run on a Redis Cluster: its keys have no hash tag`),
+    );
     expect((error as Error).message).toContain('queues that share a flow need the same tag (a tagged prefix does that)');
-    expect(Object.values(await cluster.keysByNode(`bull:f?-*`)).flat().filter((k) => k.includes(a) || k.includes(b))).toEqual([]);
+    expect(
+      Object.values(await cluster.keysByNode(`bull:f?-*`))
+        .flat()
+        .filter((k) => k.includes(a) || k.includes(b)),
+    ).toEqual([]);
   });
 
   it('adds a job with opts.parent in the same slot, and refuses one whose parent is in another slot', async () => {
@@ -116,7 +130,11 @@ describe('Redis Cluster: flows', () => {
       `opts.parent.queue "${prefix}:parents" is in hash slot ${keySlot(prefix)} but this queue "${other}:kids" is in slot ${keySlot(other)}: ` +
         'on a Redis Cluster a job and its parent must share a slot; give both queues the same hash tag (e.g. a prefix like "{flows}")',
     );
-    expect(Object.values(await cluster.keysByNode(`${other}:*`)).flat().filter((k) => !k.endsWith(':meta'))).toEqual([]);
+    expect(
+      Object.values(await cluster.keysByNode(`${other}:*`))
+        .flat()
+        .filter((k) => !k.endsWith(':meta')),
+    ).toEqual([]);
     expect((await tree.job.getDependenciesCount()).unprocessed).toBe(2);
   });
 });

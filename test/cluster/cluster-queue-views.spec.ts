@@ -3,8 +3,8 @@
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { uniqueName } from '../support/redis.js';
 import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
-import { TestCluster } from './cluster-support.js';
 import { until } from '../support/wait.js';
+import { TestCluster } from './cluster-support.js';
 
 describe('Redis Cluster: queue views served by one node', () => {
   let cluster: TestCluster;
@@ -15,7 +15,7 @@ describe('Redis Cluster: queue views served by one node', () => {
 
   // a cluster client reaches a node when it first sends it a command: a worker is listed here once
   // it runs (blocks on the marker), not from construction as on a single server
-  it('lists each running worker and QueueEvents once, from the node of the queue\'s slot', async () => {
+  it("lists each running worker and QueueEvents once, from the node of the queue's slot", async () => {
     const name = `{${uniqueName('cl')}}`;
     const queue = track(new Queue(name, { connection: cluster.connection() }));
     const workers = [
@@ -24,7 +24,11 @@ describe('Redis Cluster: queue views served by one node', () => {
     ];
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     // until both block on the marker, on the node of the slot
-    await until('both workers listed', () => queue.getWorkersCount(), (n) => n >= 2);
+    await until(
+      'both workers listed',
+      () => queue.getWorkersCount(),
+      (n) => n >= 2,
+    );
     const events = track(new QueueEvents(name, { connection: cluster.connection() }));
     await events.waitUntilReady();
     const b64 = Buffer.from(name).toString('base64');

@@ -1,15 +1,15 @@
 // Queues, workers and QueueEvents on a real 3-master Redis Cluster: queues with a hash tag in the
 // name or the prefix keep every key in one slot, so every script runs on the node of that slot.
 import { Cluster } from 'ioredis';
-import { ConveyorValidationError, Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
 import { keySlot } from '../../lib/engine/connection/cluster.js';
 import { loadScript, runScript } from '../../lib/engine/core/scripts.js';
+import { ConveyorValidationError, Queue, QueueEvents, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
 import { BaseScope, closedAfterEach, type Closable } from '../support/scope.js';
-import { TestCluster } from './cluster-support.js';
-import { deferred, until, within } from '../support/wait.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
+import { deferred, until, within } from '../support/wait.js';
+import { TestCluster } from './cluster-support.js';
 
 /** A queue name with its own hash tag: `{cl-1a2b3c4d}`. */
 function taggedName(): string {
@@ -24,7 +24,18 @@ describe('Redis Cluster: queues, workers and events', () => {
   const track = <T extends Closable>(thing: T): T => scope.track(thing);
 
   it('computes the same slot as CLUSTER KEYSLOT', async () => {
-    const keys = ['foo', 'bull:{q3}:wait', 'pfx:{flows}:a:', 'x{}y', 'a{b', '{user1000}.following', 'bull:plain:meta', 'κλειδί', '{}', '{a}{b}'];
+    const keys = [
+      'foo',
+      'bull:{q3}:wait',
+      'pfx:{flows}:a:',
+      'x{}y',
+      'a{b',
+      '{user1000}.following',
+      'bull:plain:meta',
+      'κλειδί',
+      '{}',
+      '{a}{b}',
+    ];
     const client = cluster.node(cluster.ports[0]);
     for (const key of keys) expect([key, keySlot(key)]).toEqual([key, Number(await client.call('CLUSTER', 'KEYSLOT', key))]);
   });
@@ -34,13 +45,20 @@ describe('Redis Cluster: queues, workers and events', () => {
     const queue = track(new Queue(name, { connection: cluster.connection() }));
     const seen: number[] = [];
     const worker = track(
-      new Worker(name, async (job) => {
-        seen.push(job.data.n);
-        return job.data.n * 10;
-      }, { connection: cluster.connection(), autorun: false }),
+      new Worker(
+        name,
+        async (job) => {
+          seen.push(job.data.n);
+          return job.data.n * 10;
+        },
+        { connection: cluster.connection(), autorun: false },
+      ),
     );
     const first = await queue.add('one', { n: 1 });
-    await queue.addBulk([{ name: 'two', data: { n: 2 } }, { name: 'three', data: { n: 3 } }]);
+    await queue.addBulk([
+      { name: 'two', data: { n: 2 } },
+      { name: 'three', data: { n: 3 } },
+    ]);
     const done = times<[Job, number]>(worker, 'completed', 3);
     void worker.run();
     const completed = await done;
@@ -51,7 +69,9 @@ describe('Redis Cluster: queues, workers and events', () => {
 
     const owner = await cluster.portOfKey(`bull:${name}:wait`);
     const byNode = await cluster.keysByNode(`bull:${name}:*`);
-    expect(byNode[owner]).toEqual(expect.arrayContaining([`bull:${name}:completed`, `bull:${name}:events`, `bull:${name}:meta`, `bull:${name}:${first.id}`]));
+    expect(byNode[owner]).toEqual(
+      expect.arrayContaining([`bull:${name}:completed`, `bull:${name}:events`, `bull:${name}:meta`, `bull:${name}:${first.id}`]),
+    );
     for (const port of cluster.ports.filter((p) => p !== owner)) expect(byNode[port]).toEqual([]);
   });
 
@@ -63,12 +83,16 @@ describe('Redis Cluster: queues, workers and events', () => {
     let running = 0;
     const allRunning = deferred();
     const worker = track(
-      new Worker(name, async (job) => {
-        running += 1;
-        if (running === 4) allRunning.resolve();
-        await release.promise;
-        return job.data.i;
-      }, { connection: cluster.connection(), concurrency: 4 }),
+      new Worker(
+        name,
+        async (job) => {
+          running += 1;
+          if (running === 4) allRunning.resolve();
+          await release.promise;
+          return job.data.i;
+        },
+        { connection: cluster.connection(), concurrency: 4 },
+      ),
     );
     const done = times<[Job, number]>(worker, 'completed', 8, 8000);
     await within(allRunning.promise, 5000, 'four jobs running at once');
@@ -79,7 +103,12 @@ describe('Redis Cluster: queues, workers and events', () => {
       release.resolve();
       expect((await done).map(([, value]) => value).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       // MONITOR lines may trail the replies the worker got
-      await until('a moveToFinished call with several job keys', () => monitor.of('moveToFinished'), (calls) => calls.some((c) => c.keys.length > 1), 3000);
+      await until(
+        'a moveToFinished call with several job keys',
+        () => monitor.of('moveToFinished'),
+        (calls) => calls.some((c) => c.keys.length > 1),
+        3000,
+      );
     } finally {
       await monitor.close();
     }
@@ -118,10 +147,14 @@ describe('Redis Cluster: queues, workers and events', () => {
     const name = taggedName();
     const queue = track(new Queue(name, { connection: cluster.connection() }));
     const worker = track(
-      new Worker(name, async (job) => {
-        if (job.name === 'flaky' && job.attemptsMade < 2) throw new Error(`flaky attempt ${job.attemptsMade + 1}`);
-        return job.name;
-      }, { connection: cluster.connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          if (job.name === 'flaky' && job.attemptsMade < 2) throw new Error(`flaky attempt ${job.attemptsMade + 1}`);
+          return job.name;
+        },
+        { connection: cluster.connection() },
+      ),
     );
     const failures = times<[Job, Error]>(worker, 'failed', 2);
     const flakyDone = once<[Job]>(worker, 'completed', 5000, (job) => job.name === 'flaky');
@@ -156,11 +189,15 @@ describe('Redis Cluster: queues, workers and events', () => {
     const bad = await queue.add('bad', {});
     const parked = await queue.add('parked', {}, { delay: 60_000 });
     track(
-      new Worker(name, async (j) => {
-        if (j.name === 'bad') throw new Error('no good');
-        await j.updateProgress(50);
-        return j.data.a + j.data.b;
-      }, { connection: cluster.connection() }),
+      new Worker(
+        name,
+        async (j) => {
+          if (j.name === 'bad') throw new Error('no good');
+          await j.updateProgress(50);
+          return j.data.a + j.data.b;
+        },
+        { connection: cluster.connection() },
+      ),
     );
     expect((await added)[0]).toEqual({ jobId: job.id, name: 'sum' });
     expect((await active)[0]).toEqual({ jobId: job.id, prev: 'waiting' });
@@ -186,7 +223,12 @@ describe('Redis Cluster: queues, workers and events', () => {
     expect(await queue.isPaused()).toBe(true);
     const job = await queue.add('held', {});
     // the worker fetches through this script: a fetch now finds the queue paused and takes nothing
-    const fetched = (await runScript(await queue.client, 'moveToActive', [queue.keys.meta], [queue.keys.base, 'probe:1', 1000, Date.now(), 0, 0, '', 1])) as unknown[];
+    const fetched = (await runScript(
+      await queue.client,
+      'moveToActive',
+      [queue.keys.meta],
+      [queue.keys.base, 'probe:1', 1000, Date.now(), 0, 0, '', 1],
+    )) as unknown[];
     expect(fetched).toHaveLength(2);
     expect(await job.getState()).toBe('waiting');
     const completed = once<[Job]>(worker, 'completed');
@@ -201,12 +243,24 @@ describe('Redis Cluster: queues, workers and events', () => {
     const job = await queue.add('stuck', { v: 1 });
     // what a worker that died right after its fetch leaves: the job active, a lock about to expire
     const client = await queue.client;
-    const reply = (await runScript(client, 'moveToActive', [queue.keys.meta], [queue.keys.base, 'dead-worker:1', 50, Date.now(), 0, 0, '', 1])) as unknown[];
+    const reply = (await runScript(
+      client,
+      'moveToActive',
+      [queue.keys.meta],
+      [queue.keys.base, 'dead-worker:1', 50, Date.now(), 0, 0, '', 1],
+    )) as unknown[];
     expect(reply[2]).toBe(job.id);
-    await until('the dead worker lock to expire', () => client.exists(`${queue.keys.job(job.id!)}:lock`), (n) => n === 0, 5000);
+    await until(
+      'the dead worker lock to expire',
+      () => client.exists(`${queue.keys.job(job.id!)}:lock`),
+      (n) => n === 0,
+      5000,
+    );
     expect(await job.getState()).toBe('active');
 
-    const worker = track(new Worker(name, async (j) => `recovered ${j.id}`, { connection: cluster.connection(), stalledInterval: 200, autorun: false }));
+    const worker = track(
+      new Worker(name, async (j) => `recovered ${j.id}`, { connection: cluster.connection(), stalledInterval: 200, autorun: false }),
+    );
     const stalled = once<[string, string]>(worker, 'stalled', 5000);
     const completed = once<[Job, string]>(worker, 'completed', 5000);
     void worker.run();
@@ -221,21 +275,37 @@ describe('Redis Cluster: queues, workers and events', () => {
     const name = taggedName();
     const queue = track(new Queue(name, { connection: cluster.connection() }));
     const release = deferred();
-    const worker = track(new Worker(name, async () => release.promise.then(() => 'late'), { connection: cluster.connection(), lockDuration: 300, lockRenewTime: 100 }));
+    const worker = track(
+      new Worker(name, async () => release.promise.then(() => 'late'), {
+        connection: cluster.connection(),
+        lockDuration: 300,
+        lockRenewTime: 100,
+      }),
+    );
     const job = await queue.add('long', {});
     const client = await queue.client;
     const lockKey = `${queue.keys.job(job.id!)}:lock`;
-    await until('the job to be locked', () => client.exists(lockKey), (n) => n === 1, 3000);
+    await until(
+      'the job to be locked',
+      () => client.exists(lockKey),
+      (n) => n === 1,
+      3000,
+    );
     const lost: unknown[] = [];
     worker.on('lockRenewalFailed', (ids: string[]) => lost.push(ids));
     // the lock's ttl only ever goes up when a renewal ran; see three of them, past its duration
     for (let renewal = 0; renewal < 3; renewal++) {
       let previous = await client.pttl(lockKey);
-      await until('a lock renewal', () => client.pttl(lockKey), (ttl) => {
-        const renewed = ttl > previous;
-        previous = ttl;
-        return renewed;
-      }, 3000);
+      await until(
+        'a lock renewal',
+        () => client.pttl(lockKey),
+        (ttl) => {
+          const renewed = ttl > previous;
+          previous = ttl;
+          return renewed;
+        },
+        3000,
+      );
     }
     expect(await client.exists(lockKey)).toBe(1);
     expect(await job.getState()).toBe('active');
@@ -255,12 +325,16 @@ describe('Redis Cluster: queues, workers and events', () => {
     const both = Promise.all(Object.values(started).map((d) => d.promise));
     const workers = [first, second].map((name) =>
       track(
-        new Worker(name, async (job) => {
-          started[name].resolve();
-          // each job finishes only once the other queue's job runs too: they run side by side
-          await within(both, 5000, `the job of the other queue (${job.queueName})`);
-          return job.queueName;
-        }, { connection: cluster.connection(), concurrency: 1 }),
+        new Worker(
+          name,
+          async (job) => {
+            started[name].resolve();
+            // each job finishes only once the other queue's job runs too: they run side by side
+            await within(both, 5000, `the job of the other queue (${job.queueName})`);
+            return job.queueName;
+          },
+          { connection: cluster.connection(), concurrency: 1 },
+        ),
       ),
     );
     const done = workers.map((worker) => once<[Job, string]>(worker, 'completed', 8000));
@@ -295,10 +369,16 @@ describe('Redis Cluster: queues, workers and events', () => {
     expect(await queue.getJob(b.id!)).toBeUndefined();
     expect(await queue.count()).toBe(2);
 
-    const worker = track(new Worker(name, async (job) => {
-      if (job.name === 'c') throw new Error('c fails');
-      return 'ok';
-    }, { connection: cluster.connection(), prefix }));
+    const worker = track(
+      new Worker(
+        name,
+        async (job) => {
+          if (job.name === 'c') throw new Error('c fails');
+          return 'ok';
+        },
+        { connection: cluster.connection(), prefix },
+      ),
+    );
     const finished = times(worker, 'completed', 1);
     const failed = once<[Job]>(worker, 'failed');
     await finished;
@@ -368,7 +448,10 @@ describe('Redis Cluster: queues, workers and events', () => {
   it('refuses a queue without a hash tag, naming its keys, their slots and the fix, before touching Redis', async () => {
     const name = uniqueName('plain');
     const wait = `bull:${name}:wait`;
-    const client = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })), { lazyConnect: true });
+    const client = new Cluster(
+      cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+      { lazyConnect: true },
+    );
     try {
       const makers = [
         () => new Queue(name, { connection: cluster.connection() }),
@@ -388,7 +471,9 @@ describe('Redis Cluster: queues, workers and events', () => {
         expect(message).toMatch(new RegExp(`^(Queue|Worker|QueueEvents) "${name}" \\(prefix "bull"\\) cannot run on a Redis Cluster`));
         expect(message).toContain(`"${wait}" in slot ${keySlot(wait)}`);
         expect(message).toMatch(/"bull:[^"]+" in slot \d+\) and its scripts would fail/);
-        expect(message).toContain('Put a hash tag ({...}) in the prefix or the queue name, e.g. prefix "{bull}" or a queue named "{emails}"');
+        expect(message).toContain(
+          'Put a hash tag ({...}) in the prefix or the queue name, e.g. prefix "{bull}" or a queue named "{emails}"',
+        );
       }
       // an empty tag is no tag (Redis hashes the whole key)
       expect(() => new Queue(`${name}{}`, { connection: cluster.connection() })).toThrow(ConveyorValidationError);

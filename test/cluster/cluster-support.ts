@@ -51,7 +51,10 @@ export class TestCluster {
 
   /** An ioredis Cluster client for assertions (closed by stop()). */
   client(): Cluster {
-    const client = new Cluster(this.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 3 } });
+    const client = new Cluster(
+      this.ports.map((port) => ({ host: '127.0.0.1', port })),
+      { redisOptions: { maxRetriesPerRequest: 3 } },
+    );
     this.extraClients.add(client);
     return client;
   }
@@ -148,7 +151,10 @@ export class TestCluster {
 
 /** One sentence saying which tool is missing and how to get it, or undefined when both are there. */
 export function missingTool(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const install = { 'redis-server': 'apt-get install redis-server', 'redis-cli': 'apt-get install redis-tools, which comes with redis-server' };
+  const install = {
+    'redis-server': 'apt-get install redis-server',
+    'redis-cli': 'apt-get install redis-tools, which comes with redis-server',
+  };
   for (const [tool, how] of Object.entries(install)) {
     if (spawnSync(tool, ['--version'], { stdio: 'ignore', env }).status !== 0) {
       return `The Redis Cluster tests need ${tool} on the PATH (on Debian: ${how}).`;

@@ -5,7 +5,6 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import { ConveyorConnectionError, ConveyorValidationError, Queue, QueueEvents, Worker } from '../../lib/index.js';
 import {
   checkClusterBase,
   checkParentSlot,
@@ -15,10 +14,17 @@ import {
   isClusterOptions,
   keySlot,
 } from '../../lib/engine/connection/cluster.js';
-import { describeServer, duplicateConnection, isRedisClient, openConnection, reconnectDelayMs } from '../../lib/engine/connection/connection.js';
-import { missingTool } from './cluster-support.js';
+import {
+  describeServer,
+  duplicateConnection,
+  isRedisClient,
+  openConnection,
+  reconnectDelayMs,
+} from '../../lib/engine/connection/connection.js';
+import { ConveyorConnectionError, ConveyorValidationError, Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { freePort } from '../../scripts/redis-server.mjs';
 import { within } from '../support/wait.js';
+import { missingTool } from './cluster-support.js';
 
 const NODES = [{ host: '127.0.0.1', port: 7000 }];
 
@@ -41,7 +47,14 @@ describe('cluster.ts', () => {
     it('does not take a plain client, options or half a shape for a cluster', () => {
       expect(isClusterClient(plain)).toBe(false);
       expect(isRedisClient(plain)).toBe(true);
-      for (const value of [null, undefined, 'redis://x', { host: 'x' }, { isCluster: true }, { isCluster: 'yes', nodes() {}, duplicate() {} }]) {
+      for (const value of [
+        null,
+        undefined,
+        'redis://x',
+        { host: 'x' },
+        { isCluster: true },
+        { isCluster: 'yes', nodes() {}, duplicate() {} },
+      ]) {
         expect([value, isClusterClient(value)]).toEqual([value, false]);
       }
     });
@@ -92,11 +105,13 @@ describe('cluster.ts', () => {
     it('checks only when the connection leads to a cluster', () => {
       expect(() => checkQueueForCluster({ host: 'x' }, 'bull', 'emails', 'Queue')).not.toThrow();
       expect(() => checkQueueForCluster(undefined, 'bull', 'emails', 'Queue')).not.toThrow();
-      expect(() => checkQueueForCluster({ cluster: { nodes: NODES } }, 'bull', 'emails', 'Worker')).toThrow(/^Worker "emails" \(prefix "bull"\) cannot run/);
+      expect(() => checkQueueForCluster({ cluster: { nodes: NODES } }, 'bull', 'emails', 'Worker')).toThrow(
+        /^Worker "emails" \(prefix "bull"\) cannot run/,
+      );
       expect(() => checkQueueForCluster({ cluster: { nodes: NODES } }, '{bull}', 'emails', 'Worker')).not.toThrow();
     });
 
-    it('checks a parent\'s slot only on a cluster', () => {
+    it("checks a parent's slot only on a cluster", () => {
       const cluster = new Cluster(NODES, { lazyConnect: true });
       try {
         expect(() => checkParentSlot(cluster, '{a}:kids:', '{a}:parents')).not.toThrow();
@@ -153,7 +168,11 @@ describe('cluster.ts', () => {
     });
 
     it('duplicates a cluster for blocking commands: same nodes and options, its own name, no retry limit', () => {
-      const user = new Cluster(NODES, { lazyConnect: true, scaleReads: 'slave', redisOptions: { password: 'pw', maxRetriesPerRequest: 2 } });
+      const user = new Cluster(NODES, {
+        lazyConnect: true,
+        scaleReads: 'slave',
+        redisOptions: { password: 'pw', maxRetriesPerRequest: 2 },
+      });
       const copy = duplicateConnection(user, { connectionName: 'bull:cXVldWU=', maxRetriesPerRequest: null }) as Cluster;
       try {
         expect(copy).not.toBe(user);
@@ -173,13 +192,21 @@ describe('cluster.ts', () => {
     // exit at once after this file; they are ioredis' own and end by themselves)
     it('reports an unreachable cluster by its startup nodes, within the connect timeout', async () => {
       const port = await freePort();
-      const queue = new Queue('{q}', { connection: { cluster: { nodes: [{ host: '127.0.0.1', port }], options: { redisOptions: { connectTimeout: 300 } } } } });
+      const queue = new Queue('{q}', {
+        connection: { cluster: { nodes: [{ host: '127.0.0.1', port }], options: { redisOptions: { connectTimeout: 300 } } } },
+      });
       try {
         // the bound is the feature: it gives up after the connect timeout (the message says so),
         // where the offline queue would hold the command through ~10 s of reconnects
-        const error = await within(queue.add('j', {}).catch((err: Error) => err), 10 * 300, 'queue.add');
+        const error = await within(
+          queue.add('j', {}).catch((err: Error) => err),
+          10 * 300,
+          'queue.add',
+        );
         expect(error).toBeInstanceOf(ConveyorConnectionError);
-        expect((error as Error).message).toMatch(new RegExp(`^Redis at cluster 127\\.0\\.0\\.1:${port} is unreachable \\(no connection within 300 ms\\)`));
+        expect((error as Error).message).toMatch(
+          new RegExp(`^Redis at cluster 127\\.0\\.0\\.1:${port} is unreachable \\(no connection within 300 ms\\)`),
+        );
       } finally {
         await queue.close();
       }
@@ -192,8 +219,12 @@ describe('cluster.ts', () => {
     try {
       const server = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
       symlinkSync(server, path.join(dir, 'redis-server'));
-      expect(missingTool({ PATH: dir })).toBe('The Redis Cluster tests need redis-cli on the PATH (on Debian: apt-get install redis-tools, which comes with redis-server).');
-      expect(missingTool({ PATH: '' })).toBe('The Redis Cluster tests need redis-server on the PATH (on Debian: apt-get install redis-server).');
+      expect(missingTool({ PATH: dir })).toBe(
+        'The Redis Cluster tests need redis-cli on the PATH (on Debian: apt-get install redis-tools, which comes with redis-server).',
+      );
+      expect(missingTool({ PATH: '' })).toBe(
+        'The Redis Cluster tests need redis-server on the PATH (on Debian: apt-get install redis-server).',
+      );
       expect(missingTool()).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });

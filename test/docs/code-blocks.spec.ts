@@ -80,11 +80,21 @@ describe('the TypeScript blocks of README.md and docs/', () => {
       // run from the checkout, where `nestjs-conveyor` resolves to the built package
       const code = block.code.replaceAll('6379', String(redis!.port));
       const { outputText } = ts.transpileModule(code, {
-        compilerOptions: { ...compilerOptions(), module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, paths: undefined },
+        compilerOptions: {
+          ...compilerOptions(),
+          module: ts.ModuleKind.ESNext,
+          moduleResolution: ts.ModuleResolutionKind.Bundler,
+          paths: undefined,
+        },
       });
       const file = path.join(work, block.fileName.replace(/\.ts$/, '.mjs'));
       writeFileSync(file, outputText);
-      const result = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
+      const result = spawnSync(process.execPath, [file], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
       expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
     }, 40_000);
   }

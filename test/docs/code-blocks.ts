@@ -21,7 +21,11 @@ const KNOWN_WORDS = new Set(['run']);
 /** README.md and every docs/*.md of the checkout at `root`. */
 export function documentationFiles(root: string): string[] {
   const docs = path.join(root, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`) : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`)
+    : [];
   return ['README.md', ...inDocs.sort()];
 }
 
@@ -35,7 +39,8 @@ export function codeBlocks(root: string, file: string): CodeBlock[] {
     const line = text.slice(0, match.index).split('\n').length;
     const words = match[2].trim().split(/\s+/).filter(Boolean);
     const unknown = words.filter((w) => !KNOWN_WORDS.has(w));
-    if (unknown.length > 0) throw new Error(`${file}:${line}: unknown word(s) after \`\`\`ts: ${unknown.join(' ')} (known: ${[...KNOWN_WORDS].join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(`${file}:${line}: unknown word(s) after \`\`\`ts: ${unknown.join(' ')} (known: ${[...KNOWN_WORDS].join(', ')})`);
     blocks.push({
       where: `${file}:${line}`,
       fileName: `${file.replace(/[^a-z0-9]+/gi, '-')}-${line}.ts`,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { ContextIdFactory, createContextId, type ContextId } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
 import {
   BullModule,
   FlowProducer,
@@ -21,9 +22,8 @@ import {
   type RegisterFlowProducerOptionsFactory,
   type SharedBullConfigurationFactory,
 } from 'nestjs-conveyor';
-import { Test } from '@nestjs/testing';
-import { nestPerTest, RecordingLogger, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, RecordingLogger, redisOptions } from './support/nest.js';
 
 // The hooks @nestjs/bullmq offers around processors and listeners, on Conveyor: the processor
 // decorator service, listener options, durable providers, extra providers and factory classes.
@@ -103,7 +103,7 @@ describe('processor and listener hooks', () => {
     expect(replay.opts.lastEventId).toBe('0');
   });
 
-  it('resolves durable dependencies of a request-scoped processor through the app\'s ContextIdStrategy', async () => {
+  it("resolves durable dependencies of a request-scoped processor through the app's ContextIdStrategy", async () => {
     const name = queueName();
     const durableContext: ContextId = createContextId();
     let durableMade = 0;
@@ -115,7 +115,10 @@ describe('processor and listener hooks', () => {
 
     @Processor({ name, scope: Scope.REQUEST })
     class Work extends WorkerHost {
-      constructor(private readonly tenant: Tenant, @Inject(JOB_REF) private readonly job: Job) {
+      constructor(
+        private readonly tenant: Tenant,
+        @Inject(JOB_REF) private readonly job: Job,
+      ) {
         super();
       }
       async process(job: Job) {
@@ -219,7 +222,7 @@ describe('processor and listener hooks', () => {
     expect(booted.app.get(WorkerRegistry).list()).toEqual([]);
   });
 
-  it('lists the processors option\'s workers in WorkerRegistry, each started with the app', async () => {
+  it("lists the processors option's workers in WorkerRegistry, each started with the app", async () => {
     const name = queueName();
     const booted = await nest.boot({
       imports: [
@@ -227,7 +230,12 @@ describe('processor and listener hooks', () => {
         BullModule.registerQueue({ name, processors: [async () => 'one', { callback: async () => 'two', concurrency: 3 }] }),
       ],
     });
-    expect(booted.app.get(WorkerRegistry).list().map(({ processor, running, concurrency }) => ({ processor, running, concurrency }))).toEqual([
+    expect(
+      booted.app
+        .get(WorkerRegistry)
+        .list()
+        .map(({ processor, running, concurrency }) => ({ processor, running, concurrency })),
+    ).toEqual([
       { processor: `processors[0] of queue "${name}"`, running: true, concurrency: 1 },
       { processor: `processors[1] of queue "${name}"`, running: true, concurrency: 3 },
     ]);

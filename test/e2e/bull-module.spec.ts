@@ -1,6 +1,6 @@
+import { Socket } from 'node:net';
 import { getQueueToken as bullSharedQueueToken } from '@nestjs/bull-shared';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { Socket } from 'node:net';
 import {
   BullModule,
   BullRegistrar,
@@ -18,8 +18,8 @@ import {
 } from 'nestjs-conveyor';
 import { times } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { bootError, nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { bootError, nestPerTest, redisOptions } from './support/nest.js';
 
 // What BullModule adds to the shared module implementation, beyond what the @nestjs/bullmq apps
 // (nest-bullmq-apps.spec.ts) show: manual registration per connection, tokens other packages
@@ -51,7 +51,10 @@ describe('BullModule', () => {
 
     @Injectable()
     class Reader {
-      constructor(@Inject(getSharedConfigToken()) readonly shared: object, @Inject(getSharedConfigToken('other')) readonly other: object) {}
+      constructor(
+        @Inject(getSharedConfigToken()) readonly shared: object,
+        @Inject(getSharedConfigToken('other')) readonly other: object,
+      ) {}
     }
 
     const booted = await nest.boot({
@@ -113,7 +116,7 @@ describe('BullModule', () => {
     expect(await heldDone.promise).toBe('held');
   });
 
-  it('register() called in a provider\'s onModuleInit, as the docs suggest, sets up every held-back processor', async () => {
+  it("register() called in a provider's onModuleInit, as the docs suggest, sets up every held-back processor", async () => {
     const name = queueName();
 
     @Processor(name)
@@ -132,7 +135,10 @@ describe('BullModule', () => {
     }
 
     const booted = await nest.boot({
-      imports: [BullModule.forRoot({ connection: redisOptions(), extraOptions: { manualRegistration: true } }), BullModule.registerQueue({ name })],
+      imports: [
+        BullModule.forRoot({ connection: redisOptions(), extraOptions: { manualRegistration: true } }),
+        BullModule.registerQueue({ name }),
+      ],
       providers: [Work, Starter],
     });
     expect(booted.app.get(Work).worker.name).toBe(name);
@@ -163,26 +169,35 @@ describe('BullModule', () => {
     const booted = await nest.boot({
       imports: [BullModule.forRoot({ connection: redisOptions(), prefx: 'typo' } as object), BullModule.registerQueue({ name })],
     });
-    expect(booted.logger.warnings()).toContainEqual(expect.stringMatching(/BullModule\.forRoot \(connection "default"\): unknown option "prefx"/));
+    expect(booted.logger.warnings()).toContainEqual(
+      expect.stringMatching(/BullModule\.forRoot \(connection "default"\): unknown option "prefx"/),
+    );
     await booted.app.close();
 
-    const err = await bootError({ imports: [QueueModule.forRoot({ connection: redisOptions(), prefx: 'typo' } as object), QueueModule.registerQueue({ name })] });
+    const err = await bootError({
+      imports: [QueueModule.forRoot({ connection: redisOptions(), prefx: 'typo' } as object), QueueModule.registerQueue({ name })],
+    });
     expect(err).toBeInstanceOf(ConveyorValidationError);
   });
 
-  it('names a configKey nobody opened with @nestjs/bull-shared\'s error and text, and leaves no connection open', async () => {
+  it("names a configKey nobody opened with @nestjs/bull-shared's error and text, and leaves no connection open", async () => {
     const name = queueName();
     const before = redisSockets();
     const err = await bootError({
-      imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name: `${name}-fine` }, { name, configKey: 'nope' })],
+      imports: [
+        BullModule.forRoot({ connection: redisOptions() }),
+        BullModule.registerQueue({ name: `${name}-fine` }, { name, configKey: 'nope' }),
+      ],
     });
     expect(err).toBeInstanceOf(MissingBullSharedConfigurationError);
-    expect(err.message).toMatch(/^Configuration "BULLMQ_CONFIG\(nope\)" referenced from the "Queue\(e2e-bull-[^)]+\)" options does not exist/);
+    expect(err.message).toMatch(
+      /^Configuration "BULLMQ_CONFIG\(nope\)" referenced from the "Queue\(e2e-bull-[^)]+\)" options does not exist/,
+    );
     // Nest runs no shutdown hook after a failed boot: the module dropped what it had opened itself
     await holdsFor(() => redisSockets() <= before, 'no connection of the failed boot to stay open');
   });
 
-  it('an @OnWorkerEvent-only class is no processor: InvalidProcessorClassError starts with @nestjs/bullmq\'s text', async () => {
+  it("an @OnWorkerEvent-only class is no processor: InvalidProcessorClassError starts with @nestjs/bullmq's text", async () => {
     const name = queueName();
 
     @Processor(name)
@@ -190,7 +205,10 @@ describe('BullModule', () => {
       @OnWorkerEvent('completed') done() {}
     }
 
-    const err = await bootError({ imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name })], providers: [ListensOnly] });
+    const err = await bootError({
+      imports: [BullModule.forRoot({ connection: redisOptions() }), BullModule.registerQueue({ name })],
+      providers: [ListensOnly],
+    });
     expect(err).toBeInstanceOf(InvalidProcessorClassError);
     expect(err.message).toMatch(/^Processor class \("ListensOnly"\) should inherit from the abstract "WorkerHost" class\./);
   });

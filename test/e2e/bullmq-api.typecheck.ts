@@ -1,8 +1,8 @@
 // Compiled by `npm run typecheck` (it holds no tests): @nestjs/bullmq 12's public names, imported
 // from 'nestjs-conveyor' and used as @nestjs/bullmq's documentation and declarations use them. A
 // name missing, or an option shape that no longer fits, fails the type check.
-import { Inject, Injectable, Module, Scope, type OnModuleInit } from '@nestjs/common';
 import type * as NestBullmq from '@nestjs/bullmq';
+import { Inject, Injectable, Module, Scope, type OnModuleInit } from '@nestjs/common';
 import type * as Conveyor from 'nestjs-conveyor';
 import {
   BULL_CONFIG_DEFAULT_TOKEN,
@@ -64,12 +64,33 @@ export const helpers: {
   InjectQueue: typeof NestBullmq.InjectQueue;
   InjectFlowProducer: typeof NestBullmq.InjectFlowProducer;
   Processor: typeof NestBullmq.Processor;
-} = { getQueueToken, getQueueOptionsToken, getFlowProducerToken, getFlowProducerOptionsToken, getSharedConfigToken, InjectQueue, InjectFlowProducer, Processor };
-export const tokens: string[] = [BULL_CONFIG_DEFAULT_TOKEN, getQueueToken(), getFlowProducerToken(), getQueueOptionsToken(), getFlowProducerOptionsToken(), getSharedConfigToken()];
+} = {
+  getQueueToken,
+  getQueueOptionsToken,
+  getFlowProducerToken,
+  getFlowProducerOptionsToken,
+  getSharedConfigToken,
+  InjectQueue,
+  InjectFlowProducer,
+  Processor,
+};
+export const tokens: string[] = [
+  BULL_CONFIG_DEFAULT_TOKEN,
+  getQueueToken(),
+  getFlowProducerToken(),
+  getQueueOptionsToken(),
+  getFlowProducerOptionsToken(),
+  getSharedConfigToken(),
+];
 
 // forRoot / forRootAsync in their four forms, with extraOptions and extraProviders.
 const extraOptions: BullModuleExtraOptions = { manualRegistration: true };
-const root: BullRootModuleOptions = { connection: { host: 'localhost', port: 6379 }, prefix: 'app', defaultJobOptions: { attempts: 3 }, extraOptions };
+const root: BullRootModuleOptions = {
+  connection: { host: 'localhost', port: 6379 },
+  prefix: 'app',
+  defaultJobOptions: { attempts: 3 },
+  extraOptions,
+};
 
 @Injectable()
 class BullConfigService implements SharedBullConfigurationFactory {
@@ -94,9 +115,19 @@ const asyncRoot: SharedBullAsyncConfiguration = {
 const callback: BullQueueProcessorCallback = async (job: Job) => job.data;
 const file: BullQueueSeparateProcessor = '/srv/processors/resize.js';
 const advanced: BullQueueAdvancedProcessor = { callback, concurrency: 2 };
-const advancedFile: BullQueueAdvancedSeparateProcessor = { path: new URL('file:///srv/processors/resize.js'), useWorkerThreads: true, concurrency: 3 };
+const advancedFile: BullQueueAdvancedSeparateProcessor = {
+  path: new URL('file:///srv/processors/resize.js'),
+  useWorkerThreads: true,
+  concurrency: 3,
+};
 const processors: BullQueueProcessor[] = [callback, file, advanced, advancedFile];
-const audio: RegisterQueueOptions = { name: 'audio', configKey: 'alternative-config', processors, forceDisconnectOnShutdown: true, connection: { port: 6380 } };
+const audio: RegisterQueueOptions = {
+  name: 'audio',
+  configKey: 'alternative-config',
+  processors,
+  forceDisconnectOnShutdown: true,
+  connection: { port: 6380 },
+};
 
 @Injectable()
 class AudioQueueConfig implements RegisterQueueOptionsFactory {

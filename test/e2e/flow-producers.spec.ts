@@ -1,16 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
-import {
-  FlowProducer,
-  InjectFlowProducer,
-  Process,
-  Processor,
-  QueueModule,
-  getFlowProducerToken,
-  type Job,
-} from 'nestjs-conveyor';
+import { FlowProducer, InjectFlowProducer, Process, Processor, QueueModule, getFlowProducerToken, type Job } from 'nestjs-conveyor';
 import { uniqueName } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @InjectFlowProducer', () => {
   const nest = nestPerTest();
@@ -38,8 +30,12 @@ describe('flow producers: registerFlowProducer / registerFlowProducerAsync / @In
 
     @Processor(children)
     class ChildWork {
-      @Process('charge') charge(job: Job) { return { charged: job.data.amount }; }
-      @Process('reserve') reserve(job: Job) { return { reserved: job.data.sku }; }
+      @Process('charge') charge(job: Job) {
+        return { charged: job.data.amount };
+      }
+      @Process('reserve') reserve(job: Job) {
+        return { reserved: job.data.sku };
+      }
     }
 
     @Processor(parents)

@@ -1,9 +1,9 @@
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { BullModule, Process, Processor, QueueModule, WorkerHost, WorkerRegistry, getQueueToken, type Queue } from 'nestjs-conveyor';
 import { QueueHealthIndicator, QueueHealthModule, type QueueHealthCheckOptions } from 'nestjs-conveyor/health';
+import { freePort } from '../../scripts/redis-server.mjs';
 import { once } from '../support/events.js';
 import { rawClient } from '../support/redis.js';
-import { freePort } from '../../scripts/redis-server.mjs';
 import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
@@ -12,8 +12,12 @@ describe('QueueHealthIndicator (nestjs-conveyor/health)', () => {
   async function bootWithHealth(connection: object, work: string, idle: string) {
     @Processor(work)
     class Work {
-      @Process('ok') ok() { return 'ok'; }
-      @Process('fail') fail() { throw new Error('planned failure'); }
+      @Process('ok') ok() {
+        return 'ok';
+      }
+      @Process('fail') fail() {
+        throw new Error('planned failure');
+      }
     }
     const booted = await nest.boot({
       imports: [

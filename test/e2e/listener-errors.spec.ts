@@ -9,8 +9,8 @@ import {
   getQueueToken,
   type Queue,
 } from 'nestjs-conveyor';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('listeners that throw', () => {
   const nest = nestPerTest();
@@ -27,9 +27,16 @@ describe('listeners that throw', () => {
 
     @Processor(name)
     class ThrowingProcessor {
-      @Process() run(job: { id?: string }) { processed.push(job.id!); return 'ok'; }
-      @OnJobActive() async activeRejects() { throw new Error('async worker listener failure'); }
-      @OnJobCompleted() completedThrows() { throw new Error('sync worker listener failure'); }
+      @Process() run(job: { id?: string }) {
+        processed.push(job.id!);
+        return 'ok';
+      }
+      @OnJobActive() async activeRejects() {
+        throw new Error('async worker listener failure');
+      }
+      @OnJobCompleted() completedThrows() {
+        throw new Error('sync worker listener failure');
+      }
     }
 
     @QueueEventsListener(name)
@@ -52,7 +59,10 @@ describe('listeners that throw', () => {
       providers: [ThrowingProcessor, ThrowingListener],
     });
     const queue = booted.app.get<Queue>(getQueueToken(name));
-    const [a, b] = await queue.addBulk([{ name: 'one', data: {} }, { name: 'two', data: {} }]);
+    const [a, b] = await queue.addBulk([
+      { name: 'one', data: {} },
+      { name: 'two', data: {} },
+    ]);
     expect(await globalCompleted.promise).toEqual([a.id, b.id]);
     expect(processed).toEqual([a.id, b.id]);
     expect(await (await queue.getJob(b.id!))!.getState()).toBe('completed');

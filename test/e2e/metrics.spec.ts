@@ -91,7 +91,10 @@ async function fillQueues(prefix: string, mails: string, reports: string): Promi
   await mailQueue.add('urgent', {}, { priority: 1 });
   await mailQueue.add('soon', {}, { priority: 2 });
 
-  await reportQueue.addBulk([{ name: 'r1', data: {} }, { name: 'r2', data: {} }]);
+  await reportQueue.addBulk([
+    { name: 'r1', data: {} },
+    { name: 'r2', data: {} },
+  ]);
   const reportWorker = manual(reports);
   for (const token of ['report-0', 'report-1']) await (await reportWorker.getNextJob(token))!.moveToFailed(new Error('no data'), token);
   await flows.add({ name: 'summary', queueName: reports, children: [{ name: 'part', queueName: reports }] });
@@ -155,16 +158,34 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
     // the numbers Redis holds, and the ones the jobs were put there to make
     const inRedis = { [mails]: await countsInRedis(redis, prefix, mails), [reports]: await countsInRedis(redis, prefix, reports) };
     expect(inRedis[mails]).toEqual({
-      active: 1, completed: 2, delayed: 1, failed: 1, prioritized: 2, waiting: 1, 'waiting-children': 0, completed_total: 2, failed_total: 1,
+      active: 1,
+      completed: 2,
+      delayed: 1,
+      failed: 1,
+      prioritized: 2,
+      waiting: 1,
+      'waiting-children': 0,
+      completed_total: 2,
+      failed_total: 1,
     });
     expect(inRedis[reports]).toEqual({
-      active: 0, completed: 0, delayed: 0, failed: 2, prioritized: 0, waiting: 1, 'waiting-children': 1, completed_total: 0, failed_total: 2,
+      active: 0,
+      completed: 0,
+      delayed: 0,
+      failed: 2,
+      prioritized: 0,
+      waiting: 1,
+      'waiting-children': 1,
+      completed_total: 0,
+      failed_total: 2,
     });
     expect({ [mails]: countsInScrape(families, mails), [reports]: countsInScrape(families, reports) }).toEqual(inRedis);
   });
 
-  it('serves the path given (after the app\'s global prefix), and nothing at /metrics then', async () => {
-    const base = await start({ imports: queues(QueueMetricsModule.forRoot({ path: 'internal/prometheus' })) }, (app) => app.setGlobalPrefix('ops'));
+  it("serves the path given (after the app's global prefix), and nothing at /metrics then", async () => {
+    const base = await start({ imports: queues(QueueMetricsModule.forRoot({ path: 'internal/prometheus' })) }, (app) =>
+      app.setGlobalPrefix('ops'),
+    );
     const response = await fetch(`${base}/ops/internal/prometheus`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(CONTENT_TYPE);
@@ -220,7 +241,9 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
     const all = valuesBy(parseExposition(await (await fetch(`${base}/metrics`)).text()), 'bullmq_job_failed_total', 'queue');
     expect(all).toEqual({ [mails]: 1 });
     const service = served!.get(QueueMetricsService);
-    expect(valuesBy(parseExposition(await service.metrics({ configKey: 'second' })), 'bullmq_job_failed_total', 'queue')).toEqual({ [other]: 0 });
+    expect(valuesBy(parseExposition(await service.metrics({ configKey: 'second' })), 'bullmq_job_failed_total', 'queue')).toEqual({
+      [other]: 0,
+    });
   });
 
   it('refuses to merge one queue name registered on two connections (the series would collide), naming both', async () => {
@@ -237,7 +260,9 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
       `queue "${mails}" is registered on connections "default" and "copy": their Prometheus series would carry the same labels; ` +
         "export one connection's queues with { configKey }",
     );
-    expect(valuesBy(parseExposition(await service.metrics({ configKey: 'copy' })), 'bullmq_job_failed_total', 'queue')).toEqual({ [mails]: 1 });
+    expect(valuesBy(parseExposition(await service.metrics({ configKey: 'copy' })), 'bullmq_job_failed_total', 'queue')).toEqual({
+      [mails]: 1,
+    });
   });
 
   it('refuses labels Prometheus would refuse, and other bad options, when the module is defined', () => {
@@ -262,6 +287,8 @@ describe('QueueMetricsModule: /metrics for Prometheus', () => {
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toContain(`QueueMetricsModule.forRoot: ${message}`);
     }
-    expect(() => QueueMetricsModule.forRootAsync({} as never)).toThrow('QueueMetricsModule.forRootAsync: takes { useFactory, inject?, imports?, path? }');
+    expect(() => QueueMetricsModule.forRootAsync({} as never)).toThrow(
+      'QueueMetricsModule.forRootAsync: takes { useFactory, inject?, imports?, path? }',
+    );
   });
 });

@@ -14,8 +14,8 @@ import {
   type RegisterQueueOptionsFactory,
 } from 'nestjs-conveyor';
 import { REDIS_URL, rawClient, uniqueName } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('QueueModule configuration', () => {
   const nest = nestPerTest();
@@ -134,7 +134,9 @@ describe('QueueModule configuration', () => {
 
     @Processor(other)
     class OtherProcessor {
-      @Process() run(job: Job) { done.resolve(`${job.prefix}:${job.name}`); }
+      @Process() run(job: Job) {
+        done.resolve(`${job.prefix}:${job.name}`);
+      }
     }
 
     const booted = await nest.boot({

@@ -17,12 +17,16 @@ afterAll(() => {
 it('every @nestjs/bullmq app, with only its imports changed, type-checks against nestjs-conveyor', () => {
   const copies = writeConveyorCopies();
   expect(copies.length).toBeGreaterThanOrEqual(9);
-  const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(ROOT, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   const program = ts.createProgram(copies, { ...config!.options, noEmit: true });
   const problems = ts.getPreEmitDiagnostics(program).map((d) => {
     const where = d.file ? `${path.relative(ROOT, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';

@@ -10,7 +10,16 @@ import { Recorder } from './bullmq-apps/support.js';
 import type * as WithoutRootApp from './bullmq-apps/without-root.app.js';
 import type * as WorkerHostApp from './bullmq-apps/worker-host.app.js';
 import type * as WorkerOnlyApp from './bullmq-apps/worker-only.app.js';
-import { CONVEYOR_DIR, VARIANTS, bootModule, endRun, loadApp, writeConveyorCopies, type AppRun, type Variant } from './support/bullmq-apps.js';
+import {
+  CONVEYOR_DIR,
+  VARIANTS,
+  bootModule,
+  endRun,
+  loadApp,
+  writeConveyorCopies,
+  type AppRun,
+  type Variant,
+} from './support/bullmq-apps.js';
 
 // Each app in bullmq-apps/ is written for @nestjs/bullmq 12 as its documentation shows (npm run
 // typecheck compiles it against @nestjs/bullmq). Every test runs an app twice: as it is, and with
@@ -34,7 +43,7 @@ async function onBoth<M, R>(file: string, scenario: (run: AppRun<M>) => Promise<
       run = await loadApp<M>(file, variant);
       seen[variant] = await scenario(run);
     } catch (err) {
-      throw new Error(`${file} on ${variant}: ${(err as Error).stack ?? err}`);
+      throw new Error(`${file} on ${variant}: ${(err as Error).stack ?? err}`, { cause: err });
     } finally {
       await endRun(run);
     }

@@ -12,8 +12,8 @@ import {
   type Job,
   type Queue,
 } from 'nestjs-conveyor';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('producer-only mode: forRoot({ workers: false })', () => {
   const nest = nestPerTest();
@@ -25,12 +25,17 @@ describe('producer-only mode: forRoot({ workers: false })', () => {
 
     @Processor(name)
     class Work {
-      @Process() run(job: Job) { processedBy.resolve(job.id!); return 'from the worker process'; }
+      @Process() run(job: Job) {
+        processedBy.resolve(job.id!);
+        return 'from the worker process';
+      }
     }
 
     @QueueEventsListener(name)
     class Progress {
-      @OnQueueEvent('completed') done(args: unknown) { seenByApi.resolve(args); }
+      @OnQueueEvent('completed') done(args: unknown) {
+        seenByApi.resolve(args);
+      }
     }
 
     @Module({ imports: [QueueModule.registerQueue({ name })], providers: [Work] })

@@ -1,16 +1,7 @@
-import {
-  OnQueueEvent,
-  Process,
-  Processor,
-  Queue,
-  QueueEventsListener,
-  QueueModule,
-  Worker,
-  getQueueToken,
-} from 'nestjs-conveyor';
+import { OnQueueEvent, Process, Processor, Queue, QueueEventsListener, QueueModule, Worker, getQueueToken } from 'nestjs-conveyor';
 import { rawClient } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('@QueueEventsListener: global events', () => {
   const nest = nestPerTest();
@@ -23,19 +14,29 @@ describe('@QueueEventsListener: global events', () => {
 
     @Processor(name)
     class Work {
-      @Process('good') good() { return { answer: 42 }; }
-      @Process('bad') bad() { throw new Error('nope'); }
+      @Process('good') good() {
+        return { answer: 42 };
+      }
+      @Process('bad') bad() {
+        throw new Error('nope');
+      }
     }
 
     @QueueEventsListener(name)
     class Completions {
-      @OnQueueEvent('added') added({ name: jobName }: { name: string }) { added.push(jobName); }
-      @OnQueueEvent('completed') done(...args: unknown[]) { completed.resolve(args); }
+      @OnQueueEvent('added') added({ name: jobName }: { name: string }) {
+        added.push(jobName);
+      }
+      @OnQueueEvent('completed') done(...args: unknown[]) {
+        completed.resolve(args);
+      }
     }
 
     @QueueEventsListener({ name })
     class Failures {
-      @OnQueueEvent('failed') failed(...args: unknown[]) { failed.resolve(args); }
+      @OnQueueEvent('failed') failed(...args: unknown[]) {
+        failed.resolve(args);
+      }
     }
 
     const booted = await nest.boot({
@@ -55,7 +56,7 @@ describe('@QueueEventsListener: global events', () => {
 
     const client = rawClient();
     try {
-      const readers = (await client.client('LIST') as string)
+      const readers = ((await client.client('LIST')) as string)
         .split('\n')
         .filter((line) => line.includes(`name=bull:${Buffer.from(name).toString('base64')}:qe `));
       expect(readers).toHaveLength(1);
@@ -70,7 +71,9 @@ describe('@QueueEventsListener: global events', () => {
 
     @QueueEventsListener(name)
     class Remote {
-      @OnQueueEvent('completed') done(args: unknown) { completed.resolve(args); }
+      @OnQueueEvent('completed') done(args: unknown) {
+        completed.resolve(args);
+      }
     }
 
     await nest.boot({ imports: [QueueModule.forRoot({ connection: redisOptions() })], providers: [Remote] });

@@ -11,8 +11,8 @@ import {
   type Job,
   type Queue,
 } from 'nestjs-conveyor';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 @Injectable()
 class Greeter {

@@ -88,7 +88,9 @@ describe("the sample's /metrics", () => {
     const base = await boot('worker');
     const response = await fetch(`${base}/metrics`);
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { message: string }).message).toBe('a worker process serves no metrics: scrape the API (roles all and api)');
+    expect(((await response.json()) as { message: string }).message).toBe(
+      'a worker process serves no metrics: scrape the API (roles all and api)',
+    );
     expect((await fetch(`${base}/health`)).status).toBe(200);
   });
 });

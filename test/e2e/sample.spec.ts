@@ -1,5 +1,5 @@
-import { Queue, QueueEvents } from 'nestjs-conveyor';
 import type { INestApplication } from '@nestjs/common';
+import { Queue, QueueEvents } from 'nestjs-conveyor';
 import { AppModule } from '../../sample/src/app.module.js';
 import { rawClient, streamEventNames, uniqueName } from '../support/redis.js';
 import { closedAfterAll } from '../support/scope.js';
@@ -36,7 +36,11 @@ describe('the sample app', () => {
     const queue = new Queue(queueName, { connection: redisOptions(), prefix });
     try {
       await events.waitUntilReady();
-      const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(response.status).toBe(201);
       const created = (await response.json()) as { queue: string; id: string };
       await (await queue.getJob(created.id))!.waitUntilFinished(events, 10_000);
@@ -63,7 +67,11 @@ describe('the sample app', () => {
 
     const report = await runThroughApi('/jobs/report', { title: 'Q3', rows: 10 });
     const reportView = await (await fetch(`${base}/jobs/reports/${report.id}`)).json();
-    expect(reportView).toMatchObject({ state: 'completed', progress: 100, result: { title: 'Q3', rows: 10, url: `/reports/${report.id}.csv` } });
+    expect(reportView).toMatchObject({
+      state: 'completed',
+      progress: 100,
+      result: { title: 'Q3', rows: 10, url: `/reports/${report.id}.csv` },
+    });
     expect(lines().filter((l) => /^reports#\d+ progress 100$/.test(l)).length).toBeGreaterThanOrEqual(1);
 
     const bad = await fetch(`${base}/jobs/email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });

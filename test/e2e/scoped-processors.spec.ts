@@ -2,8 +2,8 @@ import { Inject, Injectable, Scope } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import { OnJobCompleted, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
 import { times } from '../support/events.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 let created = 0;
 
@@ -87,7 +87,10 @@ describe('processors with request-scoped and transient dependencies', () => {
     });
     const queue = booted.app.get<Queue>(getQueueToken(name));
     const completed = times(booted.app.get(WorkerRegistry).get(name), 'completed', 2);
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const done = await completed;
     expect(done.map(([, result]) => result)).toEqual([1, 1]);
     expect(processors.size).toBe(2);

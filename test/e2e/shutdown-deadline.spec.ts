@@ -1,7 +1,7 @@
 import { Process, Processor, Queue, QueueModule, getQueueToken, type Job } from 'nestjs-conveyor';
 import { rawClient, streamEventNames } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred, within } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 const SHUTDOWN_TIMEOUT_MS = 300;
 
@@ -22,7 +22,10 @@ describe('shutdown: a job outliving shutdownTimeoutMs', () => {
     }
 
     const { app, logger } = await nest.boot({
-      imports: [QueueModule.forRoot({ connection: redisOptions(), shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }), QueueModule.registerQueue({ name })],
+      imports: [
+        QueueModule.forRoot({ connection: redisOptions(), shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS }),
+        QueueModule.registerQueue({ name }),
+      ],
       providers: [Slow],
     });
     const job = await app.get<Queue>(getQueueToken(name)).add('slow', {});
@@ -53,10 +56,13 @@ describe('shutdown: a job outliving shutdownTimeoutMs', () => {
   it('has its signal aborted after the deadline and is back in wait when close() returns; nothing stalls', async () => {
     const aborted = deferred<unknown>(5000, 'abort');
     const outcome = await closeDuringJob(
-      (_job, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => {
-        aborted.resolve(signal.reason);
-        reject(signal.reason);
-      })),
+      (_job, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted.resolve(signal.reason);
+            reject(signal.reason);
+          }),
+        ),
     );
     expect(String(await aborted.promise)).toContain('moved back to wait');
     expect(outcome.state).toBe('waiting');

@@ -1,8 +1,18 @@
-import { Queue as EngineQueue, InjectQueue, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
+import {
+  Queue as EngineQueue,
+  InjectQueue,
+  Process,
+  Processor,
+  QueueModule,
+  WorkerRegistry,
+  getQueueToken,
+  type Job,
+  type Queue,
+} from 'nestjs-conveyor';
 import { once } from '../support/events.js';
 import { rawClient, streamEventNames } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('shutdown: app.close() drains active jobs', () => {
   const nest = nestPerTest();
@@ -26,10 +36,7 @@ describe('shutdown: app.close() drains active jobs', () => {
     }
 
     const { app } = await nest.boot({
-      imports: [
-        QueueModule.forRoot({ connection: redisOptions() }),
-        QueueModule.registerQueue({ name: orders }, { name: invoices }),
-      ],
+      imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name: orders }, { name: invoices })],
       providers: [OrderProcessor],
     });
     const job = await app.get<Queue>(getQueueToken(orders)).add('order', {});

@@ -63,7 +63,9 @@ describe('invalid wiring fails at boot with a named error', () => {
     const name = uniqueName('e2e-host-catchall');
     @Processor(name)
     class HostAndFallback extends WorkerHost {
-      async process(job: Job) { return job.id; }
+      async process(job: Job) {
+        return job.id;
+      }
       @Process() fallback() {}
     }
     const err = await bootError({ imports: [root(), QueueModule.registerQueue({ name })], providers: [HostAndFallback] });

@@ -17,13 +17,13 @@ import {
   type Queue,
 } from 'nestjs-conveyor';
 import { rawClient, takeJobAway, uniqueName } from '../support/redis.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('worker event decorators in the processor class', () => {
   const nest = nestPerTest();
 
-  function setup(name: string, processor: Function) {
+  function setup(name: string, processor: abstract new (...args: never[]) => unknown) {
     nest.removeKeysOf(name);
     return nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
@@ -50,10 +50,18 @@ describe('worker event decorators in the processor class', () => {
         throw new Error('boom');
       }
 
-      @OnJobActive() active(job: Job, prev: string) { record('active', [job.name, prev]); }
-      @OnJobProgress() progress(job: Job, progress: unknown) { record('progress', [job.name, progress]); }
-      @OnJobCompleted() completed(job: Job, result: unknown, prev: string) { record('completed', [job.name, result, prev]); }
-      @OnJobFailed() failed(job: Job, err: Error, prev: string) { record('failed', [job.name, err.message, prev]); }
+      @OnJobActive() active(job: Job, prev: string) {
+        record('active', [job.name, prev]);
+      }
+      @OnJobProgress() progress(job: Job, progress: unknown) {
+        record('progress', [job.name, progress]);
+      }
+      @OnJobCompleted() completed(job: Job, result: unknown, prev: string) {
+        record('completed', [job.name, result, prev]);
+      }
+      @OnJobFailed() failed(job: Job, err: Error, prev: string) {
+        record('failed', [job.name, err.message, prev]);
+      }
       @OnWorkerDrained() drained(...args: unknown[]) {
         record('drained', args);
         if (calls.completed && calls.failed) drained.resolve();
@@ -62,10 +70,16 @@ describe('worker event decorators in the processor class', () => {
 
     const booted = await setup(name, Recorder);
     const queue = booted.app.get<Queue>(getQueueToken(name));
-    await queue.addBulk([{ name: 'ok', data: {} }, { name: 'bad', data: {} }]);
+    await queue.addBulk([
+      { name: 'ok', data: {} },
+      { name: 'bad', data: {} },
+    ]);
     await drained.promise;
 
-    expect(calls.active).toEqual([['ok', 'waiting'], ['bad', 'waiting']]);
+    expect(calls.active).toEqual([
+      ['ok', 'waiting'],
+      ['bad', 'waiting'],
+    ]);
     expect(calls.progress).toEqual([['ok', 50]]);
     expect(calls.completed).toEqual([['ok', { sum: 3 }, 'active']]);
     expect(calls.failed).toEqual([['bad', 'boom', 'active']]);
@@ -87,8 +101,12 @@ describe('worker event decorators in the processor class', () => {
         return new Promise((resolve) => signal.addEventListener('abort', () => resolve(aborted.resolve(signal.reason))));
       }
 
-      @OnWorkerEvent('lockRenewalFailed') lockLost(...args: unknown[]) { lost.resolve(args); }
-      @OnWorkerError() error(err: Error) { errors.push(err.message); }
+      @OnWorkerEvent('lockRenewalFailed') lockLost(...args: unknown[]) {
+        lost.resolve(args);
+      }
+      @OnWorkerError() error(err: Error) {
+        errors.push(err.message);
+      }
     }
 
     const booted = await setup(name, LockHolder);
@@ -112,17 +130,31 @@ describe('worker event decorators in the processor class', () => {
 
     @Processor(name, { autorun: false, stalledInterval: 300 })
     class StallWatcher {
-      @Process() run(job: Job) { processed.resolve(job.id!); }
-      @OnJobStalled() stalled(...args: unknown[]) { stalled.resolve(args); }
+      @Process() run(job: Job) {
+        processed.resolve(job.id!);
+      }
+      @OnJobStalled() stalled(...args: unknown[]) {
+        stalled.resolve(args);
+      }
     }
 
     const booted = await setup(name, StallWatcher);
     const queue = booted.app.get<Queue>(getQueueToken(name));
     // a plain engine worker takes the job and then never renews its lock: the job stalls
     const taken = deferred(5000, 'taken');
-    const abandoned = new Worker(name, () => { taken.resolve(); return new Promise(() => {}); }, {
-      connection: redisOptions(), lockDuration: 200, skipLockRenewal: true, skipStalledCheck: true,
-    });
+    const abandoned = new Worker(
+      name,
+      () => {
+        taken.resolve();
+        return new Promise(() => {});
+      },
+      {
+        connection: redisOptions(),
+        lockDuration: 200,
+        skipLockRenewal: true,
+        skipStalledCheck: true,
+      },
+    );
     try {
       const job = await queue.add('work', {});
       await taken.promise;

@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectQueue, Process, Processor, QueueModule, WorkerRegistry, getQueueToken, type Job, type Queue } from 'nestjs-conveyor';
 import { once } from '../support/events.js';
-import { nestPerTest, redisOptions } from './support/nest.js';
 import { deferred } from '../support/wait.js';
+import { nestPerTest, redisOptions } from './support/nest.js';
 
 describe('when workers run', () => {
   const nest = nestPerTest();
@@ -25,7 +25,10 @@ describe('when workers run', () => {
     // a provider of the root module: its onModuleInit runs after the queue module's
     @Injectable()
     class EarlyProducer implements OnModuleInit {
-      constructor(@InjectQueue(name) private readonly queue: Queue, private readonly registry: WorkerRegistry) {}
+      constructor(
+        @InjectQueue(name) private readonly queue: Queue,
+        private readonly registry: WorkerRegistry,
+      ) {}
       async onModuleInit() {
         const job = await this.queue.add('early', {});
         // a round trip later a running worker would have the job; these workers do not run yet
@@ -45,7 +48,9 @@ describe('when workers run', () => {
     const name = queueName();
     @Processor(name, { autorun: false })
     class Manual {
-      @Process() run() { return 'manual'; }
+      @Process() run() {
+        return 'manual';
+      }
     }
     const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
@@ -69,7 +74,9 @@ describe('when workers run', () => {
     const name = queueName();
     @Processor(name)
     class Work {
-      @Process() run(job: Job) { return job.data.n; }
+      @Process() run(job: Job) {
+        return job.data.n;
+      }
     }
     const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],
@@ -100,7 +107,7 @@ describe('when workers run', () => {
     expect(again.id).toBe(whileClosed.id);
   });
 
-  it('WorkerRegistry.close(queue, true) aborts the jobs in hand and hands them back to wait at once (not bullmq\'s close(true))', async () => {
+  it("WorkerRegistry.close(queue, true) aborts the jobs in hand and hands them back to wait at once (not bullmq's close(true))", async () => {
     const name = queueName();
     const started = deferred(5000, 'the job to start');
     const aborted = deferred<unknown>(5000, 'the signal to abort');
@@ -108,10 +115,12 @@ describe('when workers run', () => {
     class Stuck {
       @Process() run(_job: Job, _token: string, signal: AbortSignal) {
         started.resolve();
-        return new Promise((_, reject) => signal.addEventListener('abort', () => {
-          aborted.resolve(signal.reason);
-          reject(signal.reason);
-        }));
+        return new Promise((_, reject) =>
+          signal.addEventListener('abort', () => {
+            aborted.resolve(signal.reason);
+            reject(signal.reason);
+          }),
+        );
       }
     }
     const booted = await nest.boot({
@@ -134,7 +143,9 @@ describe('when workers run', () => {
     const name = queueName();
     @Processor(name)
     class Work {
-      @Process() run() { return 'ok'; }
+      @Process() run() {
+        return 'ok';
+      }
     }
     const booted = await nest.boot({
       imports: [QueueModule.forRoot({ connection: redisOptions() }), QueueModule.registerQueue({ name })],

@@ -13,10 +13,14 @@ describe('accepted job options, processed', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const calls = new Map<string, number>();
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        calls.set(job.name, (calls.get(job.name) ?? 0) + 1);
-        throw new Error('boom');
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          calls.set(job.name, (calls.get(job.name) ?? 0) + 1);
+          throw new Error('boom');
+        },
+        { connection: connection() },
+      ),
     );
     const noNumber = once<[Job]>(worker, 'failed', 10_000, (job) => job.name === 'no-number');
     await queue.add('no-number', {}, { attempts: 'x' as never });

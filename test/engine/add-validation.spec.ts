@@ -32,7 +32,9 @@ describe('bad input to Queue construction', () => {
   });
 
   it('rejects bad Conveyor queue options', () => {
-    expect(() => new Queue('ok', { connection: connection(), strictJobOptions: 'yes' as never })).toThrow(/strictJobOptions must be a boolean, got "yes"/);
+    expect(() => new Queue('ok', { connection: connection(), strictJobOptions: 'yes' as never })).toThrow(
+      /strictJobOptions must be a boolean, got "yes"/,
+    );
     expect(() => new Queue('ok', { connection: connection(), customBackoffTypes: 'linear' as never })).toThrow(
       /customBackoffTypes must be an array of strings, got "linear"/,
     );
@@ -60,16 +62,31 @@ describe('what BullMQ refuses at add, with its texts', () => {
 
   const circular: Record<string, unknown> = { a: 1 };
   circular.self = circular;
-  const add = (opts: unknown, data: unknown = {}) => () => queue.add('j', data, opts as never);
+  const add =
+    (opts: unknown, data: unknown = {}) =>
+    () =>
+      queue.add('j', data, opts as never);
 
   const cases: [string, () => Promise<unknown>, RegExp | string][] = [
-    ['circular data', () => queue.add('j', circular), /^Converting circular structure to JSON[^]*\(data of job "j" cannot be serialized to JSON\)$/],
-    ['BigInt data', () => queue.add('j', { n: 10n }), 'Do not know how to serialize a BigInt (data of job "j" cannot be serialized to JSON)'],
+    [
+      'circular data',
+      () => queue.add('j', circular),
+      /^Converting circular structure to JSON[^]*\(data of job "j" cannot be serialized to JSON\)$/,
+    ],
+    [
+      'BigInt data',
+      () => queue.add('j', { n: 10n }),
+      'Do not know how to serialize a BigInt (data of job "j" cannot be serialized to JSON)',
+    ],
     ['priority too high', add({ priority: 2_097_152 }), 'Priority should be between 0 and 2097151 (got priority 2097152)'],
     ['fractional priority', add({ priority: 1.2 }), 'Priority should not be float (got priority 1.2)'],
     ['a string priority', add({ priority: '3' }), 'Priority should not be float (got priority "3")'],
     ['NaN priority', add({ priority: NaN }), 'Priority should not be float (got priority NaN)'],
-    ['jitter above 1', add({ backoff: { type: 'fixed', delay: 10, jitter: 2 } }), 'Jitter should be between 0 and 1 (got backoff.jitter 2)'],
+    [
+      'jitter above 1',
+      add({ backoff: { type: 'fixed', delay: 10, jitter: 2 } }),
+      'Jitter should be between 0 and 1 (got backoff.jitter 2)',
+    ],
     ['jitter below 0', add({ backoff: { type: 'fixed', jitter: -1 } }), 'Jitter should be between 0 and 1 (got backoff.jitter -1)'],
     ['an integer-looking custom id', add({ jobId: '123' }), /^Custom Id cannot be integers$/],
     ['a negative integer custom id', add({ jobId: '-5' }), /^Custom Id cannot be integers$/],
@@ -79,25 +96,69 @@ describe('what BullMQ refuses at add, with its texts', () => {
     ['a custom id with too many colons', add({ jobId: 'a:b:c:d' }), /^Custom Id cannot contain :$/],
     ['a numeric custom id', add({ jobId: 7 }), /^jobId must be a string, got 7$/],
     ['a null custom id', add({ jobId: null }), /^jobId must be a string, got null$/],
-    ['data over sizeLimit', add({ sizeLimit: 50 }, { text: 'x'.repeat(100) }), 'The size of job j exceeds the limit 50 bytes (its data is 111 bytes)'],
-    ['two parent-failure flags', add({ failParentOnFailure: true, ignoreDependencyOnFailure: true }), /^The following options cannot be used together: failParentOnFailure, ignoreDependencyOnFailure$/],
-    ['removeDependencyOnFailure with failParentOnFailure', add({ failParentOnFailure: true, removeDependencyOnFailure: true }), /^The following options cannot be used together: removeDependencyOnFailure, failParentOnFailure$/],
-    ['continueParentOnFailure with removeDependencyOnFailure', add({ continueParentOnFailure: 1, removeDependencyOnFailure: 'yes' }), /^The following options cannot be used together: removeDependencyOnFailure, continueParentOnFailure$/],
-    ['the removed debounce option', add({ debounce: { id: 'a' } }), 'Debounce option has been removed. Use deduplication option instead (got debounce {"id":"a"})'],
+    [
+      'data over sizeLimit',
+      add({ sizeLimit: 50 }, { text: 'x'.repeat(100) }),
+      'The size of job j exceeds the limit 50 bytes (its data is 111 bytes)',
+    ],
+    [
+      'two parent-failure flags',
+      add({ failParentOnFailure: true, ignoreDependencyOnFailure: true }),
+      /^The following options cannot be used together: failParentOnFailure, ignoreDependencyOnFailure$/,
+    ],
+    [
+      'removeDependencyOnFailure with failParentOnFailure',
+      add({ failParentOnFailure: true, removeDependencyOnFailure: true }),
+      /^The following options cannot be used together: removeDependencyOnFailure, failParentOnFailure$/,
+    ],
+    [
+      'continueParentOnFailure with removeDependencyOnFailure',
+      add({ continueParentOnFailure: 1, removeDependencyOnFailure: 'yes' }),
+      /^The following options cannot be used together: removeDependencyOnFailure, continueParentOnFailure$/,
+    ],
+    [
+      'the removed debounce option',
+      add({ debounce: { id: 'a' } }),
+      'Debounce option has been removed. Use deduplication option instead (got debounce {"id":"a"})',
+    ],
     ['debounce set to undefined', add({ debounce: undefined }), 'Debounce option has been removed. Use deduplication option instead'],
     ['deduplication without an id', add({ deduplication: { id: '' } }), 'Deduplication id must be provided (got deduplication {"id":""})'],
     ['deduplication as a string', add({ deduplication: 'abc' }), 'Deduplication id must be provided (got deduplication "abc")'],
-    ['deduplication with a parent', add({ deduplication: { id: 'a' }, parent: { id: 'parent-a', queue: parentQueue } }), /^Deduplication and parent options cannot be used together \(got deduplication \{"id":"a"\} and parent \{"id":"parent-a",/],
-    ['a deduplication id BullMQ\'s script cannot take', add({ deduplication: { id: { x: 1 } } }), 'deduplication.id must be a non-empty string, got {"x":1}'],
+    [
+      'deduplication with a parent',
+      add({ deduplication: { id: 'a' }, parent: { id: 'parent-a', queue: parentQueue } }),
+      /^Deduplication and parent options cannot be used together \(got deduplication \{"id":"a"\} and parent \{"id":"parent-a",/,
+    ],
+    [
+      "a deduplication id BullMQ's script cannot take",
+      add({ deduplication: { id: { x: 1 } } }),
+      'deduplication.id must be a non-empty string, got {"x":1}',
+    ],
     ['a fractional deduplication ttl', add({ deduplication: { id: 'a', ttl: 1.5 } }), 'deduplication.ttl must be an integer, got 1.5'],
-    ['a job name BullMQ\'s script cannot take', () => queue.add(undefined as never, {}), 'job name must be a string, got undefined'],
+    ["a job name BullMQ's script cannot take", () => queue.add(undefined as never, {}), 'job name must be a string, got undefined'],
     ['an object as job name', () => queue.add({ a: 1 } as never, {}), 'job name must be a string, got {"a":1}'],
-    ['one bad job in a bulk', () => queue.addBulk([{ name: 'fine', data: {} }, { name: 'bad', data: {}, opts: { priority: 0.5 } }]), 'Priority should not be float (got priority 0.5)'],
-    ['custom id "0" in a bulk (BullMQ checks "0" only in add)', () => queue.addBulk([{ name: 'a', data: {}, opts: { jobId: '0' } }]), /^Custom Id cannot be integers$/],
+    [
+      'one bad job in a bulk',
+      () =>
+        queue.addBulk([
+          { name: 'fine', data: {} },
+          { name: 'bad', data: {}, opts: { priority: 0.5 } },
+        ]),
+      'Priority should not be float (got priority 0.5)',
+    ],
+    [
+      'custom id "0" in a bulk (BullMQ checks "0" only in add)',
+      () => queue.addBulk([{ name: 'a', data: {}, opts: { jobId: '0' } }]),
+      /^Custom Id cannot be integers$/,
+    ],
     ['addBulk without an array', () => queue.addBulk({} as never), 'addBulk takes an array of { name, data, opts }, got {}'],
     ['addBulk with a null job', () => queue.addBulk([null as never]), 'each job to add must be { name, data, opts }, got null'],
     // BullMQ's script looks "undefined:gone" up; that key is never sent here
-    ['a parent without a queue', add({ parent: { id: 'gone' } }), `Missing key for parent job undefined:gone. addJob (parent must be { id, queue: '<prefix>:<queue>' }, got {"id":"gone"})`],
+    [
+      'a parent without a queue',
+      add({ parent: { id: 'gone' } }),
+      `Missing key for parent job undefined:gone. addJob (parent must be { id, queue: '<prefix>:<queue>' }, got {"id":"gone"})`,
+    ],
   ];
 
   it.each(cases)('rejects %s with a ConveyorValidationError and writes nothing', async (_label, call, message) => {
@@ -116,12 +177,20 @@ describe('what BullMQ refuses at add, with its texts', () => {
     ['a missing parent', add({ parent: { id: 'gone', queue: parentQueue } }), `Missing key for parent job ${parentQueue}:gone. addJob`],
     [
       'a missing parent in the second job of a bulk',
-      () => queue.addBulk([{ name: 'ok', data: {}, opts: { parent: { id: 'parent-a', queue: parentQueue } } }, { name: 'bad', data: {}, opts: { parent: { id: 'gone-too', queue: parentQueue } } }]),
+      () =>
+        queue.addBulk([
+          { name: 'ok', data: {}, opts: { parent: { id: 'parent-a', queue: parentQueue } } },
+          { name: 'bad', data: {}, opts: { parent: { id: 'gone-too', queue: parentQueue } } },
+        ]),
       `Missing key for parent job ${parentQueue}:gone-too. addJob`,
     ],
     [
       'a child of another live parent, after a good job in the bulk',
-      () => queue.addBulk([{ name: 'ok', data: {} }, { name: 'child', data: {}, opts: { jobId: 'owned-child', parent: { id: 'parent-b', queue: parentQueue } } }]),
+      () =>
+        queue.addBulk([
+          { name: 'ok', data: {} },
+          { name: 'child', data: {}, opts: { jobId: 'owned-child', parent: { id: 'parent-b', queue: parentQueue } } },
+        ]),
       `The parent job ${parentQueue}:parent-b cannot be replaced. addJob`,
     ],
   ];
@@ -148,8 +217,15 @@ describe('what BullMQ refuses at add, with its texts', () => {
     await expect(Job.create(queue, 'j', {}, { priority: 1.5 })).rejects.toThrow('Priority should not be float');
     // BullMQ checks "0" only in Queue.add: Job.create finds it an integer
     await expect(Job.create(queue, 'j', {}, { jobId: '0' })).rejects.toThrow(/^Custom Id cannot be integers$/);
-    await expect(Job.create(queue, 'test', { foo: 'bar' }, { sizeLimit: 12 })).rejects.toThrow('The size of job test exceeds the limit 12 bytes');
-    await expect(Job.createBulk(queue, [{ name: 'a', data: {} }, { name: 'b', data: {}, opts: { jobId: 'a:b' } }])).rejects.toThrow(/^Custom Id cannot contain :$/);
+    await expect(Job.create(queue, 'test', { foo: 'bar' }, { sizeLimit: 12 })).rejects.toThrow(
+      'The size of job test exceeds the limit 12 bytes',
+    );
+    await expect(
+      Job.createBulk(queue, [
+        { name: 'a', data: {} },
+        { name: 'b', data: {}, opts: { jobId: 'a:b' } },
+      ]),
+    ).rejects.toThrow(/^Custom Id cannot contain :$/);
     await expect(Job.createBulk(queue, 'x' as never)).rejects.toThrow('Job.createBulk takes an array of { name, data, opts }, got "x"');
     expect(await snapshotQueue(client, name)).toEqual(before);
   });
@@ -190,15 +266,43 @@ describe('strictJobOptions: Conveyor checks every option', () => {
     ['NaN attempts', () => queue.add('j', {}, { attempts: NaN }), /attempts must be an integer, got NaN/],
     ['negative attempts', () => queue.add('j', {}, { attempts: -1 }), /attempts must be >= 0, got -1/],
     ['negative priority', () => queue.add('j', {}, { priority: -1 }), /priority must be between 0 and 2097151, got -1/],
-    ['fractional priority (BullMQ text first)', () => queue.add('j', {}, { priority: 1.2 }), /^Priority should not be float \(got priority 1.2\)$/],
-    ['an unknown backoff type', () => queue.add('j', {}, { attempts: 2, backoff: { type: 'linear', delay: 10 } }), /backoff.type must be one of 'fixed', 'exponential', 'custom' .* got "linear"/],
+    [
+      'fractional priority (BullMQ text first)',
+      () => queue.add('j', {}, { priority: 1.2 }),
+      /^Priority should not be float \(got priority 1.2\)$/,
+    ],
+    [
+      'an unknown backoff type',
+      () => queue.add('j', {}, { attempts: 2, backoff: { type: 'linear', delay: 10 } }),
+      /backoff.type must be one of 'fixed', 'exponential', 'custom' .* got "linear"/,
+    ],
     ['a negative backoff delay', () => queue.add('j', {}, { backoff: { type: 'fixed', delay: -1 } }), /backoff.delay must be >= 0, got -1/],
     ['an unknown option', () => queue.add('j', {}, { attemps: 3 } as never), /attemps is not a known job option \(got 3\)/],
-    ['removeOnComplete of the wrong type', () => queue.add('j', {}, { removeOnComplete: 'yes' as never }), /removeOnComplete must be a boolean, a count or \{ age, count, limit \}, got "yes"/],
+    [
+      'removeOnComplete of the wrong type',
+      () => queue.add('j', {}, { removeOnComplete: 'yes' as never }),
+      /removeOnComplete must be a boolean, a count or \{ age, count, limit \}, got "yes"/,
+    ],
     ['a numeric job name', () => queue.add(5 as never, {}), /job name must be a string, got 5/],
-    ['a string parent flag', () => queue.add('j', {}, { failParentOnFailure: 'yes' as never }), /failParentOnFailure must be a boolean, got "yes"/],
-    ['a malformed telemetry option', () => queue.add('j', {}, { telemetry: 5 as never }), /telemetry must be \{ metadata\?, omitContext\? \}, got 5/],
-    ['one bad job in a bulk', () => queue.addBulk([{ name: 'fine', data: {} }, { name: 'bad', data: {}, opts: { delay: -1 } }]), /delay must be >= 0, got -1/],
+    [
+      'a string parent flag',
+      () => queue.add('j', {}, { failParentOnFailure: 'yes' as never }),
+      /failParentOnFailure must be a boolean, got "yes"/,
+    ],
+    [
+      'a malformed telemetry option',
+      () => queue.add('j', {}, { telemetry: 5 as never }),
+      /telemetry must be \{ metadata\?, omitContext\? \}, got 5/,
+    ],
+    [
+      'one bad job in a bulk',
+      () =>
+        queue.addBulk([
+          { name: 'fine', data: {} },
+          { name: 'bad', data: {}, opts: { delay: -1 } },
+        ]),
+      /delay must be >= 0, got -1/,
+    ],
   ];
 
   it.each(cases)('rejects %s and writes nothing', async (_label, call, message) => {
@@ -216,7 +320,9 @@ describe('strictJobOptions: Conveyor checks every option', () => {
     const other = uniqueName('typed-backoff');
     const typed = new Queue(other, { connection: connection(), customBackoffTypes: ['linear'] });
     try {
-      await expect(typed.add('j', {}, { backoff: { type: 'quadratic' } })).rejects.toThrow(/backoff.type must be one of 'fixed', 'exponential', 'custom', 'linear'/);
+      await expect(typed.add('j', {}, { backoff: { type: 'quadratic' } })).rejects.toThrow(
+        /backoff.type must be one of 'fixed', 'exponential', 'custom', 'linear'/,
+      );
       await expect(typed.add('j', {}, { backoff: { type: 'linear' }, delay: -5 })).resolves.toBeInstanceOf(Job);
     } finally {
       await typed.close();

@@ -4,14 +4,18 @@
 import { ConveyorValidationError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, takeJobAway } from '../support/redis.js';
-import { lists } from './outcomes-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { aborted, deferred } from '../support/wait.js';
+import { lists } from './outcomes-support.js';
 
 describe('Cancellation', () => {
   const scope = scopePerTest();
 
-  function worker(name: string, processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>, opts: Record<string, unknown> = {}): Worker {
+  function worker(
+    name: string,
+    processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>,
+    opts: Record<string, unknown> = {},
+  ): Worker {
     const w = scope.track(new Worker(name, (job, token, signal) => processor(job, token, signal!), { connection: connection(), ...opts }));
     w.on('error', () => {});
     return w;
@@ -65,9 +69,13 @@ describe('Cancellation', () => {
 
   it('cancelAllJobs aborts every job in hand with the reason', async () => {
     const queue = scope.queue();
-    const w = worker(queue.name, async (_job, _token, signal) => {
-      throw new Error(`cancelled: ${String(await aborted(signal))}`);
-    }, { concurrency: 3 });
+    const w = worker(
+      queue.name,
+      async (_job, _token, signal) => {
+        throw new Error(`cancelled: ${String(await aborted(signal))}`);
+      },
+      { concurrency: 3 },
+    );
     const allActive = times(w, 'active', 3, 5000);
     const allFailed = times<[Job, Error]>(w, 'failed', 3, 5000);
     const jobs = await queue.addBulk([1, 2, 3].map((i) => ({ name: 'c', data: { i } })));
@@ -81,10 +89,14 @@ describe('Cancellation', () => {
   it('a lost lock aborts the signal with a LockLostError saying so, next to lockRenewalFailed', async () => {
     const queue = scope.queue();
     const seen = deferred<unknown>();
-    const w = worker(queue.name, async (_job, _token, signal) => {
-      seen.resolve(await aborted(signal));
-      return 'late';
-    }, { lockDuration: 600 });
+    const w = worker(
+      queue.name,
+      async (_job, _token, signal) => {
+        seen.resolve(await aborted(signal));
+        return 'late';
+      },
+      { lockDuration: 600 },
+    );
     const active = once<[Job]>(w, 'active', 5000);
     const renewalFailed = once<[string[]]>(w, 'lockRenewalFailed', 5000);
     const job = await queue.add('l', {});

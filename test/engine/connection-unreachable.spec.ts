@@ -30,7 +30,9 @@ describe('an unreachable Redis', () => {
       );
       expect(error).toBeInstanceOf(ConveyorConnectionError);
       expect((error as Error).message).toMatch(
-        new RegExp(`^Redis at 127\\.0\\.0\\.1:${port} is unreachable \\(no connection within \\d+ ms\\): .*ECONNRESET.*; then .*ECONNREFUSED`),
+        new RegExp(
+          `^Redis at 127\\.0\\.0\\.1:${port} is unreachable \\(no connection within \\d+ ms\\): .*ECONNRESET.*; then .*ECONNREFUSED`,
+        ),
       );
     } finally {
       await queue.close();

@@ -1,9 +1,9 @@
 // Deduplication (opts.deduplication, wire-format §7.2): every mode, its keys, ids and events.
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { QueueEvents } from '../../lib/engine/events/queue-events.js';
+import { type Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, streamEvents } from '../support/redis.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
 /** Events as short lines: `<event> <jobId> [key=value ...]` (ids and fields that matter here). */
@@ -24,11 +24,15 @@ function holdingWorker(scope: Scope, name: string) {
   });
   scope.defer(release);
   const worker = scope.track(
-    new Worker(name, async (job: Job) => {
-      if (job.name === 'hold') await held;
-      if (job.name === 'fail') throw new Error('failing on purpose');
-      return job.data;
-    }, { connection: connection() }),
+    new Worker(
+      name,
+      async (job: Job) => {
+        if (job.name === 'hold') await held;
+        if (job.name === 'fail') throw new Error('failing on purpose');
+        return job.data;
+      },
+      { connection: connection() },
+    ),
   );
   return { worker, release };
 }
@@ -60,7 +64,7 @@ describe('deduplication: simple mode', () => {
     const events = scope.track(new QueueEvents(name, { connection: connection(), lastEventId: '0-0' }));
     const [args] = await once(events, 'deduplicated', 5000);
     expect(args).toEqual({ jobId: '1', deduplicationId: 'S', deduplicatedJobId: '2' });
-    expect((await queue.getWaitingCount())).toBe(1);
+    expect(await queue.getWaitingCount()).toBe(1);
   });
 
   it('frees the id when the owner completes or fails, so the next add becomes a new job', async () => {
@@ -91,7 +95,10 @@ describe('deduplication: simple mode', () => {
     expect((await queue.add('j', {}, { jobId: 'a-1', deduplication: { id: 'other' } })).id).toBe('a-1');
     expect(await scope.redis.exists(`bull:${name}:a-2`, `bull:${name}:de:other`)).toBe(0);
     expect(await eventLines(scope, name)).toEqual([
-      'added a-1', 'waiting a-1', 'deduplicated a-1 deduplicationId=C deduplicatedJobId=a-2', 'duplicated a-1',
+      'added a-1',
+      'waiting a-1',
+      'deduplicated a-1 deduplicationId=C deduplicatedJobId=a-2',
+      'duplicated a-1',
     ]);
   });
 
@@ -164,7 +171,12 @@ describe('deduplication: throttle (ttl) and extend', () => {
     expect(await scope.redis.get(`bull:${name}:de:T`)).toBe(owner.id);
     expect((await queue.add('j', {}, { deduplication: { id: 'T', ttl: 2000 } })).id).toBe(owner.id);
 
-    await until('the throttle key to expire', () => scope.redis.exists(`bull:${name}:de:T`), (n) => n === 0, 5000);
+    await until(
+      'the throttle key to expire',
+      () => scope.redis.exists(`bull:${name}:de:T`),
+      (n) => n === 0,
+      5000,
+    );
     const nextDone = once(worker, 'completed', 5000, (job: Job) => job.id !== owner.id);
     const next = await queue.add('j', {}, { deduplication: { id: 'T', ttl: 2000 } });
     expect(next.id).not.toBe(owner.id);
@@ -203,7 +215,12 @@ describe('deduplication: debounce (replace) and reschedule', () => {
     expect(await scope.redis.pttl(`bull:${name}:de:R`)).toBe(-1);
     expect((await queue.getJob('2'))?.data).toEqual({ v: 'new' });
     expect(await eventLines(scope, name)).toEqual([
-      'added 1', 'delayed 1', 'removed 1 prev=delayed', 'deduplicated 2 deduplicationId=R deduplicatedJobId=1', 'added 2', 'delayed 2',
+      'added 1',
+      'delayed 1',
+      'removed 1 prev=delayed',
+      'deduplicated 2 deduplicationId=R deduplicatedJobId=1',
+      'added 2',
+      'delayed 2',
     ]);
   });
 
@@ -248,7 +265,10 @@ describe('deduplication: debounce (replace) and reschedule', () => {
     const delayedEvents = (await streamEvents(scope.redis, name)).filter((e) => e.event === 'delayed');
     expect(delayedEvents.map((e) => Number(e.delay))).toEqual([expect.any(Number), due]);
     expect(await eventLines(scope, name)).toEqual([
-      'added 1', 'delayed 1', 'deduplicated 1 deduplicationId=RS deduplicatedJobId=2', 'delayed 1',
+      'added 1',
+      'delayed 1',
+      'deduplicated 1 deduplicationId=RS deduplicatedJobId=2',
+      'delayed 1',
     ]);
     expect(Number(await scope.redis.zscore(`bull:${name}:marker`, '1'))).toBe(due);
   });
@@ -310,9 +330,17 @@ describe('deduplication: keepLastIfActive', () => {
     expect(keptJob.deduplicationId).toBe('K');
     expect(await scope.redis.exists(`bull:${name}:dn:K`, `bull:${name}:de:K`)).toBe(0);
     expect(await eventLines(scope, name)).toEqual([
-      'added 1', 'waiting 1', 'active 1 prev=waiting',
-      'deduplicated 1 deduplicationId=K deduplicatedJobId=2', 'deduplicated 1 deduplicationId=K deduplicatedJobId=3',
-      'added 3', 'waiting 3', 'completed 1 prev=active', 'active 3 prev=waiting', 'completed 3 prev=active', 'drained',
+      'added 1',
+      'waiting 1',
+      'active 1 prev=waiting',
+      'deduplicated 1 deduplicationId=K deduplicatedJobId=2',
+      'deduplicated 1 deduplicationId=K deduplicatedJobId=3',
+      'added 3',
+      'waiting 3',
+      'completed 1 prev=active',
+      'active 3 prev=waiting',
+      'completed 3 prev=active',
+      'drained',
     ]);
   });
 
@@ -325,13 +353,17 @@ describe('deduplication: keepLastIfActive', () => {
     });
     scope.defer(release);
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        if (job.data.n === 1) {
-          await held;
-          throw new Error('owner fails');
-        }
-        return job.data.n;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          if (job.data.n === 1) {
+            await held;
+            throw new Error('owner fails');
+          }
+          return job.data.n;
+        },
+        { connection: connection() },
+      ),
     );
     const opts = { deduplication: { id: 'F', keepLastIfActive: true, ttl: 50 } };
     const ownerActive = once(worker, 'active', 5000); // before the add: the job can start before its reply is read
@@ -401,15 +433,23 @@ describe('deduplication keys through the API', () => {
     });
     scope.defer(release);
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        await job.removeDeduplicationKey();
-        await held;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          await job.removeDeduplicationKey();
+          await held;
+        },
+        { connection: connection() },
+      ),
     );
     const firstActive = once(worker, 'active', 5000);
     const first = await queue.add('j', {}, { deduplication: { id: 'U' } });
     await firstActive;
-    await until('the processor to free the id', () => queue.getDeduplicationJobId('U'), (v) => v === null);
+    await until(
+      'the processor to free the id',
+      () => queue.getDeduplicationJobId('U'),
+      (v) => v === null,
+    );
     const second = await queue.add('j', {}, { deduplication: { id: 'U' } });
     expect(second.id).not.toBe(first.id);
     release();

@@ -11,7 +11,11 @@ import { aborted, deferred } from '../support/wait.js';
 describe("Conveyor's error classes", () => {
   const scope = scopePerTest();
 
-  function worker(name: string, processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>, opts: Record<string, unknown> = {}): Worker {
+  function worker(
+    name: string,
+    processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>,
+    opts: Record<string, unknown> = {},
+  ): Worker {
     const w = scope.track(new Worker(name, (job, token, signal) => processor(job, token, signal!), { connection: connection(), ...opts }));
     w.on('error', () => {});
     return w;
@@ -62,10 +66,14 @@ describe("Conveyor's error classes", () => {
   it("a lost lock aborts the processor's signal with a LockLostError", async () => {
     const queue = scope.queue();
     const seen = deferred<unknown>();
-    const w = worker(queue.name, async (_job, _token, signal) => {
-      seen.resolve(await aborted(signal));
-      return 'late';
-    }, { lockDuration: 600 });
+    const w = worker(
+      queue.name,
+      async (_job, _token, signal) => {
+        seen.resolve(await aborted(signal));
+        return 'late';
+      },
+      { lockDuration: 600 },
+    );
     const active = once<[Job]>(w, 'active', 5000);
     const job = await queue.add('l', {});
     await active;

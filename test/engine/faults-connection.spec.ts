@@ -1,12 +1,12 @@
 // Redis that is not there, or goes away: producers fail fast with a clear error, workers report
 // errors at a bounded rate and resume on their own when Redis is back.
-import { ConveyorConnectionError, Queue, Worker, type Job } from '../../lib/index.js';
-import { once } from '../support/events.js';
 import { Redis } from 'ioredis';
-import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, until, within } from '../support/wait.js';
+import { ConveyorConnectionError, Queue, Worker, type Job } from '../../lib/index.js';
 import { freePort, RedisServer } from '../../scripts/redis-server.mjs';
+import { once } from '../support/events.js';
+import { connection, REDIS_URL } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
+import { deferred, until, within } from '../support/wait.js';
 import { expectBoundedRepeats, recordErrors } from './faults-support.js';
 
 describe('Connection faults', () => {
@@ -22,7 +22,14 @@ describe('Connection faults', () => {
     // for the queue's meta write, which waits one, then for the connection again), where a command
     // left to the offline queue would wait through ~10 s of reconnects. Ten timeouts leave room
     // for a loaded machine.
-    const error = await within(queue.add('j', { a: 1 }).then(() => undefined, (err: unknown) => err), 10 * connectTimeout, 'queue.add');
+    const error = await within(
+      queue.add('j', { a: 1 }).then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+      10 * connectTimeout,
+      'queue.add',
+    );
     expect(error).toBeInstanceOf(ConveyorConnectionError);
     expect((error as Error).message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(unreachable|closed)`));
   });
@@ -44,11 +51,17 @@ describe('Connection faults', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const started = deferred();
     const release = deferred();
-    const worker = scope.track(new Worker(name, async () => {
-      started.resolve();
-      await release.promise;
-      return 'done';
-    }, { connection: client }));
+    const worker = scope.track(
+      new Worker(
+        name,
+        async () => {
+          started.resolve();
+          await release.promise;
+          return 'done';
+        },
+        { connection: client },
+      ),
+    );
     const errors = recordErrors(worker);
     const completed = once<[Job, string]>(worker, 'completed', 10000);
     await queue.add('j', {});
@@ -63,7 +76,11 @@ describe('Connection faults', () => {
     client.disconnect();
     // the finish goes out while the connection is closed ("Connection is closed.") and is refused
     release.resolve();
-    await until('the refused finish to wait for its retry', () => retryWaits.length, (n) => n > 0);
+    await until(
+      'the refused finish to wait for its retry',
+      () => retryWaits.length,
+      (n) => n > 0,
+    );
     await client.connect();
     expect((await completed)[1]).toBe('done');
     expect(errors).toEqual([]);

@@ -3,8 +3,8 @@
 // is renewed, instead of the job being refused and run a second time.
 import { Redis } from 'ioredis';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { once } from '../support/events.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
+import { once } from '../support/events.js';
 import { scopePerTest } from '../support/scope.js';
 import { clockPast, until } from '../support/wait.js';
 
@@ -36,12 +36,16 @@ describe('Redis frozen past lockDuration', () => {
     const runs: string[] = [];
     const tokens = new Map<string, string>();
     const worker = scope.track(
-      new Worker(queue.name, async (job: Job, token?: string) => {
-        runs.push(job.id!);
-        tokens.set(job.id!, token!);
-        await (job.name === 'short' ? short.promise : long.promise);
-        return job.name;
-      }, { connection: conn, concurrency: 2, lockDuration: LOCK_DURATION, stalledInterval: 60_000 }),
+      new Worker(
+        queue.name,
+        async (job: Job, token?: string) => {
+          runs.push(job.id!);
+          tokens.set(job.id!, token!);
+          await (job.name === 'short' ? short.promise : long.promise);
+          return job.name;
+        },
+        { connection: conn, concurrency: 2, lockDuration: LOCK_DURATION, stalledInterval: 60_000 },
+      ),
     );
     const errors: Error[] = [];
     worker.on('error', (err: Error) => errors.push(err));
@@ -51,7 +55,10 @@ describe('Redis frozen past lockDuration', () => {
       let n = 0;
       worker.on('active', () => ++n === 2 && resolve());
     });
-    const [a, b] = await queue.addBulk([{ name: 'short', data: {} }, { name: 'long', data: {} }]);
+    const [a, b] = await queue.addBulk([
+      { name: 'short', data: {} },
+      { name: 'long', data: {} },
+    ]);
     await bothActive;
 
     server.freeze();
@@ -65,10 +72,19 @@ describe('Redis frozen past lockDuration', () => {
     server.thaw();
     await shortDone;
     const locks = [a, b].map((job) => `bull:${queue.name}:${job.id}:lock`);
-    await until('both locks announced as expired', () => expired, (keys) => locks.every((lock) => keys.includes(lock)));
+    await until(
+      'both locks announced as expired',
+      () => expired,
+      (keys) => locks.every((lock) => keys.includes(lock)),
+    );
 
     // the long job's lock, gone while Redis was frozen, is back with the next renewal
-    await until('the long job locked again', () => admin.get(locks[1]), (holder) => holder === tokens.get(b.id!), 3000);
+    await until(
+      'the long job locked again',
+      () => admin.get(locks[1]),
+      (holder) => holder === tokens.get(b.id!),
+      3000,
+    );
     const longDone = once<[Job]>(worker, 'completed', 5000, (job: Job) => job.id === b.id);
     long.resolve();
     await longDone;

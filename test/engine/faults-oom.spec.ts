@@ -2,13 +2,13 @@
 // hand keep their locks (renewals still go through), a worker reports the refusal at a bounded
 // rate, keeps its finishes until Redis takes them, and resumes on its own once writes are accepted.
 import { Redis } from 'ioredis';
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { REFUSAL_RETRY_MS } from '../../lib/engine/connection/connection.js';
-import { once } from '../support/events.js';
+import { Queue, Worker, type Job } from '../../lib/index.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
+import { once } from '../support/events.js';
 import { scopePerTest } from '../support/scope.js';
-import { expectBoundedRepeats, recordErrors } from './faults-support.js';
 import { until, within } from '../support/wait.js';
+import { expectBoundedRepeats, recordErrors } from './faults-support.js';
 
 const LOCK_DURATION = 600;
 
@@ -34,11 +34,15 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
     const release = scope.gate();
     const runs: string[] = [];
     const worker = scope.track(
-      new Worker(queue.name, async (job: Job) => {
-        runs.push(job.id!);
-        await release.promise;
-        return 'ok';
-      }, { connection: conn(), lockDuration: LOCK_DURATION, stalledInterval: 300 }),
+      new Worker(
+        queue.name,
+        async (job: Job) => {
+          runs.push(job.id!);
+          await release.promise;
+          return 'ok';
+        },
+        { connection: conn(), lockDuration: LOCK_DURATION, stalledInterval: 300 },
+      ),
     );
     const errors: Error[] = [];
     worker.on('error', (err: Error) => errors.push(err));
@@ -61,7 +65,12 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
     // the finish is refused too; the worker keeps it and stores it once Redis takes writes
     const completed = once<[Job, string]>(worker, 'completed', 5000);
     release.resolve();
-    await until('a refused finish', () => errors.filter((e) => /^OOM/.test(e.message)).length, (n) => n > 0, 5000);
+    await until(
+      'a refused finish',
+      () => errors.filter((e) => /^OOM/.test(e.message)).length,
+      (n) => n > 0,
+      5000,
+    );
     await acceptWrites();
     await completed;
     expect(await admin.zscore(`bull:${queue.name}:completed`, job.id!)).not.toBeNull();
@@ -71,7 +80,10 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
 
   it('a worker whose fetches are refused reports it about once a second and takes jobs again as soon as writes are accepted', async () => {
     const queue = scope.track(new Queue(scope.name(), { connection: conn() }));
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     await refuseWrites();
     const worker = scope.track(new Worker(queue.name, async () => 'ok', { connection: conn(), autorun: false }));
     const errors = recordErrors(worker);

@@ -75,7 +75,17 @@ describe('an add resent after its reply was lost', () => {
   it.each([
     ['add without a jobId', (q: Queue) => q.add('once', { n: 1 }).then((j) => [j.id!])],
     ['add with a jobId', (q: Queue) => q.add('once', { n: 1 }, { jobId: 'mine' }).then((j) => [j.id!])],
-    ['addBulk', (q: Queue) => q.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }, { name: 'c', data: {} }]).then((js) => js.map((j) => j.id!))],
+    [
+      'addBulk',
+      (q: Queue) =>
+        q
+          .addBulk([
+            { name: 'a', data: {} },
+            { name: 'b', data: {} },
+            { name: 'c', data: {} },
+          ])
+          .then((js) => js.map((j) => j.id!)),
+    ],
   ])('%s: one job per add, and the add resolves with its id', async (_label, add) => {
     const queue = scope.track(new Queue(scope.name('resend'), { connection: await through() }));
     queue.on('error', () => {});
@@ -88,7 +98,11 @@ describe('an add resent after its reply was lost', () => {
     expect(proxy.lost).toBe(1);
     expect(proxy.connections).toBeGreaterThanOrEqual(2);
 
-    const waiting = await until('the added jobs in wait', () => scope.redis.lrange(`${base}wait`, 0, -1), (w) => w.length >= before + ids.length);
+    const waiting = await until(
+      'the added jobs in wait',
+      () => scope.redis.lrange(`${base}wait`, 0, -1),
+      (w) => w.length >= before + ids.length,
+    );
     expect(waiting.length).toBe(before + ids.length);
     expect(waiting.slice(0, ids.length).reverse()).toEqual(ids);
     for (const id of ids) expect(await scope.redis.exists(`${base}${id}`)).toBe(1);

@@ -12,7 +12,12 @@ describe('flow deduplication', () => {
     const queue = scope.queue(q);
     const flows = scope.producer();
     const first = await flows.add({ name: 'root', queueName: q, data: { n: 1 }, opts: { deduplication: { id: 'D' }, delay: 1000 } });
-    const second = await flows.add({ name: 'root', queueName: q, data: { n: 2 }, opts: { jobId: 'mine', deduplication: { id: 'D' }, delay: 1000 } });
+    const second = await flows.add({
+      name: 'root',
+      queueName: q,
+      data: { n: 2 },
+      opts: { jobId: 'mine', deduplication: { id: 'D' }, delay: 1000 },
+    });
     expect(second.job.id).toBe(first.job.id);
     // the Job is the one asked for, under the id of the job that stands for it
     expect(second.job.data).toEqual({ n: 2 });
@@ -20,7 +25,12 @@ describe('flow deduplication', () => {
     expect(await queue.getDeduplicationJobId('D')).toBe(first.job.id);
     expect(await scope.redis.exists(`bull:${q}:mine`)).toBe(0);
     expect(await scope.redis.hget(`bull:${q}:${first.job.id}`, 'deid')).toBe('D');
-    expect((await streamEvents(scope.redis, q)).at(-1)).toEqual({ event: 'deduplicated', jobId: first.job.id, deduplicationId: 'D', deduplicatedJobId: 'mine' });
+    expect((await streamEvents(scope.redis, q)).at(-1)).toEqual({
+      event: 'deduplicated',
+      jobId: first.job.id,
+      deduplicationId: 'D',
+      deduplicatedJobId: 'mine',
+    });
 
     const bulk = await flows.addBulk([
       { name: 'b1', queueName: q, opts: { deduplication: { id: 'B' } } },
@@ -32,14 +42,13 @@ describe('flow deduplication', () => {
     expect(await queue.getJobCounts('wait', 'delayed', 'waiting-children')).toEqual({ wait: 2, delayed: 1, 'waiting-children': 1 });
 
     const many = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => new FlowProducer({ connection: connection() }))
-        .map(async (producer, i) => {
-          try {
-            return (await producer.add({ name: `c${i}`, queueName: q, opts: { deduplication: { id: 'C' }, delay: 1000 } })).job.id;
-          } finally {
-            await producer.close();
-          }
-        }),
+      Array.from({ length: 8 }, () => new FlowProducer({ connection: connection() })).map(async (producer, i) => {
+        try {
+          return (await producer.add({ name: `c${i}`, queueName: q, opts: { deduplication: { id: 'C' }, delay: 1000 } })).job.id;
+        } finally {
+          await producer.close();
+        }
+      }),
     );
     expect(new Set(many).size).toBe(1);
   });
@@ -49,8 +58,16 @@ describe('flow deduplication', () => {
     const queue = new Queue(q, { connection: connection() });
     scope.track(queue);
     const flows = scope.producer();
-    const first = await flows.add({ name: 'r', queueName: q, opts: { jobId: 'r1', delay: 60_000, deduplication: { id: 'R', replace: true } } });
-    const second = await flows.add({ name: 'r', queueName: q, opts: { jobId: 'r2', delay: 60_000, deduplication: { id: 'R', replace: true } } });
+    const first = await flows.add({
+      name: 'r',
+      queueName: q,
+      opts: { jobId: 'r1', delay: 60_000, deduplication: { id: 'R', replace: true } },
+    });
+    const second = await flows.add({
+      name: 'r',
+      queueName: q,
+      opts: { jobId: 'r2', delay: 60_000, deduplication: { id: 'R', replace: true } },
+    });
     expect([first.job.id, second.job.id]).toEqual(['r1', 'r2']);
     expect(await scope.redis.exists(`bull:${q}:r1`)).toBe(0);
     expect(await queue.getDeduplicationJobId('R')).toBe('r2');

@@ -2,8 +2,8 @@
 // Job#removeChildDependency (§7.9).
 import { ConveyorScriptError, ConveyorValidationError, ErrorCode, Job, UnrecoverableError, WaitingChildrenError } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { Scope, scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
 const history = async (scope: Scope, queue: string, jobId: string) =>
@@ -36,10 +36,19 @@ describe('dynamic children', () => {
     const [done, values] = await once(parentWorker, 'completed', 5000);
     expect(done.id).toBe('PP');
     expect(values).toEqual({ [`bull:${qc}:kid1`]: { kid: 1 }, [`bull:${qc}:kid2`]: { kid: 2 } });
-    expect(steps).toEqual([['moved', true], ['again', false, { processed: 2, unprocessed: 0, failed: 0, ignored: 0 }]]);
+    expect(steps).toEqual([
+      ['moved', true],
+      ['again', false, { processed: 2, unprocessed: 0, failed: 0, ignored: 0 }],
+    ]);
     expect(failures).toBe(0);
     expect(await history(scope, qp, 'PP')).toEqual([
-      'added', 'waiting', 'active<waiting', 'waiting-children<active', 'waiting<waiting-children', 'active<waiting', 'completed<active',
+      'added',
+      'waiting',
+      'active<waiting',
+      'waiting-children<active',
+      'waiting<waiting-children',
+      'active<waiting',
+      'completed<active',
     ]);
     // the lock went with the move; the second run took a new one and released it on completion
     expect(await scope.redis.exists(`bull:${qp}:PP:lock`)).toBe(0);
@@ -58,7 +67,11 @@ describe('dynamic children', () => {
       throw new WaitingChildrenError();
     });
     await scope.queue(qp).add('parent', {}, { jobId: 'PP' });
-    await until('parent waiting for its child', () => scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP'), (s) => s !== null);
+    await until(
+      'parent waiting for its child',
+      () => scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP'),
+      (s) => s !== null,
+    );
     expect(answers).toEqual([false, true]);
     expect(await scope.redis.lrange(`bull:${qp}:active`, 0, -1)).toEqual([]);
   });
@@ -69,7 +82,11 @@ describe('dynamic children', () => {
     const seen: unknown[] = [];
     const parentWorker = scope.worker(qp, async (job: Job, token?: string) => {
       await children.add('kid', {}, { jobId: 'kid1', delay: 60_000, parent: { id: job.id!, queue: job.queueQualifiedName } });
-      for (const attempt of [() => job.moveToWaitingChildren('not-mine'), () => job.moveToWaitingChildren(undefined as never), () => job.moveToWaitingChildren(token!, { child: 'kid1' } as never)]) {
+      for (const attempt of [
+        () => job.moveToWaitingChildren('not-mine'),
+        () => job.moveToWaitingChildren(undefined as never),
+        () => job.moveToWaitingChildren(token!, { child: 'kid1' } as never),
+      ]) {
         try {
           await attempt();
         } catch (err) {
@@ -82,11 +99,19 @@ describe('dynamic children', () => {
       throw new WaitingChildrenError();
     });
     await scope.queue(qp).add('parent', {}, { jobId: 'PP' });
-    await until('parent waiting for its child', () => scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP'), (s) => s !== null);
+    await until(
+      'parent waiting for its child',
+      () => scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP'),
+      (s) => s !== null,
+    );
     expect(seen).toEqual([
       ['ConveyorScriptError', 'Lock mismatch for job PP. Cmd moveToWaitingChildren from active', ErrorCode.JobLockMismatch],
       ['ConveyorValidationError', 'token must be the lock token the processor received (a string), got undefined', undefined],
-      ['ConveyorValidationError', 'moveToWaitingChildren options.child must be { id: string, queue: \'<prefix>:<queue>\' }, got "kid1"', undefined],
+      [
+        'ConveyorValidationError',
+        'moveToWaitingChildren options.child must be { id: string, queue: \'<prefix>:<queue>\' }, got "kid1"',
+        undefined,
+      ],
       true,
     ]);
     expect(await scope.redis.exists(`bull:${qp}:PP:lock`)).toBe(0);
@@ -96,7 +121,10 @@ describe('dynamic children', () => {
     await parentWorker.close();
     const waiting = await queue.add('idle', {}, { jobId: 'W' });
     await children.add('kid', {}, { jobId: 'kidW', delay: 60_000, parent: { id: 'W', queue: queue.qualifiedName } });
-    await expect(waiting.moveToWaitingChildren('0')).rejects.toMatchObject({ code: ErrorCode.JobNotInState, message: 'Job W is not in the active state. moveToWaitingChildren' });
+    await expect(waiting.moveToWaitingChildren('0')).rejects.toMatchObject({
+      code: ErrorCode.JobNotInState,
+      message: 'Job W is not in the active state. moveToWaitingChildren',
+    });
     const ghost = new Job(queue, 'ghost', {}, {}, 'ghost');
     await expect(ghost.moveToWaitingChildren('0')).rejects.toThrow('Missing key for job ghost. moveToWaitingChildren');
     await expect(new Job(queue, 'unsaved', {}).moveToWaitingChildren('0')).rejects.toThrow(ConveyorValidationError);
@@ -155,7 +183,10 @@ describe('dynamic children', () => {
     expect(await r.smembers(`bull:${qp}:P:dependencies`)).toEqual([b.key]);
     expect(await tree.job.getState()).toBe('waiting-children');
     // detached: it has no parent any more
-    await expect(a.removeChildDependency()).rejects.toMatchObject({ code: ErrorCode.ParentJobNotExist, message: 'Missing key for parent job undefined. removeChildDependency' });
+    await expect(a.removeChildDependency()).rejects.toMatchObject({
+      code: ErrorCode.ParentJobNotExist,
+      message: 'Missing key for parent job undefined. removeChildDependency',
+    });
 
     expect(await b.removeChildDependency()).toBe(true);
     expect(await tree.job.getState()).toBe('waiting');

@@ -2,8 +2,8 @@
 // Job#getDependenciesCount, over a parent whose children are in every state.
 import { ConveyorValidationError, type Job, type JobNode } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { shape, sortedShape } from './flow-support.js';
 import { scopePerTest } from '../support/scope.js';
+import { shape, sortedShape } from './flow-support.js';
 
 describe('reading flows', () => {
   const scope = scopePerTest('flow');
@@ -29,10 +29,14 @@ describe('reading flows', () => {
         { name: 'slow', queueName: qc, data: {}, opts: { jobId: 'c6', delay: 60_000 } },
       ],
     });
-    const worker = scope.worker(qc, async (job: Job) => {
-      if (job.name === 'bad') throw new Error(`boom ${job.id}`);
-      return { v: job.data.v, id: job.id };
-    }, { concurrency: 1 });
+    const worker = scope.worker(
+      qc,
+      async (job: Job) => {
+        if (job.name === 'bad') throw new Error(`boom ${job.id}`);
+        return { v: job.data.v, id: job.id };
+      },
+      { concurrency: 1 },
+    );
     await Promise.all([times(worker, 'completed', 2, 5000), times(worker, 'failed', 3, 5000)]);
     const key = (id: string) => `bull:${qc}:${id}`;
     return { flows, qp, qc, parent: tree.job, key };
@@ -64,7 +68,10 @@ describe('reading flows', () => {
       processed: { [key('c1')]: { v: 1, id: 'c1' }, [key('c2')]: { v: 2, id: 'c2' } },
       nextProcessedCursor: 0,
     });
-    expect(await parent.getDependencies({ ignored: { cursor: 0, count: 5 } })).toEqual({ ignored: { [key('c3')]: 'boom c3' }, nextIgnoredCursor: 0 });
+    expect(await parent.getDependencies({ ignored: { cursor: 0, count: 5 } })).toEqual({
+      ignored: { [key('c3')]: 'boom c3' },
+      nextIgnoredCursor: 0,
+    });
     expect(await parent.getDependencies({ failed: { count: 1 } })).toEqual({ failed: [key('c4')], nextFailedCursor: 1 });
     expect(await parent.getDependencies({ failed: { cursor: 1, count: 1 } })).toEqual({ failed: [key('c5')], nextFailedCursor: 0 });
     expect(await parent.getDependencies({ failed: {}, unprocessed: { count: 10 } })).toEqual({
@@ -78,7 +85,12 @@ describe('reading flows', () => {
   it('getDependencies pages through a large set of pending children with SCAN cursors', async () => {
     const [qp, qc] = [scope.name('gp'), scope.name('gc')];
     // more than any compact set encoding holds, so SCAN really pages
-    const children = Array.from({ length: 150 }, (_, i) => ({ name: 'kid', queueName: qc, data: {}, opts: { jobId: `k${i}`, delay: 60_000 } }));
+    const children = Array.from({ length: 150 }, (_, i) => ({
+      name: 'kid',
+      queueName: qc,
+      data: {},
+      opts: { jobId: `k${i}`, delay: 60_000 },
+    }));
     const tree = await scope.producer().add({ name: 'root', queueName: qp, data: {}, children });
     const seen = new Set<string>();
     let cursor = 0;
@@ -104,11 +116,21 @@ describe('reading flows', () => {
 
   it('refuses bad getDependencies and getDependenciesCount options', async () => {
     const { parent } = await parentWithEveryKind();
-    await expect(parent.getDependencies({ pending: {} } as never)).rejects.toThrow('getDependencies options.pending is not a known option (processed, unprocessed, failed, ignored)');
-    await expect(parent.getDependencies({ failed: { cursor: -1 } })).rejects.toThrow('getDependencies options.failed.cursor must be >= 0, got -1');
-    await expect(parent.getDependencies({ processed: { count: 0 } })).rejects.toThrow('getDependencies options.processed.count must be >= 1, got 0');
-    await expect(parent.getDependencies({ processed: { size: 3 } } as never)).rejects.toThrow('getDependencies options.processed.size is not a known option (cursor, count)');
-    await expect(parent.getDependencies({ ignored: true } as never)).rejects.toThrow('getDependencies options.ignored must be { cursor?, count? }, got true');
+    await expect(parent.getDependencies({ pending: {} } as never)).rejects.toThrow(
+      'getDependencies options.pending is not a known option (processed, unprocessed, failed, ignored)',
+    );
+    await expect(parent.getDependencies({ failed: { cursor: -1 } })).rejects.toThrow(
+      'getDependencies options.failed.cursor must be >= 0, got -1',
+    );
+    await expect(parent.getDependencies({ processed: { count: 0 } })).rejects.toThrow(
+      'getDependencies options.processed.count must be >= 1, got 0',
+    );
+    await expect(parent.getDependencies({ processed: { size: 3 } } as never)).rejects.toThrow(
+      'getDependencies options.processed.size is not a known option (cursor, count)',
+    );
+    await expect(parent.getDependencies({ ignored: true } as never)).rejects.toThrow(
+      'getDependencies options.ignored must be { cursor?, count? }, got true',
+    );
     await expect(parent.getDependenciesCount({ failed: 1 } as never)).rejects.toThrow(ConveyorValidationError);
   });
 
@@ -143,7 +165,15 @@ describe('reading flows', () => {
       prefix: 'pa',
       data: {},
       children: [
-        { name: 'mid', queueName: qb, data: {}, children: [{ name: 'leaf', queueName: qc, data: {} }, { name: 'leaf2', queueName: qc, data: {} }] },
+        {
+          name: 'mid',
+          queueName: qb,
+          data: {},
+          children: [
+            { name: 'leaf', queueName: qc, data: {} },
+            { name: 'leaf2', queueName: qc, data: {} },
+          ],
+        },
         { name: 'side', queueName: qc, data: {} },
       ],
     });

@@ -3,8 +3,8 @@
 // ignoreDependencyOnFailure, removeDependencyOnFailure, no rule; and a parent that cannot complete.
 import { UnrecoverableError, type Job, type JobsOptions } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
 /** A child processor: children named "bad" fail, others return their data's n. */
@@ -30,7 +30,11 @@ describe('flow parent options', () => {
   it('failParentOnFailure: the parent is released with a deferred failure and fails without running', async () => {
     const { qp, parent, badKey, slowKey } = await flowWithFailingChild({ failParentOnFailure: true });
     const r = scope.redis;
-    const state = await until('parent released', () => parent.getState(), (s) => s === 'waiting');
+    const state = await until(
+      'parent released',
+      () => parent.getState(),
+      (s) => s === 'waiting',
+    );
     expect(state).toBe('waiting');
     expect(await r.hget(parent.key, 'defa')).toBe(`child ${badKey} failed`);
     expect(await r.zrange(`${parent.key}:unsuccessful`, 0, -1)).toEqual([badKey]);
@@ -86,8 +90,15 @@ describe('flow parent options', () => {
   });
 
   it('failParentOnFailure on a delayed parent: released to delayed (its delay still applies) carrying the deferred failure', async () => {
-    const { qp, parent, badKey } = await flowWithFailingChild({ failParentOnFailure: true }, { alone: true, parentOpts: { delay: 60_000 } });
-    const state = await until('parent released', () => parent.getState(), (s) => s !== 'waiting-children');
+    const { qp, parent, badKey } = await flowWithFailingChild(
+      { failParentOnFailure: true },
+      { alone: true, parentOpts: { delay: 60_000 } },
+    );
+    const state = await until(
+      'parent released',
+      () => parent.getState(),
+      (s) => s !== 'waiting-children',
+    );
     expect(state).toBe('delayed');
     expect(await scope.redis.hget(parent.key, 'defa')).toBe(`child ${badKey} failed`);
     const events = (await streamEvents(scope.redis, qp)).map((e) => e.event);
@@ -96,7 +107,11 @@ describe('flow parent options', () => {
 
   it('continueParentOnFailure: the parent is released at once, other children still pending; it reads the failure', async () => {
     const { qp, parent, badKey, slowKey } = await flowWithFailingChild({ continueParentOnFailure: true });
-    await until('parent released', () => parent.getState(), (s) => s === 'waiting');
+    await until(
+      'parent released',
+      () => parent.getState(),
+      (s) => s === 'waiting',
+    );
     expect(await scope.redis.smembers(`${parent.key}:dependencies`)).toEqual([slowKey]);
     let seen: unknown[] = [];
     const parentWorker = scope.worker(qp, async (job: Job) => {
@@ -118,8 +133,15 @@ describe('flow parent options', () => {
     expect(await parent.getState()).toBe('waiting-children');
     // the last child completes: the parent goes, and sees the completed and the ignored child
     await scope.queue(qc).promoteJobs();
-    await until('parent released', () => parent.getState(), (s) => s === 'waiting');
-    const parentWorker = scope.worker(qp, async (job: Job) => ({ values: await job.getChildrenValues(), ignored: await job.getIgnoredChildrenFailures() }));
+    await until(
+      'parent released',
+      () => parent.getState(),
+      (s) => s === 'waiting',
+    );
+    const parentWorker = scope.worker(qp, async (job: Job) => ({
+      values: await job.getChildrenValues(),
+      ignored: await job.getIgnoredChildrenFailures(),
+    }));
     const [, result] = await once(parentWorker, 'completed', 5000);
     expect(result).toEqual({ values: { [`bull:${qc}:slow`]: { n: 2 } }, ignored: { [badKey]: 'boom bad' } });
   });
@@ -131,8 +153,19 @@ describe('flow parent options', () => {
     expect(await r.exists(`${parent.key}:failed`, `${parent.key}:unsuccessful`)).toBe(0);
     expect(await r.hget(badKey, 'parentKey')).toBe(parent.key);
     await scope.queue(qc).promoteJobs();
-    expect(await until('parent released', () => parent.getState(), (s) => s === 'waiting')).toBe('waiting');
-    expect(await parent.getDependencies()).toEqual({ processed: { [`bull:${qc}:slow`]: { n: 2 } }, unprocessed: [], failed: [], ignored: {} });
+    expect(
+      await until(
+        'parent released',
+        () => parent.getState(),
+        (s) => s === 'waiting',
+      ),
+    ).toBe('waiting');
+    expect(await parent.getDependencies()).toEqual({
+      processed: { [`bull:${qc}:slow`]: { n: 2 } },
+      unprocessed: [],
+      failed: [],
+      ignored: {},
+    });
   });
 
   it('no rule: the failed child stays a pending dependency and the parent keeps waiting', async () => {
@@ -146,7 +179,13 @@ describe('flow parent options', () => {
   it('no rule, removed at once on failure: the child leaves the dependencies and a parent waiting only for it goes', async () => {
     const { parent, badKey } = await flowWithFailingChild({ removeOnFail: true }, { alone: true });
     expect(await scope.redis.exists(badKey)).toBe(0);
-    expect(await until('parent released', () => parent.getState(), (s) => s === 'waiting')).toBe('waiting');
+    expect(
+      await until(
+        'parent released',
+        () => parent.getState(),
+        (s) => s === 'waiting',
+      ),
+    ).toBe('waiting');
     expect(await scope.redis.exists(`${parent.key}:dependencies`)).toBe(0);
   });
 
@@ -173,7 +212,12 @@ describe('flow parent options', () => {
     const hash = await scope.redis.hgetall(`bull:${qp}:PA`);
     expect(hash.failedReason).toBe(message);
     expect(hash.defa).toBeUndefined();
-    expect((await streamEvents(scope.redis, qp)).map((e) => e.event).filter((e) => e !== 'drained')).toEqual(['added', 'waiting', 'active', 'failed']);
+    expect((await streamEvents(scope.redis, qp)).map((e) => e.event).filter((e) => e !== 'drained')).toEqual([
+      'added',
+      'waiting',
+      'active',
+      'failed',
+    ]);
   });
 
   it('a parent that returns while a child is pending is failed with the pending-dependencies reason and retried', async () => {

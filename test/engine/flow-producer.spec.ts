@@ -15,12 +15,12 @@ import {
   type FlowRootParentJob,
   type JobsOptions,
 } from '../../lib/index.js';
-import { connection, streamEvents } from '../support/redis.js';
 import { once, times } from '../support/events.js';
-import { snapshotQueue } from '../support/snapshot.js';
-import { shape } from './flow-support.js';
+import { connection, streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 import { deferred, until } from '../support/wait.js';
+import { shape } from './flow-support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -71,14 +71,25 @@ describe('FlowProducer', () => {
     const r = scope.redis;
     // parents: waiting-children, score = their timestamp; their delay/priority wait for the release
     const rootHash = await r.hgetall(`bull:${qa}:${root.id}`);
-    expect(rootHash).toEqual({ name: 'root', data: '{"r":1}', opts: expect.any(String), timestamp: rootHash.timestamp, delay: '0', priority: '3' });
+    expect(rootHash).toEqual({
+      name: 'root',
+      data: '{"r":1}',
+      opts: expect.any(String),
+      timestamp: rootHash.timestamp,
+      delay: '0',
+      priority: '3',
+    });
     expect(JSON.parse(rootHash.opts)).toEqual({ priority: 3, attempts: 0 });
     expect(Number(rootHash.timestamp)).toBeGreaterThanOrEqual(before);
     expect(await r.zrange(`bull:${qa}:waiting-children`, 0, -1, 'WITHSCORES')).toEqual([root.id, rootHash.timestamp]);
     expect(await r.exists(`bull:${qa}:prioritized`, `bull:${qa}:wait`, `bull:${qa}:marker`)).toBe(0);
-    expect((await r.smembers(`bull:${qa}:${root.id}:dependencies`)).sort()).toEqual([`bull:${qb}:${mid.id}`, `bull:${qc}:${leaf3.id}`].sort());
+    expect((await r.smembers(`bull:${qa}:${root.id}:dependencies`)).sort()).toEqual(
+      [`bull:${qb}:${mid.id}`, `bull:${qc}:${leaf3.id}`].sort(),
+    );
     expect(await r.zrange(`bull:${qb}:waiting-children`, 0, -1)).toEqual([mid.id]);
-    expect((await r.smembers(`bull:${qb}:${mid.id}:dependencies`)).sort()).toEqual([`bull:${qc}:${leaf1.id}`, `bull:${qc}:${leaf2.id}`].sort());
+    expect((await r.smembers(`bull:${qb}:${mid.id}:dependencies`)).sort()).toEqual(
+      [`bull:${qc}:${leaf1.id}`, `bull:${qc}:${leaf2.id}`].sort(),
+    );
 
     // children: parentKey + parent JSON (flags only when true), opts.parent as the qualified name
     const midHash = await r.hgetall(`bull:${qb}:${mid.id}`);
@@ -145,7 +156,9 @@ describe('FlowProducer', () => {
       order.push(`${job.name}${job.data.n ?? ''}`);
       if (job.name === 'leaf') return { n: job.data.n * 10 };
       seen[job.name] = await job.getChildrenValues();
-      return { sum: Object.values(seen[job.name] as Record<string, { n?: number; sum?: number }>).reduce((s, v) => s + (v.n ?? v.sum ?? 0), 0) };
+      return {
+        sum: Object.values(seen[job.name] as Record<string, { n?: number; sum?: number }>).reduce((s, v) => s + (v.n ?? v.sum ?? 0), 0),
+      };
     };
     const rootWorker = scope.worker(qa, processor);
     scope.worker(qb, processor);
@@ -163,7 +176,13 @@ describe('FlowProducer', () => {
     expect(await tree.job.getState()).toBe('completed');
     expect(await scope.redis.exists(`bull:${qa}:${tree.job.id}:dependencies`)).toBe(0);
     const parentEvents = (await streamEvents(scope.redis, qa)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
-    expect(parentEvents.slice(0, 5)).toEqual(['added', 'waiting-children', 'waiting<waiting-children', 'active<waiting', 'completed<active']);
+    expect(parentEvents.slice(0, 5)).toEqual([
+      'added',
+      'waiting-children',
+      'waiting<waiting-children',
+      'active<waiting',
+      'completed<active',
+    ]);
   });
 
   it('re-used children that already completed release their parent at once (deferred release)', async () => {
@@ -196,7 +215,11 @@ describe('FlowProducer', () => {
     expect(await r.exists(`bull:${qp}:waiting-children`)).toBe(0);
     expect(await r.lrange(`bull:${qp}:wait`, 0, -1)).toEqual(['P1']);
     expect(await r.zscore(`bull:${qp}:marker`, '0')).toBe('0');
-    expect((await streamEvents(r, qp)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`)).toEqual(['added', 'waiting-children', 'waiting<waiting-children']);
+    expect((await streamEvents(r, qp)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`)).toEqual([
+      'added',
+      'waiting-children',
+      'waiting<waiting-children',
+    ]);
     // the re-used jobs keep their data, learn their parent, and say "duplicated"
     const reused = await r.hgetall(`bull:${qc}:done-1`);
     expect(reused.data).toBe('{"a":1}');
@@ -208,7 +231,13 @@ describe('FlowProducer', () => {
 
     // a re-used child that has not completed is an ordinary pending dependency
     await children.add('later', {}, { jobId: 'pending-1', delay: 60_000 });
-    await scope.producer().add({ name: 'root', queueName: qp, data: {}, opts: { jobId: 'P2' }, children: [{ name: 'later', queueName: qc, data: {}, opts: { jobId: 'pending-1' } }] });
+    await scope.producer().add({
+      name: 'root',
+      queueName: qp,
+      data: {},
+      opts: { jobId: 'P2' },
+      children: [{ name: 'later', queueName: qc, data: {}, opts: { jobId: 'pending-1' } }],
+    });
     expect(await r.smembers(`bull:${qp}:P2:dependencies`)).toEqual([`bull:${qc}:pending-1`]);
     expect(await r.zscore(`bull:${qp}:waiting-children`, 'P2')).not.toBeNull();
   });
@@ -229,7 +258,9 @@ describe('FlowProducer', () => {
     await scope.producer().add({ name: 'mon', queueName: q, opts: { jobId: 'mon' } });
     await started.promise;
     // 'mon' is active (taken without a parent) when a new flow makes it the child of 'tue'
-    await scope.producer().add({ name: 'tue', queueName: q, opts: { jobId: 'tue' }, children: [{ name: 'mon', queueName: q, opts: { jobId: 'mon' } }] });
+    await scope
+      .producer()
+      .add({ name: 'tue', queueName: q, opts: { jobId: 'tue' }, children: [{ name: 'mon', queueName: q, opts: { jobId: 'mon' } }] });
     expect(await scope.redis.hget(`bull:${q}:mon`, 'parentKey')).toBe(`bull:${q}:tue`);
     release();
     await parentDone;
@@ -239,7 +270,13 @@ describe('FlowProducer', () => {
   it('a root with opts.parent joins an existing parent; a missing parent or a child owned by another live parent writes nothing', async () => {
     const [qp, qc] = [scope.name('fp'), scope.name('fc')];
     const flows = scope.producer();
-    await flows.add({ name: 'holder', queueName: qp, data: {}, opts: { jobId: 'H' }, children: [{ name: 'x', queueName: qc, data: {}, opts: { jobId: 'hx', delay: 60_000 } }] });
+    await flows.add({
+      name: 'holder',
+      queueName: qp,
+      data: {},
+      opts: { jobId: 'H' },
+      children: [{ name: 'x', queueName: qc, data: {}, opts: { jobId: 'hx', delay: 60_000 } }],
+    });
     const sub = await flows.add({
       name: 'sub',
       queueName: qc,
@@ -264,7 +301,9 @@ describe('FlowProducer', () => {
     await expect(missing).rejects.toThrow(ConveyorScriptError);
     await expect(missing).rejects.toMatchObject({ code: ErrorCode.ParentJobNotExist });
     // bullmq's text, naming the missing parent, then which node it was
-    await expect(missing).rejects.toThrow(`Missing key for parent job bull:${qp}:nope. addJob (flow: "orphan" in queue "${qc}"; nothing was added)`);
+    await expect(missing).rejects.toThrow(
+      `Missing key for parent job bull:${qp}:nope. addJob (flow: "orphan" in queue "${qc}"; nothing was added)`,
+    );
     // hx belongs to H (alive): it cannot move under another parent, so the whole flow is refused
     const stolen = flows.add({
       name: 'thief',
@@ -295,7 +334,12 @@ describe('FlowProducer', () => {
           { name: 'k2', queueName: qc, data: {}, prefix: 'own', opts: { attempts: 2 } },
         ],
       },
-      { queuesOptions: { [qc]: { defaultJobOptions: { attempts: 5, removeOnComplete: true } }, [qp]: { defaultJobOptions: { priority: 7 } } } },
+      {
+        queuesOptions: {
+          [qc]: { defaultJobOptions: { attempts: 5, removeOnComplete: true } },
+          [qp]: { defaultJobOptions: { priority: 7 } },
+        },
+      },
     );
     const [k, k2] = tree.children!.map((n) => n.job);
     const kk = tree.children![0].children![0].job;
@@ -314,7 +358,9 @@ describe('FlowProducer', () => {
       parent: { id: k.id, queue: `fpA:${qc}` },
     });
     expect(await r.hget(`own:${qc}:${k2.id}`, 'parentKey')).toBe(`rootP:${qp}:${tree.job.id}`);
-    expect((await r.smembers(`rootP:${qp}:${tree.job.id}:dependencies`)).sort()).toEqual([`fpA:${qc}:${k.id}`, `own:${qc}:${k2.id}`].sort());
+    expect((await r.smembers(`rootP:${qp}:${tree.job.id}:dependencies`)).sort()).toEqual(
+      [`fpA:${qc}:${k.id}`, `own:${qc}:${k2.id}`].sort(),
+    );
   });
 
   it('addBulk adds several flows in one call and answers one tree per flow', async () => {
@@ -339,11 +385,21 @@ describe('FlowProducer', () => {
     const lone = await flows.add({ name: 'lone', queueName: qp, data: {}, children: [] });
     expect(Object.keys(lone)).toEqual(['job']);
     expect(await lone.job.getState()).toBe('waiting');
-    const tree = await flows.add({ name: 'late', queueName: qp, data: {}, opts: { delay: 60_000 }, children: [{ name: 'c', queueName: qc, data: {} }] });
+    const tree = await flows.add({
+      name: 'late',
+      queueName: qp,
+      data: {},
+      opts: { delay: 60_000 },
+      children: [{ name: 'c', queueName: qc, data: {} }],
+    });
     expect(await tree.job.getState()).toBe('waiting-children');
     const worker = scope.worker(qc, async () => 'ok');
     await once(worker, 'completed', 5000);
-    const released = await until('parent released to delayed', () => tree.job.getState(), (s) => s === 'delayed');
+    const released = await until(
+      'parent released to delayed',
+      () => tree.job.getState(),
+      (s) => s === 'delayed',
+    );
     expect(released).toBe('delayed');
     const score = Number(await scope.redis.zscore(`bull:${qp}:delayed`, tree.job.id!));
     // released with seq 0 at now + delay
@@ -369,7 +425,7 @@ describe('FlowProducer', () => {
     expect((await streamEvents(scope.redis, qc)).filter((e) => e.event === 'removed').length).toBe(2);
   });
 
-  it('has bullmq\'s members: toKey, a Job class subclasses can swap, closing, ioredis:close when the connection drops', async () => {
+  it("has bullmq's members: toKey, a Job class subclasses can swap, closing, ioredis:close when the connection drops", async () => {
     const q = scope.name('fm');
     class TaggedJob extends Job {
       readonly tagged = true;
@@ -381,7 +437,12 @@ describe('FlowProducer', () => {
     }
     const flows = scope.track(new TaggedProducer({ connection: connection(), prefix: 'bull' }));
     expect(flows.toKey(q, 'wait')).toBe(`bull:${q}:wait`);
-    const tree = await flows.add({ name: 'p', queueName: q, opts: { jobId: 'p' }, children: [{ name: 'c', queueName: q, opts: { jobId: 'c' } }] });
+    const tree = await flows.add({
+      name: 'p',
+      queueName: q,
+      opts: { jobId: 'p' },
+      children: [{ name: 'c', queueName: q, opts: { jobId: 'c' } }],
+    });
     expect(tree.job).toBeInstanceOf(TaggedJob);
     expect(tree.children![0].job).toBeInstanceOf(TaggedJob);
 
@@ -397,7 +458,7 @@ describe('FlowProducer', () => {
     await closing;
   });
 
-  it('takes flows typed with bullmq\'s type names (checked by tsc)', async () => {
+  it("takes flows typed with bullmq's type names (checked by tsc)", async () => {
     const q = scope.name('ft');
     const leaf: FlowNestedLeafJob = { name: 'leaf', queueName: q };
     const mid: FlowParentJob = { name: 'mid', queueName: q, children: [leaf] };

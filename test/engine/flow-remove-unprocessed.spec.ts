@@ -2,8 +2,8 @@
 // own children; completed, failed, active and locked ones stay.
 import { Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 
 describe('Job.removeUnprocessedChildren', () => {
   const scope = scopePerTest('flow');
@@ -11,7 +11,9 @@ describe('Job.removeUnprocessedChildren', () => {
   it('removes waiting, prioritized, delayed and waiting-children children with their subtrees, in any queue; keeps the rest', async () => {
     const [qp, qc, qo] = [scope.name('rp'), scope.name('rc'), scope.name('ro')];
     const tree = await scope.producer().add({
-      name: 'parent', queueName: qp, opts: { jobId: 'par' },
+      name: 'parent',
+      queueName: qp,
+      opts: { jobId: 'par' },
       children: [
         { name: 'done', queueName: qc, opts: { jobId: 'done' } },
         { name: 'bad', queueName: qc, opts: { jobId: 'bad' } },
@@ -20,7 +22,15 @@ describe('Job.removeUnprocessedChildren', () => {
         { name: 'pr', queueName: qc, opts: { jobId: 'pr', priority: 2 } },
         { name: 'dl', queueName: qc, opts: { jobId: 'dl', delay: 60_000 } },
         { name: 'ow', queueName: qo, opts: { jobId: 'ow' } },
-        { name: 'sub', queueName: qc, opts: { jobId: 'sub' }, children: [{ name: 'gc', queueName: qc, opts: { jobId: 'gc' } }, { name: 'gco', queueName: qo, opts: { jobId: 'gco' } }] },
+        {
+          name: 'sub',
+          queueName: qc,
+          opts: { jobId: 'sub' },
+          children: [
+            { name: 'gc', queueName: qc, opts: { jobId: 'gc' } },
+            { name: 'gco', queueName: qo, opts: { jobId: 'gco' } },
+          ],
+        },
       ],
     });
     // done completes, bad fails (it stays a pending dependency: no parent rule), busy stays active
@@ -45,13 +55,20 @@ describe('Job.removeUnprocessedChildren', () => {
     expect(await tree.job.getState()).toBe('waiting-children');
     const removed = (await streamEvents(scope.redis, qc)).filter((e) => e.event === 'removed').map((e) => `${e.jobId}<${e.prev}`);
     expect(removed.sort()).toEqual(['dl<delayed', 'gc<wait', 'pr<prioritized', 'sub<waiting-children', 'w<wait']);
-    expect((await streamEvents(scope.redis, qo)).filter((e) => e.event === 'removed').map((e) => e.jobId).sort()).toEqual(['gco', 'ow']);
+    expect(
+      (await streamEvents(scope.redis, qo))
+        .filter((e) => e.event === 'removed')
+        .map((e) => e.jobId)
+        .sort(),
+    ).toEqual(['gco', 'ow']);
   });
 
   it('releases the parent once nothing is pending; leaves a locked grandchild, and a parent that does not exist, alone', async () => {
     const [qp, qc] = [scope.name('rp'), scope.name('rc')];
     const tree = await scope.producer().add({
-      name: 'parent', queueName: qp, opts: { jobId: 'par' },
+      name: 'parent',
+      queueName: qp,
+      opts: { jobId: 'par' },
       children: [
         { name: 'w', queueName: qc, opts: { jobId: 'w' } },
         { name: 'sub', queueName: qc, opts: { jobId: 'sub' }, children: [{ name: 'gbusy', queueName: qp, opts: { jobId: 'gbusy' } }] },

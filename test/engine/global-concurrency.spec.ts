@@ -2,12 +2,12 @@
 // workers of a queue, set, read and removed through the Queue.
 import { ConveyorValidationError, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { connection } from '../support/redis.js';
-import { snapshotQueue } from '../support/snapshot.js';
-import { clientsNamed } from './queue-events.support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
-import { until } from '../support/wait.js';
 import { work } from '../support/rates.js';
+import { connection } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { until } from '../support/wait.js';
+import { clientsNamed } from './queue-events.support.js';
 
 /**
  * Waits until the queue's worker sits in BZPOPMIN on an empty marker: only a new marker (or its
@@ -110,9 +110,15 @@ describe('global concurrency', () => {
     await queue.setGlobalConcurrency(1);
     for (let i = 0; i < 5; i++) await queue.add('j', { i });
     const order: number[] = [];
-    const worker = scope.track(new Worker(name, async (job: Job) => {
-      order.push(job.data.i);
-    }, { connection: connection(), concurrency: 5 }));
+    const worker = scope.track(
+      new Worker(
+        name,
+        async (job: Job) => {
+          order.push(job.data.i);
+        },
+        { connection: connection(), concurrency: 5 },
+      ),
+    );
     await times(worker, 'completed', 5, 10_000);
     expect(order).toEqual([0, 1, 2, 3, 4]);
   });
@@ -128,7 +134,10 @@ describe('global concurrency', () => {
       ['2', /concurrency must be an integer, got "2"/],
     ] as [unknown, RegExp][]) {
       const before = await snapshotQueue(scope.redis, name);
-      const error = await queue.setGlobalConcurrency(value as number).then(() => undefined, (e: Error) => e);
+      const error = await queue.setGlobalConcurrency(value as number).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error).toBeInstanceOf(ConveyorValidationError);
       expect(error?.message).toMatch(message);
       expect(await snapshotQueue(scope.redis, name)).toEqual(before);

@@ -39,11 +39,16 @@ describe('Job API (BullMQ 6.7 statics and shapes)', () => {
     expect(await jobs[0].getState()).toBe('waiting');
     expect(await jobs[1].getState()).toBe('delayed');
     expect(await Job.createBulk(queue, [])).toEqual([]);
-    await expect(Job.createBulk(queue, [{ name: 'ok', data: {} }, { name: 'bad', data: {}, opts: { priority: 1.5 } }])).rejects.toThrow('Priority should not be float');
+    await expect(
+      Job.createBulk(queue, [
+        { name: 'ok', data: {} },
+        { name: 'bad', data: {}, opts: { priority: 1.5 } },
+      ]),
+    ).rejects.toThrow('Priority should not be float');
     expect(await queue.count()).toBe(2);
   });
 
-  it('Job.create handed a Worker adds through a Queue on the worker\'s connection; the job belongs to the worker', async () => {
+  it("Job.create handed a Worker adds through a Queue on the worker's connection; the job belongs to the worker", async () => {
     const name = scope.name();
     const worker = scope.track(new Worker(name, null, { connection: connection(), autorun: false }));
     const job = await Job.create(worker, 'from-worker', { w: 1 });
@@ -51,7 +56,9 @@ describe('Job API (BullMQ 6.7 statics and shapes)', () => {
     expect(await job.getState()).toBe('waiting');
     await job.updateProgress(5);
     expect((await Job.fromId(worker, job.id!))!.progress).toBe(5);
-    await expect(Job.create({} as never, 'x', {})).rejects.toThrow('Job.create needs the Queue (or Worker) the job goes to as its first argument');
+    await expect(Job.create({} as never, 'x', {})).rejects.toThrow(
+      'Job.create needs the Queue (or Worker) the job goes to as its first argument',
+    );
   });
 
   it('progress can be any JSON value, stored and read back as bullmq does', async () => {
@@ -107,7 +114,12 @@ describe('Job API (BullMQ 6.7 statics and shapes)', () => {
   it('asJSON gives the hash encodings, without unset fields; asJSONSandbox adds the queue names', async () => {
     const queue = scope.queue();
     const parent = await queue.add('parent', {}, { jobId: 'parent' });
-    const child = await Job.create(queue, 'child', { c: 1 }, { parent: { id: parent.id!, queue: `bull:${queue.name}` }, failParentOnFailure: true });
+    const child = await Job.create(
+      queue,
+      'child',
+      { c: 1 },
+      { parent: { id: parent.id!, queue: `bull:${queue.name}` }, failParentOnFailure: true },
+    );
     expect(child.asJSON()).toEqual({
       id: child.id,
       name: 'child',
@@ -123,7 +135,12 @@ describe('Job API (BullMQ 6.7 statics and shapes)', () => {
       stacktrace: '[]',
       returnvalue: 'null',
     });
-    expect(child.asJSONSandbox()).toEqual({ ...child.asJSON(), queueName: queue.name, queueQualifiedName: `bull:${queue.name}`, prefix: 'bull' });
+    expect(child.asJSONSandbox()).toEqual({
+      ...child.asJSON(),
+      queueName: queue.name,
+      queueQualifiedName: `bull:${queue.name}`,
+      prefix: 'bull',
+    });
   });
 
   it('Job.fromJSON builds a job from asJSON output, taking the id from it unless one is given', async () => {

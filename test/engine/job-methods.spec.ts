@@ -3,9 +3,9 @@ import { FlowProducer, Queue as BullQueue } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError, Job, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection, streamEvents } from '../support/redis.js';
-import { processSome } from './queue-test-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
+import { processSome } from './queue-test-support.js';
 
 describe('Job methods', () => {
   const scope = scopePerTest();
@@ -31,10 +31,16 @@ describe('Job methods', () => {
 
   it('updateProgress inside a processor makes the Worker emit progress', async () => {
     const queue = scope.queue();
-    const worker = scope.track(new Worker(queue.name, async (job) => {
-      await job.updateProgress(30);
-      return 'ok';
-    }, { connection: connection() }));
+    const worker = scope.track(
+      new Worker(
+        queue.name,
+        async (job) => {
+          await job.updateProgress(30);
+          return 'ok';
+        },
+        { connection: connection() },
+      ),
+    );
     const progress = once(worker, 'progress');
     const job = await queue.add('p', {});
     const [progressJob, value] = await progress;
@@ -121,7 +127,10 @@ describe('Job methods', () => {
     const queue = scope.queue();
     const normal = await queue.add('normal', {});
     const retried: string[] = [];
-    for (const [name, opts] of [['prio', { priority: 3 }], ['lifo', { lifo: true }]] as const) {
+    for (const [name, opts] of [
+      ['prio', { priority: 3 }],
+      ['lifo', { lifo: true }],
+    ] as const) {
       const job = await queue.add(name, {}, opts);
       // finished as a worker would have, without running the others
       await scope.redis.lrem(`bull:${queue.name}:wait`, 0, job.id!);
@@ -138,7 +147,12 @@ describe('Job methods', () => {
     const parents = scope.queue();
     const children = scope.queue(scope.name('child'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    const tree = await flows.add({ name: 'p', queueName: parents.name, data: {}, children: [{ name: 'c', queueName: children.name, data: {} }] });
+    const tree = await flows.add({
+      name: 'p',
+      queueName: parents.name,
+      data: {},
+      children: [{ name: 'c', queueName: children.name, data: {} }],
+    });
     const childKey = `bull:${children.name}:${tree.children![0].job.id}`;
     const worker = scope.track(new Worker(children.name, async () => 'child-done', { connection: connection() }));
     await once(worker, 'completed');
@@ -171,7 +185,7 @@ describe('Job methods', () => {
     await expect(job.promote()).rejects.toThrow(`Job ${job.id} is not in the delayed state. promote`);
   });
 
-  it('methods on a job that no longer exists reject with BullMQ\'s messages', async () => {
+  it("methods on a job that no longer exists reject with BullMQ's messages", async () => {
     const queue = scope.queue();
     const job = await queue.add('gone', {});
     await job.remove();
@@ -203,7 +217,10 @@ describe('Job methods', () => {
       [() => job.updateProgress((() => 1) as never), /progress must be a number, string, boolean or object, got a function/],
       [() => job.updateProgress(circular), /progress cannot be serialized to JSON/],
       [() => job.clearLogs(1.5), /keepLogs must be an integer, got 1.5/],
-      [() => job.updateData(circular as never), /^Converting circular structure to JSON[^]*\(data of job "j" cannot be serialized to JSON\)$/],
+      [
+        () => job.updateData(circular as never),
+        /^Converting circular structure to JSON[^]*\(data of job "j" cannot be serialized to JSON\)$/,
+      ],
       [() => job.retry('active' as never), /state must be 'completed' or 'failed', got "active"/],
       [() => job.retry('failed', { resetAttemptsMade: 'yes' } as never), /resetAttemptsMade must be a boolean, got "yes"/],
       [() => job.retry('failed', { reset: true } as never), /retry options.reset is not a known option/],

@@ -1,5 +1,6 @@
 // The JobScheduler object (bullmq 6.7's `queue.jobScheduler`), its methods, BullMQ 5 legacy
 // repeatable keys, custom repeat strategies and the exported time helpers.
+import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import {
   defaultRepeatStrategy,
   getLegacyRepeatableJobError,
@@ -13,7 +14,6 @@ import {
   type Job,
   type RepeatOptions,
 } from '../../lib/index.js';
-import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
 import { Scope } from '../support/scope.js';
@@ -68,19 +68,34 @@ describe('queue.jobScheduler and worker.jobScheduler', () => {
   it("upsertJobScheduler with override creates the scheduler; without, creates the producer's successor only once", async () => {
     const queue = scope.queue(name);
     const scheduler = await queue.jobScheduler;
-    const first = await scheduler.upsertJobScheduler('direct', { every: 60_000 }, 'direct-job', { n: 1 }, { attempts: 2 }, { override: true });
+    const first = await scheduler.upsertJobScheduler(
+      'direct',
+      { every: 60_000 },
+      'direct-job',
+      { n: 1 },
+      { attempts: 2 },
+      { override: true },
+    );
     expect(first!.name).toBe('direct-job');
     expect(first!.data).toEqual({ n: 1 });
     expect(await scheduler.getScheduler('direct')).toMatchObject({ key: 'direct', name: 'direct-job', every: 60_000, iterationCount: 1 });
     expect(await scheduler.getSchedulersCount()).toBe(1);
 
     const repeat = first!.opts.repeat as RepeatOptions;
-    const next = await scheduler.upsertJobScheduler('direct', repeat, first!.name, first!.data, first!.opts, { override: false, producerId: first!.id! });
+    const next = await scheduler.upsertJobScheduler('direct', repeat, first!.name, first!.data, first!.opts, {
+      override: false,
+      producerId: first!.id!,
+    });
     expect(millisOf(next!.id!)).toBe(millisOf(first!.id!) + 60_000);
     expect(next!.opts.repeat).toMatchObject({ every: 60_000, count: 2 });
     expect(await scheduler.getScheduler('direct')).toMatchObject({ iterationCount: 2, next: millisOf(next!.id!) });
     // the same producer again (a second worker, a stalled job taken again): nothing
-    expect(await scheduler.upsertJobScheduler('direct', repeat, first!.name, first!.data, first!.opts, { override: false, producerId: first!.id! })).toBeUndefined();
+    expect(
+      await scheduler.upsertJobScheduler('direct', repeat, first!.name, first!.data, first!.opts, {
+        override: false,
+        producerId: first!.id!,
+      }),
+    ).toBeUndefined();
     expect(await scope.redis.zcard(key('delayed'))).toBe(1);
 
     expect(await scheduler.removeJobScheduler('direct')).toBe(0);
@@ -143,7 +158,12 @@ describe('queue.jobScheduler and worker.jobScheduler', () => {
     expect(first!.opts.prevMillis).toBe(millisOf(first!.id!));
 
     const seen: Job[] = [];
-    const worker = scope.track(new Worker(name, async (job: Job) => void seen.push(job), { connection: connection(), settings: { repeatStrategy: strategy('worker') } }));
+    const worker = scope.track(
+      new Worker(name, async (job: Job) => void seen.push(job), {
+        connection: connection(),
+        settings: { repeatStrategy: strategy('worker') },
+      }),
+    );
     await times(worker, 'completed', 2, 10_000);
     await worker.close();
     const workerCalls = calls.filter((c) => c.who === 'worker');
@@ -156,13 +176,13 @@ describe('queue.jobScheduler and worker.jobScheduler', () => {
 
   it('a worker with no repeatStrategy cannot read a custom pattern: it says so and leaves the iteration to the stalled checker', async () => {
     // written as a queue with a strategy would write it
-    const queue = scope.track(
-      new Queue(name, { connection: connection(), settings: { repeatStrategy: (m: number) => m - (m % 1000) } }),
-    );
+    const queue = scope.track(new Queue(name, { connection: connection(), settings: { repeatStrategy: (m: number) => m - (m % 1000) } }));
     const first = await queue.upsertJobScheduler('unreadable', { pattern: 'RRULE:FREQ=SECONDLY' });
     const ran: Job[] = [];
     const worker = scope.track(new Worker(name, async (job: Job) => void ran.push(job), { connection: connection() }));
-    const [err] = await once<[Error]>(worker, 'error', 10_000, (e: Error) => e.message.startsWith('Failed to add repeatable job for next iteration'));
+    const [err] = await once<[Error]>(worker, 'error', 10_000, (e: Error) =>
+      e.message.startsWith('Failed to add repeatable job for next iteration'),
+    );
     expect(err.message).toMatch(/^Failed to add repeatable job for next iteration: Validation error, cannot resolve alias/);
     await worker.close();
     expect(ran).toEqual([]);
@@ -181,17 +201,34 @@ describe('time helpers', () => {
 
   it('defaultRepeatStrategy: from startDate when later, in tz, undefined past endDate, now with immediately', () => {
     expect(defaultRepeatStrategy(T, { pattern: '0 * * * *', tz: 'Asia/Calcutta' })).toBe(T + 6 * 60_000);
-    expect(defaultRepeatStrategy(T, { pattern: '0 * * * *', startDate: T + 5 * 3_600_000 })).toBe(nextCronTime('0 * * * *', undefined, T + 5 * 3_600_000));
+    expect(defaultRepeatStrategy(T, { pattern: '0 * * * *', startDate: T + 5 * 3_600_000 })).toBe(
+      nextCronTime('0 * * * *', undefined, T + 5 * 3_600_000),
+    );
     expect(defaultRepeatStrategy(T, { pattern: '0 * * * *', endDate: T + 1000 })).toBeUndefined();
     const before = Date.now();
     expect(defaultRepeatStrategy(T, { pattern: '0 * * * *', immediately: true })).toBeGreaterThanOrEqual(before);
   });
 
   it('hasLegacyRepeatableKeyShape: name:id:endDate:tz:(every | cron), endDate empty or digits', () => {
-    for (const legacy of ['legacy-name:legacy-id:::*/5 * * * * *', 'legacy-name:legacy-id:::1000', 'a:b:123:Europe/Paris:* * * * *', 'a::::1000', 'x:y:::a:b c']) {
+    for (const legacy of [
+      'legacy-name:legacy-id:::*/5 * * * * *',
+      'legacy-name:legacy-id:::1000',
+      'a:b:123:Europe/Paris:* * * * *',
+      'a::::1000',
+      'x:y:::a:b c',
+    ]) {
       expect([legacy, hasLegacyRepeatableKeyShape(legacy)]).toEqual([legacy, true]);
     }
-    for (const other of ['tenant:region:service:job:non-legacy', 'tenant:region:service:job:1000', 'a:b:c:d', 'a:b:::', 'x:y:::@daily', 'x:y:1.5::100', 'x:y::::1000', 'plain']) {
+    for (const other of [
+      'tenant:region:service:job:non-legacy',
+      'tenant:region:service:job:1000',
+      'a:b:c:d',
+      'a:b:::',
+      'x:y:::@daily',
+      'x:y:1.5::100',
+      'x:y::::1000',
+      'plain',
+    ]) {
       expect([other, hasLegacyRepeatableKeyShape(other)]).toEqual([other, false]);
     }
     expect(isLegacyRepeatableJobKey).toBe(hasLegacyRepeatableKeyShape);

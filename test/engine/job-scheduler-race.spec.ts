@@ -30,25 +30,41 @@ describe('job scheduler iterations with workers in several processes', () => {
     expect(existsSync(BUILT_ENGINE)).toBe(true);
     const name = scope.name('sched-race');
     const queue = scope.track(new Queue(name, { connection: connection() }));
-    const children = Array.from({ length: PROCESSES }, () => scope.track(new ChildScript(FIXTURE, { REDIS_URL, QUEUE: name, CONCURRENCY: '2' })));
+    const children = Array.from({ length: PROCESSES }, () =>
+      scope.track(new ChildScript(FIXTURE, { REDIS_URL, QUEUE: name, CONCURRENCY: '2' })),
+    );
     await Promise.all(children.map((child) => child.message('ready', 30_000)));
 
     const first = await queue.upsertJobScheduler('race', { every: EVERY }, { name: 'tick' });
     const m0 = Number(first!.id!.split(':').pop());
     const reports = (type: string) => children.flatMap((child) => child.received<Report>(type));
     const jobs = () => reports('job');
-    await until(`${ITERATIONS} iterations processed`, () => jobs().length, (n) => n >= ITERATIONS, 20_000);
+    await until(
+      `${ITERATIONS} iterations processed`,
+      () => jobs().length,
+      (n) => n >= ITERATIONS,
+      20_000,
+    );
 
     // stop the schedule, then let whatever was already due run out
     await queue.removeJobScheduler('race');
     const r = scope.redis;
     const pendingOf = async () => {
-      const [wait, active, delayed] = await Promise.all([r.lrange(`bull:${name}:wait`, 0, -1), r.lrange(`bull:${name}:active`, 0, -1), r.zrange(`bull:${name}:delayed`, 0, -1)]);
+      const [wait, active, delayed] = await Promise.all([
+        r.lrange(`bull:${name}:wait`, 0, -1),
+        r.lrange(`bull:${name}:active`, 0, -1),
+        r.zrange(`bull:${name}:delayed`, 0, -1),
+      ]);
       return [...wait, ...active, ...delayed];
     };
     await until('no iteration left to run', pendingOf, (ids) => ids.length === 0, 10_000);
     const completed = await r.zrange(`bull:${name}:completed`, 0, -1);
-    await until('a report for every completed iteration', async () => jobs().length, (n) => n >= completed.length, 10_000);
+    await until(
+      'a report for every completed iteration',
+      async () => jobs().length,
+      (n) => n >= completed.length,
+      10_000,
+    );
 
     const reported = jobs();
     const ids = reported.map((j) => j.jobId!);

@@ -10,7 +10,10 @@ import { Scope } from '../support/scope.js';
 type Upsert = (...args: unknown[]) => Promise<unknown>;
 
 /** Replaces the worker's JobScheduler.upsertJobScheduler by `fake(original, call number, args)`. */
-async function replaceUpsert(worker: Worker, fake: (original: Upsert, call: number, args: unknown[]) => Promise<unknown>): Promise<() => number> {
+async function replaceUpsert(
+  worker: Worker,
+  fake: (original: Upsert, call: number, args: unknown[]) => Promise<unknown>,
+): Promise<() => number> {
   const scheduler = (await worker.jobScheduler) as unknown as { upsertJobScheduler: Upsert };
   const original = scheduler.upsertJobScheduler.bind(scheduler);
   let calls = 0;
@@ -44,7 +47,14 @@ describe('a worker creating scheduler iterations', () => {
     worker.run().catch(() => undefined);
     await once(worker, 'completed', 10_000);
     expect(seenArgs).toEqual([
-      ['args', { every: 60_000, count: 1 }, 'args-job', { a: 1 }, expect.objectContaining({ attempts: 2, repeatJobKey: 'args' }), { override: false, producerId: first!.id }],
+      [
+        'args',
+        { every: 60_000, count: 1 },
+        'args-job',
+        { a: 1 },
+        expect.objectContaining({ attempts: 2, repeatJobKey: 'args' }),
+        { override: false, producerId: first!.id },
+      ],
     ]);
     expect(ran.map((j) => j.id)).toEqual([first!.id]);
     expect(await scope.redis.zscore(key('repeat'), 'args')).toBe(String(Number(first!.id!.split(':').pop()) + 60_000));

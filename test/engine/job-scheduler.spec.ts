@@ -1,11 +1,11 @@
 // Job schedulers (wire-format §7.12): storage, iteration times, limits, upsert in place, removal,
 // listing. Iterations are awaited through worker events, never by sleeping.
-import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
 import { nextCronTime } from '../../lib/engine/scheduler/repeat-time.js';
+import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection, streamEvents } from '../support/redis.js';
-import { snapshotQueue } from '../support/snapshot.js';
 import { Scope } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 /** The millis part of an iteration id `repeat:<scheduler>:<millis>`. */
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
@@ -181,7 +181,10 @@ describe('job schedulers', () => {
     const singleDone = times(w, 'completed', 1, 10000, (j: Job) => j.repeatJobKey === 'single');
     await times(w, 'completed', 2, 10000, (j: Job) => j.repeatJobKey === 'window');
     await singleDone;
-    expect(seen.filter((j) => j.repeatJobKey === 'window').map((j) => j.id)).toEqual([`repeat:window:${start}`, `repeat:window:${start + 500}`]);
+    expect(seen.filter((j) => j.repeatJobKey === 'window').map((j) => j.id)).toEqual([
+      `repeat:window:${start}`,
+      `repeat:window:${start + 500}`,
+    ]);
     expect(seen[0].processedOn).toBeGreaterThanOrEqual(Math.min(start, single));
     // start + 1000 and single + 500 are past their endDates: nothing more was created
     expect(await scope.redis.zscore(key('repeat'), 'window')).toBe(String(start + 500));
@@ -406,7 +409,11 @@ describe('job schedulers', () => {
 
   it('listing: by next time (latest first, or ascending), paged, counted, in BullMQ shape', async () => {
     const now = Date.now();
-    await queue.upsertJobScheduler('a', { every: 1000, startDate: now + 10_000 }, { name: 'A', data: [1], opts: { priority: 3, keepLogs: 2 } });
+    await queue.upsertJobScheduler(
+      'a',
+      { every: 1000, startDate: now + 10_000 },
+      { name: 'A', data: [1], opts: { priority: 3, keepLogs: 2 } },
+    );
     await queue.upsertJobScheduler('b', { every: 2000, startDate: now + 20_000, limit: 4, tz: 'UTC' });
     await queue.upsertJobScheduler('c', { pattern: '0 0 1 1 *', tz: 'Europe/Paris', endDate: now + 400 * 86_400_000 });
     expect(await queue.getJobSchedulersCount()).toBe(3);
@@ -426,7 +433,17 @@ describe('job schedulers', () => {
       offset: (now + 10_000) % 1000,
       template: { data: [1], opts: { priority: 3, keepLogs: 2 } },
     });
-    expect(desc[1]).toEqual({ key: 'b', name: 'b', next: now + 20_000, iterationCount: 1, limit: 4, startDate: now + 20_000, tz: 'UTC', every: 2000, offset: (now + 20_000) % 2000 });
+    expect(desc[1]).toEqual({
+      key: 'b',
+      name: 'b',
+      next: now + 20_000,
+      iterationCount: 1,
+      limit: 4,
+      startDate: now + 20_000,
+      tz: 'UTC',
+      every: 2000,
+      offset: (now + 20_000) % 2000,
+    });
     expect(desc[0]).toEqual({
       key: 'c',
       name: 'c',
@@ -442,7 +459,9 @@ describe('job schedulers', () => {
   });
 
   it("the queue's default job options go into the template", async () => {
-    const q = scope.track(new Queue(name, { connection: connection(), defaultJobOptions: { attempts: 4, removeOnComplete: 3, delay: 100 } }));
+    const q = scope.track(
+      new Queue(name, { connection: connection(), defaultJobOptions: { attempts: 4, removeOnComplete: 3, delay: 100 } }),
+    );
     const job = await q.upsertJobScheduler('defaults', { every: 60_000, offset: 0 }, { opts: { attempts: 2 } });
     expect(await scope.redis.hget(key('repeat:defaults'), 'opts')).toBe('{"attempts":2,"removeOnComplete":3}');
     expect(job!.opts).toMatchObject({ attempts: 2, removeOnComplete: 3, repeat: { every: 60_000, offset: 0, count: 1 } });

@@ -2,15 +2,15 @@
 // blocking, job.moveToCompleted / moveToFailed with fetch-next (the worker's own finish code),
 // Job.fromJSON, lock extension and the stalled checker started by hand.
 import { ConveyorValidationError, Job, UnrecoverableError, Worker } from '../../lib/index.js';
-import { once } from '../support/events.js';
-import { connection, streamEvents } from '../support/redis.js';
-import { snapshotQueue } from '../support/snapshot.js';
 import { hashShape } from '../interop/support.js';
+import { once } from '../support/events.js';
+import { RecordingTelemetry } from '../support/recording-telemetry.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { until, within } from '../support/wait.js';
 import { eventLines, lists } from './outcomes-support.js';
 import { clientsNamed } from './queue-events.support.js';
-import { RecordingTelemetry } from '../support/recording-telemetry.js';
-import { scopePerTest } from '../support/scope.js';
-import { until, within } from '../support/wait.js';
 
 describe('Manual processing', () => {
   const scope = scopePerTest();
@@ -24,7 +24,11 @@ describe('Manual processing', () => {
   /** Until the worker's blocking connection sits in BZPOPMIN (only a marker or drainDelay wakes it). */
   async function blockedOnMarker(name: string): Promise<void> {
     const clientName = `bull:${Buffer.from(name).toString('base64')}`;
-    await until('the worker to block on the marker', () => clientsNamed(scope.redis, clientName), (c) => c.some((x) => x.cmd === 'bzpopmin' && x.flags.includes('b')));
+    await until(
+      'the worker to block on the marker',
+      () => clientsNamed(scope.redis, clientName),
+      (c) => c.some((x) => x.cmd === 'bzpopmin' && x.flags.includes('b')),
+    );
   }
 
   describe('getNextJob', () => {
@@ -56,7 +60,7 @@ describe('Manual processing', () => {
       await drained;
     });
 
-    it('a fetch writes no meta, as bullmq\'s: a worker polling a queue obliterated under it leaves no key behind; a finish writes the events cap', async () => {
+    it("a fetch writes no meta, as bullmq's: a worker polling a queue obliterated under it leaves no key behind; a finish writes the events cap", async () => {
       const queue = scope.queue();
       const w = manualWorker(queue.name);
       await queue.add('a', {});
@@ -155,7 +159,13 @@ describe('Manual processing', () => {
         if (reply.length === 0) break;
         const [data, id, limitUntil, delayUntil] = reply;
         expect([limitUntil, delayUntil]).toEqual([0, 0]);
-        expect(data).toMatchObject({ name: `j${seen.length + 1}`, data: JSON.stringify({ n: seen.length + 1 }), attemptsStarted: 1, attemptsMade: 0, processedBy: 'hand' });
+        expect(data).toMatchObject({
+          name: `j${seen.length + 1}`,
+          data: JSON.stringify({ n: seen.length + 1 }),
+          attemptsStarted: 1,
+          attemptsMade: 0,
+          processedBy: 'hand',
+        });
         expect(data!.opts).toMatchObject({ attempts: 2 });
         job = Job.fromJSON(w, data!, id as string);
         // the same fields as reading the job back
@@ -273,10 +283,16 @@ describe('Manual processing', () => {
         await q.add('ok', { v: 1 }, { attempts: 2 });
         await q.add('bad', { v: 2 }, { attempts: 2, backoff: 250 });
       }
-      const processing = scope.track(new Worker(byWorker.name, async (job) => {
-        if (job.name === 'bad') throw new Error('broken');
-        return { v: job.data.v };
-      }, { connection: connection(), name: 'same' }));
+      const processing = scope.track(
+        new Worker(
+          byWorker.name,
+          async (job) => {
+            if (job.name === 'bad') throw new Error('broken');
+            return { v: job.data.v };
+          },
+          { connection: connection(), name: 'same' },
+        ),
+      );
       processing.on('error', () => {});
       await once(processing, 'failed', 5000);
       await processing.close();
@@ -298,7 +314,9 @@ describe('Manual processing', () => {
       const job = (await w.getNextJob('mine'))!;
       const before = await snapshotQueue(scope.redis, queue.name);
       await expect(job.moveToCompleted('x', 'theirs')).rejects.toThrow(`Lock mismatch for job ${job.id}. Cmd moveToFinished from active`);
-      await expect(job.moveToFailed(new Error('x'), 'theirs')).rejects.toThrow(`Lock mismatch for job ${job.id}. Cmd moveToFinished from active`);
+      await expect(job.moveToFailed(new Error('x'), 'theirs')).rejects.toThrow(
+        `Lock mismatch for job ${job.id}. Cmd moveToFinished from active`,
+      );
       expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
     });
   });
@@ -307,12 +325,19 @@ describe('Manual processing', () => {
     it("runs the processor for a job taken by hand, stores the outcome through the job's moveTo* methods, and hands over the next job", async () => {
       const queue = scope.queue();
       const w = scope.track(
-        new Worker(queue.name, async (job) => {
-          if (job.name === 'bad') throw new Error('bad job');
-          return `done ${job.name}`;
-        }, { connection: connection(), autorun: false }),
+        new Worker(
+          queue.name,
+          async (job) => {
+            if (job.name === 'bad') throw new Error('bad job');
+            return `done ${job.name}`;
+          },
+          { connection: connection(), autorun: false },
+        ),
       );
-      const [a, b] = await queue.addBulk([{ name: 'a', data: {} }, { name: 'bad', data: {} }]);
+      const [a, b] = await queue.addBulk([
+        { name: 'a', data: {} },
+        { name: 'bad', data: {} },
+      ]);
       const events: string[] = [];
       for (const e of ['completed', 'failed']) w.on(e, (job: Job) => events.push(`${e}:${job.name}`));
       const first = (await w.getNextJob('tok', { block: false }))!;
@@ -331,7 +356,9 @@ describe('Manual processing', () => {
     it("is traced as the loop's jobs are: a 'process <queue>' span with the outcome", async () => {
       const queue = scope.queue();
       const recorder = new RecordingTelemetry('w');
-      const w = scope.track(new Worker(queue.name, async () => 'traced', { connection: connection(), autorun: false, telemetry: recorder }));
+      const w = scope.track(
+        new Worker(queue.name, async () => 'traced', { connection: connection(), autorun: false, telemetry: recorder }),
+      );
       await queue.add('a', {});
       const job = (await w.getNextJob('tok', { block: false }))!;
       await w.processJob(job, 'tok', () => false);
@@ -345,7 +372,10 @@ describe('Manual processing', () => {
     it('extendJobLocks renews the locks held with their tokens and lists the others', async () => {
       const queue = scope.queue();
       const w = manualWorker(queue.name, { lockDuration: 1000 });
-      await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+      await queue.addBulk([
+        { name: 'a', data: {} },
+        { name: 'b', data: {} },
+      ]);
       const a = (await w.getNextJob('ta'))!;
       const b = (await w.getNextJob('tb'))!;
       expect(await w.extendJobLocks([a.id!, b.id!, 'missing'], ['ta', 'wrong', 'x'], 60_000)).toEqual([b.id, 'missing']);
@@ -393,17 +423,37 @@ describe('Manual processing', () => {
     const cases: [string, (w: Worker, job: Job) => Promise<unknown>, RegExp][] = [
       ['getNextJob("")', (w) => w.getNextJob(''), /^token must be the lock token .*, got ""$/],
       ['getNextJob block "yes"', (w) => w.getNextJob('t', { block: 'yes' as never }), /^block must be a boolean, got "yes"$/],
-      ['getNextJob unknown option', (w) => w.getNextJob('t', { wait: true } as never), /^getNextJob options.wait is not a known option \(block\)$/],
-      ['moveToCompleted no token', (_, j) => j.moveToCompleted('x', undefined as never), /^token must be the lock token .*, got undefined$/],
+      [
+        'getNextJob unknown option',
+        (w) => w.getNextJob('t', { wait: true } as never),
+        /^getNextJob options.wait is not a known option \(block\)$/,
+      ],
+      [
+        'moveToCompleted no token',
+        (_, j) => j.moveToCompleted('x', undefined as never),
+        /^token must be the lock token .*, got undefined$/,
+      ],
       ['moveToCompleted fetchNext "no"', (_, j) => j.moveToCompleted('x', 't', 'no' as never), /^fetchNext must be a boolean, got "no"$/],
-      ['moveToCompleted circular value', (_, j) => {
-        const value: Record<string, unknown> = {};
-        value.self = value;
-        return j.moveToCompleted(value, 't');
-      }, /^return value of job \S+ cannot be stored as JSON: /],
+      [
+        'moveToCompleted circular value',
+        (_, j) => {
+          const value: Record<string, unknown> = {};
+          value.self = value;
+          return j.moveToCompleted(value, 't');
+        },
+        /^return value of job \S+ cannot be stored as JSON: /,
+      ],
       ['moveToFailed token 1', (_, j) => j.moveToFailed(new Error('x'), 1 as never), /^token must be the lock token .*, got 1$/],
-      ['extendJobLocks uneven', (w) => w.extendJobLocks(['1', '2'], ['t'], 1000), /^tokens must be an array with one token per job id \(2\), got \["t"\]$/],
-      ['extendJobLocks ids not an array', (w) => w.extendJobLocks('1' as never, ['t'], 1000), /^jobIds must be an array of job ids \(non-empty strings\), got "1"$/],
+      [
+        'extendJobLocks uneven',
+        (w) => w.extendJobLocks(['1', '2'], ['t'], 1000),
+        /^tokens must be an array with one token per job id \(2\), got \["t"\]$/,
+      ],
+      [
+        'extendJobLocks ids not an array',
+        (w) => w.extendJobLocks('1' as never, ['t'], 1000),
+        /^jobIds must be an array of job ids \(non-empty strings\), got "1"$/,
+      ],
       ['extendJobLocks duration 0', (w) => w.extendJobLocks(['1'], ['t'], 0), /^duration must be >= 1, got 0$/],
       ['extendJobLocks empty token', (w) => w.extendJobLocks(['1'], [''], 1000), /^tokens\[0\] must be the lock token .*, got ""$/],
     ];
@@ -414,7 +464,10 @@ describe('Manual processing', () => {
       await queue.add('b', {});
       const job = (await w.getNextJob('t'))!;
       const before = await snapshotQueue(scope.redis, queue.name);
-      const err = await call(w, job).then(() => undefined, (e: unknown) => e);
+      const err = await call(w, job).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
       expect(await snapshotQueue(scope.redis, queue.name)).toEqual(before);
@@ -423,7 +476,9 @@ describe('Manual processing', () => {
     it('getNextJob on a worker that runs its own loop is refused', async () => {
       const queue = scope.queue();
       const w = scope.track(new Worker(queue.name, async () => 'x', { connection: connection() }));
-      await expect(w.getNextJob('t')).rejects.toThrow(/^getNextJob\(\) is for a worker driven by hand, but worker "[^"]+" runs its own loop/);
+      await expect(w.getNextJob('t')).rejects.toThrow(
+        /^getNextJob\(\) is for a worker driven by hand, but worker "[^"]+" runs its own loop/,
+      );
     });
   });
 });

@@ -1,11 +1,11 @@
 // Worker metrics (wire-format §10.4): the finish script's per-minute data points, driven through
 // the script with a chosen clock (its `now` argument) so minute boundaries need no waiting; the
 // worker option end to end; getMetrics; and no metrics work at all when the option is off.
-import { ConveyorValidationError, MetricsTime, Queue, Worker, type Job } from '../../lib/index.js';
 import { runScript } from '../../lib/engine/core/scripts.js';
+import { ConveyorValidationError, MetricsTime, Queue, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
 
 const MINUTE = 60_000;
@@ -13,16 +13,25 @@ const MINUTE = 60_000;
 const T0 = 1_800_000_000_000 + 5_000;
 
 /** A fresh job, taken and finished at `now` by the scripts themselves (the worker's clock seam). */
-async function finishAt(scope: Scope, queue: Queue, now: number, maxDataPoints: number, target: 'completed' | 'failed' = 'completed'): Promise<void> {
+async function finishAt(
+  scope: Scope,
+  queue: Queue,
+  now: number,
+  maxDataPoints: number,
+  target: 'completed' | 'failed' = 'completed',
+): Promise<void> {
   const job = await queue.add('m', {});
   const token = `token-${job.id}`;
   const base = queue.keys.base;
   const fetched = (await runScript(scope.redis, 'moveToActive', [queue.keys.meta], [base, token, 30_000, now, 0, 0, '', 1])) as unknown[];
   expect(fetched[2]).toBe(job.id);
   const value = target === 'completed' ? 'null' : 'boom';
-  const reply = await runScript(scope.redis, 'moveToFinished', [job.key], [
-    base, job.id!, token, now, target, value, -1, 0, 1000, 0, '', 0, 30_000, 0, 0, '', maxDataPoints,
-  ]);
+  const reply = await runScript(
+    scope.redis,
+    'moveToFinished',
+    [job.key],
+    [base, job.id!, token, now, target, value, -1, 0, 1000, 0, '', 0, 30_000, 0, 0, '', maxDataPoints],
+  );
   expect(Array.isArray(reply)).toBe(true);
 }
 
@@ -63,7 +72,11 @@ describe('metrics', () => {
     await finishAt(scope, queue, T0 + 104 * MINUTE, 5);
     expect(await metrics()).toEqual({ meta: { count: 6, prevTS: T0 + 104 * MINUTE, prevCount: 5 }, data: [0, 0, 0, 0, 1], count: 5 });
     // a page of the data points, newest first, with the full length
-    expect(await queue.getMetrics('completed', 3, 4)).toEqual({ meta: { count: 6, prevTS: T0 + 104 * MINUTE, prevCount: 5 }, data: [0, 1], count: 5 });
+    expect(await queue.getMetrics('completed', 3, 4)).toEqual({
+      meta: { count: 6, prevTS: T0 + 104 * MINUTE, prevCount: 5 },
+      data: [0, 1],
+      count: 5,
+    });
     // nothing for the other target
     expect(await queue.getMetrics('failed')).toEqual({ meta: { count: 0, prevTS: 0, prevCount: 0 }, data: [], count: 0 });
     expect(await scope.redis.exists(queue.keys.key('metrics:failed'), queue.keys.key('metrics:failed:data'))).toBe(0);
@@ -150,7 +163,10 @@ describe('metrics', () => {
     const measured = scope.name();
     const monitors = [plain, measured].map((name) => new ScriptMonitor(name, ['moveToFinished']));
     for (const monitor of monitors) scope.track(await monitor.start());
-    for (const [name, metrics] of [[plain, undefined], [measured, { maxDataPoints: 2 }]] as const) {
+    for (const [name, metrics] of [
+      [plain, undefined],
+      [measured, { maxDataPoints: 2 }],
+    ] as const) {
       const queue = scope.track(new Queue(name, { connection: connection() }));
       const worker = scope.track(new Worker(name, async () => 1, { connection: connection(), metrics, autorun: false }));
       const done = times(worker, 'completed', 3);
@@ -197,9 +213,13 @@ describe('metrics', () => {
 
     it('getMetrics refuses an unknown type and a range that is not integers', async () => {
       const queue = scope.track(new Queue(scope.name(), { connection: connection() }));
-      await expect(queue.getMetrics('waiting' as never)).rejects.toThrow(new ConveyorValidationError(`metrics type must be 'completed' or 'failed', got "waiting"`));
+      await expect(queue.getMetrics('waiting' as never)).rejects.toThrow(
+        new ConveyorValidationError(`metrics type must be 'completed' or 'failed', got "waiting"`),
+      );
       await expect(queue.getMetrics('completed', 0.5)).rejects.toThrow(new ConveyorValidationError('start must be an integer, got 0.5'));
-      await expect(queue.getMetrics('completed', 0, '2' as never)).rejects.toThrow(new ConveyorValidationError('end must be an integer, got "2"'));
+      await expect(queue.getMetrics('completed', 0, '2' as never)).rejects.toThrow(
+        new ConveyorValidationError('end must be an integer, got "2"'),
+      );
     });
   });
 });

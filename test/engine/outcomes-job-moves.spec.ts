@@ -3,9 +3,9 @@
 // and bad input refused before anything is written.
 import { ConveyorScriptError, ConveyorValidationError, Job } from '../../lib/index.js';
 import { streamEvents, takeJobAway } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { snapshotQueue as snapshot } from '../support/snapshot.js';
 import { activate, DELAY_SHIFT, lists, PRIORITY_SHIFT } from './outcomes-support.js';
-import { scopePerTest } from '../support/scope.js';
 
 describe('Job moves by hand', () => {
   const scope = scopePerTest();
@@ -57,7 +57,9 @@ describe('Job moves by hand', () => {
       await queue.add('a', {});
       const job = await activate(queue, 'mine');
       const untouched = await snapshot(scope.redis, queue.name);
-      await expect(job.moveToDelayed(Date.now() + 1000, 'theirs')).rejects.toThrow(`Lock mismatch for job ${job.id}. Cmd moveToDelayed from active`);
+      await expect(job.moveToDelayed(Date.now() + 1000, 'theirs')).rejects.toThrow(
+        `Lock mismatch for job ${job.id}. Cmd moveToDelayed from active`,
+      );
       expect(await snapshot(scope.redis, queue.name)).toEqual(untouched);
       await job.moveToDelayed(Date.now() + 1000);
       expect(await job.getState()).toBe('delayed');
@@ -118,10 +120,13 @@ describe('Job moves by hand', () => {
       const other = await queue.add('other', {}, { priority: 5 });
       const plain = await queue.add('plain', {});
       await other.changePriority({ priority: 5, lifo: true });
-      let { prioritized, wait } = await lists(scope.redis, queue.name);
-      expect(prioritized).toEqual([[other.id, 5 * PRIORITY_SHIFT], [p5.id, expect.any(Number)]]);
+      const before = await lists(scope.redis, queue.name);
+      expect(before.prioritized).toEqual([
+        [other.id, 5 * PRIORITY_SHIFT],
+        [p5.id, expect.any(Number)],
+      ]);
       await plain.changePriority({ priority: 3 });
-      ({ prioritized, wait } = await lists(scope.redis, queue.name));
+      const { prioritized, wait } = await lists(scope.redis, queue.name);
       expect(wait).toEqual([]);
       const pc = Number(await scope.redis.get(`bull:${queue.name}:pc`));
       expect(prioritized[0]).toEqual([plain.id, 3 * PRIORITY_SHIFT + pc]);
@@ -129,7 +134,14 @@ describe('Job moves by hand', () => {
       expect(await scope.redis.hget(`bull:${queue.name}:${plain.id}`, 'priority')).toBe('3');
       expect(await scope.redis.zscore(`bull:${queue.name}:marker`, '0')).toBe('0');
       // no event, as bullmq
-      expect((await streamEvents(scope.redis, queue.name)).map((e) => e.event)).toEqual(['added', 'waiting', 'added', 'waiting', 'added', 'waiting']);
+      expect((await streamEvents(scope.redis, queue.name)).map((e) => e.event)).toEqual([
+        'added',
+        'waiting',
+        'added',
+        'waiting',
+        'added',
+        'waiting',
+      ]);
     });
 
     it('priority 0 moves a job to wait: back of the line, or next to run with lifo; {} means priority 0', async () => {
@@ -164,7 +176,9 @@ describe('Job moves by hand', () => {
 
     it('a job that does not exist: the missing-key error', async () => {
       const queue = scope.queue();
-      await expect(new Job(queue, 'g', {}, {}, 'ghost-2').changePriority({ priority: 1 })).rejects.toThrow('Missing key for job ghost-2. changePriority');
+      await expect(new Job(queue, 'g', {}, {}, 'ghost-2').changePriority({ priority: 1 })).rejects.toThrow(
+        'Missing key for job ghost-2. changePriority',
+      );
     });
   });
 
@@ -238,8 +252,16 @@ describe('Job moves by hand', () => {
       ['changePriority 1.5', (j) => j.changePriority({ priority: 1.5 }), /^priority must be an integer, got 1.5$/],
       ['changePriority "3"', (j) => j.changePriority({ priority: '3' as never }), /^priority must be an integer, got "3"$/],
       ['changePriority lifo "yes"', (j) => j.changePriority({ priority: 1, lifo: 'yes' as never }), /^lifo must be a boolean, got "yes"$/],
-      ['changePriority unknown key', (j) => j.changePriority({ prio: 1 } as never), /^changePriority options.prio is not a known option \(priority, lifo\)$/],
-      ['changePriority undefined', (j) => j.changePriority(undefined as never), /^changePriority needs \{ priority, lifo\? \}, got undefined$/],
+      [
+        'changePriority unknown key',
+        (j) => j.changePriority({ prio: 1 } as never),
+        /^changePriority options.prio is not a known option \(priority, lifo\)$/,
+      ],
+      [
+        'changePriority undefined',
+        (j) => j.changePriority(undefined as never),
+        /^changePriority needs \{ priority, lifo\? \}, got undefined$/,
+      ],
       ['changePriority number', (j) => j.changePriority(3 as never), /^changePriority options must be an object, got 3$/],
       ['changeDelay -1', (_, d) => d.changeDelay(-1), /^delay must be >= 0, got -1$/],
       ['changeDelay 1.5', (_, d) => d.changeDelay(1.5), /^delay must be an integer, got 1.5$/],
@@ -254,7 +276,10 @@ describe('Job moves by hand', () => {
       const delayed = await queue.add('d', {}, { delay: 60_000 });
       const job = await activate(queue, 'tok');
       const before = await snapshot(scope.redis, queue.name);
-      const err = await call(job, delayed).then(() => undefined, (e: unknown) => e);
+      const err = await call(job, delayed).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConveyorValidationError);
       expect((err as Error).message).toMatch(message);
       expect(await snapshot(scope.redis, queue.name)).toEqual(before);

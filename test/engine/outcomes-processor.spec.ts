@@ -5,9 +5,9 @@
 import { DelayedError, Queue, UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { activate, eventLines, lists } from './outcomes-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { activate, eventLines, lists } from './outcomes-support.js';
 
 describe('Processor outcomes', () => {
   const scope = scopePerTest();
@@ -45,22 +45,31 @@ describe('Processor outcomes', () => {
     // two starts, one attempt: the delay did not count
     expect([hash.ats, hash.atm]).toEqual(['2', '1']);
     expect((await eventLines(scope.redis, queue.name)).slice(0, 7)).toEqual([
-      `added ${job.id}`, `waiting ${job.id}`, `active ${job.id} waiting`, `delayed ${job.id}`,
-      `waiting ${job.id} delayed`, `active ${job.id} waiting`, `completed ${job.id} active`,
+      `added ${job.id}`,
+      `waiting ${job.id}`,
+      `active ${job.id} waiting`,
+      `delayed ${job.id}`,
+      `waiting ${job.id} delayed`,
+      `active ${job.id} waiting`,
+      `completed ${job.id} active`,
     ]);
   });
 
   it('WaitingError after job.moveToWait: the job runs again next, before the jobs behind it, without using an attempt', async () => {
     const queue = scope.queue();
     const order: string[] = [];
-    const w = worker(queue.name, async (job, token) => {
-      order.push(`${job.name}#${job.attemptsStarted}`);
-      if (job.name === 'a' && job.attemptsStarted === 1) {
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
-      return job.name;
-    }, { autorun: false });
+    const w = worker(
+      queue.name,
+      async (job, token) => {
+        order.push(`${job.name}#${job.attemptsStarted}`);
+        if (job.name === 'a' && job.attemptsStarted === 1) {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+        return job.name;
+      },
+      { autorun: false },
+    );
     const failed = failures(w);
     const a = await queue.add('a', {});
     await queue.add('b', {});
@@ -102,7 +111,11 @@ describe('Processor outcomes', () => {
   describe.each([
     ['DelayedError', () => new DelayedError(), 'call job.moveToDelayed(timestamp, token) before throwing DelayedError'],
     ['WaitingError', () => new WaitingError(), 'call job.moveToWait(token) before throwing WaitingError'],
-    ['WaitingChildrenError', () => new WaitingChildrenError(), 'throw WaitingChildrenError only when job.moveToWaitingChildren(token) resolved true'],
+    [
+      'WaitingChildrenError',
+      () => new WaitingChildrenError(),
+      'throw WaitingChildrenError only when job.moveToWaitingChildren(token) resolved true',
+    ],
   ])('%s thrown without moving the job', (name, make, hint) => {
     it('fails the attempt at once with a reason saying so (retries apply), instead of leaving it locked in active', async () => {
       const queue = scope.queue();
@@ -141,7 +154,11 @@ describe('Processor outcomes', () => {
     const job = await queue.add('j', {});
     await active;
     // the worker lets go of the job once it has checked Redis (no event says so)
-    await until('the worker to let go of the job', () => w.activeJobs.length, (n) => n === 0);
+    await until(
+      'the worker to let go of the job',
+      () => w.activeJobs.length,
+      (n) => n === 0,
+    );
     expect(failed).toEqual([]);
     const state = await lists(scope.redis, queue.name);
     expect(state.active).toEqual([job.id]);

@@ -1,14 +1,19 @@
 // Plumbing of the outcomes, cancellation and manual suites: jobs put in active without a worker
 // loop, the queue's state lists at a glance, and the events stream.
 import type { Redis } from 'ioredis';
-import { Job, type Queue } from '../../lib/index.js';
 import { runScript } from '../../lib/engine/core/scripts.js';
+import { Job, type Queue } from '../../lib/index.js';
 import { streamEvents } from '../support/redis.js';
 
 /** Takes the next job into active as a worker fetch would, locked with `token` (host: the queue). */
 export async function activate(queue: Queue, token: string, lockDuration = 30000): Promise<Job> {
   const client = await queue.client;
-  const raw = (await runScript(client, 'moveToActive', [queue.keys.meta], [queue.keys.base, token, lockDuration, Date.now(), 0, 0, '', 1])) as unknown[];
+  const raw = (await runScript(
+    client,
+    'moveToActive',
+    [queue.keys.meta],
+    [queue.keys.base, token, lockDuration, Date.now(), 0, 0, '', 1],
+  )) as unknown[];
   if (raw.length < 4) throw new Error(`no job to activate in ${queue.name}`);
   const job = Job.fromHash(queue, raw[3] as string[], String(raw[2]));
   job.token = token;
@@ -16,7 +21,10 @@ export async function activate(queue: Queue, token: string, lockDuration = 30000
 }
 
 /** Where the jobs of a queue are: lists in order (head first), zsets with their scores. */
-export async function lists(redis: Redis, name: string): Promise<{
+export async function lists(
+  redis: Redis,
+  name: string,
+): Promise<{
   wait: string[];
   active: string[];
   delayed: [string, number][];

@@ -13,7 +13,10 @@ describe('mergePrometheusMetrics', () => {
     const first = scope.queue();
     const second = scope.track(new Queue(scope.name('second'), { connection: connection() }));
     await first.add('a', {});
-    await second.addBulk([{ name: 'b', data: {} }, { name: 'c', data: {} }]);
+    await second.addBulk([
+      { name: 'b', data: {} },
+      { name: 'c', data: {} },
+    ]);
     await second.add('later', {}, { delay: 60_000 });
     const bull = scope.track(new BullQueue(second.name, { connection: { ...adminConnection(), maxRetriesPerRequest: null } }));
     const labels = { env: 'test' };
@@ -67,17 +70,21 @@ describe('mergePrometheusMetrics', () => {
     const samples = merged.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     // each input's histogram lines stay together and in order, both before any `up`
     expect(samples.map((l) => /^(\w+)\{job="(\w)"/.exec(l)!.slice(1).join(' '))).toEqual([
-      'job_seconds_bucket a', 'job_seconds_bucket a', 'job_seconds_sum a', 'job_seconds_count a',
-      'job_seconds_bucket b', 'job_seconds_bucket b', 'job_seconds_sum b', 'job_seconds_count b',
-      'up a', 'up b',
+      'job_seconds_bucket a',
+      'job_seconds_bucket a',
+      'job_seconds_sum a',
+      'job_seconds_count a',
+      'job_seconds_bucket b',
+      'job_seconds_bucket b',
+      'job_seconds_sum b',
+      'job_seconds_count b',
+      'up a',
+      'up b',
     ]);
   });
 
   it('reads label values holding spaces, braces, quotes and newlines as the format escapes them', () => {
-    const merged = mergePrometheusMetrics([
-      '# TYPE x gauge\nx{queue="a } b"} 1',
-      'x{queue="say \\"hi\\" \\\\ \\n"} 2',
-    ]);
+    const merged = mergePrometheusMetrics(['# TYPE x gauge\nx{queue="a } b"} 1', 'x{queue="say \\"hi\\" \\\\ \\n"} 2']);
     expect(valuesBy(parseExposition(merged), 'x', 'queue')).toEqual({ 'a } b': 1, 'say "hi" \\ \n': 2 });
   });
 
@@ -91,7 +98,9 @@ describe('mergePrometheusMetrics', () => {
     expect(() => mergePrometheusMetrics([gauge, gauge])).toThrow(
       'the series bullmq_job_count{queue="q", state="waiting"} appears twice: two sources export the same metric with the same labels',
     );
-    expect(() => mergePrometheusMetrics([gauge, '# TYPE bullmq_job_count counter'])).toThrow('metric family bullmq_job_count has two types: gauge and counter');
+    expect(() => mergePrometheusMetrics([gauge, '# TYPE bullmq_job_count counter'])).toThrow(
+      'metric family bullmq_job_count has two types: gauge and counter',
+    );
     expect(() => mergePrometheusMetrics(['{queue="q"} 1'])).toThrow('not a Prometheus sample line: {queue="q"} 1');
     expect(() => mergePrometheusMetrics(['x{queue="q 1'])).toThrow('not a Prometheus sample line (its labels never close): x{queue="q 1');
   });

@@ -14,13 +14,21 @@ describe('Queue.exportPrometheusMetrics', () => {
   it('prints what bullmq prints for the same queue: a gauge per state, completed and failed counters, global labels', async () => {
     const queue = scope.queue();
     const worker = scope.track(
-      new Worker(queue.name, async (job: Job) => {
-        if (job.data.fail) throw new Error('no');
-        return 'ok';
-      }, { connection: connection(), metrics: { maxDataPoints: 60 } }),
+      new Worker(
+        queue.name,
+        async (job: Job) => {
+          if (job.data.fail) throw new Error('no');
+          return 'ok';
+        },
+        { connection: connection(), metrics: { maxDataPoints: 60 } },
+      ),
     );
     const finished = Promise.all([times(worker, 'completed', 2), times(worker, 'failed', 1)]);
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }, { name: 'c', data: { fail: true } }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+      { name: 'c', data: { fail: true } },
+    ]);
     await finished;
     await worker.close();
     await queue.add('later', {}, { delay: 60_000 });
@@ -63,7 +71,7 @@ describe('Queue.exportPrometheusMetrics', () => {
     await scope.redis.del(...Object.values(queue.keys));
   });
 
-  it('reads through the queue\'s own getJobCounts and getMetrics (a subclass or a stub answers)', async () => {
+  it("reads through the queue's own getJobCounts and getMetrics (a subclass or a stub answers)", async () => {
     const queue = scope.queue();
     queue.getJobCounts = async () => ({});
     queue.getMetrics = async (type) => ({ meta: { count: type === 'completed' ? 42 : 7, prevTS: 0, prevCount: 0 }, data: [], count: 0 });

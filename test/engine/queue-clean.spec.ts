@@ -2,10 +2,10 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, type Queue } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { adminConnection, connection, streamEvents } from '../support/redis.js';
-import { addSchedulerIteration, processSome } from './queue-test-support.js';
+import { adminConnection, streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
+import { addSchedulerIteration, processSome } from './queue-test-support.js';
 
 const HOUR = 3_600_000;
 
@@ -70,10 +70,20 @@ describe('Queue clean', () => {
     const queue = scope.queue();
     const childQueue = scope.queue(scope.name('child'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    const lonely = await flows.add({ name: 'p1', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: childQueue.name, data: {} }] });
+    const lonely = await flows.add({
+      name: 'p1',
+      queueName: queue.name,
+      data: {},
+      children: [{ name: 'c', queueName: childQueue.name, data: {} }],
+    });
     expect(await queue.clean(0, 0, 'waiting-children')).toEqual([lonely.job.id]);
 
-    const tree = await flows.add({ name: 'p2', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: childQueue.name, data: {} }] });
+    const tree = await flows.add({
+      name: 'p2',
+      queueName: queue.name,
+      data: {},
+      children: [{ name: 'c', queueName: childQueue.name, data: {} }],
+    });
     const childId = tree.children![0].job.id!;
     expect(await childQueue.clean(0, 0, 'wait')).toContain(childId);
     expect(await scope.redis.smembers(`bull:${queue.name}:${tree.job.id}:dependencies`)).toEqual([]);
@@ -96,15 +106,29 @@ describe('Queue clean', () => {
     const key = (s: string) => `bull:${queue.name}:${s}`;
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({
-      name: 'top', queueName: queue.name, data: {},
-      children: [{ name: 'mid', queueName: queue.name, data: {}, children: [{ name: 'leaf', queueName: queue.name, data: {} }, { name: 'leaf', queueName: queue.name, data: {} }] }],
+      name: 'top',
+      queueName: queue.name,
+      data: {},
+      children: [
+        {
+          name: 'mid',
+          queueName: queue.name,
+          data: {},
+          children: [
+            { name: 'leaf', queueName: queue.name, data: {} },
+            { name: 'leaf', queueName: queue.name, data: {} },
+          ],
+        },
+      ],
     });
     const mid = tree.children![0];
     const eventsBefore = await streamEvents(scope.redis, queue.name);
     const leaves = mid.children!.map((c) => c.job.id!);
     // only the leaves are in wait: clean returns them alone, the parents go with them
     expect((await queue.clean(0, 0, 'wait')).sort()).toEqual(leaves.sort());
-    expect(await scope.redis.exists(key(mid.job.id!), key(`${mid.job.id}:dependencies`), key(tree.job.id!), key(`${tree.job.id}:dependencies`))).toBe(0);
+    expect(
+      await scope.redis.exists(key(mid.job.id!), key(`${mid.job.id}:dependencies`), key(tree.job.id!), key(`${tree.job.id}:dependencies`)),
+    ).toBe(0);
     expect(await scope.redis.zcard(key('waiting-children'))).toBe(0);
     expect(await queue.count()).toBe(0);
     expect((await streamEvents(scope.redis, queue.name)).slice(eventsBefore.length)).toEqual([{ event: 'cleaned', count: '2' }]);
@@ -116,17 +140,29 @@ describe('Queue clean', () => {
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     // a failed child keeps its place in its parent's dependencies (no parent rule): cleaning it
     // from failed is what releases (or deletes) the parent
-    const outside = await flows.add({ name: 'p', queueName: other.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
+    const outside = await flows.add({
+      name: 'p',
+      queueName: other.name,
+      data: {},
+      children: [{ name: 'c', queueName: queue.name, data: {} }],
+    });
     const mixed = await flows.add({
-      name: 'p', queueName: queue.name, data: {},
-      children: [{ name: 'c', queueName: queue.name, data: {} }, { name: 'c', queueName: other.name, data: {} }],
+      name: 'p',
+      queueName: queue.name,
+      data: {},
+      children: [
+        { name: 'c', queueName: queue.name, data: {} },
+        { name: 'c', queueName: other.name, data: {} },
+      ],
     });
     const otherEvents = await streamEvents(scope.redis, other.name);
     await queue.drain();
     expect(await other.getJobState(outside.job.id!)).toBe('waiting');
     expect((await streamEvents(scope.redis, other.name)).length).toBe(otherEvents.length);
     expect(await queue.getJobState(mixed.job.id!)).toBe('waiting-children');
-    expect(await scope.redis.smembers(`bull:${queue.name}:${mixed.job.id}:dependencies`)).toEqual([`bull:${other.name}:${mixed.children![1].job.id}`]);
+    expect(await scope.redis.smembers(`bull:${queue.name}:${mixed.job.id}:dependencies`)).toEqual([
+      `bull:${other.name}:${mixed.children![1].job.id}`,
+    ]);
   });
 
   it('never removes the pending iteration of a job scheduler, and releases owned deduplication keys', async () => {
@@ -146,7 +182,9 @@ describe('Queue clean', () => {
     const queue = scope.queue();
     const old = Date.now() - 2 * HOUR;
     // 3000 jobs alternating old/young, and a scheduler iteration in the middle
-    const jobs = await queue.addBulk(Array.from({ length: 3000 }, (_, i) => ({ name: `j${i}`, data: {}, opts: i % 2 === 0 ? { timestamp: old } : {} })));
+    const jobs = await queue.addBulk(
+      Array.from({ length: 3000 }, (_, i) => ({ name: `j${i}`, data: {}, opts: i % 2 === 0 ? { timestamp: old } : {} })),
+    );
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'wait');
     await queue.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: `late${i}`, data: {}, opts: { timestamp: old } })));
     const oldIds = jobs.filter((_, i) => i % 2 === 0).map((j) => j.id!);
@@ -201,7 +239,13 @@ describe('Queue drain', () => {
     const eventsBefore = (await streamEvents(scope.redis, queue.name)).length;
     await queue.drain();
     expect(await queue.getJobCounts()).toEqual({
-      active: 1, completed: 1, delayed: 1, failed: 1, prioritized: 0, waiting: 1, 'waiting-children': 0,
+      active: 1,
+      completed: 1,
+      delayed: 1,
+      failed: 1,
+      prioritized: 0,
+      waiting: 1,
+      'waiting-children': 0,
     });
     expect(await scope.redis.lrange(`bull:${queue.name}:wait`, 0, -1)).toEqual([iteration]);
     expect(await scope.redis.exists(`bull:${queue.name}:paused`)).toBe(0);
@@ -211,7 +255,7 @@ describe('Queue drain', () => {
     expect((await streamEvents(scope.redis, queue.name)).length).toBe(eventsBefore);
   });
 
-  it('drain(true) removes delayed jobs too, but not a scheduler\'s pending iteration', async () => {
+  it("drain(true) removes delayed jobs too, but not a scheduler's pending iteration", async () => {
     const queue = scope.queue();
     const jobs = await fill(queue);
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'delayed', Date.now() + HOUR);
@@ -225,8 +269,15 @@ describe('Queue drain', () => {
     const queue = scope.queue();
     const parentQueue = scope.queue(scope.name('parent'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    const tree = await flows.add({ name: 'p', queueName: parentQueue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
-    await queue.addBulk(Array.from({ length: 2500 }, (_, i) => ({ name: `j${i}`, data: {}, opts: i % 3 === 0 ? { priority: 1 + (i % 5) } : {} })));
+    const tree = await flows.add({
+      name: 'p',
+      queueName: parentQueue.name,
+      data: {},
+      children: [{ name: 'c', queueName: queue.name, data: {} }],
+    });
+    await queue.addBulk(
+      Array.from({ length: 2500 }, (_, i) => ({ name: `j${i}`, data: {}, opts: i % 3 === 0 ? { priority: 1 + (i % 5) } : {} })),
+    );
     await queue.drain();
     expect(await queue.count()).toBe(0);
     let cursor = '0';
@@ -236,7 +287,13 @@ describe('Queue drain', () => {
       cursor = next;
       left.push(...keys);
     } while (cursor !== '0');
-    expect(left.sort()).toEqual([`bull:${queue.name}:events`, `bull:${queue.name}:id`, `bull:${queue.name}:marker`, `bull:${queue.name}:meta`, `bull:${queue.name}:pc`]);
+    expect(left.sort()).toEqual([
+      `bull:${queue.name}:events`,
+      `bull:${queue.name}:id`,
+      `bull:${queue.name}:marker`,
+      `bull:${queue.name}:meta`,
+      `bull:${queue.name}:pc`,
+    ]);
     expect(await parentQueue.getJobState(tree.job.id!)).toBe('waiting');
   });
 });

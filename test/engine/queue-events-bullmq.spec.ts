@@ -34,23 +34,35 @@ describe('QueueEvents compared with bullmq', () => {
 
     const queue = open(new Queue(name, { connection: connection() }));
     const hang = scope.gate();
-    const worker = open(new Worker(name, async (job: Job) => {
-      switch (job.name) {
-        case 'object': return { v: 1, nested: { list: [1, 'two'] } };
-        case 'scalar': return 'text';
-        case 'nothing': return undefined;
-        case 'progress':
-          await job.updateProgress({ pct: 10 });
-          await job.updateProgress(99);
-          return 0;
-        case 'flaky':
-          if (job.attemptsMade === 0) throw new Error('first try fails');
-          return true;
-        case 'bad': throw new Error('bad "quoted" {not json}');
-        case 'hang': return hang.promise.then(() => 'released');
-        default: return { name: job.name };
-      }
-    }, { connection: connection(), concurrency: 2, skipStalledCheck: true, skipLockRenewal: true }));
+    const worker = open(
+      new Worker(
+        name,
+        async (job: Job) => {
+          switch (job.name) {
+            case 'object':
+              return { v: 1, nested: { list: [1, 'two'] } };
+            case 'scalar':
+              return 'text';
+            case 'nothing':
+              return undefined;
+            case 'progress':
+              await job.updateProgress({ pct: 10 });
+              await job.updateProgress(99);
+              return 0;
+            case 'flaky':
+              if (job.attemptsMade === 0) throw new Error('first try fails');
+              return true;
+            case 'bad':
+              throw new Error('bad "quoted" {not json}');
+            case 'hang':
+              return hang.promise.then(() => 'released');
+            default:
+              return { name: job.name };
+          }
+        },
+        { connection: connection(), concurrency: 2, skipStalledCheck: true, skipLockRenewal: true },
+      ),
+    );
     worker.on('error', () => {});
 
     // Conveyor writes: added/waiting/active/progress/completed/failed/retries-exhausted/delayed/drained
@@ -102,9 +114,26 @@ describe('QueueEvents compared with bullmq', () => {
     expect(upToEnd(oursSeen)).toEqual(expected);
     const names = new Set(expected.map(([event]) => event));
     for (const event of [
-      'added', 'waiting', 'delayed', 'active', 'progress', 'completed', 'failed', 'retries-exhausted', 'stalled',
-      'duplicated', 'deduplicated', 'drained', 'paused', 'resumed', 'cleaned', 'removed', 'waiting-children', 'custom-x',
-      'completed:1', 'custom-x:j-9',
+      'added',
+      'waiting',
+      'delayed',
+      'active',
+      'progress',
+      'completed',
+      'failed',
+      'retries-exhausted',
+      'stalled',
+      'duplicated',
+      'deduplicated',
+      'drained',
+      'paused',
+      'resumed',
+      'cleaned',
+      'removed',
+      'waiting-children',
+      'custom-x',
+      'completed:1',
+      'custom-x:j-9',
     ]) {
       expect({ event, seen: names.has(event) }).toEqual({ event, seen: true });
     }

@@ -16,7 +16,7 @@ interface CustomListener extends QueueEventsListener {
 describe('QueueEventsProducer', () => {
   const scope = scopePerTest();
 
-  it('publishes an event both engines\' QueueEvents emit, written as bullmq writes it', async () => {
+  it("publishes an event both engines' QueueEvents emit, written as bullmq writes it", async () => {
     const name = scope.name();
     const producer = scope.track(new QueueEventsProducer(name, { connection: connection() }));
     // from the stream's start: bullmq's waitUntilReady may resolve before its first read is sent

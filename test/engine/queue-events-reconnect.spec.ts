@@ -38,7 +38,11 @@ describe('QueueEvents reconnect and errors', () => {
     const closed = once(events, 'ioredis:close');
     await server.kill();
     await closed;
-    await until('a refused reconnect', async () => errors.map((e) => e.message), (ms) => ms.some((m) => /ECONNREFUSED/.test(m)));
+    await until(
+      'a refused reconnect',
+      async () => errors.map((e) => e.message),
+      (ms) => ms.some((m) => /ECONNREFUSED/.test(m)),
+    );
     // a close() that waited for the connection would wait for good: the reader retries without limit
     await within(events.close(), 5000, 'close() of a QueueEvents whose Redis is gone');
   });
@@ -175,7 +179,11 @@ describe('QueueEvents reconnect and errors', () => {
     const third = once(events, 'three');
     const id3 = await scope.redis.xadd(key, '*', 'event', 'three');
     await third;
-    expect(seen.map(([event, , id]) => [event, id])).toEqual([['one', id1], ['two', id2], ['three', id3]]);
+    expect(seen.map(([event, , id]) => [event, id])).toEqual([
+      ['one', id1],
+      ['two', id2],
+      ['three', id3],
+    ]);
   });
 
   it('caps the retry backoff at 2 s, and close() during a backoff resolves promptly', async () => {

@@ -3,8 +3,8 @@ import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, rawClient } from '../support/redis.js';
 import { scopePerTest, type Closable } from '../support/scope.js';
-import { blockedReader, clientsNamed, queueEventsClientName, readerPacedProcessor, recordEmits } from './queue-events.support.js';
 import { until, within } from '../support/wait.js';
+import { blockedReader, clientsNamed, queueEventsClientName, readerPacedProcessor, recordEmits } from './queue-events.support.js';
 
 const STREAM_ID = /^\d+-\d+$/;
 
@@ -102,9 +102,15 @@ describe('QueueEvents', () => {
     const exhausted = once(events, 'retries-exhausted');
     const job = await queue.add('boom', {}, { attempts: 1 });
     const perJob = once(events, `failed:${job.id}`);
-    const worker = track(new Worker(name, async () => {
-      throw new Error('no "json" here: {');
-    }, { connection: connection() }));
+    const worker = track(
+      new Worker(
+        name,
+        async () => {
+          throw new Error('no "json" here: {');
+        },
+        { connection: connection() },
+      ),
+    );
     worker.on('error', () => {});
     const [failedArgs, failedId] = await failed;
     expect(failedArgs).toEqual({ jobId: job.id, failedReason: 'no "json" here: {', prev: 'active' });
@@ -123,19 +129,32 @@ describe('QueueEvents', () => {
     const job = await queue.add('flaky', {}, { attempts: 3, backoff: { type: 'fixed', delay: 30 } });
     const failed = once(events, 'failed');
     const exhausted = once(events, 'retries-exhausted');
-    const worker = track(new Worker(name, async (j) => {
-      throw new Error(`attempt ${j.attemptsMade + 1}`);
-    }, { connection: connection() }));
+    const worker = track(
+      new Worker(
+        name,
+        async (j) => {
+          throw new Error(`attempt ${j.attemptsMade + 1}`);
+        },
+        { connection: connection() },
+      ),
+    );
     worker.on('error', () => {});
     const [failedArgs] = await failed;
     expect(failedArgs.failedReason).toBe('attempt 3');
     expect((await exhausted)[0]).toEqual({ jobId: job.id, attemptsMade: '3' });
     const forJob = seen.filter(([event]) => !event.includes(':') && event !== 'drained').map(([event, args]) => [event, args]);
     expect(forJob.map(([event]) => event)).toEqual([
-      'added', 'waiting',
-      'active', 'delayed', 'waiting',
-      'active', 'delayed', 'waiting',
-      'active', 'failed', 'retries-exhausted',
+      'added',
+      'waiting',
+      'active',
+      'delayed',
+      'waiting',
+      'active',
+      'delayed',
+      'waiting',
+      'active',
+      'failed',
+      'retries-exhausted',
     ]);
     expect(forJob[3][1]).toEqual({ jobId: job.id, delay: expect.any(Number) });
     expect(forJob[4][1]).toEqual({ jobId: job.id, prev: 'delayed' });
@@ -161,9 +180,13 @@ describe('QueueEvents', () => {
     const queue = track(new Queue(name, { connection: connection() }));
     await events.waitUntilReady();
     const gate = scope.gate();
-    const stuck = track(new Worker(name, () => gate.promise, {
-      connection: connection(), skipStalledCheck: true, skipLockRenewal: true,
-    }));
+    const stuck = track(
+      new Worker(name, () => gate.promise, {
+        connection: connection(),
+        skipStalledCheck: true,
+        skipLockRenewal: true,
+      }),
+    );
     stuck.on('error', () => {});
     const active = once(events, 'active');
     const job = await queue.add('hang', {});
@@ -193,11 +216,17 @@ describe('QueueEvents', () => {
     const seen = recordEmits(events);
     const progress = times<[Record<string, unknown>, string]>(events, 'progress', 2);
     const job = await queue.add('long', {});
-    track(new Worker(name, async (j) => {
-      await j.updateProgress({ pct: 50, step: 'copy' });
-      await j.updateProgress(75);
-      return null;
-    }, { connection: connection() }));
+    track(
+      new Worker(
+        name,
+        async (j) => {
+          await j.updateProgress({ pct: 50, step: 'copy' });
+          await j.updateProgress(75);
+          return null;
+        },
+        { connection: connection() },
+      ),
+    );
     const [[first, firstId], [second, secondId]] = await progress;
     expect(first).toEqual({ jobId: job.id, data: { pct: 50, step: 'copy' } });
     expect(second).toEqual({ jobId: job.id, data: 75 });
@@ -241,7 +270,11 @@ describe('QueueEvents', () => {
     expect(await perJob).toEqual([second, secondId]);
 
     const cleaned = once(events, 'cleaned');
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }, { name: 'c', data: {} }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+      { name: 'c', data: {} },
+    ]);
     expect(await queue.clean(0, 0, 'wait')).toHaveLength(3);
     expect((await cleaned)[0]).toEqual({ count: '3' });
   });
@@ -301,7 +334,10 @@ describe('QueueEvents', () => {
     const freshFromFirst = once(fromFirst, 'new');
     const freshId = await redis.xadd(key, '*', 'event', 'new');
 
-    expect((await oldFromFirst).map(([args, id]) => [args.n, id])).toEqual([['2', second], ['3', expect.any(String)]]);
+    expect((await oldFromFirst).map(([args, id]) => [args.n, id])).toEqual([
+      ['2', second],
+      ['3', expect.any(String)],
+    ]);
     expect((await oldFromStart).map(([args]) => args.n)).toEqual(['1', '2', '3']);
     expect((await fresh)[1]).toBe(freshId);
     expect(seenFromNow.map(([event]) => event)).toEqual(['new']);
@@ -367,7 +403,11 @@ describe('QueueEvents', () => {
     }
     expect(user.status).toBe('ready');
     expect(await user.ping()).toBe('PONG');
-    await until('the blocking connection to go away', () => clientsNamed(redis, queueEventsClientName(name)), (cs) => cs.length === 0);
+    await until(
+      'the blocking connection to go away',
+      () => clientsNamed(redis, queueEventsClientName(name)),
+      (cs) => cs.length === 0,
+    );
   });
 
   it('close() during a blocking read returns promptly and drops the connection', async () => {
@@ -379,13 +419,17 @@ describe('QueueEvents', () => {
     await within(events.close(), 5000, 'close() during a blocking read');
     expect(events.closed).toBe(true);
     expect(events.isRunning()).toBe(false);
-    await until('the blocking connection to go away', () => clientsNamed(redis, queueEventsClientName(name)), (cs) => cs.length === 0);
+    await until(
+      'the blocking connection to go away',
+      () => clientsNamed(redis, queueEventsClientName(name)),
+      (cs) => cs.length === 0,
+    );
     await expect(events.waitUntilReady()).rejects.toThrow(/closed/);
     // as BullMQ's: run() on a closed QueueEvents has nothing to read and resolves at once
     await expect(events.run()).resolves.toBeUndefined();
   });
 
-  it('still delivers finished events with streams.events.maxLen 0, as BullMQ (the stream keeps only the last call\'s entries)', async () => {
+  it("still delivers finished events with streams.events.maxLen 0, as BullMQ (the stream keeps only the last call's entries)", async () => {
     const name = queueName();
     const events = track(new QueueEvents(name, { connection: connection() }));
     const queue = track(new Queue(name, { connection: connection(), streams: { events: { maxLen: 0 } } }));

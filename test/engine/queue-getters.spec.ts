@@ -3,8 +3,8 @@ import { FlowProducer } from 'bullmq';
 import { ConveyorValidationError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { processSome } from './queue-test-support.js';
 import { scopePerTest } from '../support/scope.js';
+import { processSome } from './queue-test-support.js';
 
 const ids = (jobs: { id?: string }[]) => jobs.map((j) => j.id);
 
@@ -22,7 +22,12 @@ describe('Queue getters', () => {
     const p2 = await queue.add('p2', {}, { priority: 2 });
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const childQueue = scope.name('child');
-    const flow = await flows.add({ name: 'parent', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: childQueue, data: {} }] });
+    const flow = await flows.add({
+      name: 'parent',
+      queueName: queue.name,
+      data: {},
+      children: [{ name: 'c', queueName: childQueue, data: {} }],
+    });
     return { queue, ...processed.ids, waiting: [w1.id!, w2.id!], delayed: [d1.id!], prioritized: [p1.id!, p2.id!], parent: flow.job.id! };
   }
 
@@ -202,7 +207,14 @@ describe('Queue getters', () => {
     await queue.setGlobalConcurrency(2);
     await queue.setGlobalRateLimit(5, 1000);
     await queue.pause();
-    expect(await queue.getMeta()).toEqual({ maxLenEvents: 10000, paused: true, concurrency: 2, max: 5, duration: 1000, version: expect.any(String) });
+    expect(await queue.getMeta()).toEqual({
+      maxLenEvents: 10000,
+      paused: true,
+      concurrency: 2,
+      max: 5,
+      duration: 1000,
+      version: expect.any(String),
+    });
     expect(queue.metaValues).toEqual({ 'opts.maxLenEvents': 10000, version: await queue.getVersion() });
 
     const bare = scope.track(new (queue.constructor as typeof Queue)(scope.name(), { connection: connection(), skipMetasUpdate: true }));
@@ -221,10 +233,15 @@ describe('Queue getters', () => {
     expect(await queue.getJobState(job.id!)).toBe('waiting');
   });
 
-  it('pages a parent\'s pending and processed children with their job data (getDependencies)', async () => {
+  it("pages a parent's pending and processed children with their job data (getDependencies)", async () => {
     const queue = scope.queue();
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    const children = Array.from({ length: 4 }, (_, i) => ({ name: `child-${i}`, queueName: queue.name, data: { i }, opts: { jobId: `c${i}` } }));
+    const children = Array.from({ length: 4 }, (_, i) => ({
+      name: `child-${i}`,
+      queueName: queue.name,
+      data: { i },
+      opts: { jobId: `c${i}` },
+    }));
     const { job: parent } = await flows.add({ name: 'parent', queueName: queue.name, data: {}, children });
     const childKey = (i: number) => `bull:${queue.name}:c${i}`;
 
@@ -233,8 +250,15 @@ describe('Queue getters', () => {
     expect(pending.items.map((item) => item.id).sort()).toEqual([0, 1, 2, 3].map(childKey));
     expect(pending.items.every((item) => !('v' in item))).toBe(true);
     for (const job of pending.jobs) {
-      expect(job).toMatchObject({ data: expect.any(String), opts: expect.any(Object), delay: 0, priority: 0, timestamp: expect.any(Number),
-        parentKey: `bull:${queue.name}:${parent.id}`, parent: { id: parent.id, queueKey: `bull:${queue.name}` } });
+      expect(job).toMatchObject({
+        data: expect.any(String),
+        opts: expect.any(Object),
+        delay: 0,
+        priority: 0,
+        timestamp: expect.any(Number),
+        parentKey: `bull:${queue.name}:${parent.id}`,
+        parent: { id: parent.id, queueKey: `bull:${queue.name}` },
+      });
     }
     expect(pending.jobs.map((job) => job.name)).toEqual(pending.items.map((item) => `child-${item.id.slice(-1)}`));
     // start < 0 counts as 0, end -1 is the last, any other negative end gives nothing
@@ -243,7 +267,9 @@ describe('Queue getters', () => {
     expect((await queue.getDependencies(parent.id!, 'pending', 0, -2)).items).toHaveLength(0);
     expect((await queue.getDependencies(parent.id!, 'pending', 4, 10)).items).toHaveLength(0);
 
-    const worker = scope.track(new Worker(queue.name, async (job: Job) => (job.name === 'parent' ? 'p' : { r: job.data.i }), { connection: connection() }));
+    const worker = scope.track(
+      new Worker(queue.name, async (job: Job) => (job.name === 'parent' ? 'p' : { r: job.data.i }), { connection: connection() }),
+    );
     await once(worker, 'completed', 10_000, (job: Job) => job.name === 'parent');
     expect(await queue.getDependencies(parent.id!, 'pending', 0, -1)).toEqual({ items: [], jobs: [], total: 0 });
     const processed = await queue.getDependencies(parent.id!, 'processed', 1, 2);
@@ -252,7 +278,11 @@ describe('Queue getters', () => {
     for (const [k, item] of processed.items.entries()) {
       const i = Number(item.id.slice(-1));
       expect(item).toEqual({ id: childKey(i), v: { r: i } });
-      expect(processed.jobs[k]).toMatchObject({ name: `child-${i}`, returnvalue: JSON.stringify({ r: i }), finishedOn: expect.any(Number) });
+      expect(processed.jobs[k]).toMatchObject({
+        name: `child-${i}`,
+        returnvalue: JSON.stringify({ r: i }),
+        finishedOn: expect.any(Number),
+      });
     }
     expect(await queue.getDependencies('no-such-parent', 'processed', 0, -1)).toEqual({ items: [], jobs: [], total: 0 });
   });

@@ -4,8 +4,8 @@ import { Queue as BullQueue, QueueEvents as BullQueueEvents } from 'bullmq';
 import type { Queue } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { processSome } from './queue-test-support.js';
 import { scopePerTest } from '../support/scope.js';
+import { processSome } from './queue-test-support.js';
 
 const ids = (jobs: ({ id?: string } | undefined)[]) => jobs.map((j) => j?.id);
 
@@ -35,9 +35,17 @@ describe('interop with bullmq: queue getters, admin and job methods', () => {
     expect(await bull.getJobCountByTypes('waiting', 'prioritized')).toBe(await ours.getJobCountByTypes('waiting', 'prioritized'));
     expect(await bull.getCountsPerPriority([0, 1, 7])).toEqual(await ours.getCountsPerPriority([0, 1, 7]));
 
-    for (const [start, end, asc] of [[0, -1, false], [0, -1, true], [1, 2, false], [1, 2, true], [0, 0, true]] as const) {
+    for (const [start, end, asc] of [
+      [0, -1, false],
+      [0, -1, true],
+      [1, 2, false],
+      [1, 2, true],
+      [0, 0, true],
+    ] as const) {
       expect(ids(await ours.getJobs(undefined, start, end, asc))).toEqual(ids(await bull.getJobs(undefined, start, end, asc)));
-      expect(ids(await ours.getJobs(['wait', 'completed'], start, end, asc))).toEqual(ids(await bull.getJobs(['wait', 'completed'], start, end, asc)));
+      expect(ids(await ours.getJobs(['wait', 'completed'], start, end, asc))).toEqual(
+        ids(await bull.getJobs(['wait', 'completed'], start, end, asc)),
+      );
     }
     expect(ids(await ours.getWaiting())).toEqual(ids(await bull.getWaiting()));
     expect(ids(await ours.getCompleted(0, 1))).toEqual(ids(await bull.getCompleted(0, 1)));
@@ -45,7 +53,12 @@ describe('interop with bullmq: queue getters, admin and job methods', () => {
     expect(ids(await ours.getPrioritized())).toEqual(ids(await bull.getPrioritized()));
     expect(ids(await ours.getActive())).toEqual(ids(await bull.getActive()));
 
-    for (const [start, end, asc] of [[0, -1, true], [0, 0, false], [1, 2, true], [0, 1, false]] as const) {
+    for (const [start, end, asc] of [
+      [0, -1, true],
+      [0, 0, false],
+      [1, 2, true],
+      [0, 1, false],
+    ] as const) {
       expect(await ours.getJobLogs(logged.id!, start, end, asc)).toEqual(await bull.getJobLogs(logged.id!, start, end, asc));
     }
     expect(await bull.getJobLogs(logged.id!)).toEqual({ logs: ['b', 'c', 'd'], count: 3 });
@@ -86,7 +99,9 @@ describe('interop with bullmq: queue getters, admin and job methods', () => {
   it('bullmq QueueEvents receives our progress and removed events', async () => {
     const { ours } = await both();
     // reads the stream from its start, so no event can slip past before the first read
-    const events = scope.track(new BullQueueEvents(ours.name, { connection: { ...connection(), maxRetriesPerRequest: null }, lastEventId: '0-0' }));
+    const events = scope.track(
+      new BullQueueEvents(ours.name, { connection: { ...connection(), maxRetriesPerRequest: null }, lastEventId: '0-0' }),
+    );
     const job = await ours.add('p', {});
     const progress = once(events, 'progress');
     await job.updateProgress({ step: 3 });

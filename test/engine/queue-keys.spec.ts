@@ -5,14 +5,19 @@ import { Queue, QueueEvents, QueueEventsProducer, Worker } from '../../lib/index
 import { adminConnection, connection, uniqueName } from '../support/redis.js';
 
 describe('queue.keys and queue.toKey', () => {
-  it('are BullMQ\'s key map (same names, same order, nothing else enumerable) and BullMQ\'s toKey', async () => {
+  it("are BullMQ's key map (same names, same order, nothing else enumerable) and BullMQ's toKey", async () => {
     const name = uniqueName('keys');
     const ours = new Queue(name, { connection: connection(), prefix: '{pfx}', skipMetasUpdate: true });
-    const theirs = new BullQueue(name, { connection: { ...adminConnection(), maxRetriesPerRequest: null }, prefix: '{pfx}', skipMetasUpdate: true });
+    const theirs = new BullQueue(name, {
+      connection: { ...adminConnection(), maxRetriesPerRequest: null },
+      prefix: '{pfx}',
+      skipMetasUpdate: true,
+    });
     try {
       expect(Object.entries(ours.keys)).toEqual(Object.entries(theirs.keys));
       expect({ ...ours.keys }).toEqual({ ...theirs.keys });
-      for (const type of ['', 'wait', 'repeat', 'marker', '42', 'repeat:s:1700000000000']) expect(ours.toKey(type)).toBe(theirs.toKey(type));
+      for (const type of ['', 'wait', 'repeat', 'marker', '42', 'repeat:s:1700000000000'])
+        expect(ours.toKey(type)).toBe(theirs.toKey(type));
       expect(ours.keys['']).toBe(`{pfx}:${name}:`);
       expect(ours.keys['waiting-children']).toBe(`{pfx}:${name}:waiting-children`);
       expect(ours.qualifiedName).toBe(theirs.qualifiedName);

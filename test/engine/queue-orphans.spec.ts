@@ -1,19 +1,22 @@
 // Queue.removeOrphanedJobs: job hashes and job sub-keys that no state holds are removed; jobs in
 // any state, the queue's own keys and keys of other namespaces never are.
-import { ConveyorValidationError, FlowProducer, Worker, type Job } from '../../lib/index.js';
 import { removeOrphans } from '../../lib/engine/queue/orphans.js';
+import { ConveyorValidationError, FlowProducer, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { adminConnection, connection } from '../support/redis.js';
-import { processSome } from './queue-test-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
+import { processSome } from './queue-test-support.js';
 
 const JOB_SUFFIXES = ['', ':logs', ':dependencies', ':processed', ':failed', ':unsuccessful', ':lock'];
 
 describe('Queue.removeOrphanedJobs', () => {
   const scope = scopePerTest();
 
-  const keysOf = async (name: string) => Object.keys(await snapshotQueue(scope.redis, name)).map((k) => k.slice(`bull:${name}:`.length)).sort();
+  const keysOf = async (name: string) =>
+    Object.keys(await snapshotQueue(scope.redis, name))
+      .map((k) => k.slice(`bull:${name}:`.length))
+      .sort();
 
   it('removes orphaned hashes with every sub-key, and orphans left with sub-keys only', async () => {
     const queue = scope.queue();
@@ -39,7 +42,12 @@ describe('Queue.removeOrphanedJobs', () => {
     await queue.add('d', {}, { delay: 60_000 });
     await queue.add('p', {}, { priority: 3 });
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    await flows.add({ name: 'parent', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: scope.name('child'), data: {} }] });
+    await flows.add({
+      name: 'parent',
+      queueName: queue.name,
+      data: {},
+      children: [{ name: 'c', queueName: scope.name('child'), data: {} }],
+    });
     // a v5 queue's paused list (BullMQ 6 only reads it)
     await scope.redis.hset(`bull:${queue.name}:legacy`, 'name', 'legacy', 'data', '{}');
     await scope.redis.rpush(`bull:${queue.name}:paused`, 'legacy');
@@ -52,7 +60,7 @@ describe('Queue.removeOrphanedJobs', () => {
     expect(after).toEqual(before);
   });
 
-  it('never takes the queue\'s own keys, scheduler, deduplication or metrics keys, ids with a colon, or keys that are not hashes', async () => {
+  it("never takes the queue's own keys, scheduler, deduplication or metrics keys, ids with a colon, or keys that are not hashes", async () => {
     const queue = scope.queue();
     const base = `bull:${queue.name}:`;
     await queue.add('job', {}, { jobId: 'a:b:c' });
@@ -121,7 +129,10 @@ describe('Queue.removeOrphanedJobs', () => {
     const done = times(worker, 'completed', total, 20_000);
     let removed = 0;
     let finished = false;
-    void done.then(() => (finished = true), () => (finished = true));
+    void done.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
     while (!finished) removed += await queue.removeOrphanedJobs(20);
     await done;
     expect(removed).toBe(0);

@@ -2,10 +2,10 @@
 import { FlowProducer } from 'bullmq';
 import { ConveyorScriptError, ConveyorValidationError } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { adminConnection, connection, streamEvents } from '../support/redis.js';
-import { addSchedulerIteration, processSome } from './queue-test-support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { adminConnection, streamEvents } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
+import { addSchedulerIteration, processSome } from './queue-test-support.js';
 
 async function keysOf(scope: Scope, name: string): Promise<string[]> {
   const keys: string[] = [];
@@ -66,20 +66,41 @@ describe('Queue remove', () => {
     const children = scope.queue(scope.name('child'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({
-      name: 'p', queueName: parents.name, data: {},
-      children: [{ name: 'c1', queueName: children.name, data: {} }, { name: 'c2', queueName: children.name, data: {}, opts: { delay: 60_000 } }],
+      name: 'p',
+      queueName: parents.name,
+      data: {},
+      children: [
+        { name: 'c1', queueName: children.name, data: {} },
+        { name: 'c2', queueName: children.name, data: {}, opts: { delay: 60_000 } },
+      ],
     });
     const [c1, c2] = tree.children!.map((c) => c.job.id!);
     expect(await parents.remove(tree.job.id!)).toBe(1);
-    expect(await keysOf(scope, children.name)).toEqual([`bull:${children.name}:events`, `bull:${children.name}:id`, `bull:${children.name}:marker`, `bull:${children.name}:meta`]);
+    expect(await keysOf(scope, children.name)).toEqual([
+      `bull:${children.name}:events`,
+      `bull:${children.name}:id`,
+      `bull:${children.name}:marker`,
+      `bull:${children.name}:meta`,
+    ]);
     const childEvents = (await streamEvents(scope.redis, children.name)).filter((e) => e.event === 'removed');
-    expect(childEvents).toEqual(expect.arrayContaining([
-      { event: 'removed', jobId: c1, prev: 'wait' },
-      { event: 'removed', jobId: c2, prev: 'delayed' },
-    ]));
-    expect((await streamEvents(scope.redis, parents.name)).at(-1)).toEqual({ event: 'removed', jobId: tree.job.id, prev: 'waiting-children' });
+    expect(childEvents).toEqual(
+      expect.arrayContaining([
+        { event: 'removed', jobId: c1, prev: 'wait' },
+        { event: 'removed', jobId: c2, prev: 'delayed' },
+      ]),
+    );
+    expect((await streamEvents(scope.redis, parents.name)).at(-1)).toEqual({
+      event: 'removed',
+      jobId: tree.job.id,
+      prev: 'waiting-children',
+    });
 
-    const kept = await flows.add({ name: 'p', queueName: parents.name, data: {}, children: [{ name: 'c', queueName: children.name, data: {} }] });
+    const kept = await flows.add({
+      name: 'p',
+      queueName: parents.name,
+      data: {},
+      children: [{ name: 'c', queueName: children.name, data: {} }],
+    });
     expect(await parents.remove(kept.job.id!, { removeChildren: false })).toBe(1);
     expect(await children.getJobState(kept.children![0].job.id!)).toBe('waiting');
   });
@@ -88,13 +109,22 @@ describe('Queue remove', () => {
     const parents = scope.queue();
     const children = scope.queue(scope.name('child'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
-    const tree = await flows.add({ name: 'p', queueName: parents.name, data: {}, children: [{ name: 'c', queueName: children.name, data: {} }] });
+    const tree = await flows.add({
+      name: 'p',
+      queueName: parents.name,
+      data: {},
+      children: [{ name: 'c', queueName: children.name, data: {} }],
+    });
     expect(await children.remove(tree.children![0].job.id!)).toBe(1);
     expect(await parents.getJobState(tree.job.id!)).toBe('waiting');
-    expect((await streamEvents(scope.redis, parents.name)).at(-1)).toEqual({ event: 'waiting', jobId: tree.job.id, prev: 'waiting-children' });
+    expect((await streamEvents(scope.redis, parents.name)).at(-1)).toEqual({
+      event: 'waiting',
+      jobId: tree.job.id,
+      prev: 'waiting-children',
+    });
   });
 
-  it('refuses to remove a job scheduler\'s pending iteration, and bad input, writing nothing', async () => {
+  it("refuses to remove a job scheduler's pending iteration, and bad input, writing nothing", async () => {
     const queue = scope.queue();
     const iteration = await addSchedulerIteration(scope.redis, queue.name, 'sch', 'delayed', Date.now() + 60_000);
     const before = await snapshotQueue(scope.redis, queue.name);
@@ -123,7 +153,9 @@ describe('Queue obliterate', () => {
     const queue = scope.queue();
     const parentQueue = scope.queue(scope.name('parent'));
     await processSome(scope, queue, { complete: 3, fail: 2 });
-    await queue.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: `j${i}`, data: {}, opts: { priority: i % 3, delay: i % 4 === 0 ? 60_000 : 0 } })));
+    await queue.addBulk(
+      Array.from({ length: 20 }, (_, i) => ({ name: `j${i}`, data: {}, opts: { priority: i % 3, delay: i % 4 === 0 ? 60_000 : 0 } })),
+    );
     const job = await queue.add('logged', {});
     await job.log('line');
     await addSchedulerIteration(scope.redis, queue.name, 'sch', 'delayed', Date.now() + 60_000);
@@ -131,7 +163,12 @@ describe('Queue obliterate', () => {
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     // a parent here waiting for a child here, and a parent elsewhere waiting for a child here
     await flows.add({ name: 'p', queueName: queue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
-    const outside = await flows.add({ name: 'p', queueName: parentQueue.name, data: {}, children: [{ name: 'c', queueName: queue.name, data: {} }] });
+    const outside = await flows.add({
+      name: 'p',
+      queueName: parentQueue.name,
+      data: {},
+      children: [{ name: 'c', queueName: queue.name, data: {} }],
+    });
 
     await queue.obliterate({ count: 4 });
     expect(await keysOf(scope, queue.name)).toEqual([]);
@@ -144,13 +181,22 @@ describe('Queue obliterate', () => {
     const children = scope.queue(scope.name('children'));
     const flows = scope.track(new FlowProducer({ connection: adminConnection() }));
     const tree = await flows.add({
-      name: 'p', queueName: queue.name, data: {},
-      children: [{ name: 'c', queueName: queue.name, data: {} }, { name: 'c', queueName: children.name, data: {} }],
+      name: 'p',
+      queueName: queue.name,
+      data: {},
+      children: [
+        { name: 'c', queueName: queue.name, data: {} },
+        { name: 'c', queueName: children.name, data: {} },
+      ],
     });
     await queue.obliterate();
     const id = tree.job.id!;
-    expect(await keysOf(scope, queue.name)).toEqual([`bull:${queue.name}:${id}`, `bull:${queue.name}:${id}:dependencies`, `bull:${queue.name}:waiting-children`].sort());
-    expect(await scope.redis.smembers(`bull:${queue.name}:${id}:dependencies`)).toEqual([`bull:${children.name}:${tree.children![1].job.id}`]);
+    expect(await keysOf(scope, queue.name)).toEqual(
+      [`bull:${queue.name}:${id}`, `bull:${queue.name}:${id}:dependencies`, `bull:${queue.name}:waiting-children`].sort(),
+    );
+    expect(await scope.redis.smembers(`bull:${queue.name}:${id}:dependencies`)).toEqual([
+      `bull:${children.name}:${tree.children![1].job.id}`,
+    ]);
   });
 
   it('refuses while a job is active (writing nothing), and with force deletes it and its lock', async () => {

@@ -1,9 +1,9 @@
 // Queue#retryJobs, Queue#promoteJobs and Queue#trimEvents (wire-format §6, §7.11).
 import { ConveyorValidationError } from '../../lib/index.js';
-import { processSome } from './queue-test-support.js';
+import { streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { streamEvents } from '../support/redis.js';
+import { processSome } from './queue-test-support.js';
 
 describe('Queue retryJobs, promoteJobs, trimEvents', () => {
   const scope = scopePerTest();

@@ -70,7 +70,23 @@ export async function addSchedulerIteration(
   const id = `repeat:${schedulerId}:${millis}`;
   await redis.zadd(`bull:${name}:repeat`, millis, schedulerId);
   await redis.hset(`bull:${name}:repeat:${schedulerId}`, 'name', 'tick', 'every', '60000', 'offset', '0', 'ic', '1');
-  await redis.hset(`bull:${name}:${id}`, 'name', 'tick', 'data', '{}', 'opts', '{"attempts":0}', 'timestamp', String(millis - 60_000), 'delay', '0', 'priority', '0', 'rjk', schedulerId);
+  await redis.hset(
+    `bull:${name}:${id}`,
+    'name',
+    'tick',
+    'data',
+    '{}',
+    'opts',
+    '{"attempts":0}',
+    'timestamp',
+    String(millis - 60_000),
+    'delay',
+    '0',
+    'priority',
+    '0',
+    'rjk',
+    schedulerId,
+  );
   if (where === 'wait') await redis.lpush(`bull:${name}:wait`, id);
   else await redis.zadd(`bull:${name}:delayed`, millis * 4096, id);
   return id;

@@ -2,9 +2,9 @@
 // connection names both engines give (CLIENT LIST), so each engine's queue lists the other's too.
 import { QueueEvents as BullQueueEvents, Worker as BullWorker, Queue as BullQueue } from 'bullmq';
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 import { once } from '../support/events.js';
 import { adminConnection, connection, rawClient } from '../support/redis.js';
-import { RedisServer } from '../../scripts/redis-server.mjs';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
@@ -14,7 +14,8 @@ const b64 = (name: string) => Buffer.from(name).toString('base64');
 describe('Queue.getWorkers and getQueueEvents', () => {
   const scope = scopePerTest();
 
-  const rawnames = async (queue: { getWorkers(): Promise<Record<string, string>[]> }) => (await queue.getWorkers()).map((w) => w.rawname).sort();
+  const rawnames = async (queue: { getWorkers(): Promise<Record<string, string>[]> }) =>
+    (await queue.getWorkers()).map((w) => w.rawname).sort();
 
   it('lists each worker of the queue once, named or not, as CLIENT LIST describes it', async () => {
     const queue = scope.queue();
@@ -74,26 +75,38 @@ describe('Queue.getWorkers and getQueueEvents', () => {
     scope.track(new Worker(queue.name, async () => {}, { connection: connection(), autorun: false }));
     const otherWorker = scope.track(new Worker(other.name, async () => {}, { connection: connection(), autorun: false }));
     await otherWorker.waitUntilReady();
-    await until('the first worker to be listed', () => queue.getWorkersCount(), (n) => n === 1);
+    await until(
+      'the first worker to be listed',
+      () => queue.getWorkersCount(),
+      (n) => n === 1,
+    );
     expect(await other.getWorkersCount()).toBe(1);
     expect(await prefixed.getWorkersCount()).toBe(0);
   });
 
-  it('lists BullMQ\'s workers and QueueEvents, and BullMQ lists ours', async () => {
+  it("lists BullMQ's workers and QueueEvents, and BullMQ lists ours", async () => {
     const queue = scope.queue();
     const bullQueue = scope.track(new BullQueue(queue.name, { connection: bullConnection() }));
     const ours = scope.track(new Worker(queue.name, async () => {}, { connection: connection(), name: 'ours' }));
     const theirs = scope.track(new BullWorker(queue.name, async () => {}, { connection: bullConnection(), name: 'theirs' }));
     await Promise.all([ours.waitUntilReady(), theirs.waitUntilReady()]);
     const expected = [`bull:${b64(queue.name)}:w:ours`, `bull:${b64(queue.name)}:w:theirs`];
-    await until('both workers to be listed', () => rawnames(queue), (names) => names.length === 2);
+    await until(
+      'both workers to be listed',
+      () => rawnames(queue),
+      (names) => names.length === 2,
+    );
     expect(await rawnames(queue)).toEqual(expected);
     expect(await rawnames(bullQueue)).toEqual(expected);
 
     const ourEvents = scope.track(new QueueEvents(queue.name, { connection: connection() }));
     const theirEvents = scope.track(new BullQueueEvents(queue.name, { connection: bullConnection() }));
     await Promise.all([ourEvents.waitUntilReady(), theirEvents.waitUntilReady()]);
-    const readers = await until('both QueueEvents to be listed', () => queue.getQueueEvents(), (list) => list.length === 2);
+    const readers = await until(
+      'both QueueEvents to be listed',
+      () => queue.getQueueEvents(),
+      (list) => list.length === 2,
+    );
     expect(readers.map((r) => r.rawname)).toEqual([`bull:${b64(queue.name)}:qe`, `bull:${b64(queue.name)}:qe`]);
     expect(readers.every((r) => r.name === queue.name)).toBe(true);
     expect(await bullQueue.getQueueEvents()).toHaveLength(2);

@@ -3,11 +3,11 @@
 // and the getters. Rates are asserted with tolerances, never exact times.
 import { ConveyorValidationError, RateLimitError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection, streamEvents } from '../support/redis.js';
-import { snapshotQueue } from '../support/snapshot.js';
-import { scopePerTest } from '../support/scope.js';
-import { until } from '../support/wait.js';
 import { expectRate, TOLERANCE_MS, work } from '../support/rates.js';
+import { connection, streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
+import { until } from '../support/wait.js';
 
 describe('worker limiter', () => {
   const scope = scopePerTest();
@@ -30,7 +30,10 @@ describe('worker limiter', () => {
   it('maximumRateLimitDelay caps a rate-limit wait: the next fetch promotes delayed jobs that came due, the limit still holds', async () => {
     const name = scope.name('rl-max-delay');
     const queue = scope.queue(name);
-    await queue.addBulk([{ name: 'w', data: {} }, { name: 'w', data: {} }]);
+    await queue.addBulk([
+      { name: 'w', data: {} },
+      { name: 'w', data: {} },
+    ]);
     await queue.add('d', {}, { delay: 200 });
     const worker = scope.track(
       new Worker(name, async () => 'ok', { connection: connection(), limiter: { max: 1, duration: 60_000 }, maximumRateLimitDelay: 600 }),
@@ -44,7 +47,12 @@ describe('worker limiter', () => {
     };
     await once(worker, 'completed');
     // promoted by the fetch after at most 600 ms, not when the minute's window ends
-    await until('the delayed job to be promoted', () => queue.getDelayedCount(), (n) => n === 0, 10_000);
+    await until(
+      'the delayed job to be promoted',
+      () => queue.getDelayedCount(),
+      (n) => n === 0,
+      10_000,
+    );
     expect(waits.length).toBeGreaterThan(0);
     expect(Math.max(...waits)).toBeLessThanOrEqual(600);
     expect(await queue.getWaitingCount()).toBe(2);
@@ -80,7 +88,11 @@ describe('worker limiter', () => {
     void a.run();
     void b.run();
     await all;
-    expectRate(starts.map((s) => s.at), 2, 500);
+    expectRate(
+      starts.map((s) => s.at),
+      2,
+      500,
+    );
     // both took part, so the limit really held across workers
     expect(new Set(starts.map((s) => s.worker))).toEqual(new Set(['a', 'b']));
   });
@@ -103,15 +115,19 @@ describe('manual rate limit and RateLimitError', () => {
     const seen: string[] = [];
     let limitedAt = 0;
     const worker: Worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        seen.push(`${job.name} ats=${job.attemptsStarted} atm=${job.attemptsMade}`);
-        if (seen.length === 1) {
-          await worker.rateLimit(800);
-          limitedAt = Date.now();
-          throw Worker.RateLimitError();
-        }
-        return job.name;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          seen.push(`${job.name} ats=${job.attemptsStarted} atm=${job.attemptsMade}`);
+          if (seen.length === 1) {
+            await worker.rateLimit(800);
+            limitedAt = Date.now();
+            throw Worker.RateLimitError();
+          }
+          return job.name;
+        },
+        { connection: connection() },
+      ),
     );
     const failed: string[] = [];
     worker.on('failed', (job: Job) => failed.push(job.id!));
@@ -126,7 +142,13 @@ describe('manual rate limit and RateLimitError', () => {
     expect([hash.ats, hash.atm]).toEqual(['2', '1']);
     const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event} ${e.jobId ?? ''} ${e.prev ?? ''}`.trim());
     expect(events.slice(0, 7)).toEqual([
-      'added 1', 'waiting 1', 'added 2', 'waiting 2', 'active 1 waiting', 'waiting 1 active', 'active 1 waiting',
+      'added 1',
+      'waiting 1',
+      'added 2',
+      'waiting 2',
+      'active 1 waiting',
+      'waiting 1 active',
+      'active 1 waiting',
     ]);
   });
 
@@ -139,14 +161,18 @@ describe('manual rate limit and RateLimitError', () => {
     let sentBeforeLimit = 0;
     let attempts = 0;
     const worker: Worker = scope.track(
-      new Worker(name, async () => {
-        if (++attempts === 1) {
-          await worker.rateLimit(1000);
-          limitedAt = Date.now();
-          sentBeforeLimit = sent.length;
-          throw Worker.RateLimitError();
-        }
-      }, { connection: connection(), autorun: false }),
+      new Worker(
+        name,
+        async () => {
+          if (++attempts === 1) {
+            await worker.rateLimit(1000);
+            limitedAt = Date.now();
+            sentBeforeLimit = sent.length;
+            throw Worker.RateLimitError();
+          }
+        },
+        { connection: connection(), autorun: false },
+      ),
     );
     // every command the worker sends on its command connection, with the time it went out
     const client = await worker.client;
@@ -160,7 +186,10 @@ describe('manual rate limit and RateLimitError', () => {
     const [job] = await completed;
     // between the limit and the next fetch only the hand-back went out (an EVAL too if the
     // server had not cached the script yet): no polling
-    const during = sent.slice(sentBeforeLimit).filter((c) => c.at < job.processedOn!).map((c) => c.name);
+    const during = sent
+      .slice(sentBeforeLimit)
+      .filter((c) => c.at < job.processedOn!)
+      .map((c) => c.name);
     expect(during.length).toBeGreaterThanOrEqual(1);
     expect(during.length).toBeLessThanOrEqual(2);
     expect(during.every((c) => c === 'evalsha' || c === 'eval')).toBe(true);
@@ -174,13 +203,17 @@ describe('manual rate limit and RateLimitError', () => {
     await queue.add('second', {}, { priority: 2 });
     const seen: string[] = [];
     const worker: Worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        seen.push(job.name);
-        if (seen.length === 1) {
-          await worker.rateLimit(200);
-          throw Worker.RateLimitError();
-        }
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          seen.push(job.name);
+          if (seen.length === 1) {
+            await worker.rateLimit(200);
+            throw Worker.RateLimitError();
+          }
+        },
+        { connection: connection() },
+      ),
     );
     await times(worker, 'completed', 2, 10_000);
     expect(seen).toEqual(['first', 'first', 'second']);
@@ -220,7 +253,11 @@ describe('global rate limit and the rate limit getters', () => {
     for (let i = 0; i < 6; i++) await queue.add('j', { i });
     const worker = scope.track(new Worker(name, async () => 'ok', { connection: connection(), concurrency: 6 }));
     const limited = await times(worker, 'completed', 6, 10_000);
-    expectRate(limited.map(([job]) => (job as Job).processedOn!), 2, 500);
+    expectRate(
+      limited.map(([job]) => (job as Job).processedOn!),
+      2,
+      500,
+    );
 
     expect(await queue.removeGlobalRateLimit()).toBe(2);
     expect(await queue.getGlobalRateLimit()).toBeNull();
@@ -282,7 +319,10 @@ describe('global rate limit and the rate limit getters', () => {
     ];
     for (const [call, message] of cases) {
       const before = await snapshotQueue(scope.redis, name);
-      const error = await call().then(() => undefined, (e: Error) => e);
+      const error = await call().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error).toBeInstanceOf(ConveyorValidationError);
       expect(error?.message).toMatch(message);
       expect(await snapshotQueue(scope.redis, name)).toEqual(before);

@@ -2,8 +2,8 @@
 // child, the processor decides the job's fate, and the child stays in the pool.
 import type { Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { childId, fixture, MODES, sandboxed, type Where } from './sandbox-support.js';
 import { scopePerTest } from '../support/scope.js';
+import { childId, fixture, MODES, sandboxed, type Where } from './sandbox-support.js';
 
 describe.each(MODES)('cancelling a sandboxed job in a $mode', ({ useWorkerThreads }) => {
   const scope = scopePerTest();

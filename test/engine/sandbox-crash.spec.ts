@@ -2,9 +2,9 @@
 // that says what happened, and the worker goes on with a fresh child.
 import type { Job, Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { childId, fixture, isAlive, MODES, sandboxed, type Where } from './sandbox-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { childId, fixture, isAlive, MODES, sandboxed, type Where } from './sandbox-support.js';
 
 interface Crash {
   kind: string;
@@ -16,8 +16,16 @@ interface Crash {
 }
 
 const CRASHES: Crash[] = [
-  { kind: 'process.exit(1)', data: { action: 'exit', code: 1 }, reason: (id) => new RegExp(`^sandboxed processor exited with code 1 while processing job ${id}$`) },
-  { kind: 'process.exit(0)', data: { action: 'exit', code: 0 }, reason: (id) => new RegExp(`^sandboxed processor exited with code 0 while processing job ${id}$`) },
+  {
+    kind: 'process.exit(1)',
+    data: { action: 'exit', code: 1 },
+    reason: (id) => new RegExp(`^sandboxed processor exited with code 1 while processing job ${id}$`),
+  },
+  {
+    kind: 'process.exit(0)',
+    data: { action: 'exit', code: 0 },
+    reason: (id) => new RegExp(`^sandboxed processor exited with code 0 while processing job ${id}$`),
+  },
   {
     kind: 'an uncaught exception',
     data: { action: 'uncaught' },
@@ -70,7 +78,12 @@ describe.each(MODES)('sandboxed processor crashes in a $mode', ({ mode, useWorke
     const after = await runJob(queue, worker);
     expect(childId(after, useWorkerThreads)).not.toBe(childId(before, useWorkerThreads));
     // the crash report can come before the child is gone; it must go
-    if (!useWorkerThreads) await until(`crashed child ${before.pid} gone`, () => isAlive(before.pid), (alive) => !alive);
+    if (!useWorkerThreads)
+      await until(
+        `crashed child ${before.pid} gone`,
+        () => isAlive(before.pid),
+        (alive) => !alive,
+      );
     expect(worker.isRunning()).toBe(true);
   });
 
@@ -96,17 +109,23 @@ describe.each(MODES)('sandboxed processor crashes in a $mode', ({ mode, useWorke
   });
 
   it.each([
-    ['throws while loading', 'top-level-throw.cjs', (path: string) => `sandboxed processor ${path} could not be loaded: broken at load time`],
+    [
+      'throws while loading',
+      'top-level-throw.cjs',
+      (path: string) => `sandboxed processor ${path} could not be loaded: broken at load time`,
+    ],
     ['exits while loading', 'top-level-exit.cjs', (path: string) => `sandboxed processor ${path} exited with code 3 while loading`],
     [
       'exports no function',
       'not-a-function.cjs',
-      (path: string) => `sandboxed processor ${path} must export a function (export default or module.exports), but its export is an object with keys handler`,
+      (path: string) =>
+        `sandboxed processor ${path} must export a function (export default or module.exports), but its export is an object with keys handler`,
     ],
     [
       'has no default export',
       'named-export.mjs',
-      (path: string) => `sandboxed processor ${path} must export a function (export default or module.exports), but it has no default export`,
+      (path: string) =>
+        `sandboxed processor ${path} must export a function (export default or module.exports), but it has no default export`,
     ],
   ])('a file that %s fails each job with a reason naming the file; the worker keeps going', async (_what, file, reason) => {
     const { queue, worker } = sandboxed(scope, fixture(file), { useWorkerThreads });

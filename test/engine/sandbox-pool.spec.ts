@@ -3,9 +3,9 @@
 import type { Job, Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { takeJobAway } from '../support/redis.js';
-import { childId, fixture, isAlive, liveChildren, MODES, sandboxed, type Where } from './sandbox-support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { childId, fixture, isAlive, liveChildren, MODES, sandboxed, type Where } from './sandbox-support.js';
 
 describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads }) => {
   const scope = scopePerTest();
@@ -39,7 +39,11 @@ describe.each(MODES)('sandboxed processor pool in a $mode', ({ useWorkerThreads 
     worker.concurrency = 1;
     await runJob(queue, worker);
     // the child that came back beyond the limit is ended (it takes a moment to be gone)
-    await until('the extra child to be gone', () => liveChildren(worker), (n) => n === 1);
+    await until(
+      'the extra child to be gone',
+      () => liveChildren(worker),
+      (n) => n === 1,
+    );
     const kept = idOf(await runJob(queue, worker));
     expect(idOf(await runJob(queue, worker))).toBe(kept);
     expect(liveChildren(worker)).toBe(1);

@@ -3,9 +3,9 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { childId, fixture, fixtureUrl, MODES, sandboxed, type Where } from './sandbox-support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { childId, fixture, fixtureUrl, MODES, sandboxed, type Where } from './sandbox-support.js';
 
 describe.each(MODES)('sandboxed processor in a $mode', ({ useWorkerThreads }) => {
   const scope = scopePerTest();
@@ -158,7 +158,9 @@ describe.each(MODES)('sandboxed processor in a $mode', ({ useWorkerThreads }) =>
     expect((await queue.getJob(values.id!))?.returnvalue).toEqual(result);
     const [job, error] = await failed;
     expect(job.id).toBe(circular.id);
-    expect(error.message).toMatch(new RegExp(`^return value of job ${circular.id} cannot be stored as JSON: Converting circular structure`));
+    expect(error.message).toMatch(
+      new RegExp(`^return value of job ${circular.id} cannot be stored as JSON: Converting circular structure`),
+    );
     // the message is the engine's, not a stack pointing into it
     expect((await queue.getJob(circular.id!))?.stacktrace).toEqual([]);
   });
@@ -195,7 +197,11 @@ describe.each(MODES)('sandboxed processor in a $mode', ({ useWorkerThreads }) =>
     await started;
     await kids.add('kid', { k: 1 }, { jobId: 'kid1', parent: { id: parent.id!, queue: queue.qualifiedName } });
     await scope.redis.rpush(releaseKey, 'go');
-    await until('the parent to wait for its child', () => queue.getJobState(parent.id!), (state) => state === 'waiting-children');
+    await until(
+      'the parent to wait for its child',
+      () => queue.getJobState(parent.id!),
+      (state) => state === 'waiting-children',
+    );
 
     scope.track(new Worker(kidsName, async () => 'kid done', { connection: connection() }));
     const [job, result] = await completed;

@@ -41,7 +41,12 @@ export function isAlive(pid: number): boolean {
 }
 
 /** A queue and a worker running `file` in the given mode, both closed with the scope. */
-export function sandboxed(scope: Scope, file: string | URL, opts: WorkerOptions = {}, label = 'sbx'): { queue: Queue; worker: Worker; name: string } {
+export function sandboxed(
+  scope: Scope,
+  file: string | URL,
+  opts: WorkerOptions = {},
+  label = 'sbx',
+): { queue: Queue; worker: Worker; name: string } {
   const name = scope.name(label);
   const queue = scope.track(new Queue(name, { connection: connection() }));
   const worker = scope.track(new Worker(name, file, { connection: connection(), ...opts }));

@@ -13,7 +13,9 @@ describe('sandboxed processor checks at Worker construction', () => {
     const missing = fixture('no-such-processor.cjs');
     expect(() => new Worker(name, missing)).toThrow(ConveyorValidationError);
     expect(() => new Worker(name, missing)).toThrow(`processor file ${missing} does not exist (processor: ${JSON.stringify(missing)})`);
-    expect(() => new Worker(name, 'jobs/missing.js')).toThrow(`processor file ${resolve('jobs/missing.js')} does not exist (processor: "jobs/missing.js")`);
+    expect(() => new Worker(name, 'jobs/missing.js')).toThrow(
+      `processor file ${resolve('jobs/missing.js')} does not exist (processor: "jobs/missing.js")`,
+    );
     expect(() => new Worker(name, pathToFileURL(missing))).toThrow(`processor file ${missing} does not exist`);
   });
 
@@ -35,6 +37,8 @@ describe('sandboxed processor checks at Worker construction', () => {
     const file = fixture('processor.cjs');
     expect(() => new Worker(name, file, { useWorkerThreads: 'yes' as never })).toThrow('useWorkerThreads must be a boolean, got "yes"');
     expect(() => new Worker(name, file, { workerForkOptions: 5 as never })).toThrow('workerForkOptions must be an options object, got 5');
-    expect(() => new Worker(name, file, { workerThreadsOptions: [] as never })).toThrow('workerThreadsOptions must be an options object, got []');
+    expect(() => new Worker(name, file, { workerThreadsOptions: [] as never })).toThrow(
+      'workerThreadsOptions must be an options object, got []',
+    );
   });
 });

@@ -1,7 +1,7 @@
 // The texts of script refusals: BullMQ's, which callers match on (its own tests among them). The
 // codes that BullMQ's suite cannot reach easily (-11 needs 32 taken slots) are pinned here.
-import { ConveyorScriptError, ErrorCode } from '../../lib/index.js';
 import { scriptError } from '../../lib/engine/core/errors.js';
+import { ConveyorScriptError, ErrorCode } from '../../lib/index.js';
 
 describe('scriptError', () => {
   it.each([
@@ -21,7 +21,11 @@ describe('scriptError', () => {
   });
 
   it('names the parent key in the parent refusals when the command knows it', () => {
-    expect(scriptError(ErrorCode.ParentJobNotExist, '7', 'addJob', 'active', 'bull:q:p').message).toBe('Missing key for parent job bull:q:p. addJob');
-    expect(scriptError(ErrorCode.ParentJobCannotBeReplaced, '7', 'addJob', 'active', 'bull:q:p').message).toBe('The parent job bull:q:p cannot be replaced. addJob');
+    expect(scriptError(ErrorCode.ParentJobNotExist, '7', 'addJob', 'active', 'bull:q:p').message).toBe(
+      'Missing key for parent job bull:q:p. addJob',
+    );
+    expect(scriptError(ErrorCode.ParentJobCannotBeReplaced, '7', 'addJob', 'active', 'bull:q:p').message).toBe(
+      'The parent job bull:q:p cannot be replaced. addJob',
+    );
   });
 });

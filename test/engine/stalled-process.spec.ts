@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from '../../lib/index.js';
+import { ChildScript } from '../support/child-script.js';
 import { once } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { ChildScript } from '../support/child-script.js';
 import { scopePerTest } from '../support/scope.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/stalled-child-worker.mjs', import.meta.url));

@@ -1,11 +1,11 @@
 // The stalled checker (wire-format §7.7): one check per stalledInterval across workers, recovery
 // of jobs whose lock expired, maxStalledCount with the deferred failure applied by the next fetch,
 // and a frozen worker's late finish refused.
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { runScript } from '../../lib/engine/core/scripts.js';
+import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
 import { until } from '../support/wait.js';
 
@@ -14,12 +14,20 @@ import { until } from '../support/wait.js';
  * that expires in `lockMs`. Done with the fetch script itself, as that worker would have.
  */
 async function fetchAsDeadWorker(scope: Scope, name: string, lockMs = 30): Promise<string> {
-  const reply = (await runScript(scope.redis, 'moveToActive', [`bull:${name}:meta`], [
-    `bull:${name}:`, 'dead-worker:1', lockMs, Date.now(), 0, 0, '', 1,
-  ])) as unknown[];
+  const reply = (await runScript(
+    scope.redis,
+    'moveToActive',
+    [`bull:${name}:meta`],
+    [`bull:${name}:`, 'dead-worker:1', lockMs, Date.now(), 0, 0, '', 1],
+  )) as unknown[];
   const jobId = reply[2] as string;
   expect(jobId).toBeTruthy();
-  await until('the dead worker lock to expire', () => scope.redis.exists(`bull:${name}:${jobId}:lock`), (n) => n === 0, 5000);
+  await until(
+    'the dead worker lock to expire',
+    () => scope.redis.exists(`bull:${name}:${jobId}:lock`),
+    (n) => n === 0,
+    5000,
+  );
   return jobId;
 }
 
@@ -50,7 +58,12 @@ describe('Stalled jobs', () => {
     expect(await job.getState()).toBe('active');
 
     // once the interval is over, the next pass recovers it
-    await until('the stalled-check key to expire', () => scope.redis.exists(`bull:${name}:stalled-check`), (n) => n === 0, 5000);
+    await until(
+      'the stalled-check key to expire',
+      () => scope.redis.exists(`bull:${name}:stalled-check`),
+      (n) => n === 0,
+      5000,
+    );
     const stalledEvent = once<[string, string]>(b, 'stalled');
     expect(await b.checkStalled()).toEqual([jobId]);
     expect(await stalledEvent).toEqual([jobId, 'active']);
@@ -71,7 +84,12 @@ describe('Stalled jobs', () => {
     const interval = 300;
     for (let i = 0; i < 3; i++) scope.track(new Worker(name, async () => 1, { connection: connection(), stalledInterval: interval }));
     const started = Date.now();
-    await until('15 checker calls', () => monitor.count('moveStalledJobsToWait'), (n) => n >= 15, 15000);
+    await until(
+      '15 checker calls',
+      () => monitor.count('moveStalledJobsToWait'),
+      (n) => n >= 15,
+      15000,
+    );
     await monitor.settle(scope.redis);
     const elapsed = Date.now() - started;
     const passes = monitor.commands.filter((c) => c.args[0] === 'set' && c.args[1] === `bull:${name}:stalled-check`);
@@ -99,9 +117,13 @@ describe('Stalled jobs', () => {
 
     let ran = 0;
     const worker = scope.track(
-      new Worker(name, async () => {
-        ran += 1;
-      }, { connection: connection(), autorun: false }),
+      new Worker(
+        name,
+        async () => {
+          ran += 1;
+        },
+        { connection: connection(), autorun: false },
+      ),
     );
     const failed = once<[Job, Error, string]>(worker, 'failed');
     void worker.run();
@@ -134,17 +156,26 @@ describe('Stalled jobs', () => {
     const thaw = scope.gate();
     // frozen: it stops renewing its lock (as a process stopped by SIGSTOP would)
     const frozen = scope.track(
-      new Worker(name, async () => {
-        await thaw.promise;
-        return 'from the frozen worker';
-      }, { connection: connection(), lockDuration: 200, skipLockRenewal: true, skipStalledCheck: true }),
+      new Worker(
+        name,
+        async () => {
+          await thaw.promise;
+          return 'from the frozen worker';
+        },
+        { connection: connection(), lockDuration: 200, skipLockRenewal: true, skipStalledCheck: true },
+      ),
     );
     const frozenErrors: Error[] = [];
     frozen.on('error', (err) => frozenErrors.push(err));
     const active = once<[Job]>(frozen, 'active');
     const job = await queue.add('j', {});
     await active;
-    await until('the frozen lock to expire', () => scope.redis.exists(`bull:${name}:${job.id}:lock`), (n) => n === 0, 5000);
+    await until(
+      'the frozen lock to expire',
+      () => scope.redis.exists(`bull:${name}:${job.id}:lock`),
+      (n) => n === 0,
+      5000,
+    );
 
     const checker = scope.track(new Worker(name, null, { connection: connection() }));
     await pass(scope, name, checker);
@@ -153,7 +184,12 @@ describe('Stalled jobs', () => {
     await once(winner, 'completed');
 
     thaw.resolve();
-    await until('the refused finish', () => frozenErrors.map((e) => e.message), (m) => m.length > 0, 5000);
+    await until(
+      'the refused finish',
+      () => frozenErrors.map((e) => e.message),
+      (m) => m.length > 0,
+      5000,
+    );
     expect(frozenErrors[0].message).toMatch(new RegExp(`^(Missing lock|Lock mismatch) for job ${job.id}`));
     const hash = await scope.redis.hgetall(`bull:${name}:${job.id}`);
     expect(JSON.parse(hash.returnvalue)).toBe('from the winner');

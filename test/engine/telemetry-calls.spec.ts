@@ -4,8 +4,8 @@
 // a refused call's exception recorded.
 import { ConveyorValidationError, Queue, QueueEvents, SpanKind, TelemetryAttributes as A, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection } from '../support/redis.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
+import { connection } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
@@ -113,10 +113,16 @@ describe('telemetry of queue and worker calls', () => {
     // a worker that took the job and died: its lock runs out
     const dead = scope.track(new Worker(name, null, { connection: connection(), autorun: false, lockDuration: 30 }));
     await dead.getNextJob('dead-token');
-    await until('the dead lock to expire', () => scope.redis.exists(`bull:${name}:${job.id}:lock`), (n) => n === 0);
+    await until(
+      'the dead lock to expire',
+      () => scope.redis.exists(`bull:${name}:${job.id}:lock`),
+      (n) => n === 0,
+    );
     // driven inside an application span: the checker's spans must not join it
     const outer = { traceId: 'outer-trace', spanId: 'outer-span' };
-    const checker = scope.track(new Worker(name, null, { connection: connection(), telemetry: recorder, autorun: false, skipStalledCheck: true }));
+    const checker = scope.track(
+      new Worker(name, null, { connection: connection(), telemetry: recorder, autorun: false, skipStalledCheck: true }),
+    );
     const passes: string[][] = [];
     for (let i = 0; i < 2; i++) {
       await scope.redis.del(`bull:${name}:stalled-check`);
@@ -173,7 +179,12 @@ describe('telemetry of queue and worker calls', () => {
     expect(taken.id).toBe(first.id);
     const fetch = consumer.one(`getNextJob ${name}`);
     expect(fetch.parentId).toBe(producer.one(`add ${name}.first`).id);
-    expect(own(fetch)).toEqual({ [A.WorkerId]: worker.id, [A.WorkerName]: undefined, [A.WorkerOptions]: '{"block":true}', [A.JobId]: first.id });
+    expect(own(fetch)).toEqual({
+      [A.WorkerId]: worker.id,
+      [A.WorkerName]: undefined,
+      [A.WorkerOptions]: '{"block":true}',
+      [A.JobId]: first.id,
+    });
     await taken.moveToCompleted('ok', 'tok', false);
     expect(own(consumer.one(`complete ${name}`))).toEqual({ [A.JobName]: 'first', [A.JobId]: first.id });
 
@@ -221,7 +232,13 @@ describe('telemetry of queue and worker calls', () => {
     expect(await queue.getJobCounts('completed', 'failed', 'active')).toEqual({ completed: 1, failed: 1, active: 0 });
     const [first, second] = consumer.named(`process ${name}`);
     expect(first).toMatchObject({ kind: SpanKind.CONSUMER, ended: true });
-    expect(own(first)).toMatchObject({ [A.WorkerId]: worker.id, [A.WorkerName]: 'by-hand', [A.JobId]: good.id, [A.JobName]: 'good', [A.JobAttemptsMade]: 1 });
+    expect(own(first)).toMatchObject({
+      [A.WorkerId]: worker.id,
+      [A.WorkerName]: 'by-hand',
+      [A.JobId]: good.id,
+      [A.JobName]: 'good',
+      [A.JobAttemptsMade]: 1,
+    });
     expect(first.attributes[A.JobAttemptFinishedTimestamp]).toEqual(expect.any(Number));
     expect(first.events).toEqual([{ name: 'job completed', attributes: { [A.JobResult]: '{"done":"good"}' } }]);
     expect(consumer.spans.filter((s) => s.parentId === first.id).map((s) => s.name)).toEqual([`complete ${name}`]);
@@ -276,7 +293,9 @@ describe('telemetry of job schedulers', () => {
     // the first time of a new cron scheduler is taken already: bullmq's -10, nothing written
     const nextNewYear = Date.UTC(new Date().getUTCFullYear() + 1, 0, 1);
     await scope.redis.hset(`bull:${name}:repeat:yearly:${nextNewYear}`, 'name', 'taken');
-    await expect(queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *', tz: 'UTC' }, { name: 'y' })).rejects.toThrow(/job ID already exists/);
+    await expect(queue.upsertJobScheduler('yearly', { pattern: '0 0 1 1 *', tz: 'UTC' }, { name: 'y' })).rejects.toThrow(
+      /job ID already exists/,
+    );
     const span = recorder.one(`add ${name}.y`);
     expect(span.exceptions).toEqual([expect.objectContaining({ message: expect.stringMatching(/job ID already exists/) })]);
     expect(span.attributes[A.JobSchedulerId]).toBe('yearly');
@@ -285,7 +304,7 @@ describe('telemetry of job schedulers', () => {
     expect(await queue.getJobSchedulersCount()).toBe(0);
   });
 
-  it('an upsert whose template carries a context gives it to the iteration, not its own span\'s', async () => {
+  it("an upsert whose template carries a context gives it to the iteration, not its own span's", async () => {
     const name = scope.name();
     const recorder = new RecordingTelemetry('p');
     const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));

@@ -2,12 +2,12 @@
 // with in-memory exporters: the trace carried from add to process in the job's `tm` (W3C
 // traceparent), and the metrics of telemetry.meter with bullmq 6.7's names, units, descriptions and
 // attributes: job counters per outcome, the duration histogram, the job-counts gauge.
-import { BullMQOtel } from 'bullmq-otel';
 import { SpanKind as OtelSpanKind } from '@opentelemetry/api';
+import { BullMQOtel } from 'bullmq-otel';
 import { DelayedError, MetricNames, Queue, TelemetryAttributes as A, Worker, type Job } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { connection } from '../support/redis.js';
 import { idOf, OtelHarness, parentOf, traceOf, type ExportedMetric } from '../support/otel.js';
+import { connection } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
@@ -31,13 +31,21 @@ describe('telemetry with bullmq-otel on the OpenTelemetry SDK', () => {
     const tel = telemetry(false);
     const queue = scope.track(new Queue(name, { connection: connection(), telemetry: tel }));
     const job = await queue.add('traced', { n: 1 });
-    const completed = times(scope.track(new Worker(name, async () => 'ok', { connection: connection(), telemetry: tel, name: 'otel-worker' })), 'completed', 1);
+    const completed = times(
+      scope.track(new Worker(name, async () => 'ok', { connection: connection(), telemetry: tel, name: 'otel-worker' })),
+      'completed',
+      1,
+    );
     await completed;
     const [add] = otel.named(`add ${name}.traced`);
     const tm = JSON.parse((await scope.redis.hget(`bull:${name}:${job.id}`, 'opts'))!).tm as string;
     expect(JSON.parse(tm)).toEqual({ traceparent: `00-${traceOf(add)}-${idOf(add)}-01` });
     // the process span ends just after the completed event: wait for it
-    await until('the process span', () => otel.named(`process ${name}`).length, (n) => n === 1);
+    await until(
+      'the process span',
+      () => otel.named(`process ${name}`).length,
+      (n) => n === 1,
+    );
     const [process] = otel.named(`process ${name}`);
     expect(add.kind).toBe(OtelSpanKind.PRODUCER);
     expect(process.kind).toBe(OtelSpanKind.CONSUMER);
@@ -80,7 +88,8 @@ describe('telemetry with bullmq-otel on the OpenTelemetry SDK', () => {
     void worker.run();
     await completed;
     const all = await otel.metrics();
-    const counter = (metric: MetricNames) => pointsOf(all.get(metric), name).map((p) => [p.attributes[A.JobName], p.attributes[A.JobState], p.value]);
+    const counter = (metric: MetricNames) =>
+      pointsOf(all.get(metric), name).map((p) => [p.attributes[A.JobName], p.attributes[A.JobState], p.value]);
     expect(counter(MetricNames.JobsCompleted).sort()).toEqual([
       ['again', 'completed', 1],
       ['later', 'completed', 1],
@@ -138,10 +147,15 @@ describe('telemetry with bullmq-otel on the OpenTelemetry SDK', () => {
         { connection: connection(), telemetry: tel },
       ),
     );
-    await until('the job delayed by its processor', () => queue.getDelayedCount(), (n) => n === 1);
+    await until(
+      'the job delayed by its processor',
+      () => queue.getDelayedCount(),
+      (n) => n === 1,
+    );
     await worker.close();
     const all = await otel.metrics();
-    const states = (metric: MetricNames) => pointsOf(all.get(metric), name).map((p) => `${p.attributes[A.JobName]}:${p.attributes[A.JobState]}:${p.value}`);
+    const states = (metric: MetricNames) =>
+      pointsOf(all.get(metric), name).map((p) => `${p.attributes[A.JobName]}:${p.attributes[A.JobState]}:${p.value}`);
     expect(states(MetricNames.JobsWaiting)).toEqual(['manual:waiting:1']);
     expect(states(MetricNames.JobsDelayed).sort()).toEqual(['manual:delayed:1', 'self-delayed:delayed:1']);
     expect(states(MetricNames.JobsWaitingChildren)).toEqual(['manual:waiting-children:1']);

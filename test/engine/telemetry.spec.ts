@@ -2,20 +2,12 @@
 // span names, kinds and attributes (BullMQ's), the producer's context carried in the job (`tm`)
 // and continued by the worker, outcomes, exceptions, omitContext, flows, and no tracing work
 // without it. Calls, processJob and metrics: telemetry-calls/-worker/-otel.spec.ts.
-import {
-  ConveyorValidationError,
-  FlowProducer,
-  Queue,
-  SpanKind,
-  TelemetryAttributes as A,
-  Worker,
-  type Job,
-} from '../../lib/index.js';
+import { ConveyorValidationError, FlowProducer, Queue, SpanKind, TelemetryAttributes as A, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection } from '../support/redis.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
+import { connection } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { Scope, scopePerTest } from '../support/scope.js';
 
 async function storedOpts(scope: Scope, name: string, id: string): Promise<Record<string, unknown>> {
   return JSON.parse((await scope.redis.hget(`bull:${name}:${id}`, 'opts')) ?? 'null');
@@ -34,14 +26,26 @@ describe('telemetry', () => {
     const cases: [string, unknown, RegExp][] = [
       ['not an object', 'otel', /telemetry must be \{ tracer, contextManager, meter\? \}, got "otel"/],
       ['no tracer', { contextManager: good().contextManager }, /telemetry\.tracer must be an object with startSpan\(\), got undefined/],
-      ['startSpan not a function', { tracer: { startSpan: 1 }, contextManager: good().contextManager }, /telemetry\.tracer\.startSpan must be a function, got 1/],
-      ['no contextManager', { tracer: good().tracer }, /telemetry\.contextManager must be an object with active, with, getMetadata, fromMetadata, got undefined/],
+      [
+        'startSpan not a function',
+        { tracer: { startSpan: 1 }, contextManager: good().contextManager },
+        /telemetry\.tracer\.startSpan must be a function, got 1/,
+      ],
+      [
+        'no contextManager',
+        { tracer: good().tracer },
+        /telemetry\.contextManager must be an object with active, with, getMetadata, fromMetadata, got undefined/,
+      ],
       [
         'contextManager without getMetadata',
         { tracer: good().tracer, contextManager: { ...good().contextManager, getMetadata: undefined } },
         /telemetry\.contextManager\.getMetadata must be a function, got undefined/,
       ],
-      ['with a meter that is not an object', { ...good(), meter: 'otel' }, /telemetry\.meter must be an object with createCounter, createHistogram, createGauge, got "otel"/],
+      [
+        'with a meter that is not an object',
+        { ...good(), meter: 'otel' },
+        /telemetry\.meter must be an object with createCounter, createHistogram, createGauge, got "otel"/,
+      ],
     ];
 
     it.each(cases)('Queue, Worker and FlowProducer refuse a telemetry option that is %s', (_label, telemetry, message) => {
@@ -70,12 +74,18 @@ describe('telemetry', () => {
       const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));
       await queue.add('first', {});
       const before = await snapshotQueue(scope.redis, name);
-      await expect(queue.add('x', {}, { telemetry: { metadata: 5 as never } })).rejects.toThrow('telemetry.metadata must be a string, got 5');
-      await expect(queue.add('x', {}, { telemetry: { omitContext: 'yes' as never } })).rejects.toThrow('telemetry.omitContext must be a boolean, got "yes"');
+      await expect(queue.add('x', {}, { telemetry: { metadata: 5 as never } })).rejects.toThrow(
+        'telemetry.metadata must be a string, got 5',
+      );
+      await expect(queue.add('x', {}, { telemetry: { omitContext: 'yes' as never } })).rejects.toThrow(
+        'telemetry.omitContext must be a boolean, got "yes"',
+      );
       await expect(queue.add('x', {}, { telemetry: { context: 'a' } as never })).rejects.toThrow(
         'telemetry.context is not a known option (metadata, omitContext), got "a"',
       );
-      await expect(queue.add('x', {}, { telemetry: 'tm' as never })).rejects.toThrow('telemetry must be { metadata?, omitContext? }, got "tm"');
+      await expect(queue.add('x', {}, { telemetry: 'tm' as never })).rejects.toThrow(
+        'telemetry must be { metadata?, omitContext? }, got "tm"',
+      );
       expect(await snapshotQueue(scope.redis, name)).toEqual(before);
       const refused = recorder.named(`add ${name}.x`);
       expect(refused).toHaveLength(4);
@@ -222,7 +232,9 @@ describe('telemetry', () => {
     const done = ended(consumer, `process ${name}`);
     scope.track(new Worker(name, async () => 'done', { connection: connection(), telemetry: consumer }));
     const [span] = await done;
-    expect(span.events).toEqual([{ name: 'job failed', attributes: { [A.JobFailedReason]: `Job ${parentId} has pending dependencies. moveToFinished` } }]);
+    expect(span.events).toEqual([
+      { name: 'job failed', attributes: { [A.JobFailedReason]: `Job ${parentId} has pending dependencies. moveToFinished` } },
+    ]);
     expect(consumer.spans.filter((s) => s.parentId === span.id).map((s) => s.name)).toEqual([`fail ${name}`]);
     expect(await scope.redis.zscore(`bull:${name}:failed`, parentId)).not.toBeNull();
   });
@@ -356,9 +368,9 @@ describe('telemetry', () => {
     const name = scope.name();
     const recorder = new RecordingTelemetry('f');
     const flows = scope.track(new FlowProducer({ connection: connection(), telemetry: recorder }));
-    await expect(flows.add({ name: 'p', queueName: name, children: [{ name: 'c', queueName: name, opts: { attempts: -1 } }] })).rejects.toThrow(
-      ConveyorValidationError,
-    );
+    await expect(
+      flows.add({ name: 'p', queueName: name, children: [{ name: 'c', queueName: name, opts: { attempts: -1 } }] }),
+    ).rejects.toThrow(ConveyorValidationError);
     expect(recorder.spans.map((s) => s.name)).toEqual([`addFlow ${name}`, `addNode ${name}`, `addNode ${name}`]);
     for (const span of recorder.spans) expect(span.ended).toBe(true);
     expect(recorder.spans.map((s) => s.exceptions.length)).toEqual([1, 0, 0]);

@@ -109,7 +109,9 @@ describe('Job#waitUntilFinished', () => {
     const job = await queue.add('short-lived', {});
     await queue.remove(job.id!);
     await expect(job.waitUntilFinished(events, 5000)).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
-    await expect(job.waitUntilFinished(events, 5000, { findInEvents: true })).rejects.toThrow(`Missing key for job bull:${queue.name}:${job.id}. isFinished`);
+    await expect(job.waitUntilFinished(events, 5000, { findInEvents: true })).rejects.toThrow(
+      `Missing key for job bull:${queue.name}:${job.id}. isFinished`,
+    );
     expect(listenersFor(events, job.id!)).toBe(0);
   });
 
@@ -139,6 +141,8 @@ describe('Job#waitUntilFinished', () => {
     await expect(job.waitUntilFinished(events, Number.NaN)).rejects.toThrow('ttl must be a number of ms > 0');
     await expect(job.waitUntilFinished(undefined as never)).rejects.toThrow('waitUntilFinished needs a QueueEvents');
     const other = scope.track(new QueueEvents(uniqueName('wuf-other'), { connection: connection(), autorun: false }));
-    await expect(job.waitUntilFinished(other)).rejects.toThrow(`the QueueEvents reads "${other.qualifiedName}" but job ${job.id} is in "bull:${queue.name}"`);
+    await expect(job.waitUntilFinished(other)).rejects.toThrow(
+      `the QueueEvents reads "${other.qualifiedName}" but job ${job.id} is in "bull:${queue.name}"`,
+    );
   });
 });

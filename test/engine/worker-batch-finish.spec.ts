@@ -1,8 +1,8 @@
 // Jobs that end in the same tick are finished in one moveToFinished call, whose fetch-next fills
 // all their slots; each job of such a call keeps its own outcome (lock lost, refused, retried).
 import { Redis } from 'ioredis';
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
+import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
@@ -64,7 +64,11 @@ describe('Worker: finishes of one tick in one call', () => {
     // each of the first two asked for its own two slots (the later ones may find free slots too)
     expect(finishes.slice(0, 2).map((c) => c.args[11])).toEqual(['2', '2']);
     for (const job of jobs) {
-      expect(await scope.redis.hmget(`bull:${name}:${job.id}`, 'ats', 'atm', 'returnvalue')).toEqual(['1', '1', JSON.stringify(`done ${job.name}`)]);
+      expect(await scope.redis.hmget(`bull:${name}:${job.id}`, 'ats', 'atm', 'returnvalue')).toEqual([
+        '1',
+        '1',
+        JSON.stringify(`done ${job.name}`),
+      ]);
     }
     expect(await scope.redis.zcard(`bull:${name}:completed`)).toBe(8);
     expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);

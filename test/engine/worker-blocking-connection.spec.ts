@@ -1,15 +1,15 @@
 // BlockingConnection: the worker's own duplicate connection for BZPOPMIN, driven directly against
 // the real Redis (made once however many ask, named for getWorkers, ended at once by close()).
+import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { RedisClient } from '../../lib/engine/connection/connection.js';
-import { WorkerState } from '../../lib/engine/worker/context.js';
 import { BlockingConnection, blockingClientName, type BlockingHost } from '../../lib/engine/worker/blocking-connection.js';
+import { WorkerState } from '../../lib/engine/worker/context.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { Slots } from '../../lib/engine/worker/slots.js';
-import { EventEmitter } from 'node:events';
+import { connection } from '../support/redis.js';
 import { Scope } from '../support/scope.js';
 import { deferred, until, within } from '../support/wait.js';
-import { connection } from '../support/redis.js';
 
 describe('BlockingConnection', () => {
   let scope: Scope;
@@ -82,7 +82,11 @@ describe('BlockingConnection', () => {
     expect(await blocking.up()).toBe(true);
     const popping = blocking.client!.bzpopmin(`bull:${name}:marker`, 30).catch((err: Error) => err);
     const clientName = blockingClientName('bull', name, undefined);
-    await until('the BZPOPMIN to block', () => clientsNamed(clientName), (lines) => lines.some((line) => line.includes('cmd=bzpopmin')));
+    await until(
+      'the BZPOPMIN to block',
+      () => clientsNamed(clientName),
+      (lines) => lines.some((line) => line.includes('cmd=bzpopmin')),
+    );
     await blocking.disconnect();
     const result = await within(popping, 2000, 'the BZPOPMIN after disconnect()');
     expect(result).toBeInstanceOf(Error);

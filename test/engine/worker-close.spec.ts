@@ -3,12 +3,12 @@
 // in active for the stalled checker, and a processor that ends later changes nothing.
 // close(true, { requeue: true }) (Conveyor's own): aborts and hands back to wait at once.
 import { Redis } from 'ioredis';
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
+import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { deferred, until, within } from '../support/wait.js';
-import { Scope, scopePerTest } from '../support/scope.js';
 
 type EvalSha = (...args: unknown[]) => Promise<unknown>;
 
@@ -239,7 +239,10 @@ describe('Worker close', () => {
         signals.push(signal!);
         await release.promise;
         // the connection is closed: a report fails, the result is dropped
-        await job.updateProgress(50).then(() => late.push('progress stored'), (err: Error) => late.push(err.message));
+        await job.updateProgress(50).then(
+          () => late.push('progress stored'),
+          (err: Error) => late.push(err.message),
+        );
         return 'late result';
       },
       { connection: connection(), concurrency: 2, lockDuration: 1500 },
@@ -260,7 +263,11 @@ describe('Worker close', () => {
     expect(own.status).toBe('end');
 
     release.resolve();
-    await until('the late processors to end', () => late.length, (n) => n === 2);
+    await until(
+      'the late processors to end',
+      () => late.length,
+      (n) => n === 2,
+    );
     expect(late).toEqual([expect.stringMatching(/closed/), expect.stringMatching(/closed/)]);
     for (const job of jobs) {
       expect(await state(queue, job.id!)).toBe('active');

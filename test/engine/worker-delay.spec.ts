@@ -35,7 +35,10 @@ describe('worker.delay', () => {
     worker.delay = async (ms?: number, controller?: AbortController) => {
       calls.push([ms, controller]);
     };
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const done = times(worker, 'completed', 2, 5000);
     void worker.run();
     await done;
@@ -57,7 +60,10 @@ describe('worker.delay', () => {
       waiting!();
       return original(ms, controller);
     };
-    await queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     await within(entered, 5000, 'a rate-limit wait');
     await within(worker.close(), 5000, 'close() during a 60 s rate-limit wait');
   });

@@ -27,7 +27,14 @@ describe('Worker events and lifecycle', () => {
     );
     scope.track(worker);
     for (const event of ['ready', 'active', 'progress', 'completed', 'failed', 'drained']) {
-      worker.on(event, (...args: unknown[]) => log.push([event, ...args.map((a) => (a instanceof Error ? `Error: ${a.message}` : a && typeof a === 'object' && 'id' in a ? `job ${(a as Job).name}` : a))]));
+      worker.on(event, (...args: unknown[]) =>
+        log.push([
+          event,
+          ...args.map((a) =>
+            a instanceof Error ? `Error: ${a.message}` : a && typeof a === 'object' && 'id' in a ? `job ${(a as Job).name}` : a,
+          ),
+        ]),
+      );
     }
     await queue.add('good', {});
     await queue.add('bad', {});
@@ -59,14 +66,19 @@ describe('Worker events and lifecycle', () => {
     });
     await once(worker, 'drained');
     // several drainDelay timeouts, each followed by an empty fetch
-    await until('idle fetches', () => monitor.count('moveToActive'), (n) => n >= 4, 5000);
+    await until(
+      'idle fetches',
+      () => monitor.count('moveToActive'),
+      (n) => n >= 4,
+      5000,
+    );
     expect(drained).toBe(1);
     await queue.add('j', {});
     await once(worker, 'drained');
     expect(drained).toBe(2);
   });
 
-  it('autorun: false waits for run(); run() twice or without processor rejects with bullmq\'s texts; a closed worker\'s run() resolves at once', async () => {
+  it("autorun: false waits for run(); run() twice or without processor rejects with bullmq's texts; a closed worker's run() resolves at once", async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(new Worker(name, async () => 'ran', { connection: connection(), autorun: false }));
@@ -91,16 +103,28 @@ describe('Worker events and lifecycle', () => {
     const name = scope.name();
     expect(() => new Worker(name, async () => 1, { concurrency: 0 })).toThrow(ConveyorValidationError);
     for (const concurrency of [0, 0.5, NaN, Infinity, '2']) {
-      expect(() => new Worker(name, async () => 1, { concurrency: concurrency as number })).toThrow(new Error('concurrency must be a finite number greater than 0'));
+      expect(() => new Worker(name, async () => 1, { concurrency: concurrency as number })).toThrow(
+        new Error('concurrency must be a finite number greater than 0'),
+      );
     }
     expect(() => new Worker(name, async () => 1, { drainDelay: 0 })).toThrow(/^drainDelay must be greater than 0, got 0$/);
     expect(() => new Worker(name, async () => 1, { drainDelay: -1 })).toThrow(/^drainDelay must be greater than 0, got -1$/);
     expect(() => new Worker(name, async () => 1, { stalledInterval: 0 })).toThrow(/^stalledInterval must be greater than 0, got 0$/);
-    expect(() => new Worker(name, async () => 1, { maxStalledCount: -1 })).toThrow(/^maxStalledCount must be greater or equal than 0, got -1$/);
-    expect(() => new Worker(name, async () => 1, { maxStartedAttempts: -1 })).toThrow(/^maxStartedAttempts must be greater or equal than 0, got -1$/);
-    expect(() => new Worker(name, async () => 1, { maxStalledCount: 'a' as never })).toThrow(/^maxStalledCount must be greater or equal than 0, got "a"$/);
-    expect(() => new Worker(name, async () => 1, { maximumRateLimitDelay: -1 })).toThrow(/^maximumRateLimitDelay must be a number of ms >= 0, got -1$/);
-    expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(/lockDuration must be an integer, got "5"/);
+    expect(() => new Worker(name, async () => 1, { maxStalledCount: -1 })).toThrow(
+      /^maxStalledCount must be greater or equal than 0, got -1$/,
+    );
+    expect(() => new Worker(name, async () => 1, { maxStartedAttempts: -1 })).toThrow(
+      /^maxStartedAttempts must be greater or equal than 0, got -1$/,
+    );
+    expect(() => new Worker(name, async () => 1, { maxStalledCount: 'a' as never })).toThrow(
+      /^maxStalledCount must be greater or equal than 0, got "a"$/,
+    );
+    expect(() => new Worker(name, async () => 1, { maximumRateLimitDelay: -1 })).toThrow(
+      /^maximumRateLimitDelay must be a number of ms >= 0, got -1$/,
+    );
+    expect(() => new Worker(name, async () => 1, { lockDuration: '5' as unknown as number })).toThrow(
+      /lockDuration must be an integer, got "5"/,
+    );
     expect(() => new Worker(name, async () => 1, { limiter: { max: 0, duration: 10 } })).toThrow(/limiter.max/);
     expect(() => new Worker(name, 42 as never)).toThrow(/processor must be a function, a file path or a file: URL, got 42/);
     expect(() => new Worker(name, 'file.js')).toThrow(/processor file .*file\.js does not exist/);
@@ -116,7 +140,13 @@ describe('Worker events and lifecycle', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const gate = scope.gate();
     const worker = scope.track(
-      new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 1.5, maxStalledCount: 1.5, stalledInterval: 500.5, drainDelay: 0.5 }),
+      new Worker(name, async () => gate.promise, {
+        connection: connection(),
+        concurrency: 1.5,
+        maxStalledCount: 1.5,
+        stalledInterval: 500.5,
+        drainDelay: 0.5,
+      }),
     );
     expect(worker.concurrency).toBe(1.5);
     // bullmq's internal runRetryDelay is accepted (and type-checks), though not used
@@ -173,12 +203,22 @@ describe('Worker events and lifecycle', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const gate = scope.gate();
-    const worker = scope.track(new Worker(name, async (job) => (job.name === 'held' ? gate.promise : 'ok'), { connection: connection(), autorun: false, concurrency: 2 }));
+    const worker = scope.track(
+      new Worker(name, async (job) => (job.name === 'held' ? gate.promise : 'ok'), {
+        connection: connection(),
+        autorun: false,
+        concurrency: 2,
+      }),
+    );
     let runEnded = false;
     const run = worker.run().then(() => (runEnded = true));
     expect(worker.isRunning()).toBe(true);
     const active = times(worker, 'active', 2);
-    await queue.addBulk([{ name: 'held', data: {} }, { name: 'held', data: {} }, { name: 'later', data: {} }]);
+    await queue.addBulk([
+      { name: 'held', data: {} },
+      { name: 'held', data: {} },
+      { name: 'later', data: {} },
+    ]);
     await active;
 
     // pause(true) resolves at once; the worker still runs the jobs in hand
@@ -211,7 +251,11 @@ describe('Worker events and lifecycle', () => {
     const jobs = await queue.addBulk([1, 2, 3].map((n) => ({ name: 'j', data: { n } })));
     expect((await completed).map(([e]) => e.jobId).sort()).toEqual(jobs.map((j) => j.id).sort());
     // the last finish wrote both (one script): nothing older is left
-    const last = await until('the last finish in the stream', () => scope.redis.xrevrange(`bull:${name}:events`, '+', '-'), (s) => s[0]?.[1][1] === 'drained');
+    const last = await until(
+      'the last finish in the stream',
+      () => scope.redis.xrevrange(`bull:${name}:events`, '+', '-'),
+      (s) => s[0]?.[1][1] === 'drained',
+    );
     expect(last.map(([, fields]) => fields[1])).toEqual(['drained', 'completed']);
   });
 

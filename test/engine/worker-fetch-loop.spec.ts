@@ -68,7 +68,11 @@ describe('FetchLoop', () => {
     const { fx, loop, started, startups, stop } = await loopOf({ concurrency: 3 });
     await fx.queue.addBulk(['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, data: {} })));
     const running = loop.run();
-    await until('three jobs started', () => started.length, (n) => n === 3);
+    await until(
+      'three jobs started',
+      () => started.length,
+      (n) => n === 3,
+    );
     expect(startups()).toBe(1);
     expect(fx.scripts.of('moveToActive').map((c) => c.args.at(-1))).toEqual(['3']);
     expect(started.map((j) => j.name)).toEqual(['a', 'b', 'c']);
@@ -77,7 +81,11 @@ describe('FetchLoop', () => {
 
     // two slots come free: one call for two jobs (only two are left)
     for (const job of started.slice(0, 2)) fx.context.slots.drop(fx.context.slots.get(job.id!)!);
-    await until('five jobs started', () => started.length, (n) => n === 5);
+    await until(
+      'five jobs started',
+      () => started.length,
+      (n) => n === 5,
+    );
     expect(fx.scripts.of('moveToActive').map((c) => c.args.at(-1))).toEqual(['3', '2']);
     expect(started.slice(3).map((j) => j.token)).toEqual(['w1:2', 'w1:2']);
     stop();
@@ -88,12 +96,23 @@ describe('FetchLoop', () => {
     // one slot: the job added later fills it, and the loop then waits for a free slot
     const { fx, loop, started, stop } = await loopOf({ concurrency: 1, drainDelay: 30 });
     const running = loop.run();
-    await until("'drained'", () => fx.events.of('drained').length, (n) => n === 1);
-    const blockingClient = async () => String(await scope.redis.client('LIST')).split('\n').find((line) => line.includes(`name=test-${fx.name} `)) ?? '';
+    await until(
+      "'drained'",
+      () => fx.events.of('drained').length,
+      (n) => n === 1,
+    );
+    const blockingClient = async () =>
+      String(await scope.redis.client('LIST'))
+        .split('\n')
+        .find((line) => line.includes(`name=test-${fx.name} `)) ?? '';
     await until('the wait on the marker', blockingClient, (line) => line.includes('cmd=bzpopmin'));
     const calls = fx.scripts.of('moveToActive').length;
     await fx.queue.add('late', {});
-    await until('the job added later started', () => started.length, (n) => n === 1);
+    await until(
+      'the job added later started',
+      () => started.length,
+      (n) => n === 1,
+    );
     expect(started[0].name).toBe('late');
     expect(fx.scripts.of('moveToActive').length).toBe(calls + 1);
     expect(fx.events.of('drained')).toHaveLength(1);
@@ -112,7 +131,10 @@ describe('FetchLoop', () => {
         }
       },
     );
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const running = loop.run();
     await within(limited.promise, 5000, 'two waits for the rate limit');
     await within(running, 2000, 'the loop after close');
@@ -128,7 +150,11 @@ describe('FetchLoop', () => {
     fx.scripts.fail('moveToActive', oom, 2);
     fx.scripts.fail('moveToActive', () => new Error('Connection is closed.'), 1);
     const running = loop.run();
-    await until('the job started', () => started.length, (n) => n === 1);
+    await until(
+      'the job started',
+      () => started.length,
+      (n) => n === 1,
+    );
     expect(sleeps).toEqual([50, 50, 200]);
     expect(fx.errors.map((e) => (e as Error).message)).toEqual([oom().message, oom().message]);
     // the failed calls reserved nothing for good: one job held, one slot free
@@ -139,7 +165,10 @@ describe('FetchLoop', () => {
 
   it('a fetch in flight when close() begins: its jobs are handed back, none started', async () => {
     const { fx, loop, started, handedBack, stop } = await loopOf({ concurrency: 2 });
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     fx.scripts.during('moveToActive', stop);
     await within(loop.run(), 2000, 'the loop after close');
     expect(started).toEqual([]);

@@ -2,16 +2,16 @@
 // against the real Redis with a real FetchLoop for the fetched jobs (started jobs are recorded and
 // held, not processed): grouping, the orderings it relies on, per-job outcomes, retries, closing.
 import { ConveyorScriptError, ErrorCode } from '../../lib/engine/core/errors.js';
-import type { Job } from '../../lib/engine/job/job.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
+import type { Job } from '../../lib/engine/job/job.js';
 import { BlockingConnection } from '../../lib/engine/worker/blocking-connection.js';
 import { FetchLoop } from '../../lib/engine/worker/fetch-loop.js';
 import { FINISH_MAX_JOBS, FinishBatcher, type FinishResult } from '../../lib/engine/worker/finish-batcher.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
 import { heldEntry, type Held } from '../../lib/engine/worker/slots.js';
+import { takeJobAway } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { deferred, type Deferred } from '../support/wait.js';
-import { takeJobAway } from '../support/redis.js';
 import { holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 
 describe('FinishBatcher', () => {
@@ -29,7 +29,12 @@ describe('FinishBatcher', () => {
       jobHost: fx.queue,
       workerId: 'w1',
       // never asked for here: the batcher takes no part in blocking
-      blocking: new BlockingConnection({ ...fx.context, commandClient: () => Promise.reject(new Error('unused')), clientName: () => '', sleep: async () => {} }),
+      blocking: new BlockingConnection({
+        ...fx.context,
+        commandClient: () => Promise.reject(new Error('unused')),
+        clientName: () => '',
+        sleep: async () => {},
+      }),
       sleep: async () => {},
       started: () => {},
       start: (job) => {
@@ -80,7 +85,16 @@ describe('FinishBatcher', () => {
     // per call: the outcomes, then the jobs fetched with them, then the finish() promises (the two
     // calls' replies may interleave)
     const at = (line: string) => log.indexOf(line);
-    for (const [done, started] of [[['a', 'b'], ['e', 'f']], [['c', 'd'], ['g', 'h']]]) {
+    for (const [done, started] of [
+      [
+        ['a', 'b'],
+        ['e', 'f'],
+      ],
+      [
+        ['c', 'd'],
+        ['g', 'h'],
+      ],
+    ]) {
       expect(at(`finished ${done[0]}`)).toBeLessThan(at(`finished ${done[1]}`));
       expect(at(`finished ${done[1]}`)).toBeLessThan(at(`start ${started[0]}`));
       expect(at(`start ${started[0]}`)).toBeLessThan(at(`start ${started[1]}`));
@@ -131,7 +145,11 @@ describe('FinishBatcher', () => {
 
   it(`a call carries at most ${FINISH_MAX_JOBS} jobs`, async () => {
     const { fx, batcher, log } = await batcherOf({ concurrency: 200 });
-    const entries = await take(fx, Array.from({ length: 120 }, (_, i) => `j${i}`), 120);
+    const entries = await take(
+      fx,
+      Array.from({ length: 120 }, (_, i) => `j${i}`),
+      120,
+    );
     await Promise.all(entries.map((e) => complete(batcher, e, log)));
     expect(fx.scripts.of('moveToFinished').map((c) => c.keys.length)).toEqual([50, 50, 20]);
   });
@@ -150,7 +168,7 @@ describe('FinishBatcher', () => {
     expect(log.filter((l) => l.startsWith('start'))).toEqual(['start c', 'start d', 'start e']);
   });
 
-  it("each job keeps its own outcome: a job that is not ours is reported and let go of, one with pending children stays held", async () => {
+  it('each job keeps its own outcome: a job that is not ours is reported and let go of, one with pending children stays held', async () => {
     const { fx, batcher, log } = await batcherOf({ concurrency: 6 });
     const [lost, parent, fine] = await take(fx, ['lost', 'parent', 'fine', 'next'], 3);
     await takeJobAway(scope.redis, fx.name, lost.job.id!);

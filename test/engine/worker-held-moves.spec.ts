@@ -72,7 +72,10 @@ describe('HeldJobMoves', () => {
 
   it('a forced close gives up at once, or after the pause it began in', async () => {
     const { fx, moves } = await movesOf();
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const [a, b] = holdJobs(fx, await takeJobs(fx, 2));
     useFakeClock();
     fx.scripts.fail('retryJob', oom, Infinity);
@@ -106,7 +109,10 @@ describe('HeldJobMoves', () => {
 
   it("a rate-limited job goes back to wait, no attempt used, with the limit's remaining ms", async () => {
     const { fx, moves } = await movesOf();
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const [a, b] = holdJobs(fx, await takeJobs(fx, 2));
     expect(await moves.moveLimitedBackToWait(a)).toBe(0);
     await setRateLimit(fx.queue, 5_000);

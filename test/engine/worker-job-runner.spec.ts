@@ -22,7 +22,11 @@ describe('JobRunner', () => {
     const batcher = new FinishBatcher({
       ...fx.context,
       // no fetch-next: the runner is under test, not the loop
-      next: { claimNext: () => ({ requested: 0, reserved: 0 }), parseFetch: () => ({ rateLimitTtl: 0, nextDelayed: 0, jobs: [] }), take: () => {} },
+      next: {
+        claimNext: () => ({ requested: 0, reserved: 0 }),
+        parseFetch: () => ({ rateLimitTtl: 0, nextDelayed: 0, jobs: [] }),
+        take: () => {},
+      },
       retryPause: async () => false,
       handBackAll: async () => {},
     });

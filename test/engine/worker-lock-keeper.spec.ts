@@ -3,8 +3,8 @@
 import { jest } from '@jest/globals';
 import { LockKeeper } from '../../lib/engine/worker/lock-keeper.js';
 import type { WorkerOptions } from '../../lib/engine/worker/options.js';
-import { scopePerTest } from '../support/scope.js';
 import { takeJobAway } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { holdJobs, partsFixture, takeJobs, useFakeClock, type PartsFixture } from './worker-parts-support.js';
 
 describe('LockKeeper', () => {
@@ -35,7 +35,10 @@ describe('LockKeeper', () => {
 
   it('renews the locks of all held jobs in one extendLocks call every lockRenewTime', async () => {
     const { fx, ticking, passes } = await keeperOf({ lockDuration: 20_000, lockRenewTime: 4_000 });
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const jobs = await takeJobs(fx, 2);
     holdJobs(fx, jobs);
     for (const job of jobs) await scope.redis.pexpire(`bull:${fx.name}:${job.id}:lock`, 1_000);
@@ -66,7 +69,10 @@ describe('LockKeeper', () => {
 
   it("says which locks it renewed ('locksRenewed') when someone listens", async () => {
     const { fx, keeper } = await keeperOf({});
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const jobs = await takeJobs(fx, 2);
     holdJobs(fx, jobs);
     await keeper.renew();
@@ -78,7 +84,10 @@ describe('LockKeeper', () => {
 
   it('a lock that is gone: lockRenewalFailed, a LockLostError, the job signal aborted, and no more renewals for it', async () => {
     const { fx, keeper } = await keeperOf({});
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const jobs = await takeJobs(fx, 2);
     const [lostEntry, keptEntry] = holdJobs(fx, jobs);
     fx.events.on('locksRenewed', () => {});
@@ -101,7 +110,10 @@ describe('LockKeeper', () => {
 
   it("an 'error' listener that throws keeps no job with a lost lock running: every one is aborted", async () => {
     const { fx, keeper } = await keeperOf({});
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const jobs = await takeJobs(fx, 2);
     const entries = holdJobs(fx, jobs);
     fx.events.on('error', () => {
@@ -117,7 +129,10 @@ describe('LockKeeper', () => {
 
   it('a job whose outcome is being stored, or that a forced close let go of, is no loss when its lock is gone', async () => {
     const { fx, keeper } = await keeperOf({});
-    await fx.queue.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }]);
+    await fx.queue.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+    ]);
     const jobs = await takeJobs(fx, 2);
     const [finishing, abandoned] = holdJobs(fx, jobs);
     finishing.phase = 'finishing';
@@ -151,7 +166,7 @@ describe('LockKeeper', () => {
     const { fx, keeper } = await keeperOf({});
     await fx.queue.add('a', {});
     holdJobs(fx, await takeJobs(fx, 1));
-    fx.scripts.fail('extendLocks', () => new Error('READONLY You can\'t write against a read only replica.'));
+    fx.scripts.fail('extendLocks', () => new Error("READONLY You can't write against a read only replica."));
     await keeper.renew();
     expect(fx.errors.map((e) => (e as Error).message)).toEqual(["READONLY You can't write against a read only replica."]);
 

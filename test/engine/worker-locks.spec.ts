@@ -3,9 +3,9 @@
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { deferred, until } from '../support/wait.js';
 import { scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
+import { deferred, until } from '../support/wait.js';
 
 describe('Worker locks', () => {
   const scope = scopePerTest();
@@ -22,17 +22,30 @@ describe('Worker locks', () => {
     const active = times<[Job]>(worker, 'active', 3);
     const jobs = await queue.addBulk([1, 2, 3].map((n) => ({ name: 'long', data: { n } })));
     await active;
-    const calls = await until('six renewals', () => monitor.of('extendLocks'), (c) => c.length >= 6, 15000);
+    const calls = await until(
+      'six renewals',
+      () => monitor.of('extendLocks'),
+      (c) => c.length >= 6,
+      15000,
+    );
     gate.resolve();
     await times(worker, 'completed', 3);
     const ids = jobs.map((j) => j.id!).sort();
     for (const call of calls.slice(0, 6)) {
       // ARGV: base, duration, then (id, token) for every held job
-      expect(call.args.slice(2).filter((_, i) => i % 2 === 0).sort()).toEqual(ids);
+      expect(
+        call.args
+          .slice(2)
+          .filter((_, i) => i % 2 === 0)
+          .sort(),
+      ).toEqual(ids);
       expect(call.args[1]).toBe('2000');
     }
     // one call per interval, not one per job: gaps of about 200 ms (more on a loaded machine)
-    const gaps = calls.slice(1, 6).map((c, i) => c.at - calls[i].at).sort((a, b) => a - b);
+    const gaps = calls
+      .slice(1, 6)
+      .map((c, i) => c.at - calls[i].at)
+      .sort((a, b) => a - b);
     expect(gaps[2]).toBeGreaterThan(150);
   }, 30000);
 
@@ -40,7 +53,9 @@ describe('Worker locks', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const gate = scope.gate();
-    const worker = scope.track(new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 2, lockDuration: 5000, lockRenewTime: 100 }));
+    const worker = scope.track(
+      new Worker(name, async () => gate.promise, { connection: connection(), concurrency: 2, lockDuration: 5000, lockRenewTime: 100 }),
+    );
     worker.on('error', () => {});
     const active = times<[Job]>(worker, 'active', 2);
     const [a, b] = await queue.addBulk([1, 2].map((n) => ({ name: 'long', data: { n } })));
@@ -65,7 +80,12 @@ describe('Worker locks', () => {
         async () => {
           // the simulated work: several lock lifetimes, with the stalled checker running all along
           const started = Date.now();
-          await until('stalled checks over 3 lock lifetimes', () => monitor.count('moveStalledJobsToWait'), (n) => n >= 12 && Date.now() - started > 3000, 20000);
+          await until(
+            'stalled checks over 3 lock lifetimes',
+            () => monitor.count('moveStalledJobsToWait'),
+            (n) => n >= 12 && Date.now() - started > 3000,
+            20000,
+          );
           return 'done';
         },
         { connection: connection(), lockDuration: 1000, stalledInterval: 250 },
@@ -117,7 +137,12 @@ describe('Worker locks', () => {
     expect(reason).toBeInstanceOf(Error);
     expect(reason.message).toMatch(new RegExp(`Lock of job ${job.id} was lost`));
     // its finish is refused (the lock is not ours), reported, and leaves the job for the stalled checker
-    await until('the refused finish', () => errors.map((e) => e.message), (m) => m.some((x) => x.startsWith(`Lock mismatch for job ${job.id}`)), 5000);
+    await until(
+      'the refused finish',
+      () => errors.map((e) => e.message),
+      (m) => m.some((x) => x.startsWith(`Lock mismatch for job ${job.id}`)),
+      5000,
+    );
     expect(errors.some((e) => /Lock of job .* was lost/.test(e.message))).toBe(true);
     expect(await job.getState()).toBe('active');
     expect(worker.activeJobs).toHaveLength(0);
@@ -128,10 +153,14 @@ describe('Worker locks', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const gate = scope.gate();
     const worker = scope.track(
-      new Worker(name, async (_job, _token, signal) => {
-        await gate.promise;
-        return signal!.aborted;
-      }, { connection: connection(), lockDuration: 600 }),
+      new Worker(
+        name,
+        async (_job, _token, signal) => {
+          await gate.promise;
+          return signal!.aborted;
+        },
+        { connection: connection(), lockDuration: 600 },
+      ),
     );
     worker.on('error', () => {});
     const active = once<[Job]>(worker, 'active');

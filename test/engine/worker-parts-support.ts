@@ -5,18 +5,18 @@ import { EventEmitter } from 'node:events';
 import { jest } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RedisClient } from '../../lib/engine/connection/connection.js';
+import { loadScript, runScript } from '../../lib/engine/core/scripts.js';
+import { parseFetchReply } from '../../lib/engine/job/fetch-reply.js';
+import { moveToActiveArgs, nextAttemptsMade } from '../../lib/engine/job/finish-args.js';
 import { Job } from '../../lib/engine/job/job.js';
 import { moveSettingsOf } from '../../lib/engine/job/move-settings.js';
-import { moveToActiveArgs, nextAttemptsMade } from '../../lib/engine/job/finish-args.js';
-import { parseFetchReply } from '../../lib/engine/job/fetch-reply.js';
 import { Queue } from '../../lib/engine/queue/queue.js';
-import { loadScript, runScript } from '../../lib/engine/core/scripts.js';
 import { WorkerState, type WorkerContext } from '../../lib/engine/worker/context.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../../lib/engine/worker/options.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
-import type { Scope } from '../support/scope.js';
 import { connection } from '../support/redis.js';
+import type { Scope } from '../support/scope.js';
 
 /**
  * Jest's fake timers and clock (setTimeout, setInterval, Date), leaving nextTick, setImmediate and

@@ -5,8 +5,8 @@
 import { DelayedError, Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { snapshotQueue } from '../support/snapshot.js';
 import { scopePerTest } from '../support/scope.js';
+import { snapshotQueue } from '../support/snapshot.js';
 
 describe('worker.processJob', () => {
   const scope = scopePerTest();
@@ -102,7 +102,7 @@ describe('worker.processJob', () => {
     expect(await snapshotQueue(scope.redis, name)).toEqual(before);
   });
 
-  it("the worker loop leaves job.delay as bullmq does after a retry: the backoff, or 0", async () => {
+  it('the worker loop leaves job.delay as bullmq does after a retry: the backoff, or 0', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     await queue.add('now', {}, { attempts: 2, delay: 5 });

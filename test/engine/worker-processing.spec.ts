@@ -1,13 +1,13 @@
 // How a Worker takes jobs: processor arguments, concurrency, round trips per job, order
 // (priorities, lifo) and delayed jobs waking an idle worker without polling.
 import { Redis } from 'ioredis';
-import { Queue, Worker, type Job } from '../../lib/index.js';
 import { loadScript } from '../../lib/engine/core/scripts.js';
+import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, REDIS_URL } from '../support/redis.js';
-import { deferred, until } from '../support/wait.js';
 import { scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
+import { deferred, until } from '../support/wait.js';
 
 describe('Worker processing', () => {
   const scope = scopePerTest();
@@ -19,13 +19,18 @@ describe('Worker processing', () => {
     const sha = loadScript('moveToActive').sha;
     const original = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     const atFirstFetch: (string | undefined)[] = [];
+    // eslint-disable-next-line prefer-const -- the stub above may read it before the constructor returns
     let worker: Worker | undefined;
     (client as unknown as { evalsha: typeof original }).evalsha = (...args) => {
       if (args[0] === sha && atFirstFetch.length === 0) atFirstFetch.push((worker as unknown as { blocking?: Redis })?.blocking?.status);
       return original(...args);
     };
     worker = scope.track(new Worker(name, async () => 'ok', { connection: client }));
-    await until('the first fetch', () => atFirstFetch.length, (n) => n > 0);
+    await until(
+      'the first fetch',
+      () => atFirstFetch.length,
+      (n) => n > 0,
+    );
     expect(atFirstFetch).toEqual(['ready']);
   });
 
@@ -181,9 +186,7 @@ describe('Worker processing', () => {
     const monitor = scope.track(await new ScriptMonitor(name, ['moveToActive', 'moveToFinished']).start());
     await queue.addBulk([1, 2, 3, 4, 5].map((n) => ({ name: 'j', data: { n } })));
     const order: number[] = [];
-    const worker = scope.track(
-      new Worker(name, async (job) => order.push(job.data.n), { connection: connection(), autorun: false }),
-    );
+    const worker = scope.track(new Worker(name, async (job) => order.push(job.data.n), { connection: connection(), autorun: false }));
     const done = times(worker, 'completed', 5);
     void worker.run();
     await done;
@@ -196,7 +199,7 @@ describe('Worker processing', () => {
     expect(calls.slice(0, finishes[4]).filter((s) => s === 'moveToActive')).toHaveLength(1);
   });
 
-  it("finishes a job without parent or deduplication id without reading its hash, and counts its attempts all the same", async () => {
+  it('finishes a job without parent or deduplication id without reading its hash, and counts its attempts all the same', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const monitor = scope.track(await new ScriptMonitor(name, ['moveToFinished']).start());
@@ -204,10 +207,14 @@ describe('Worker processing', () => {
     const deduplicated = await queue.add('dedup', {}, { deduplication: { id: 'once' } });
     let tries = 0;
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        if (job.name === 'plain' && ++tries < 3) throw new Error(`try ${tries}`);
-        return job.name;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          if (job.name === 'plain' && ++tries < 3) throw new Error(`try ${tries}`);
+          return job.name;
+        },
+        { connection: connection() },
+      ),
     );
     const done = times(worker, 'completed', 2);
     await done;
@@ -237,9 +244,7 @@ describe('Worker processing', () => {
     await queue.add('g', {}, { lifo: true });
     await queue.add('h', {}, { priority: 2 });
     const order: string[] = [];
-    const worker = scope.track(
-      new Worker(name, async (job) => order.push(job.name), { connection: connection(), autorun: false }),
-    );
+    const worker = scope.track(new Worker(name, async (job) => order.push(job.name), { connection: connection(), autorun: false }));
     const done = times(worker, 'completed', 8);
     void worker.run();
     await done;

@@ -9,7 +9,11 @@ describe('Worker retention', () => {
   const scope = scopePerTest();
 
   /** Runs `count` jobs (all failing when `fail`) with `jobKeep` options; returns their ids. */
-  async function run(name: string, count: number, opts: { fail?: boolean; jobKeep?: JobsOptions['removeOnComplete']; workerKeep?: WorkerOptions['removeOnComplete'] }): Promise<string[]> {
+  async function run(
+    name: string,
+    count: number,
+    opts: { fail?: boolean; jobKeep?: JobsOptions['removeOnComplete']; workerKeep?: WorkerOptions['removeOnComplete'] },
+  ): Promise<string[]> {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const option = opts.fail ? 'removeOnFail' : 'removeOnComplete';
     const worker = scope.track(
@@ -23,7 +27,11 @@ describe('Worker retention', () => {
       ),
     );
     const jobs = await queue.addBulk(
-      Array.from({ length: count }, (_, n) => ({ name: 'j', data: { n }, opts: opts.jobKeep === undefined ? {} : { [option]: opts.jobKeep } })),
+      Array.from({ length: count }, (_, n) => ({
+        name: 'j',
+        data: { n },
+        opts: opts.jobKeep === undefined ? {} : { [option]: opts.jobKeep },
+      })),
     );
     const done = times(worker, opts.fail ? 'failed' : 'completed', count);
     void worker.run();
@@ -83,7 +91,19 @@ describe('Worker retention', () => {
     const name = scope.name();
     // a job that finished an hour ago (score = finishedOn)
     const old = `bull:${name}:old-1`;
-    await scope.redis.hset(old, 'name', 'old', 'data', '{}', 'opts', '{}', 'timestamp', Date.now() - 3_600_000, 'finishedOn', Date.now() - 3_600_000);
+    await scope.redis.hset(
+      old,
+      'name',
+      'old',
+      'data',
+      '{}',
+      'opts',
+      '{}',
+      'timestamp',
+      Date.now() - 3_600_000,
+      'finishedOn',
+      Date.now() - 3_600_000,
+    );
     await scope.redis.zadd(`bull:${name}:completed`, Date.now() - 3_600_000, 'old-1');
     const ids = await run(name, 2, { jobKeep: { age: 60 } });
     expect(await scope.redis.exists(old)).toBe(0);

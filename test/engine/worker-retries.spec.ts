@@ -1,10 +1,10 @@
 // Failed attempts: attempts and backoff (fixed, exponential, jitter, custom, -1, unknown types),
 // UnrecoverableError, non-Error throws, stacktraces.
-import { Queue, UnrecoverableError, Worker, type Job } from '../../lib/index.js';
 import { backoffDelay, planRetry } from '../../lib/engine/job/backoff.js';
+import { Queue, UnrecoverableError, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
 /** `delayed` stream entries of a job as (due time − time the entry was written), in ms. */
@@ -27,10 +27,14 @@ describe('Worker retries and failures', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     let calls = 0;
     const worker = scope.track(
-      new Worker(name, async () => {
-        calls += 1;
-        throw new Error(`boom ${calls}`);
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async () => {
+          calls += 1;
+          throw new Error(`boom ${calls}`);
+        },
+        { connection: connection() },
+      ),
     );
     const failedEvents = times<[Job, Error, string]>(worker, 'failed', 3);
     const job = await queue.add('j', {}, { attempts: 3 });
@@ -57,10 +61,14 @@ describe('Worker retries and failures', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        if (job.attemptsMade < 2) throw new Error('again');
-        return job.attemptsMade;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          if (job.attemptsMade < 2) throw new Error('again');
+          return job.attemptsMade;
+        },
+        { connection: connection() },
+      ),
     );
     const fixed = await queue.add('fixed', {}, { attempts: 3, backoff: 300 });
     const exponential = await queue.add('exp', {}, { attempts: 3, backoff: { type: 'exponential', delay: 200 } });
@@ -85,12 +93,16 @@ describe('Worker retries and failures', () => {
   it('jitter spreads the delay over [delay·(1−jitter), delay]', async () => {
     const job = { opts: {} } as Job;
     const err = new Error('x');
-    const fixed = await Promise.all(Array.from({ length: 300 }, () => backoffDelay({ type: 'fixed', delay: 1000, jitter: 0.5 }, 1, err, job)));
+    const fixed = await Promise.all(
+      Array.from({ length: 300 }, () => backoffDelay({ type: 'fixed', delay: 1000, jitter: 0.5 }, 1, err, job)),
+    );
     expect(Math.min(...(fixed as number[]))).toBeGreaterThanOrEqual(500);
     expect(Math.max(...(fixed as number[]))).toBeLessThanOrEqual(1000);
     // spread, not a constant
     expect(new Set(fixed).size).toBeGreaterThan(50);
-    const exp = await Promise.all(Array.from({ length: 300 }, () => backoffDelay({ type: 'exponential', delay: 100, jitter: 1 }, 3, err, job)));
+    const exp = await Promise.all(
+      Array.from({ length: 300 }, () => backoffDelay({ type: 'exponential', delay: 100, jitter: 1 }, 3, err, job)),
+    );
     expect(Math.min(...(exp as number[]))).toBeGreaterThanOrEqual(0);
     expect(Math.max(...(exp as number[]))).toBeLessThanOrEqual(400);
     expect(await backoffDelay({ type: 'exponential', delay: 100 }, 3, err, job)).toBe(400);
@@ -100,9 +112,13 @@ describe('Worker retries and failures', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        if (job.attemptsMade === 0) throw new Error('once');
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          if (job.attemptsMade === 0) throw new Error('once');
+        },
+        { connection: connection() },
+      ),
     );
     const done = once(worker, 'completed');
     const job = await queue.add('j', {}, { attempts: 2, backoff: { type: 'fixed', delay: 400, jitter: 0.5 } });
@@ -115,49 +131,64 @@ describe('Worker retries and failures', () => {
   it.each([
     ['fixed', { type: 'fixed', delay: 300 }, [300, 300]],
     ['exponential', { type: 'exponential', delay: 100 }, [100, 200]],
-  ])("a retry's backoff is the 'failed' job's delay and the stored one (as BullMQ writes it); 0 once taken again and after the last failure (%s)", async (_label, backoff, expected) => {
-    const name = scope.name();
-    const queue = scope.track(new Queue(name, { connection: connection() }));
-    const atStart: string[] = [];
-    const worker = scope.track(
-      new Worker(name, async (job) => {
-        atStart.push(`${job.delay}/${await scope.redis.hget(job.key, 'delay')}`);
-        throw new Error('boom');
-      }, { connection: connection() }),
-    );
-    const seen: [number, number, string | null][] = [];
-    worker.on('failed', (job) => {
-      void scope.redis.hget(job!.key, 'delay').then((stored) => seen.push([job!.attemptsMade, job!.delay, stored]));
-    });
-    const failures = times<[Job]>(worker, 'failed', 3, 8000);
-    const job = await queue.add('j', {}, { attempts: 3, backoff });
-    await failures;
-    await until('the three failures to be read', () => seen.length, (n) => n === 3);
-    expect(seen.sort()).toEqual([
-      [1, expected[0], String(expected[0])],
-      [2, expected[1], String(expected[1])],
-      [3, 0, '0'],
-    ]);
-    expect(atStart).toEqual(['0/0', '0/0', '0/0']);
-    expect((await queue.getJob(job.id!))!.delay).toBe(0);
-  });
+  ])(
+    "a retry's backoff is the 'failed' job's delay and the stored one (as BullMQ writes it); 0 once taken again and after the last failure (%s)",
+    async (_label, backoff, expected) => {
+      const name = scope.name();
+      const queue = scope.track(new Queue(name, { connection: connection() }));
+      const atStart: string[] = [];
+      const worker = scope.track(
+        new Worker(
+          name,
+          async (job) => {
+            atStart.push(`${job.delay}/${await scope.redis.hget(job.key, 'delay')}`);
+            throw new Error('boom');
+          },
+          { connection: connection() },
+        ),
+      );
+      const seen: [number, number, string | null][] = [];
+      worker.on('failed', (job) => {
+        void scope.redis.hget(job!.key, 'delay').then((stored) => seen.push([job!.attemptsMade, job!.delay, stored]));
+      });
+      const failures = times<[Job]>(worker, 'failed', 3, 8000);
+      const job = await queue.add('j', {}, { attempts: 3, backoff });
+      await failures;
+      await until(
+        'the three failures to be read',
+        () => seen.length,
+        (n) => n === 3,
+      );
+      expect(seen.sort()).toEqual([
+        [1, expected[0], String(expected[0])],
+        [2, expected[1], String(expected[1])],
+        [3, 0, '0'],
+      ]);
+      expect(atStart).toEqual(['0/0', '0/0', '0/0']);
+      expect((await queue.getJob(job.id!))!.delay).toBe(0);
+    },
+  );
 
   it('a custom backoff strategy gets (attemptsMade, type, err, job); -1 stops retrying', async () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection(), customBackoffTypes: ['linear'] }));
     const seen: [number, string | undefined, string, string | undefined][] = [];
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        throw new Error(`fail ${job.attemptsMade + 1}`);
-      }, {
-        connection: connection(),
-        settings: {
-          backoffStrategy: (attemptsMade, type, err, job) => {
-            seen.push([attemptsMade, type, err.message, job.id]);
-            return attemptsMade < 2 ? attemptsMade * 150 : -1;
+      new Worker(
+        name,
+        async (job) => {
+          throw new Error(`fail ${job.attemptsMade + 1}`);
+        },
+        {
+          connection: connection(),
+          settings: {
+            backoffStrategy: (attemptsMade, type, err, job) => {
+              seen.push([attemptsMade, type, err.message, job.id]);
+              return attemptsMade < 2 ? attemptsMade * 150 : -1;
+            },
           },
         },
-      }),
+      ),
     );
     const failed = times<[Job, Error]>(worker, 'failed', 2);
     const job = await queue.add('j', {}, { attempts: 10, backoff: { type: 'linear' } });
@@ -180,10 +211,14 @@ describe('Worker retries and failures', () => {
     const queue = scope.track(new Queue(name, { connection: connection(), customBackoffTypes: ['mystery'] }));
     let calls = 0;
     const worker = scope.track(
-      new Worker(name, async () => {
-        calls += 1;
-        throw new Error('original problem');
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async () => {
+          calls += 1;
+          throw new Error('original problem');
+        },
+        { connection: connection() },
+      ),
     );
     const failed = once<[Job, Error]>(worker, 'failed');
     const job = await queue.add('j', {}, { attempts: 5, backoff: { type: 'mystery', delay: 10 } });
@@ -201,7 +236,14 @@ describe('Worker retries and failures', () => {
   it('a strategy that throws or returns garbage fails the job with a reason', async () => {
     const job = { attemptsMade: 0, attemptsStarted: 1, opts: { attempts: 3, backoff: { type: 'odd' } } } as unknown as Job;
     const err = new Error('first');
-    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => { throw new Error('strategy broke'); } })).resolves.toEqual({
+    await expect(
+      planRetry(job, err, {
+        unrecoverable: false,
+        strategy: () => {
+          throw new Error('strategy broke');
+        },
+      }),
+    ).resolves.toEqual({
       retry: false,
       reason: expect.stringMatching(/backoffStrategy threw.*strategy broke.*first/),
     });
@@ -212,7 +254,10 @@ describe('Worker retries and failures', () => {
     await expect(planRetry(job, err, { unrecoverable: false, strategy: () => 25.4 })).resolves.toEqual({ retry: true, delay: 25 });
     // as in BullMQ: a strategy's undefined retries at once, a numeric string is its number
     await expect(planRetry(job, err, { unrecoverable: false, strategy: () => undefined })).resolves.toEqual({ retry: true, delay: 0 });
-    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => '120' as never })).resolves.toEqual({ retry: true, delay: 120 });
+    await expect(planRetry(job, err, { unrecoverable: false, strategy: () => '120' as never })).resolves.toEqual({
+      retry: true,
+      delay: 120,
+    });
     await expect(planRetry(job, err, { unrecoverable: false, strategy: () => 'soon' as never })).resolves.toEqual({
       retry: false,
       reason: expect.stringMatching(/returned "soon"/),
@@ -224,12 +269,16 @@ describe('Worker retries and failures', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        job.moveToFailed = async () => {
-          throw new Error('could not lock job: the lock is gone');
-        };
-        throw new Error('processing error');
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          job.moveToFailed = async () => {
+            throw new Error('could not lock job: the lock is gone');
+          };
+          throw new Error('processing error');
+        },
+        { connection: connection() },
+      ),
     );
     const failed: Job[] = [];
     worker.on('failed', (job) => failed.push(job!));
@@ -246,10 +295,14 @@ describe('Worker retries and failures', () => {
     const queue = scope.track(new Queue(name, { connection: connection() }));
     let calls = 0;
     const worker = scope.track(
-      new Worker(name, async () => {
-        calls += 1;
-        throw new UnrecoverableError('give up');
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async () => {
+          calls += 1;
+          throw new UnrecoverableError('give up');
+        },
+        { connection: connection() },
+      ),
     );
     const failed = once<[Job, Error]>(worker, 'failed');
     const job = await queue.add('j', {}, { attempts: 5, backoff: 10 });
@@ -272,9 +325,13 @@ describe('Worker retries and failures', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(
-      new Worker(name, async () => {
-        throw thrown;
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async () => {
+          throw thrown;
+        },
+        { connection: connection() },
+      ),
     );
     const failed = once<[Job, Error]>(worker, 'failed');
     const job = await queue.add('j', {});
@@ -290,9 +347,13 @@ describe('Worker retries and failures', () => {
     const name = scope.name();
     const queue = scope.track(new Queue(name, { connection: connection() }));
     const worker = scope.track(
-      new Worker(name, async (job) => {
-        throw new Error(`${job.name} attempt ${job.attemptsMade + 1}`);
-      }, { connection: connection() }),
+      new Worker(
+        name,
+        async (job) => {
+          throw new Error(`${job.name} attempt ${job.attemptsMade + 1}`);
+        },
+        { connection: connection() },
+      ),
     );
     const failed = times<[Job]>(worker, 'failed', 8);
     const limited = await queue.add('limited', {}, { attempts: 4, stackTraceLimit: 2 });

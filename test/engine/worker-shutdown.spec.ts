@@ -66,7 +66,13 @@ describe('shutdown', () => {
     expect(steps).toHaveLength(5);
     forcing.resolve();
     await within(closed, 1000, 'shutdown()');
-    expect(steps.slice(5)).toEqual(['sandbox closed', 'locks no longer renewed', 'blocking connection disconnected (2)', 'command connection closed', 'closed']);
+    expect(steps.slice(5)).toEqual([
+      'sandbox closed',
+      'locks no longer renewed',
+      'blocking connection disconnected (2)',
+      'command connection closed',
+      'closed',
+    ]);
   });
 
   it('a loop that ends with an error does not stop the close', async () => {

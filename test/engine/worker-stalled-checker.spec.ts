@@ -91,7 +91,7 @@ describe('StalledChecker', () => {
     expect(fx.scripts.of('moveStalledJobsToWait')).toHaveLength(2);
   });
 
-  it("check() reports a failed pass (a closed connection quietly, nothing once closing); pass() leaves it to its caller", async () => {
+  it('check() reports a failed pass (a closed connection quietly, nothing once closing); pass() leaves it to its caller', async () => {
     const { fx, checker } = await checkerOf({});
     fx.scripts.fail('moveStalledJobsToWait', () => new Error('LOADING Redis is loading the dataset in memory'));
     expect(await checker.check()).toEqual([]);

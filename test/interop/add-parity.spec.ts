@@ -3,8 +3,8 @@
 // behaves as BullMQ's: no queue defaults, no `waiting` event on the queue.
 import { Job as BullJob, Queue as BullQueue } from 'bullmq';
 import { Job, Queue } from '../../lib/index.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { bullConnection, conveyorConnection, hashShape, rawJob } from './support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
 
 /** Options and data bullmq takes as they come (it checks only a handful of things). */
 const ACCEPTED: { label: string; name?: unknown; data?: unknown; opts?: unknown }[] = [
@@ -37,7 +37,10 @@ const ACCEPTED: { label: string; name?: unknown; data?: unknown; opts?: unknown 
   { label: 'repeatJobKey in the options', opts: { repeatJobKey: 'rk' } },
   { label: 'repeat and prevMillis in the options', opts: { repeat: { every: 1000 }, prevMillis: 5 } },
   { label: 'options null', opts: null },
-  { label: 'null options, nested too', opts: { foo: null, delay: null, backoff: null, parent: null, list: [1, null, { a: null, b: 2 }], deep: { x: { y: null, w: 1 } } } },
+  {
+    label: 'null options, nested too',
+    opts: { foo: null, delay: null, backoff: null, parent: null, list: [1, null, { a: null, b: 2 }], deep: { x: { y: null, w: 1 } } },
+  },
   { label: 'options under their stored (abbreviated) names', opts: { kl: 4, tm: 'raw', de: null } },
   { label: 'a number as job name', name: 5 },
   { label: 'an empty job name', name: '' },
@@ -97,10 +100,17 @@ describe('interop: what bullmq accepts at add, Conveyor accepts and stores the s
     expect(ourJob.opts).toEqual({ attempts: 0, priority: 3 });
     expect(waitingEvents).toBe(0);
 
-    const bullBulk = await BullJob.createBulk(bull, [{ name: 'b1', data: {} }, { name: 'b2', data: {}, opts: { delay: 60_000, jobId: 'custom-b2' } }]);
-    const ourBulk = await Job.createBulk(ours, [{ name: 'b1', data: {} }, { name: 'b2', data: {}, opts: { delay: 60_000, jobId: 'custom-b2' } }]);
+    const bullBulk = await BullJob.createBulk(bull, [
+      { name: 'b1', data: {} },
+      { name: 'b2', data: {}, opts: { delay: 60_000, jobId: 'custom-b2' } },
+    ]);
+    const ourBulk = await Job.createBulk(ours, [
+      { name: 'b1', data: {} },
+      { name: 'b2', data: {}, opts: { delay: 60_000, jobId: 'custom-b2' } },
+    ]);
     expect(ourBulk.map((j) => j.id)).toEqual([expect.any(String), 'custom-b2']);
-    for (let i = 0; i < 2; i++) expect(await stored(scope, ourName, ourBulk[i].id!)).toEqual(await stored(scope, bullName, bullBulk[i].id!));
+    for (let i = 0; i < 2; i++)
+      expect(await stored(scope, ourName, ourBulk[i].id!)).toEqual(await stored(scope, bullName, bullBulk[i].id!));
     expect(waitingEvents).toBe(0);
 
     // queue.add applies the defaults and tells listeners

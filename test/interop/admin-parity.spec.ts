@@ -3,10 +3,10 @@
 // keyspaces (with clock values and queue names masked), events included, must come out equal.
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { snapshot } from './keyspace.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { snapshot } from './keyspace.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -15,7 +15,15 @@ interface Handles {
   queue: BullQueue | Queue;
   childQueue: BullQueue | Queue;
   /** The same job through this side's API. */
-  job(id: string): Promise<{ remove(): Promise<void>; retry(state?: 'completed' | 'failed'): Promise<void>; promote(): Promise<void>; updateData(d: unknown): Promise<void>; updateProgress(p: number | object): Promise<void>; log(row: string): Promise<number>; removeUnprocessedChildren(): Promise<void> }>;
+  job(id: string): Promise<{
+    remove(): Promise<void>;
+    retry(state?: 'completed' | 'failed'): Promise<void>;
+    promote(): Promise<void>;
+    updateData(d: unknown): Promise<void>;
+    updateProgress(p: number | object): Promise<void>;
+    log(row: string): Promise<number>;
+    removeUnprocessedChildren(): Promise<void>;
+  }>;
 }
 
 type Operation = (h: Handles) => Promise<unknown>;
@@ -31,7 +39,8 @@ const KNOWN_DIFFERENCES: Record<string, { why: string; adjust: (bullmq: Space) =
     why: 'bullmq removes the children first, so the parent is released to wait (event "waiting prev waiting-children") and then removed from wait; Conveyor removes the parent straight from waiting-children',
     adjust: (space) => {
       const events = space['Q:events'] as { stream: string[] };
-      const stream = events.stream.filter((e) => e !== 'event waiting jobId flow-parent prev waiting-children')
+      const stream = events.stream
+        .filter((e) => e !== 'event waiting jobId flow-parent prev waiting-children')
         .map((e) => (e === 'event removed jobId flow-parent prev wait' ? 'event removed jobId flow-parent prev waiting-children' : e));
       return { ...space, 'Q:events': { stream } };
     },
@@ -45,7 +54,10 @@ const OPERATIONS: [string, Operation][] = [
   ['remove a completed job', (h) => h.queue.remove('c1')],
   ['remove a failed job', (h) => h.queue.remove('f1')],
   ['remove one child of a flow parent', (h) => h.childQueue.remove('flow-child-1')],
-  ['remove both children: the parent is released', async (h) => [await h.childQueue.remove('flow-child-1'), await h.queue.remove('flow-child-2')]],
+  [
+    'remove both children: the parent is released',
+    async (h) => [await h.childQueue.remove('flow-child-1'), await h.queue.remove('flow-child-2')],
+  ],
   ['remove a flow parent with its children', (h) => h.queue.remove('flow-parent')],
   ['remove a flow parent, keeping its children', (h) => h.queue.remove('flow-parent', { removeChildren: false })],
   ['remove a job that does not exist', (h) => h.queue.remove('nope')],
@@ -65,36 +77,59 @@ const OPERATIONS: [string, Operation][] = [
   ['job.promote', async (h) => (await h.job('d1')).promote()],
   ['job.remove', async (h) => (await h.job('p1')).remove()],
   // one child left, so the order of the events does not hang on the order of a Redis set
-  ['job.removeUnprocessedChildren: the parent is released', async (h) => {
-    await h.childQueue.remove('flow-child-1');
-    await (await h.job('flow-parent')).removeUnprocessedChildren();
-  }],
+  [
+    'job.removeUnprocessedChildren: the parent is released',
+    async (h) => {
+      await h.childQueue.remove('flow-child-1');
+      await (await h.job('flow-parent')).removeUnprocessedChildren();
+    },
+  ],
   ['job.removeUnprocessedChildren of a completed job', async (h) => (await h.job('c1')).removeUnprocessedChildren()],
   ['job.updateData', async (h) => (await h.job('w2')).updateData({ replaced: true })],
   ['job.updateProgress', async (h) => (await h.job('w2')).updateProgress({ step: 2 })],
   ['job.log', async (h) => (await h.job('w2')).log('a line')],
   ['pause', (h) => h.queue.pause()],
-  ['pause then resume', async (h) => {
-    await h.queue.pause();
-    await h.queue.resume();
-  }],
-  ['obliterate (force)', async (h) => {
-    await h.queue.obliterate({ force: true });
-  }],
-  ['getJobs of every state, newest first', async (h) =>
-    (await h.queue.getJobs(['completed', 'failed', 'wait', 'delayed', 'prioritized', 'waiting-children', 'active'])).map((j) => j?.id)],
+  [
+    'pause then resume',
+    async (h) => {
+      await h.queue.pause();
+      await h.queue.resume();
+    },
+  ],
+  [
+    'obliterate (force)',
+    async (h) => {
+      await h.queue.obliterate({ force: true });
+    },
+  ],
+  [
+    'getJobs of every state, newest first',
+    async (h) =>
+      (await h.queue.getJobs(['completed', 'failed', 'wait', 'delayed', 'prioritized', 'waiting-children', 'active'])).map((j) => j?.id),
+  ],
   ['getJobs oldest first, in a range', async (h) => (await h.queue.getJobs(['wait', 'completed'], 0, 1, true)).map((j) => j?.id)],
-  ['getJobState of every job', async (h) =>
-    Promise.all(['c1', 'f1', 'w1', 'p1', 'd1', 'flow-parent', 'flow-child-2', 'nope'].map((id) => h.queue.getJobState(id)))],
+  [
+    'getJobState of every job',
+    async (h) => Promise.all(['c1', 'f1', 'w1', 'p1', 'd1', 'flow-parent', 'flow-child-2', 'nope'].map((id) => h.queue.getJobState(id))),
+  ],
   ['getJobLogs', (h) => h.queue.getJobLogs('w1')],
   ['getJobLogs newest first, in a range', (h) => h.queue.getJobLogs('w1', 0, 0, false)],
   ['getCountsPerPriority', (h) => h.queue.getCountsPerPriority([0, 3, 5])],
-  ['job.retry resetting attempts', async (h) =>
-    ((await h.job('f1')) as unknown as { retry(s: string, o: object): Promise<void> }).retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })],
+  [
+    'job.retry resetting attempts',
+    async (h) =>
+      ((await h.job('f1')) as unknown as { retry(s: string, o: object): Promise<void> }).retry('failed', {
+        resetAttemptsMade: true,
+        resetAttemptsStarted: true,
+      }),
+  ],
   ['retryJobs with a count', (h) => h.queue.retryJobs({ state: 'completed', count: 1 })],
-  ['trimEvents', async (h) => {
-    await h.queue.trimEvents(0);
-  }],
+  [
+    'trimEvents',
+    async (h) => {
+      await h.queue.trimEvents(0);
+    },
+  ],
 ];
 
 describe('interop: admin operations leave the same keyspace on both engines', () => {
@@ -108,13 +143,21 @@ describe('interop: admin operations leave the same keyspace on both engines', ()
     await queue.add('c', { n: 1 }, { jobId: 'c1' });
     await queue.add('c', { n: 2 }, { jobId: 'c2' });
     await queue.add('f', { n: 3 }, { jobId: 'f1' });
-    const worker = new BullWorker(name, async (job) => {
-      if (job.name === 'f') throw new Error('failed on purpose');
-      return { ok: job.id };
-    }, { connection: bullConnection(), autorun: false });
+    const worker = new BullWorker(
+      name,
+      async (job) => {
+        if (job.name === 'f') throw new Error('failed on purpose');
+        return { ok: job.id };
+      },
+      { connection: bullConnection(), autorun: false },
+    );
     try {
       void worker.run();
-      await until('the finished jobs', () => queue.getJobCounts('completed', 'failed'), (c) => c.completed === 2 && c.failed === 1);
+      await until(
+        'the finished jobs',
+        () => queue.getJobCounts('completed', 'failed'),
+        (c) => c.completed === 2 && c.failed === 1,
+      );
     } finally {
       await worker.close();
     }

@@ -31,7 +31,12 @@ describe("bullmq's IRedisClient as connection", () => {
 
     const job = await queue.add('double', { n: 21 });
     expect(await job.waitUntilFinished(events, 10_000)).toBe(42);
-    const tree = await flows.add({ name: 'parent', queueName: name, data: { n: 1 }, children: [{ name: 'child', queueName: name, data: { n: 2 } }] });
+    const tree = await flows.add({
+      name: 'parent',
+      queueName: name,
+      data: { n: 1 },
+      children: [{ name: 'child', queueName: name, data: { n: 2 } }],
+    });
     expect(await tree.job.waitUntilFinished(events, 10_000)).toBe(2);
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 3 });
 

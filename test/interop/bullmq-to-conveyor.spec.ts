@@ -2,10 +2,10 @@
 import { Queue as BullQueue } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
 
 describe('interop: bullmq producer -> Conveyor worker', () => {
   const scope = scopePerTest('interop');
@@ -25,10 +25,14 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
 
     const seen: string[] = [];
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        seen.push(job.data.n);
-        return { echo: job.data.n, name: job.name };
-      }, { connection: conveyorConnection(), autorun: false }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          seen.push(job.data.n);
+          return { echo: job.data.n, name: job.name };
+        },
+        { connection: conveyorConnection(), autorun: false },
+      ),
     );
     const done = times(worker, 'completed', 8, 10000);
     void worker.run();
@@ -40,7 +44,10 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     const customRead = await producer.getJob('my-custom-id');
     expect(customRead?.data).toEqual({ n: 'C' });
     expect(await producer.getJobCounts('completed', 'waiting', 'prioritized', 'active')).toEqual({
-      completed: 8, waiting: 0, prioritized: 0, active: 0,
+      completed: 8,
+      waiting: 0,
+      prioritized: 0,
+      active: 0,
     });
   });
 
@@ -75,11 +82,15 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        starts.push(Date.now());
-        if (job.attemptsMade < 2) throw new Error(`boom ${job.attemptsMade}`);
-        return 'third time lucky';
-      }, { connection: conveyorConnection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          starts.push(Date.now());
+          if (job.attemptsMade < 2) throw new Error(`boom ${job.attemptsMade}`);
+          return 'third time lucky';
+        },
+        { connection: conveyorConnection() },
+      ),
     );
     const failures = times(worker, 'failed', 2, 10000);
     const completed = once(worker, 'completed', 10000);
@@ -95,18 +106,22 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const calls: [number, string | undefined, string, string | undefined][] = [];
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        if (job.attemptsMade < 2) throw new Error(`not yet ${job.attemptsMade}`);
-        return 'done';
-      }, {
-        connection: conveyorConnection(),
-        settings: {
-          backoffStrategy: (attemptsMade, type, err, job) => {
-            calls.push([attemptsMade, type, err.message, job.id]);
-            return type === 'custom1' ? attemptsMade * 100 : -1;
+      new Worker(
+        name,
+        async (job: Job) => {
+          if (job.attemptsMade < 2) throw new Error(`not yet ${job.attemptsMade}`);
+          return 'done';
+        },
+        {
+          connection: conveyorConnection(),
+          settings: {
+            backoffStrategy: (attemptsMade, type, err, job) => {
+              calls.push([attemptsMade, type, err.message, job.id]);
+              return type === 'custom1' ? attemptsMade * 100 : -1;
+            },
           },
         },
-      }),
+      ),
     );
     const failed = times<[Job]>(worker, 'failed', 2, 10000);
     const completed = once(worker, 'completed', 10000);
@@ -126,10 +141,14 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
-      new Worker(name, async () => {
-        starts.push(Date.now());
-        throw new Error('always');
-      }, { connection: conveyorConnection() }),
+      new Worker(
+        name,
+        async () => {
+          starts.push(Date.now());
+          throw new Error('always');
+        },
+        { connection: conveyorConnection() },
+      ),
     );
     const final = once(worker, 'failed', 10000, (_job: Job) => _job.finishedOn !== undefined);
     const job = await producer.add('doomed', {}, { attempts: 3, backoff: { type: 'exponential', delay: 100 } });
@@ -150,7 +169,11 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
     scope.track(new Worker(name, async () => 1, { connection: conveyorConnection(), name: 'conveyor-named' }));
     scope.track(new Worker(name, async () => 1, { connection: conveyorConnection() }));
-    const workers = await until('both workers to be listed', () => producer.getWorkers(), (list) => list.length === 2);
+    const workers = await until(
+      'both workers to be listed',
+      () => producer.getWorkers(),
+      (list) => list.length === 2,
+    );
     const base = `bull:${Buffer.from(name).toString('base64')}`;
     expect(workers.map((w) => w.rawname).sort()).toEqual([base, `${base}:w:conveyor-named`]);
     expect(workers.every((w) => w.name === name)).toBe(true);
@@ -183,11 +206,15 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     });
     const seen: number[] = [];
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        seen.push(job.data.n);
-        if (job.data.n === 1) await held;
-        return job.data.n;
-      }, { connection: conveyorConnection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          seen.push(job.data.n);
+          if (job.data.n === 1) await held;
+          return job.data.n;
+        },
+        { connection: conveyorConnection() },
+      ),
     );
     const dedup = { deduplication: { id: 'K', keepLastIfActive: true } };
     const owner = await producer.add('k', { n: 1 }, dedup);
@@ -211,8 +238,17 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     expect(await scope.redis.exists(`bull:${name}:de:K`)).toBe(0);
     const events = (await streamEvents(scope.redis, name)).map((e) => `${e.event} ${e.jobId ?? ''}`.trim());
     expect(events).toEqual([
-      'added 1', 'waiting 1', 'active 1', 'deduplicated 1', 'deduplicated 1',
-      'added 3', 'waiting 3', 'completed 1', 'active 3', 'completed 3', 'drained',
+      'added 1',
+      'waiting 1',
+      'active 1',
+      'deduplicated 1',
+      'deduplicated 1',
+      'added 3',
+      'waiting 3',
+      'completed 1',
+      'active 3',
+      'completed 3',
+      'drained',
     ]);
   });
   it("honours bullmq's global concurrency (meta.concurrency) across a wide Conveyor worker", async () => {
@@ -223,12 +259,16 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     let running = 0;
     let most = 0;
     const worker = scope.track(
-      new Worker(name, async () => {
-        running += 1;
-        most = Math.max(most, running);
-        await new Promise((resolve) => setImmediate(resolve));
-        running -= 1;
-      }, { connection: conveyorConnection(), concurrency: 4 }),
+      new Worker(
+        name,
+        async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setImmediate(resolve));
+          running -= 1;
+        },
+        { connection: conveyorConnection(), concurrency: 4 },
+      ),
     );
     await times(worker, 'completed', 6, 10000);
     expect(most).toBe(1);
@@ -241,9 +281,13 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
     for (let i = 0; i < 6; i++) await producer.add('j', { i });
     const starts: number[] = [];
     const worker = scope.track(
-      new Worker(name, async () => {
-        starts.push(Date.now());
-      }, { connection: conveyorConnection(), concurrency: 6 }),
+      new Worker(
+        name,
+        async () => {
+          starts.push(Date.now());
+        },
+        { connection: conveyorConnection(), concurrency: 6 },
+      ),
     );
     await times(worker, 'completed', 6, 10000);
     // two jobs per 500 ms window: the third window opens at least 1000 ms after the first

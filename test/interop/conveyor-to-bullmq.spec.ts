@@ -2,8 +2,8 @@
 import { Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
 
 describe('interop: Conveyor producer -> bullmq worker', () => {
   const scope = scopePerTest('interop');
@@ -25,10 +25,14 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
 
     const seen: string[] = [];
     const worker = scope.track(
-      new BullWorker(name, async (job: BullJob) => {
-        seen.push(job.data.n);
-        return { echo: job.data.n, name: job.name };
-      }, { connection: bullConnection(), autorun: false }),
+      new BullWorker(
+        name,
+        async (job: BullJob) => {
+          seen.push(job.data.n);
+          return { echo: job.data.n, name: job.name };
+        },
+        { connection: bullConnection(), autorun: false },
+      ),
     );
     const done = times(worker, 'completed', 8, 10000);
     void worker.run();
@@ -43,9 +47,7 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
   it('holds a delayed job until its due time, then runs it', async () => {
     const name = scope.name('c2b-delay');
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    const worker = scope.track(
-      new BullWorker(name, async () => Date.now(), { connection: bullConnection() }),
-    );
+    const worker = scope.track(new BullWorker(name, async () => Date.now(), { connection: bullConnection() }));
     await worker.waitUntilReady();
     const delayed = await producer.add('later', { x: 1 }, { delay: 700 });
     expect(await delayed.getState()).toBe('delayed');
@@ -68,11 +70,15 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
-      new BullWorker(name, async (job: BullJob) => {
-        starts.push(Date.now());
-        if (job.attemptsMade < 2) throw new Error(`boom ${job.attemptsMade}`);
-        return 'third time lucky';
-      }, { connection: bullConnection() }),
+      new BullWorker(
+        name,
+        async (job: BullJob) => {
+          starts.push(Date.now());
+          if (job.attemptsMade < 2) throw new Error(`boom ${job.attemptsMade}`);
+          return 'third time lucky';
+        },
+        { connection: bullConnection() },
+      ),
     );
     const completed = once(worker, 'completed', 10000);
     const job = await producer.add('flaky', { y: 1 }, { attempts: 3, backoff: { type: 'fixed', delay: 300 } });
@@ -86,10 +92,14 @@ describe('interop: Conveyor producer -> bullmq worker', () => {
     const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
     const starts: number[] = [];
     const worker = scope.track(
-      new BullWorker(name, async () => {
-        starts.push(Date.now());
-        throw new Error('always');
-      }, { connection: bullConnection() }),
+      new BullWorker(
+        name,
+        async () => {
+          starts.push(Date.now());
+          throw new Error('always');
+        },
+        { connection: bullConnection() },
+      ),
     );
     const final = once(worker, 'failed', 10000, (job: BullJob | undefined) => job?.finishedOn !== undefined);
     const job = await producer.add('doomed', {}, { attempts: 2, backoff: 150 });

@@ -3,10 +3,10 @@
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job, type JobsOptions } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
+import { streamEvents } from '../support/redis.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { snapshot } from './keyspace.js';
 import { bullConnection, conveyorConnection, sortKeys } from './support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
-import { streamEvents } from '../support/redis.js';
 
 type Adder = (name: string, data: unknown, opts: JobsOptions) => Promise<{ id?: string }>;
 
@@ -49,7 +49,10 @@ describe('interop: deduplication', () => {
   const scope = scopePerTest('interop');
 
   it('every mode leaves the same keys, ids, TTLs and events as bullmq', async () => {
-    const run = async (label: string, add: (name: string) => Adder): Promise<{ ids: (string | undefined)[]; space: Record<string, unknown> }> => {
+    const run = async (
+      label: string,
+      add: (name: string) => Adder,
+    ): Promise<{ ids: (string | undefined)[]; space: Record<string, unknown> }> => {
       const name = scope.name(label);
       // a key without expiry whose owner is gone: both must recover it
       await scope.redis.set(`bull:${name}:de:ST`, 'gone');
@@ -94,7 +97,10 @@ describe('interop: deduplication', () => {
 
     const events = (await streamEvents(scope.redis, name)).filter((e) => e.event === 'deduplicated');
     expect(events.map(({ jobId, deduplicationId }) => `${deduplicationId}:${jobId}`)).toEqual([
-      `A:${bullOwner.id}`, `B:${ourOwner.id}`, `R:${replacingBull.id}`, `R:${replacingOurs.id}`,
+      `A:${bullOwner.id}`,
+      `B:${ourOwner.id}`,
+      `R:${replacingBull.id}`,
+      `R:${replacingOurs.id}`,
     ]);
   });
 
@@ -127,11 +133,15 @@ describe('interop: deduplication', () => {
       });
       const seen: number[] = [];
       const worker = scope.track(
-        new BullWorker(name, async (job: BullJob) => {
-          seen.push(job.data.n);
-          if (job.data.n === 1) await held;
-          return job.data.n;
-        }, { connection: bullConnection() }),
+        new BullWorker(
+          name,
+          async (job: BullJob) => {
+            seen.push(job.data.n);
+            if (job.data.n === 1) await held;
+            return job.data.n;
+          },
+          { connection: bullConnection() },
+        ),
       );
       const opts: JobsOptions = { deduplication: { id: 'K', keepLastIfActive: true } };
       const add = (data: unknown, extra: JobsOptions = {}) =>
@@ -168,10 +178,14 @@ describe('interop: deduplication', () => {
       release = resolve;
     });
     const worker = scope.track(
-      new Worker(name, async (job: Job) => {
-        if (job.data.n === 1) await held;
-        return job.data.n;
-      }, { connection: conveyorConnection() }),
+      new Worker(
+        name,
+        async (job: Job) => {
+          if (job.data.n === 1) await held;
+          return job.data.n;
+        },
+        { connection: conveyorConnection() },
+      ),
     );
     const opts = { deduplication: { id: 'M', keepLastIfActive: true } };
     const owner = await bull.add('k', { n: 1 }, opts);

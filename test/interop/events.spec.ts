@@ -1,17 +1,28 @@
 // Queue events cross engines: whatever engine drives a queue, a QueueEvents of either engine reads
 // the same events with the same arguments from the shared stream (wire-format §6).
 import type { EventEmitter } from 'node:events';
-import { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker, type Job as BullJob } from 'bullmq';
+import { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker } from 'bullmq';
 import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
-const EVENTS = ['added', 'waiting', 'active', 'progress', 'completed', 'failed', 'delayed', 'retries-exhausted', 'drained', 'stalled'] as const;
+const EVENTS = [
+  'added',
+  'waiting',
+  'active',
+  'progress',
+  'completed',
+  'failed',
+  'delayed',
+  'retries-exhausted',
+  'drained',
+  'stalled',
+] as const;
 
 interface Seen {
   event: string;
@@ -56,7 +67,9 @@ describe('interop: queue events across engines', () => {
     const name = scope.name(`events-${engine}`);
     const recorders = listenerFactories.map((make) => record(scope.track(make(name))));
     const producer =
-      engine === 'bullmq' ? scope.track(new BullQueue(name, { connection: bullConnection() })) : scope.track(new Queue(name, { connection: conveyorConnection() }));
+      engine === 'bullmq'
+        ? scope.track(new BullQueue(name, { connection: bullConnection() }))
+        : scope.track(new Queue(name, { connection: conveyorConnection() }));
     const ids = {
       ok: (await producer.add('ok', { n: 1 })).id!,
       later: (await producer.add('later', { n: 2 }, { delay: 300 })).id!,
@@ -68,9 +81,20 @@ describe('interop: queue events across engines', () => {
         : scope.track(new Worker(name, process, { connection: conveyorConnection() }));
     void worker;
     // every job reached its end; then every listener has read up to the stream's last entry
-    await until('all jobs finished', () => scope.redis.zcard(`bull:${name}:completed`).then(async (c) => c + (await scope.redis.zcard(`bull:${name}:failed`))), (n) => n === 3, 10000);
+    await until(
+      'all jobs finished',
+      () => scope.redis.zcard(`bull:${name}:completed`).then(async (c) => c + (await scope.redis.zcard(`bull:${name}:failed`))),
+      (n) => n === 3,
+      10000,
+    );
     const [[lastId]] = await scope.redis.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1);
-    for (const seen of recorders) await until(`listener to read up to ${lastId}`, async () => seen.at(-1)?.id, (id) => id === lastId, 10000);
+    for (const seen of recorders)
+      await until(
+        `listener to read up to ${lastId}`,
+        async () => seen.at(-1)?.id,
+        (id) => id === lastId,
+        10000,
+      );
     return { name, ids, recorders };
   }
 
@@ -80,10 +104,12 @@ describe('interop: queue events across engines', () => {
   /** What bullmq's own QueueEvents reports for a queue bullmq drives: the reference. */
   function expectReferenceEvents(seen: Seen[], ids: Record<'ok' | 'later' | 'flaky', string>): void {
     const of = (jobId: string) =>
-      seen.filter((s) => s.args.jobId === jobId).map((s) => {
-        const { jobId: _j, ...rest } = s.args;
-        return [s.event, rest];
-      });
+      seen
+        .filter((s) => s.args.jobId === jobId)
+        .map((s) => {
+          const { jobId: _j, ...rest } = s.args;
+          return [s.event, rest];
+        });
     expect(of(ids.ok)).toEqual([
       ['added', { name: 'ok' }],
       ['waiting', {}],
@@ -126,7 +152,7 @@ describe('interop: queue events across engines', () => {
     },
   );
 
-  it('a stalled job shows up as `stalled` in both engines\' QueueEvents', async () => {
+  it("a stalled job shows up as `stalled` in both engines' QueueEvents", async () => {
     const name = scope.name('events-stalled');
     const viaBull = record(scope.track(bullListener(name)));
     const viaConveyor = record(scope.track(conveyorListener(name)));
@@ -135,9 +161,18 @@ describe('interop: queue events across engines', () => {
     // a job left in active without a lock, as a crashed worker leaves it
     await scope.redis.lmove(`bull:${name}:wait`, `bull:${name}:active`, 'RIGHT', 'LEFT');
     const checker = scope.track(new Worker(name, null, { connection: conveyorConnection(), stalledInterval: 100 }));
-    await until('the checker to recover the job', () => checker.checkStalled(), (ids) => ids.includes(job.id!));
+    await until(
+      'the checker to recover the job',
+      () => checker.checkStalled(),
+      (ids) => ids.includes(job.id!),
+    );
     const [[lastId]] = await scope.redis.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1);
-    for (const seen of [viaBull, viaConveyor]) await until('listener to catch up', async () => seen.at(-1)?.id, (id) => id === lastId);
+    for (const seen of [viaBull, viaConveyor])
+      await until(
+        'listener to catch up',
+        async () => seen.at(-1)?.id,
+        (id) => id === lastId,
+      );
     expect(viaBull.map((s) => [s.event, s.args])).toEqual([
       ['added', { jobId: job.id, name: 'stuck' }],
       ['waiting', { jobId: job.id }],
@@ -149,35 +184,38 @@ describe('interop: queue events across engines', () => {
 
   // wire-format §10.1: a finish that fetches next writes `drained` only when that fetch found
   // nothing at all; a delayed job due later, or a paused queue, counts as something.
-  it.each([['delayed job pending'], ['queue paused'], ['nothing left']])('both engines\' workers write drained alike: %s', async (situation) => {
-    const streams: Record<Engine, string[]> = { bullmq: [], conveyor: [] };
-    for (const engine of ['bullmq', 'conveyor'] as Engine[]) {
-      const name = scope.name(`drained-${engine}`);
-      const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
-      await queue.add('a', {});
-      if (situation === 'delayed job pending') await queue.add('b', {}, { delay: 60_000 });
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const processor = async () => {
-        await held;
-        return 1;
-      };
-      const worker =
-        engine === 'bullmq'
-          ? scope.track(new BullWorker(name, processor, { connection: bullConnection() }))
-          : scope.track(new Worker(name, processor, { connection: conveyorConnection() }));
-      await once(worker, 'active', 5000);
-      if (situation === 'queue paused') await queue.pause();
-      const completed = once(worker, 'completed', 5000);
-      release();
-      await completed;
-      // the completed event and any drained are written by the same finish script
-      streams[engine] = (await streamEvents(scope.redis, name)).map((e) => e.event);
-      await worker.close();
-    }
-    expect(streams.conveyor).toEqual(streams.bullmq);
-    expect(streams.bullmq.includes('drained')).toBe(situation === 'nothing left');
-  });
+  it.each([['delayed job pending'], ['queue paused'], ['nothing left']])(
+    "both engines' workers write drained alike: %s",
+    async (situation) => {
+      const streams: Record<Engine, string[]> = { bullmq: [], conveyor: [] };
+      for (const engine of ['bullmq', 'conveyor'] as Engine[]) {
+        const name = scope.name(`drained-${engine}`);
+        const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
+        await queue.add('a', {});
+        if (situation === 'delayed job pending') await queue.add('b', {}, { delay: 60_000 });
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const processor = async () => {
+          await held;
+          return 1;
+        };
+        const worker =
+          engine === 'bullmq'
+            ? scope.track(new BullWorker(name, processor, { connection: bullConnection() }))
+            : scope.track(new Worker(name, processor, { connection: conveyorConnection() }));
+        await once(worker, 'active', 5000);
+        if (situation === 'queue paused') await queue.pause();
+        const completed = once(worker, 'completed', 5000);
+        release();
+        await completed;
+        // the completed event and any drained are written by the same finish script
+        streams[engine] = (await streamEvents(scope.redis, name)).map((e) => e.event);
+        await worker.close();
+      }
+      expect(streams.conveyor).toEqual(streams.bullmq);
+      expect(streams.bullmq.includes('drained')).toBe(situation === 'nothing left');
+    },
+  );
 });

@@ -2,13 +2,19 @@
 // FlowProducer on one set of queues and by Conveyor's on another must leave the same keyspace
 // (events included) once queue names and clock values are masked; so must a parent that adds
 // children at run time and waits for them, run by a bullmq Worker or by a Conveyor Worker.
-import { FlowProducer as BullFlowProducer, Queue as BullQueue, Worker as BullWorker, WaitingChildrenError as BullWaitingChildrenError, type Job as BullJob } from 'bullmq';
+import {
+  FlowProducer as BullFlowProducer,
+  Queue as BullQueue,
+  Worker as BullWorker,
+  WaitingChildrenError as BullWaitingChildrenError,
+  type Job as BullJob,
+} from 'bullmq';
 import { FlowProducer, Queue, WaitingChildrenError, Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
+import { until } from '../support/wait.js';
 import { snapshot } from './keyspace.js';
 import { bullConnection, conveyorConnection, sortKeys } from './support.js';
-import { Scope, scopePerTest } from '../support/scope.js';
-import { until } from '../support/wait.js';
 
 type Side = 'bullmq' | 'conveyor';
 const SIDES: Side[] = ['bullmq', 'conveyor'];
@@ -43,7 +49,14 @@ interface Names {
 }
 
 /** Flows built from the side's queue names; ids are explicit so both keyspaces name the same jobs. */
-const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope) => Promise<void>; flows: (n: Names) => Record<string, unknown>[]; queuesOptions?: (n: Names) => Record<string, unknown> }> = {
+const SCENARIOS: Record<
+  string,
+  {
+    prepare?: (side: Side, n: Names, scope: Scope) => Promise<void>;
+    flows: (n: Names) => Record<string, unknown>[];
+    queuesOptions?: (n: Names) => Record<string, unknown>;
+  }
+> = {
   'nested flow: delayed, prioritized, lifo children, every parent rule, a delayed prioritized parent': {
     flows: (n) => [
       {
@@ -63,7 +76,12 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
             ],
           },
           { name: 'c', queueName: n.C, data: {}, opts: { jobId: 'c', priority: 7, removeDependencyOnFailure: true } },
-          { name: 'd', queueName: n.C, data: {}, opts: { jobId: 'd', lifo: true, attempts: 3, backoff: 500, removeOnComplete: { count: 2 } } },
+          {
+            name: 'd',
+            queueName: n.C,
+            data: {},
+            opts: { jobId: 'd', lifo: true, attempts: 3, backoff: 500, removeOnComplete: { count: 2 } },
+          },
         ],
       },
     ],
@@ -71,12 +89,17 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
   },
   'children re-used: completed ones release the parent at once, a pending one is waited for': {
     prepare: async (side, n, scope) => {
-      const queue = side === 'bullmq' ? scope.track(new BullQueue(n.C, { connection: bullConnection() })) : scope.track(new Queue(n.C, { connection: conveyorConnection() }));
+      const queue =
+        side === 'bullmq'
+          ? scope.track(new BullQueue(n.C, { connection: bullConnection() }))
+          : scope.track(new Queue(n.C, { connection: conveyorConnection() }));
       await queue.add('pre', { p: 1 }, { jobId: 'done1' });
       await queue.add('pre', { p: 2 }, { jobId: 'done2' });
       await queue.add('later', { p: 3 }, { jobId: 'later', delay: 60_000 });
       // completed by bullmq on both sides: only the producers differ
-      const worker = scope.track(new BullWorker(n.C, async (job: BullJob) => ({ ret: job.id }), { connection: bullConnection(), skipStalledCheck: true }));
+      const worker = scope.track(
+        new BullWorker(n.C, async (job: BullJob) => ({ ret: job.id }), { connection: bullConnection(), skipStalledCheck: true }),
+      );
       await new Promise<void>((resolve) => {
         let seen = 0;
         worker.on('completed', () => ++seen === 2 && resolve());
@@ -84,14 +107,26 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
       await worker.close();
     },
     flows: (n) => [
-      { name: 'all-done', queueName: n.P, data: {}, opts: { jobId: 'P1' }, children: [
-        { name: 'pre', queueName: n.C, data: {}, opts: { jobId: 'done1' } },
-        { name: 'pre', queueName: n.C, data: {}, opts: { jobId: 'done2' } },
-      ] },
-      { name: 'one-pending', queueName: n.P, data: {}, opts: { jobId: 'P2' }, children: [
-        { name: 'later', queueName: n.C, data: {}, opts: { jobId: 'later' } },
-        { name: 'fresh', queueName: n.C, data: {}, opts: { jobId: 'fresh' } },
-      ] },
+      {
+        name: 'all-done',
+        queueName: n.P,
+        data: {},
+        opts: { jobId: 'P1' },
+        children: [
+          { name: 'pre', queueName: n.C, data: {}, opts: { jobId: 'done1' } },
+          { name: 'pre', queueName: n.C, data: {}, opts: { jobId: 'done2' } },
+        ],
+      },
+      {
+        name: 'one-pending',
+        queueName: n.P,
+        data: {},
+        opts: { jobId: 'P2' },
+        children: [
+          { name: 'later', queueName: n.C, data: {}, opts: { jobId: 'later' } },
+          { name: 'fresh', queueName: n.C, data: {}, opts: { jobId: 'fresh' } },
+        ],
+      },
     ],
   },
   'deduplicated roots, and what bullmq takes as it comes (a child opts.parent, repeated jobs, repeat, unknown fields)': {
@@ -100,22 +135,37 @@ const SCENARIOS: Record<string, { prepare?: (side: Side, n: Names, scope: Scope)
       { name: 'd2', queueName: n.P, data: { n: 2 }, opts: { jobId: 'd2', deduplication: { id: 'D' }, delay: 1000 } },
       { name: 'r1', queueName: n.P, data: {}, opts: { jobId: 'r1', deduplication: { id: 'R', replace: true }, delay: 2000 } },
       { name: 'r2', queueName: n.P, data: {}, opts: { jobId: 'r2', deduplication: { id: 'R', replace: true }, delay: 3000 } },
-      { name: 'tree', queueName: n.P, data: {}, opts: { jobId: 'T', repeat: { every: 1000 } }, note: 'ignored', children: [
-        { name: 'k', queueName: n.C, data: {}, opts: { jobId: 'k', parent: { id: 'x', queue: 'bull:nowhere' } } },
-        { name: 'k-again', queueName: n.C, data: {}, opts: { jobId: 'k' } },
-      ] },
+      {
+        name: 'tree',
+        queueName: n.P,
+        data: {},
+        opts: { jobId: 'T', repeat: { every: 1000 } },
+        note: 'ignored',
+        children: [
+          { name: 'k', queueName: n.C, data: {}, opts: { jobId: 'k', parent: { id: 'x', queue: 'bull:nowhere' } } },
+          { name: 'k-again', queueName: n.C, data: {}, opts: { jobId: 'k' } },
+        ],
+      },
     ],
   },
   'a flow joining an existing parent (opts.parent on the root)': {
     prepare: async (_side, n, scope) => {
       await scope.track(new BullFlowProducer({ connection: bullConnection() })).add({
-        name: 'holder', queueName: n.P, data: {}, opts: { jobId: 'H' }, children: [{ name: 'x', queueName: n.C, data: {}, opts: { jobId: 'hx', delay: 60_000 } }],
+        name: 'holder',
+        queueName: n.P,
+        data: {},
+        opts: { jobId: 'H' },
+        children: [{ name: 'x', queueName: n.C, data: {}, opts: { jobId: 'hx', delay: 60_000 } }],
       });
     },
     flows: (n) => [
-      { name: 'sub', queueName: n.C, data: {}, opts: { jobId: 'S', parent: { id: 'H', queue: `bull:${n.P}` }, failParentOnFailure: true }, children: [
-        { name: 'sx', queueName: n.C, data: {}, opts: { jobId: 'sx' } },
-      ] },
+      {
+        name: 'sub',
+        queueName: n.C,
+        data: {},
+        opts: { jobId: 'S', parent: { id: 'H', queue: `bull:${n.P}` }, failParentOnFailure: true },
+        children: [{ name: 'sx', queueName: n.C, data: {}, opts: { jobId: 'sx' } }],
+      },
     ],
   },
 };
@@ -149,7 +199,13 @@ describe('interop: bullmq and Conveyor flow producers leave the same keyspace', 
       const n = { P: scope.name(`fpb-p-${side}`), C: scope.name(`fpb-c-${side}`) };
       const flows = [
         { name: 'one', queueName: n.P, data: {}, opts: { jobId: 'one' } },
-        { name: 'two', queueName: n.P, data: {}, opts: { jobId: 'two' }, children: [{ name: 'kid', queueName: n.C, data: {}, opts: { jobId: 'kid' } }] },
+        {
+          name: 'two',
+          queueName: n.P,
+          data: {},
+          opts: { jobId: 'two' },
+          children: [{ name: 'kid', queueName: n.C, data: {}, opts: { jobId: 'kid' } }],
+        },
       ];
       if (side === 'bullmq') await scope.track(new BullFlowProducer({ connection: bullConnection() })).addBulk(flows);
       else await scope.track(new FlowProducer({ connection: conveyorConnection() })).addBulk(flows);
@@ -163,7 +219,9 @@ describe('interop: bullmq and Conveyor flow producers leave the same keyspace', 
     for (const side of SIDES) {
       const n = { P: scope.name(`fpd-p-${side}`), C: scope.name(`fpd-c-${side}`) };
       const bull = side === 'bullmq';
-      const children = bull ? scope.track(new BullQueue(n.C, { connection: bullConnection() })) : scope.track(new Queue(n.C, { connection: conveyorConnection() }));
+      const children = bull
+        ? scope.track(new BullQueue(n.C, { connection: bullConnection() }))
+        : scope.track(new Queue(n.C, { connection: conveyorConnection() }));
       const parentProcessor = async (job: BullJob | Job, token?: string) => {
         if (job.data.step === 'start') {
           const parent = { id: job.id!, queue: job.queueQualifiedName };
@@ -187,10 +245,16 @@ describe('interop: bullmq and Conveyor flow producers leave the same keyspace', 
       try {
         const completed = once(parentWorker as never, 'completed', 10000);
         void parentWorker.run();
-        const parentQueue = bull ? scope.track(new BullQueue(n.P, { connection: bullConnection() })) : scope.track(new Queue(n.P, { connection: conveyorConnection() }));
+        const parentQueue = bull
+          ? scope.track(new BullQueue(n.P, { connection: bullConnection() }))
+          : scope.track(new Queue(n.P, { connection: conveyorConnection() }));
         await parentQueue.add('parent', { step: 'start' }, { jobId: 'PP' });
         // children run once the parent waits for them, so both sides go through the same steps
-        await until('parent waiting for its children', () => scope.redis.zscore(`bull:${n.P}:waiting-children`, 'PP'), (s) => s !== null);
+        await until(
+          'parent waiting for its children',
+          () => scope.redis.zscore(`bull:${n.P}:waiting-children`, 'PP'),
+          (s) => s !== null,
+        );
         void childWorker.run();
         const [, values] = await completed;
         expect(values).toEqual({ [`bull:${n.C}:k1`]: { kid: 1 }, [`bull:${n.C}:k2`]: { kid: 2 } });

@@ -4,8 +4,8 @@
 import { FlowProducer as BullFlowProducer, Job as BullJob, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { FlowProducer, Queue, Worker, type Job, type JobNode } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 /** A processor both engines can run: leaves return a value, parents sum their children's. */
 interface AnyJob {
@@ -25,7 +25,15 @@ function threeLevels(qa: string, qb: string, qc: string) {
     queueName: qa,
     data: {},
     children: [
-      { name: 'mid', queueName: qb, data: {}, children: [{ name: 'leaf', queueName: qc, data: { n: 1 } }, { name: 'leaf', queueName: qc, data: { n: 2 }, opts: { priority: 3 } }] },
+      {
+        name: 'mid',
+        queueName: qb,
+        data: {},
+        children: [
+          { name: 'leaf', queueName: qc, data: { n: 1 } },
+          { name: 'leaf', queueName: qc, data: { n: 2 }, opts: { priority: 3 } },
+        ],
+      },
       { name: 'leaf', queueName: qc, data: { n: 3 }, opts: { lifo: true } },
     ],
   };
@@ -72,7 +80,9 @@ describe('interop: flows', () => {
     expect(done.id).toBe(tree.job.id);
     const [mid, leaf3] = tree.children!.map((n) => n.job);
     expect(result).toEqual({ sum: 60, children: [`bull:${qb}:${mid.id}`, `bull:${qc}:${leaf3.id}`].sort() });
-    expect(await mid.getChildrenValues()).toEqual(Object.fromEntries(tree.children![0].children!.map((n) => [n.job.key, { n: n.job.data.n * 10 }])));
+    expect(await mid.getChildrenValues()).toEqual(
+      Object.fromEntries(tree.children![0].children!.map((n) => [n.job.key, { n: n.job.data.n * 10 }])),
+    );
     for (const node of [tree.job, mid, leaf3]) expect(await node.getState()).toBe('completed');
   });
 
@@ -103,16 +113,26 @@ describe('interop: flows', () => {
           { name: 'ok', queueName: qc, data: { v: 1 }, opts: { jobId: 'c1' } },
           { name: 'bad', queueName: qc, data: {}, opts: { jobId: 'c2', ignoreDependencyOnFailure: true } },
           { name: 'bad', queueName: qc, data: {}, opts: { jobId: 'c3', failParentOnFailure: true } },
-          { name: 'mid', queueName: qm, data: {}, opts: { jobId: 'm' }, children: [{ name: 'slow', queueName: qc, data: {}, opts: { jobId: 'c4', delay: 60_000 } }] },
+          {
+            name: 'mid',
+            queueName: qm,
+            data: {},
+            opts: { jobId: 'm' },
+            children: [{ name: 'slow', queueName: qc, data: {}, opts: { jobId: 'c4', delay: 60_000 } }],
+          },
         ],
       },
       { queuesOptions: { [qc]: { defaultJobOptions: { attempts: 1, removeOnFail: false } } } },
     );
     const childWorker = scope.track(
-      new Worker(qc, async (job: Job) => {
-        if (job.name === 'bad') throw new Error(`boom ${job.id}`);
-        return { v: job.data.v };
-      }, { connection: conveyorConnection(), concurrency: 1 }),
+      new Worker(
+        qc,
+        async (job: Job) => {
+          if (job.name === 'bad') throw new Error(`boom ${job.id}`);
+          return { v: job.data.v };
+        },
+        { connection: conveyorConnection(), concurrency: 1 },
+      ),
     );
     let finished = 0;
     await new Promise<void>((resolve, reject) => {
@@ -133,10 +153,24 @@ describe('interop: flows', () => {
     const theirs = (await bullFlows.getFlow({ id: 'P', queueName: qp }))!;
     expect(comparable(theirs)).toEqual(comparable(ours));
     expect(comparable(theirs).children!.map((c) => c.id)).toEqual(['c1', 'm', 'c3', 'c2']);
-    expect(comparable((await bullFlows.getFlow({ id: 'P', queueName: qp, depth: 1 }))!)).toEqual(comparable((await conveyorFlows.getFlow({ id: 'P', queueName: qp, depth: 1 }))!));
+    expect(comparable((await bullFlows.getFlow({ id: 'P', queueName: qp, depth: 1 }))!)).toEqual(
+      comparable((await conveyorFlows.getFlow({ id: 'P', queueName: qp, depth: 1 }))!),
+    );
     // bullmq's view of the tree as Conveyor returned it on add (before anything ran)
-    const asAdded = (node: JobNode): unknown => ({ id: node.job.id, queue: node.job.queueQualifiedName, children: node.children?.map(asAdded).sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id))) });
-    const asRead = (node: { job: BullJob; children?: unknown[] }): unknown => ({ id: node.job.id, queue: node.job.queueQualifiedName, children: (node.children as { job: BullJob }[] | undefined)?.map(asRead).sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id))) });
+    const asAdded = (node: JobNode): unknown => ({
+      id: node.job.id,
+      queue: node.job.queueQualifiedName,
+      children: node.children
+        ?.map(asAdded)
+        .sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id))),
+    });
+    const asRead = (node: { job: BullJob; children?: unknown[] }): unknown => ({
+      id: node.job.id,
+      queue: node.job.queueQualifiedName,
+      children: (node.children as { job: BullJob }[] | undefined)
+        ?.map(asRead)
+        .sort((a, b) => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id))),
+    });
     expect(asRead(theirs)).toEqual(asAdded(tree));
 
     const bullParent = (await BullJob.fromId(scope.track(new BullQueue(qp, { connection: bullConnection() })), 'P'))!;
@@ -147,12 +181,18 @@ describe('interop: flows', () => {
     expect(await bullParent.getFailedChildrenValues()).toEqual(await ourParent.getFailedChildrenValues());
     expect(await bullParent.getDependencies()).toEqual(await ourParent.getDependencies());
     expect(await bullParent.getDependenciesCount()).toEqual(await ourParent.getDependenciesCount());
-    expect(await bullParent.getDependenciesCount({ failed: true, unprocessed: true })).toEqual(await ourParent.getDependenciesCount({ failed: true, unprocessed: true }));
+    expect(await bullParent.getDependenciesCount({ failed: true, unprocessed: true })).toEqual(
+      await ourParent.getDependenciesCount({ failed: true, unprocessed: true }),
+    );
     // pages: bullmq's cursors agree for the SCAN-paged kinds and for the first page of failed ones
     for (const kind of ['processed', 'unprocessed', 'ignored'] as const) {
-      expect(await bullParent.getDependencies({ [kind]: { cursor: 0, count: 10 } })).toEqual(await ourParent.getDependencies({ [kind]: { cursor: 0, count: 10 } }));
+      expect(await bullParent.getDependencies({ [kind]: { cursor: 0, count: 10 } })).toEqual(
+        await ourParent.getDependencies({ [kind]: { cursor: 0, count: 10 } }),
+      );
     }
-    expect((await bullParent.getDependencies({ failed: { cursor: 0, count: 1 } })).failed).toEqual((await ourParent.getDependencies({ failed: { cursor: 0, count: 1 } })).failed);
+    expect((await bullParent.getDependencies({ failed: { cursor: 0, count: 1 } })).failed).toEqual(
+      (await ourParent.getDependencies({ failed: { cursor: 0, count: 1 } })).failed,
+    );
     expect(await bullParent.getState()).toBe('prioritized');
   });
 

@@ -2,10 +2,10 @@
 import { FlowProducer, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Worker, type Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, conveyorConnection, rawJob } from './support.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
 
 describe('interop: bullmq flows with Conveyor children', () => {
   const scope = scopePerTest('interop');
@@ -51,10 +51,14 @@ describe('interop: bullmq flows with Conveyor children', () => {
 
     let childrenValues: Record<string, unknown> | undefined;
     const parentWorker = scope.track(
-      new BullWorker(parentQueue, async (job: BullJob) => {
-        childrenValues = await job.getChildrenValues();
-        return 'parent done';
-      }, { connection: bullConnection() }),
+      new BullWorker(
+        parentQueue,
+        async (job: BullJob) => {
+          childrenValues = await job.getChildrenValues();
+          return 'parent done';
+        },
+        { connection: bullConnection() },
+      ),
     );
     const [parentJob, parentResult] = await once(parentWorker, 'completed', 5000);
     expect(parentJob.id).toBe(parentId);
@@ -63,7 +67,9 @@ describe('interop: bullmq flows with Conveyor children', () => {
       [`bull:${childQueueA}:${childA.id}`]: { from: 'conveyor', c: 'a', parent: `bull:${parentQueue}:${parentId}` },
       [`bull:${childQueueB}:${childB.id}`]: { from: 'bullmq', c: 'b' },
     });
-    const parentEvents = (await streamEvents(scope.redis, parentQueue)).filter((e) => e.jobId === parentId).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
+    const parentEvents = (await streamEvents(scope.redis, parentQueue))
+      .filter((e) => e.jobId === parentId)
+      .map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
     expect(parentEvents).toEqual(['added', 'waiting-children', 'waiting<waiting-children', 'active<waiting', 'completed<active']);
   });
 
@@ -81,21 +87,33 @@ describe('interop: bullmq flows with Conveyor children', () => {
     const child = tree.children![0].job;
 
     const conveyorWorker = scope.track(
-      new Worker(childQueue, async () => {
-        throw new Error('child broke');
-      }, { connection: conveyorConnection() }),
+      new Worker(
+        childQueue,
+        async () => {
+          throw new Error('child broke');
+        },
+        { connection: conveyorConnection() },
+      ),
     );
     await once(conveyorWorker, 'failed', 5000);
     const childKey = `bull:${childQueue}:${child.id}`;
-    const parentHash = await until('parent released', () => rawJob(scope.redis, parentQueue, parentId), (h) => h.defa !== undefined);
+    const parentHash = await until(
+      'parent released',
+      () => rawJob(scope.redis, parentQueue, parentId),
+      (h) => h.defa !== undefined,
+    );
     expect(parentHash.defa).toBe(`child ${childKey} failed`);
     expect(await scope.redis.zrange(`bull:${parentQueue}:${parentId}:unsuccessful`, 0, -1)).toEqual([childKey]);
 
     let ran = false;
     const parentWorker = scope.track(
-      new BullWorker(parentQueue, async () => {
-        ran = true;
-      }, { connection: bullConnection() }),
+      new BullWorker(
+        parentQueue,
+        async () => {
+          ran = true;
+        },
+        { connection: bullConnection() },
+      ),
     );
     const [failedParent, error] = await once(parentWorker, 'failed', 5000);
     expect(failedParent.id).toBe(parentId);

@@ -2,8 +2,8 @@
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { bullConnection, bullCounts, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, bullCounts, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
@@ -56,7 +56,10 @@ describe('interop: job counts', () => {
       const types = ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children', 'paused', 'wait'] as const;
       expect(await conveyorQueue.getJobCounts(...types)).toEqual(await bullCounts(bullQueue, ...types));
       for (const type of types) {
-        expect({ type, count: (await conveyorQueue.getJobCounts(type))[type] }).toEqual({ type, count: (await bullCounts(bullQueue, type))[type] });
+        expect({ type, count: (await conveyorQueue.getJobCounts(type))[type] }).toEqual({
+          type,
+          count: (await bullCounts(bullQueue, type))[type],
+        });
       }
       expect(await conveyorQueue.getJobCountByTypes('waiting', 'delayed')).toBe(await bullQueue.getJobCountByTypes('waiting', 'delayed'));
       expect({

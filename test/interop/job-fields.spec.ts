@@ -3,15 +3,19 @@
 // encodings (wire-format §2, §3).
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { bullConnection, conveyorConnection, hashShape, rawJob } from './support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection, hashShape, rawJob } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
 
 /** Lives a worker takes a job through; the job name says which. */
 const PROCESSED_LIVES: { name: string; data: unknown; opts: Record<string, unknown> }[] = [
-  { name: 'completed', data: { a: 1, nested: { list: [1, 'two', null], yes: true } }, opts: { removeOnComplete: { count: 10 }, keepLogs: 3, stackTraceLimit: 5 } },
+  {
+    name: 'completed',
+    data: { a: 1, nested: { list: [1, 'two', null], yes: true } },
+    opts: { removeOnComplete: { count: 10 }, keepLogs: 3, stackTraceLimit: 5 },
+  },
   { name: 'retried-then-completed', data: 'a string payload', opts: { attempts: 3, backoff: { type: 'fixed', delay: 50 } } },
   { name: 'retried-then-failed', data: [1, 2, 3], opts: { attempts: 2, removeOnFail: { age: 3600, count: 5 } } },
   { name: 'undefined-return', data: {}, opts: { priority: 4 } },
@@ -25,8 +29,22 @@ const WAITING_LIVES: { name: string; data: unknown; opts: Record<string, unknown
 ];
 
 const FIELDS = [
-  'name', 'data', 'opts', 'timestamp', 'delay', 'priority', 'attemptsMade', 'attemptsStarted', 'processedOn',
-  'finishedOn', 'returnvalue', 'failedReason', 'stacktrace', 'progress', 'stalledCounter', 'processedBy',
+  'name',
+  'data',
+  'opts',
+  'timestamp',
+  'delay',
+  'priority',
+  'attemptsMade',
+  'attemptsStarted',
+  'processedOn',
+  'finishedOn',
+  'returnvalue',
+  'failedReason',
+  'stacktrace',
+  'progress',
+  'stalledCounter',
+  'processedBy',
 ] as const;
 
 interface ProgressCapable {
@@ -94,13 +112,18 @@ describe('interop: job fields and raw hashes', () => {
     for (const key of keys) {
       const id = key.slice(`bull:${name}:`.length);
       if (id.includes(':') || (await scope.redis.type(key)) !== 'hash' || id === 'meta') continue;
-      ids.set(await scope.redis.hget(key, 'name') as string, id);
+      ids.set((await scope.redis.hget(key, 'name')) as string, id);
     }
     return ids;
   }
 
   it('every producer x worker pairing leaves the same hash fields with the same encodings', async () => {
-    const pairings: [Engine, Engine][] = [['bullmq', 'bullmq'], ['conveyor', 'conveyor'], ['bullmq', 'conveyor'], ['conveyor', 'bullmq']];
+    const pairings: [Engine, Engine][] = [
+      ['bullmq', 'bullmq'],
+      ['conveyor', 'conveyor'],
+      ['bullmq', 'conveyor'],
+      ['conveyor', 'bullmq'],
+    ];
     const shapes: Record<string, Record<string, Record<string, string>>> = {};
     for (const [producer, consumer] of pairings) {
       const name = await runLives(producer, consumer);
@@ -117,11 +140,24 @@ describe('interop: job fields and raw hashes', () => {
     const reference = shapes['bullmq->bullmq'];
     // spot-check that the reference is what wire-format §2 says, so a bug on both sides cannot hide
     expect(reference.completed).toMatchObject({
-      name: 'raw completed', timestamp: 'int(ms)', delay: 'int 0', priority: 'int 0', processedOn: 'int(ms)',
-      pb: 'raw w-life', ats: 'int 1', atm: 'int 1', returnvalue: 'json {"r":42}', finishedOn: 'int(ms)',
+      name: 'raw completed',
+      timestamp: 'int(ms)',
+      delay: 'int 0',
+      priority: 'int 0',
+      processedOn: 'int(ms)',
+      pb: 'raw w-life',
+      ats: 'int 1',
+      atm: 'int 1',
+      returnvalue: 'json {"r":42}',
+      finishedOn: 'int(ms)',
     });
     expect(reference['undefined-return'].returnvalue).toBe('json null');
-    expect(reference['retried-then-failed']).toMatchObject({ atm: 'int 2', ats: 'int 2', failedReason: 'raw fails on attempt 2', stacktrace: 'json string[2] ["Error: fails on attempt 1","Error: fails on attempt 2"]' });
+    expect(reference['retried-then-failed']).toMatchObject({
+      atm: 'int 2',
+      ats: 'int 2',
+      failedReason: 'raw fails on attempt 2',
+      stacktrace: 'json string[2] ["Error: fails on attempt 1","Error: fails on attempt 2"]',
+    });
     for (const pairing of Object.keys(shapes)) {
       expect({ pairing, shapes: shapes[pairing] }).toEqual({ pairing, shapes: reference });
     }
@@ -132,18 +168,21 @@ describe('interop: job fields and raw hashes', () => {
     ['conveyor', 'conveyor'],
     ['bullmq', 'conveyor'],
     ['conveyor', 'bullmq'],
-  ] as [Engine, Engine][])('jobs added by %s and processed by %s read back field for field the same through both engines', async (producer, consumer) => {
-    const name = await runLives(producer, consumer);
-    const ids = await idsByName(name);
-    const bullQueue = scope.track(new BullQueue(name, { connection: bullConnection() }));
-    const conveyorQueue = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    for (const life of [...PROCESSED_LIVES, ...WAITING_LIVES]) {
-      const id = ids.get(life.name)!;
-      const viaBull = readable(await bullQueue.getJob(id));
-      const viaConveyor = readable(await conveyorQueue.getJob(id));
-      expect({ life: life.name, ...viaConveyor }).toEqual({ life: life.name, ...viaBull });
-      expect(viaConveyor.name).toBe(life.name);
-      expect(viaConveyor.data).toEqual(life.data);
-    }
-  });
+  ] as [Engine, Engine][])(
+    'jobs added by %s and processed by %s read back field for field the same through both engines',
+    async (producer, consumer) => {
+      const name = await runLives(producer, consumer);
+      const ids = await idsByName(name);
+      const bullQueue = scope.track(new BullQueue(name, { connection: bullConnection() }));
+      const conveyorQueue = scope.track(new Queue(name, { connection: conveyorConnection() }));
+      for (const life of [...PROCESSED_LIVES, ...WAITING_LIVES]) {
+        const id = ids.get(life.name)!;
+        const viaBull = readable(await bullQueue.getJob(id));
+        const viaConveyor = readable(await conveyorQueue.getJob(id));
+        expect({ life: life.name, ...viaConveyor }).toEqual({ life: life.name, ...viaBull });
+        expect(viaConveyor.name).toBe(life.name);
+        expect(viaConveyor.data).toEqual(life.data);
+      }
+    },
+  );
 });

@@ -1,12 +1,12 @@
 // Job schedulers across engines (wire-format §7.12): a scheduler written by either engine is listed
 // the same by both, and its iterations continue whichever engine's workers take them.
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
-import { ConveyorScriptError, ErrorCode, Queue, Worker, type Job, type RepeatOptions } from '../../lib/index.js';
+import { type ConveyorScriptError, ErrorCode, Queue, Worker, type Job, type RepeatOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { deferred, within } from '../support/wait.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
+import { deferred, within } from '../support/wait.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
 /**
@@ -29,7 +29,11 @@ describe('interop: job schedulers', () => {
     const name = scope.name('sched-b2c');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    const first = await bull.upsertJobScheduler('b-every', { every: 300 }, { name: 'tick', data: { a: 1 }, opts: { attempts: 2, keepLogs: 3 } });
+    const first = await bull.upsertJobScheduler(
+      'b-every',
+      { every: 300 },
+      { name: 'tick', data: { a: 1 }, opts: { attempts: 2, keepLogs: 3 } },
+    );
     await bull.upsertJobScheduler('b-cron', { pattern: '* * * * * *', tz: 'Europe/Paris', limit: 3 }, { name: 'cron' });
     await bull.upsertJobScheduler('b-later', { every: 5000, startDate: Date.now() + 3_600_000, endDate: Date.now() + 7_200_000, limit: 9 });
 
@@ -56,7 +60,11 @@ describe('interop: job schedulers', () => {
     const every = seen.filter((j) => j.repeatJobKey === 'b-every').slice(0, 3);
     const m0 = millisOf(first!.id!);
     expect(every[0].id).toBe(first!.id);
-    expectOnGrid(every.map((j) => millisOf(j.id!)), m0, 300);
+    expectOnGrid(
+      every.map((j) => millisOf(j.id!)),
+      m0,
+      300,
+    );
     expect(every.map(countOf)).toEqual([1, 2, 3]);
     expect(every.map((j) => j.data)).toEqual([{ a: 1 }, { a: 1 }, { a: 1 }]);
     expect(every[2].opts).toMatchObject({ attempts: 2, keepLogs: 3, repeatJobKey: 'b-every' });
@@ -78,15 +86,26 @@ describe('interop: job schedulers', () => {
     const name = scope.name('sched-c2b');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const queue = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    const first = await queue.upsertJobScheduler('c-every', { every: 300 }, { name: 'tick', data: { c: 1 }, opts: { attempts: 2, keepLogs: 3, priority: 4 } });
+    const first = await queue.upsertJobScheduler(
+      'c-every',
+      { every: 300 },
+      { name: 'tick', data: { c: 1 }, opts: { attempts: 2, keepLogs: 3, priority: 4 } },
+    );
     await queue.upsertJobScheduler('c-cron', { pattern: '* * * * * *', tz: 'America/New_York', limit: 3 }, { name: 'cron', data: [1, 2] });
-    await queue.upsertJobScheduler('c-later', { every: 5000, offset: 1200, startDate: Date.now() + 3_600_000, endDate: Date.now() + 7_200_000, limit: 9 });
+    await queue.upsertJobScheduler('c-later', {
+      every: 5000,
+      offset: 1200,
+      startDate: Date.now() + 3_600_000,
+      endDate: Date.now() + 7_200_000,
+      limit: 9,
+    });
     await queue.upsertJobScheduler('c-yearly', { pattern: '0 0 1 1 *', tz: 'UTC', startDate: Date.now() + 86_400_000 });
 
     expect(await bull.getJobSchedulersCount()).toBe(4);
     expect(await bull.getJobSchedulers()).toEqual(await queue.getJobSchedulers());
     expect(await bull.getJobSchedulers(1, 2, true)).toEqual(await queue.getJobSchedulers(1, 2, true));
-    for (const id of ['c-every', 'c-cron', 'c-later', 'c-yearly']) expect(await bull.getJobScheduler(id)).toEqual(await queue.getJobScheduler(id));
+    for (const id of ['c-every', 'c-cron', 'c-later', 'c-yearly'])
+      expect(await bull.getJobScheduler(id)).toEqual(await queue.getJobScheduler(id));
 
     const seen: BullJob[] = [];
     const worker = scope.track(
@@ -106,14 +125,22 @@ describe('interop: job schedulers', () => {
     const every = seen.filter((j) => j.repeatJobKey === 'c-every').slice(0, 3);
     const m0 = millisOf(first!.id!);
     expect(every[0].id).toBe(first!.id);
-    expectOnGrid(every.map((j) => millisOf(j.id!)), m0, 300);
+    expectOnGrid(
+      every.map((j) => millisOf(j.id!)),
+      m0,
+      300,
+    );
     expect(every.map(countOf)).toEqual([1, 2, 3]);
     expect(every.map((j) => j.data)).toEqual([{ c: 1 }, { c: 1 }, { c: 1 }]);
     expect(every.map((j) => j.priority)).toEqual([4, 4, 4]);
 
     const cron = seen.filter((j) => j.repeatJobKey === 'c-cron');
     expect(cron.map(countOf)).toEqual([1, 2, 3]);
-    expect(cron.map((j) => j.data)).toEqual([[1, 2], [1, 2], [1, 2]]);
+    expect(cron.map((j) => j.data)).toEqual([
+      [1, 2],
+      [1, 2],
+      [1, 2],
+    ]);
     for (const j of cron) expect(millisOf(j.id!) % 1000).toBe(0);
     expect(await scope.redis.zscore(`bull:${name}:repeat`, 'c-cron')).toBe(String(millisOf(cron[2].id!)));
     expect(await queue.getJobScheduler('c-cron')).toMatchObject({ iterationCount: 3 });
@@ -170,9 +197,7 @@ describe('interop: job schedulers', () => {
       const other = by === 'conveyor' ? 'bullmq' : 'conveyor';
       await within(firstOf[other].promise, 5000, `the first iteration of ${other}`).catch(() => undefined);
     };
-    const ours = scope.track(
-      new Worker(name, (job: Job) => take(job.id!, countOf(job), 'conveyor'), { connection: conveyorConnection() }),
-    );
+    const ours = scope.track(new Worker(name, (job: Job) => take(job.id!, countOf(job), 'conveyor'), { connection: conveyorConnection() }));
     const theirs = scope.track(
       new BullWorker(name, (job: BullJob) => take(job.id!, countOf(job), 'bullmq'), { connection: bullConnection() }),
     );
@@ -236,17 +261,34 @@ describe('interop: job schedulers', () => {
       const step = Number(/^EVERY (\d+)S$/.exec(opts.pattern ?? '')?.[1]) * 1000;
       return Math.floor(millis / step) * step + step;
     };
-    for (const [label, producer] of [['conveyor-to-bullmq', 'conveyor'], ['bullmq-to-conveyor', 'bullmq']] as const) {
+    for (const [label, producer] of [
+      ['conveyor-to-bullmq', 'conveyor'],
+      ['bullmq-to-conveyor', 'bullmq'],
+    ] as const) {
       const name = scope.name(`sched-strategy-${label}`);
       const first =
         producer === 'conveyor'
-          ? await scope.track(new Queue(name, { connection: conveyorConnection(), settings: { repeatStrategy } })).upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' })
-          : await scope.track(new BullQueue(name, { connection: bullConnection(), settings: { repeatStrategy } })).upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' });
+          ? await scope
+              .track(new Queue(name, { connection: conveyorConnection(), settings: { repeatStrategy } }))
+              .upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' })
+          : await scope
+              .track(new BullQueue(name, { connection: bullConnection(), settings: { repeatStrategy } }))
+              .upsertJobScheduler('s', { pattern: 'EVERY 1S' }, { name: 'tick' });
       const ids: string[] = [];
       const worker =
         producer === 'conveyor'
-          ? scope.track(new BullWorker(name, async (job: BullJob) => void ids.push(job.id!), { connection: bullConnection(), settings: { repeatStrategy } }))
-          : scope.track(new Worker(name, async (job: Job) => void ids.push(job.id!), { connection: conveyorConnection(), settings: { repeatStrategy } }));
+          ? scope.track(
+              new BullWorker(name, async (job: BullJob) => void ids.push(job.id!), {
+                connection: bullConnection(),
+                settings: { repeatStrategy },
+              }),
+            )
+          : scope.track(
+              new Worker(name, async (job: Job) => void ids.push(job.id!), {
+                connection: conveyorConnection(),
+                settings: { repeatStrategy },
+              }),
+            );
       await times(worker as never, 'completed', 2, 10_000);
       await worker.close();
       expect(ids[0]).toBe(first!.id);

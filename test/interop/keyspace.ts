@@ -50,7 +50,7 @@ async function describeKey(redis: Redis, key: string, label: string, rename: (t:
   const ttl = (await redis.pttl(key)) > 0 ? ' (ttl)' : '';
   switch (type) {
     case 'string':
-      return `string${ttl} ${rename(await redis.get(key) ?? '')}`;
+      return `string${ttl} ${rename((await redis.get(key)) ?? '')}`;
     case 'list':
       return { [`list${ttl}`]: (await redis.lrange(key, 0, -1)).map(rename) };
     case 'set':

@@ -7,8 +7,8 @@ import type { EventEmitter } from 'node:events';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 const MINUTE = 60_000;
 const MAX_DATA_POINTS = 4;
@@ -143,7 +143,12 @@ describe('interop: metrics recorded by bullmq and Conveyor workers', () => {
       const theirs = readers.bullmq(s.queueName);
       const mine = readers.conveyor(s.queueName);
       for (const target of ['completed', 'failed'] as const) {
-        for (const [start, end] of [[0, -1], [1, 2], [0, 0], [-2, -1]]) {
+        for (const [start, end] of [
+          [0, -1],
+          [1, 2],
+          [0, 0],
+          [-2, -1],
+        ]) {
           expect(await mine.getMetrics(target, start, end)).toEqual(await theirs.getMetrics(target, start, end));
         }
       }

@@ -12,13 +12,22 @@ import {
 } from 'bullmq';
 import { DelayedError, Job, Queue, WaitingError, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection, rawJob } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
 
 type Engine = 'conveyor' | 'bullmq';
 
 /** A processor as both engines call it. */
-type AnyProcessor = (job: { id?: string; name: string; attemptsStarted: number; moveToDelayed(t: number, token?: string): Promise<void>; moveToWait(token?: string): Promise<number> }, token?: string) => Promise<unknown>;
+type AnyProcessor = (
+  job: {
+    id?: string;
+    name: string;
+    attemptsStarted: number;
+    moveToDelayed(t: number, token?: string): Promise<void>;
+    moveToWait(token?: string): Promise<number>;
+  },
+  token?: string,
+) => Promise<unknown>;
 
 describe('interop: moved jobs cross engines', () => {
   const scope = scopePerTest('interop');
@@ -35,10 +44,16 @@ describe('interop: moved jobs cross engines', () => {
   }
 
   function queueOf(engine: Engine, name: string): BullQueue | Queue {
-    return scope.track(engine === 'bullmq' ? new BullQueue(name, { connection: bullConnection() }) : new Queue(name, { connection: conveyorConnection() }));
+    return scope.track(
+      engine === 'bullmq' ? new BullQueue(name, { connection: bullConnection() }) : new Queue(name, { connection: conveyorConnection() }),
+    );
   }
 
-  async function jobOf(engine: Engine, queue: BullQueue | Queue, id: string): Promise<{ changePriority(o: object): Promise<void>; changeDelay(d: number): Promise<void> }> {
+  async function jobOf(
+    engine: Engine,
+    queue: BullQueue | Queue,
+    id: string,
+  ): Promise<{ changePriority(o: object): Promise<void>; changeDelay(d: number): Promise<void> }> {
     return engine === 'bullmq' ? (await BullJob.fromId(queue as BullQueue, id))! : (await (queue as Queue).getJob(id))!;
   }
 
@@ -138,7 +153,13 @@ describe('interop: moved jobs cross engines', () => {
     expect(outcomes).toEqual(['ok#1', 'flaky#1', 'doomed#1', 'flaky#2']);
     const [{ jobId, returnvalue }] = await completedSeen;
     expect([jobId, returnvalue]).toEqual([ok.id, { doubled: 4 }]);
-    expect(await bull.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed')).toEqual({ completed: 2, failed: 1, active: 0, wait: 0, delayed: 0 });
+    expect(await bull.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed')).toEqual({
+      completed: 2,
+      failed: 1,
+      active: 0,
+      wait: 0,
+      delayed: 0,
+    });
     const flakyBack = (await BullJob.fromId(bull, flaky.id!))!;
     expect([flakyBack.returnvalue, flakyBack.attemptsMade, flakyBack.failedReason]).toEqual([{ doubled: 6 }, 2, 'flaky failed']);
     const doomedBack = (await BullJob.fromId(bull, doomed.id!))!;

@@ -3,9 +3,9 @@
 // values and names masked, events included) and the operations' replies must come out equal.
 import { Job as BullJob, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { snapshot } from './keyspace.js';
 import { scopePerTest } from '../support/scope.js';
+import { snapshot } from './keyspace.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -39,34 +39,150 @@ interface Case {
 const err = (message: string) => new Error(message);
 
 const CASES: [string, Case][] = [
-  ['moveToDelayed an active job', { jobs: [['w1', {}], ['w2', {}]], op: async (h) => (await h.next('tok')).moveToDelayed(Date.now() + 60_000, 'tok') }],
-  ['moveToDelayed to a time already past', { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).moveToDelayed(Date.now() - 60_000, 'tok') }],
-  ['moveToWait a plain job', { jobs: [['w1', {}], ['w2', {}]], op: async (h) => (await h.next('tok')).moveToWait('tok') }],
-  ['moveToWait a prioritized job', { jobs: [['p1', { priority: 4 }], ['p2', { priority: 4 }]], op: async (h) => (await h.next('tok')).moveToWait('tok') }],
-  ['changePriority of a waiting job', { jobs: [['w1', {}], ['w2', {}], ['w3', {}]], op: async (h) => (await h.job('w2')).changePriority({ priority: 3 }) }],
-  ['changePriority lifo: in front of its priority', { jobs: [['p1', { priority: 5 }], ['p2', { priority: 5 }]], op: async (h) => (await h.job('p2')).changePriority({ priority: 5, lifo: true }) }],
-  ['changePriority to 0, plain and lifo', {
-    jobs: [['p1', { priority: 2 }], ['p2', { priority: 2 }], ['w1', {}]],
-    op: async (h) => {
-      await (await h.job('p1')).changePriority({ priority: 0 });
-      await (await h.job('p2')).changePriority({ priority: 0, lifo: true });
+  [
+    'moveToDelayed an active job',
+    {
+      jobs: [
+        ['w1', {}],
+        ['w2', {}],
+      ],
+      op: async (h) => (await h.next('tok')).moveToDelayed(Date.now() + 60_000, 'tok'),
     },
-  }],
-  ['changePriority of a delayed job', { jobs: [['d1', { delay: 60_000 }]], op: async (h) => (await h.job('d1')).changePriority({ priority: 2 }) }],
+  ],
+  [
+    'moveToDelayed to a time already past',
+    { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).moveToDelayed(Date.now() - 60_000, 'tok') },
+  ],
+  [
+    'moveToWait a plain job',
+    {
+      jobs: [
+        ['w1', {}],
+        ['w2', {}],
+      ],
+      op: async (h) => (await h.next('tok')).moveToWait('tok'),
+    },
+  ],
+  [
+    'moveToWait a prioritized job',
+    {
+      jobs: [
+        ['p1', { priority: 4 }],
+        ['p2', { priority: 4 }],
+      ],
+      op: async (h) => (await h.next('tok')).moveToWait('tok'),
+    },
+  ],
+  [
+    'changePriority of a waiting job',
+    {
+      jobs: [
+        ['w1', {}],
+        ['w2', {}],
+        ['w3', {}],
+      ],
+      op: async (h) => (await h.job('w2')).changePriority({ priority: 3 }),
+    },
+  ],
+  [
+    'changePriority lifo: in front of its priority',
+    {
+      jobs: [
+        ['p1', { priority: 5 }],
+        ['p2', { priority: 5 }],
+      ],
+      op: async (h) => (await h.job('p2')).changePriority({ priority: 5, lifo: true }),
+    },
+  ],
+  [
+    'changePriority to 0, plain and lifo',
+    {
+      jobs: [
+        ['p1', { priority: 2 }],
+        ['p2', { priority: 2 }],
+        ['w1', {}],
+      ],
+      op: async (h) => {
+        await (await h.job('p1')).changePriority({ priority: 0 });
+        await (await h.job('p2')).changePriority({ priority: 0, lifo: true });
+      },
+    },
+  ],
+  [
+    'changePriority of a delayed job',
+    { jobs: [['d1', { delay: 60_000 }]], op: async (h) => (await h.job('d1')).changePriority({ priority: 2 }) },
+  ],
   ['changePriority of an active job', { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).changePriority({ priority: 9 }) }],
-  ['changeDelay of a delayed job', { jobs: [['d1', { delay: 600_000 }], ['d2', { delay: 700_000 }]], op: async (h) => (await h.job('d2')).changeDelay(5000) }],
+  [
+    'changeDelay of a delayed job',
+    {
+      jobs: [
+        ['d1', { delay: 600_000 }],
+        ['d2', { delay: 700_000 }],
+      ],
+      op: async (h) => (await h.job('d2')).changeDelay(5000),
+    },
+  ],
   ['changeDelay of a waiting job', { jobs: [['w1', {}]], op: async (h) => (await h.job('w1')).changeDelay(5000) }],
-  ['moveToCompleted with fetch-next', { jobs: [['w1', {}], ['w2', { attempts: 3 }]], op: async (h) => (await h.next('tok')).moveToCompleted({ ok: 1 }, 'tok', true) }],
-  ['moveToCompleted of the last job: drained', { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).moveToCompleted('done', 'tok', true) }],
-  ['moveToCompleted without fetch-next', { jobs: [['w1', {}], ['w2', {}]], op: async (h) => (await h.next('tok')).moveToCompleted('done', 'tok', false) }],
-  ['moveToFailed, retried after its backoff', { jobs: [['w1', { attempts: 2, backoff: 1000 }]], op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok') }],
-  ['moveToFailed, retried at once', { jobs: [['w1', { attempts: 2 }], ['w2', {}]], op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok') }],
+  [
+    'moveToCompleted with fetch-next',
+    {
+      jobs: [
+        ['w1', {}],
+        ['w2', { attempts: 3 }],
+      ],
+      op: async (h) => (await h.next('tok')).moveToCompleted({ ok: 1 }, 'tok', true),
+    },
+  ],
+  [
+    'moveToCompleted of the last job: drained',
+    { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).moveToCompleted('done', 'tok', true) },
+  ],
+  [
+    'moveToCompleted without fetch-next',
+    {
+      jobs: [
+        ['w1', {}],
+        ['w2', {}],
+      ],
+      op: async (h) => (await h.next('tok')).moveToCompleted('done', 'tok', false),
+    },
+  ],
+  [
+    'moveToFailed, retried after its backoff',
+    { jobs: [['w1', { attempts: 2, backoff: 1000 }]], op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok') },
+  ],
+  [
+    'moveToFailed, retried at once',
+    {
+      jobs: [
+        ['w1', { attempts: 2 }],
+        ['w2', {}],
+      ],
+      op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok'),
+    },
+  ],
   // bullmq fetches nothing after a retry at once, fetch-next or not, and resolves undefined
-  ['moveToFailed, retried at once, with fetch-next', { jobs: [['w1', { attempts: 2 }], ['w2', {}]], op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok', true) }],
-  ['moveToFailed for good, with fetch-next finding only a delayed job', {
-    jobs: [['w1', {}], ['d1', { delay: 60_000 }]],
-    op: async (h) => (await h.next('tok')).moveToFailed(err('final'), 'tok', true),
-  }],
+  [
+    'moveToFailed, retried at once, with fetch-next',
+    {
+      jobs: [
+        ['w1', { attempts: 2 }],
+        ['w2', {}],
+      ],
+      op: async (h) => (await h.next('tok')).moveToFailed(err('boom'), 'tok', true),
+    },
+  ],
+  [
+    'moveToFailed for good, with fetch-next finding only a delayed job',
+    {
+      jobs: [
+        ['w1', {}],
+        ['d1', { delay: 60_000 }],
+      ],
+      op: async (h) => (await h.next('tok')).moveToFailed(err('final'), 'tok', true),
+    },
+  ],
   ['extendLock', { jobs: [['w1', {}]], op: async (h) => (await h.next('tok')).extendLock('tok', 90_000) }],
 ];
 

@@ -3,10 +3,10 @@
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, bullCounts, conveyorConnection } from './support.js';
-import { scopePerTest } from '../support/scope.js';
 import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, bullCounts, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
 const other = (engine: Engine): Engine => (engine === 'bullmq' ? 'conveyor' : 'bullmq');
@@ -22,7 +22,7 @@ describe('interop: pause and resume across engines', () => {
     ['conveyor', 'conveyor'],
   ];
 
-  it.each(cases)('paused by %s, resumed by %s: the other engine\'s worker holds off, then runs everything', async (pauser, resumer) => {
+  it.each(cases)("paused by %s, resumed by %s: the other engine's worker holds off, then runs everything", async (pauser, resumer) => {
     const name = scope.name(`pause-${pauser[0]}${resumer[0]}`);
     const queues = {
       bullmq: scope.track(new BullQueue(name, { connection: bullConnection() })),
@@ -53,8 +53,10 @@ describe('interop: pause and resume across engines', () => {
     // Proof that the worker fetched after the adds and took nothing: a short delayed job can only
     // be promoted by a worker's fetch (promotion happens even while paused, wire-format §7.3).
     const late = await queues.bullmq.add('was-delayed', {}, { delay: 200 });
-    await until('a fetch to promote the delayed job', () => streamEvents(scope.redis, name), (events) =>
-      events.some((e) => e.event === 'waiting' && e.jobId === late.id && e.prev === 'delayed'),
+    await until(
+      'a fetch to promote the delayed job',
+      () => streamEvents(scope.redis, name),
+      (events) => events.some((e) => e.event === 'waiting' && e.jobId === late.id && e.prev === 'delayed'),
     );
     expect(ran).toEqual([]);
     const counts = await bullCounts(queues.bullmq, 'waiting', 'prioritized', 'active', 'delayed', 'paused');

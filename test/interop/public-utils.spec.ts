@@ -32,7 +32,14 @@ import { within } from '../support/wait.js';
 
 describe("bullmq's exported constants and error classes", () => {
   it('the error-name constants, and the default messages and names of the errors', () => {
-    expect({ DELAYED_ERROR, WAITING_ERROR, WAITING_CHILDREN_ERROR, RATE_LIMIT_ERROR, UNRECOVERABLE_ERROR, CONNECTION_CLOSED_ERROR_MSG }).toEqual({
+    expect({
+      DELAYED_ERROR,
+      WAITING_ERROR,
+      WAITING_CHILDREN_ERROR,
+      RATE_LIMIT_ERROR,
+      UNRECOVERABLE_ERROR,
+      CONNECTION_CLOSED_ERROR_MSG,
+    }).toEqual({
       DELAYED_ERROR: bull.DELAYED_ERROR,
       WAITING_ERROR: bull.WAITING_ERROR,
       WAITING_CHILDREN_ERROR: bull.WAITING_CHILDREN_ERROR,
@@ -98,7 +105,10 @@ describe("bullmq's exported helpers", () => {
       { message: 'x' } as Error,
     ];
     for (const err of errors) expect([err.message, isNotConnectionError(err)]).toEqual([err.message, bull.isNotConnectionError(err)]);
-    expect([isNotConnectionError(new ConnectionClosedError()), bull.isNotConnectionError(new bull.ConnectionClosedError())]).toEqual([false, false]);
+    expect([isNotConnectionError(new ConnectionClosedError()), bull.isNotConnectionError(new bull.ConnectionClosedError())]).toEqual([
+      false,
+      false,
+    ]);
     // Conveyor's own "Redis is unreachable" error counts as a connection error
     expect(isNotConnectionError(new ConveyorConnectionError('Redis at 127.0.0.1:1 is unreachable'))).toBe(false);
     // input bullmq throws on reads as "not a connection error"

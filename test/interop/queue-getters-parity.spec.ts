@@ -2,8 +2,8 @@
 // answers (ranges of every sign, backfilled pages, delayed cut-offs, dependencies, meta, orphans).
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue } from '../../lib/index.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
   const scope = scopePerTest('interop');
@@ -21,14 +21,30 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
     const added = [];
     for (let i = 0; i < 6; i++) added.push(await theirs.add('w', { i }));
     for (let i = 0; i < 5; i++) added.push(await theirs.add('d', { i }, { delay: 60_000 + i }));
-    const ranges: [number, number][] = [[0, -1], [-3, -1], [-300, 99_999], [1, 2], [-2, -1], [0, -2], [-5, 2], [3, 1], [2, -3], [-1, 0], [4, 100], [0, 0]];
+    const ranges: [number, number][] = [
+      [0, -1],
+      [-3, -1],
+      [-300, 99_999],
+      [1, 2],
+      [-2, -1],
+      [0, -2],
+      [-5, 2],
+      [3, 1],
+      [2, -3],
+      [-1, 0],
+      [4, 100],
+      [0, 0],
+    ];
     const ids = (jobs: { id?: string }[]) => jobs.map((j) => j.id);
     const compare = async () => {
       for (const asc of [true, false]) {
         for (const [start, end] of ranges) {
           for (const types of [['waiting'], ['delayed'], ['waiting', 'delayed']] as const) {
             const label = `${types.join('+')} ${start}..${end} ${asc ? 'asc' : 'desc'}`;
-            expect([label, ids(await ours.getJobs([...types], start, end, asc))]).toEqual([label, ids(await theirs.getJobs([...types], start, end, asc))]);
+            expect([label, ids(await ours.getJobs([...types], start, end, asc))]).toEqual([
+              label,
+              ids(await theirs.getJobs([...types], start, end, asc)),
+            ]);
           }
         }
       }
@@ -37,13 +53,20 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
     // job hashes gone while their ids stay listed: pages are filled up the same way
     await scope.redis.del(`bull:${name}:${added[1].id}`, `bull:${name}:${added[2].id}`, `bull:${name}:${added[7].id}`);
     await compare();
-    expect(await ours.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true)).toEqual(await theirs.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true));
+    expect(await ours.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true)).toEqual(
+      await theirs.getRanges(['waiting', 'delayed', 'wait'], 0, 1, true),
+    );
     // and job logs, with the same ranges
     const logged = added[0];
     for (const row of ['a', 'b', 'c', 'd', 'e']) await logged.log(row);
     for (const asc of [true, false]) {
       for (const [start, end] of ranges) {
-        expect([start, end, asc, await ours.getJobLogs(logged.id!, start, end, asc)]).toEqual([start, end, asc, await theirs.getJobLogs(logged.id!, start, end, asc)]);
+        expect([start, end, asc, await ours.getJobLogs(logged.id!, start, end, asc)]).toEqual([
+          start,
+          end,
+          asc,
+          await theirs.getJobLogs(logged.id!, start, end, asc),
+        ]);
       }
     }
   });
@@ -76,13 +99,27 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
       const pairs = deps.items.map((item, k) => [item, deps.jobs[k]] as const).sort(([a], [b]) => a.id.localeCompare(b.id));
       return { items: pairs.map(([item]) => item), jobs: pairs.map(([, job]) => job), total: deps.total };
     };
-    for (const [start, end] of [[0, -1], [-3, -1], [0, -2], [5, 9]] as [number, number][]) {
-      expect(sorted(await ours.getDependencies(parent.id!, 'pending', start, end))).toEqual(sorted(await theirs.getDependencies(parent.id!, 'pending', start, end)));
+    for (const [start, end] of [
+      [0, -1],
+      [-3, -1],
+      [0, -2],
+      [5, 9],
+    ] as [number, number][]) {
+      expect(sorted(await ours.getDependencies(parent.id!, 'pending', start, end))).toEqual(
+        sorted(await theirs.getDependencies(parent.id!, 'pending', start, end)),
+      );
     }
     const worker = scope.track(new BullWorker(name, async (job) => ({ r: job.data.i ?? 'p' }), { connection: bullConnection() }));
     await new Promise<void>((resolve) => worker.on('completed', (job) => job.name === 'parent' && resolve()));
-    for (const [start, end] of [[0, -1], [1, 3], [-2, 1], [0, -5]] as [number, number][]) {
-      expect(await ours.getDependencies(parent.id!, 'processed', start, end)).toEqual(await theirs.getDependencies(parent.id!, 'processed', start, end));
+    for (const [start, end] of [
+      [0, -1],
+      [1, 3],
+      [-2, 1],
+      [0, -5],
+    ] as [number, number][]) {
+      expect(await ours.getDependencies(parent.id!, 'processed', start, end)).toEqual(
+        await theirs.getDependencies(parent.id!, 'processed', start, end),
+      );
     }
   });
 
@@ -103,7 +140,10 @@ describe('queue getters: Conveyor answers as bullmq for the same queue', () => {
       await scope.redis.set(`${base}de:dedup`, 'x');
       counts.push(engine === 'bullmq' ? await theirs.removeOrphanedJobs(2) : await ours.removeOrphanedJobs(2));
       const left = (await scope.redis.keys(`${base}*`)).map((k) => k.slice(base.length)).sort();
-      expect([engine, left]).toEqual([engine, ['1', '2', '3', 'custom-id', 'de:dedup', 'delayed', 'events', 'id', 'marker', 'meta', 'pc', 'prioritized', 'repeat:sched', 'wait']]);
+      expect([engine, left]).toEqual([
+        engine,
+        ['1', '2', '3', 'custom-id', 'de:dedup', 'delayed', 'events', 'id', 'marker', 'meta', 'pc', 'prioritized', 'repeat:sched', 'wait'],
+      ]);
     }
     expect(counts).toEqual([4, 4]);
   });

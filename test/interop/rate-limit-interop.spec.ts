@@ -3,10 +3,10 @@
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { scopePerTest } from '../support/scope.js';
-import { streamEvents } from '../support/redis.js';
 import { expectRate, TOLERANCE_MS, work } from '../support/rates.js';
+import { streamEvents } from '../support/redis.js';
+import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 describe('interop: rate limits and global concurrency', () => {
   const scope = scopePerTest('interop');
@@ -34,7 +34,11 @@ describe('interop: rate limits and global concurrency', () => {
       timer = setTimeout(() => reject(new Error(`only ${completed} of 10 jobs ran`)), 15_000);
     });
     await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
-    expectRate(starts.map((s) => s.at), 2, 500);
+    expectRate(
+      starts.map((s) => s.at),
+      2,
+      500,
+    );
     expect(new Set(starts.map((s) => s.side))).toEqual(new Set(['bullmq', 'conveyor']));
   });
 
@@ -47,7 +51,11 @@ describe('interop: rate limits and global concurrency', () => {
     for (let i = 0; i < 6; i++) await ours.add('j', { i });
     const worker = scope.track(new BullWorker(name, async () => 'ok', { connection: bullConnection(), concurrency: 6 }));
     const done = await times(worker, 'completed', 6, 10_000);
-    expectRate(done.map(([job]) => (job as BullJob).processedOn!), 2, 500);
+    expectRate(
+      done.map(([job]) => (job as BullJob).processedOn!),
+      2,
+      500,
+    );
 
     await bull.removeGlobalRateLimit();
     expect(await ours.getGlobalRateLimit()).toBeNull();
@@ -65,12 +73,16 @@ describe('interop: rate limits and global concurrency', () => {
     let running = 0;
     let most = 0;
     const worker = scope.track(
-      new BullWorker(name, async () => {
-        running += 1;
-        most = Math.max(most, running);
-        await work(20);
-        running -= 1;
-      }, { connection: bullConnection(), concurrency: 4 }),
+      new BullWorker(
+        name,
+        async () => {
+          running += 1;
+          most = Math.max(most, running);
+          await work(20);
+          running -= 1;
+        },
+        { connection: bullConnection(), concurrency: 4 },
+      ),
     );
     await times(worker, 'completed', 6, 10_000);
     expect(most).toBe(1);
@@ -152,14 +164,28 @@ describe('interop: rate limits and global concurrency', () => {
       };
       let worker: Worker | BullWorker;
       if (side === 'bullmq') {
-        const w: BullWorker = new BullWorker(name, processor((ms) => w.rateLimit(ms), () => BullWorker.RateLimitError()), {
-          connection: bullConnection(),
-        });
+        const w: BullWorker = new BullWorker(
+          name,
+          processor(
+            (ms) => w.rateLimit(ms),
+            () => BullWorker.RateLimitError(),
+          ),
+          {
+            connection: bullConnection(),
+          },
+        );
         worker = w;
       } else {
-        const w: Worker = new Worker(name, processor((ms) => w.rateLimit(ms), () => Worker.RateLimitError()), {
-          connection: conveyorConnection(),
-        });
+        const w: Worker = new Worker(
+          name,
+          processor(
+            (ms) => w.rateLimit(ms),
+            () => Worker.RateLimitError(),
+          ),
+          {
+            connection: conveyorConnection(),
+          },
+        );
         worker = w;
       }
       scope.track(worker);

@@ -5,12 +5,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, Worker, type Job } from '../../lib/index.js';
+import { ChildScript } from '../support/child-script.js';
 import { once } from '../support/events.js';
 import { REDIS_URL, streamEvents } from '../support/redis.js';
-import { bullConnection, conveyorConnection, rawJob } from './support.js';
-import { ChildScript } from '../support/child-script.js';
-import { Scope, scopePerTest } from '../support/scope.js';
+import { type Scope, scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection, rawJob } from './support.js';
 
 const BULLMQ_FIXTURE = fileURLToPath(new URL('../fixtures/interop-bullmq-worker.mjs', import.meta.url));
 const CONVEYOR_FIXTURE = fileURLToPath(new URL('../fixtures/interop-conveyor-worker.mjs', import.meta.url));
@@ -55,7 +55,11 @@ async function killMidJob(scope: Scope, fixture: string, queue: string, jobId: s
 
 /** What either engine's producer reads back of a job. */
 interface ReadBack {
-  getJob(id: string): Promise<{ getState(): Promise<string>; stalledCounter: number; attemptsStarted: number; attemptsMade: number; returnvalue: unknown } | undefined>;
+  getJob(
+    id: string,
+  ): Promise<
+    { getState(): Promise<string>; stalledCounter: number; attemptsStarted: number; attemptsMade: number; returnvalue: unknown } | undefined
+  >;
 }
 
 /**
@@ -80,7 +84,16 @@ async function expectRecoveredOnce(scope: Scope, worker: EventEmitter, producer:
   expect(hash.stc).toBe('1');
   expect(hash.defa).toBeUndefined();
   const events = (await streamEvents(scope.redis, queue)).map((e) => `${e.event}${e.prev ? `<${e.prev}` : ''}`);
-  expect(events).toEqual(['added', 'waiting', 'active<waiting', 'waiting<active', 'stalled', 'active<waiting', 'completed<active', 'drained']);
+  expect(events).toEqual([
+    'added',
+    'waiting',
+    'active<waiting',
+    'waiting<active',
+    'stalled',
+    'active<waiting',
+    'completed<active',
+    'drained',
+  ]);
 }
 
 /** The processor of the recovering worker: what it saw of the job. */
@@ -93,64 +106,93 @@ const recover = async (j: { id?: string; stalledCounter: number; attemptsStarted
 describe('interop: stalled jobs recovered across engines', () => {
   const scope = scopePerTest('interop');
 
-  it('a bullmq worker killed mid-job: a Conveyor worker recovers the job (stalled, stc=1) and completes it', async () => {
-    const name = scope.name('stall-b2c');
-    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
-    const job = await producer.add('long', { v: 1 });
+  it(
+    'a bullmq worker killed mid-job: a Conveyor worker recovers the job (stalled, stc=1) and completes it',
+    async () => {
+      const name = scope.name('stall-b2c');
+      const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+      const job = await producer.add('long', { v: 1 });
 
-    await killMidJob(scope, BULLMQ_FIXTURE, name, job.id!);
-    const worker = scope.track(
-      new Worker(name, (j: Job) => recover(j), { connection: conveyorConnection(), lockDuration: LOCK_DURATION, stalledInterval: STALLED_INTERVAL }),
-    );
-    await expectRecoveredOnce(scope, worker, producer, name, job.id!);
-  }, CHILD_TEST_TIMEOUT);
+      await killMidJob(scope, BULLMQ_FIXTURE, name, job.id!);
+      const worker = scope.track(
+        new Worker(name, (j: Job) => recover(j), {
+          connection: conveyorConnection(),
+          lockDuration: LOCK_DURATION,
+          stalledInterval: STALLED_INTERVAL,
+        }),
+      );
+      await expectRecoveredOnce(scope, worker, producer, name, job.id!);
+    },
+    CHILD_TEST_TIMEOUT,
+  );
 
-  it('a Conveyor worker (built engine) killed mid-job: a bullmq worker recovers the job (stalled, stc=1) and completes it', async () => {
-    if (!existsSync(BUILT_ENGINE)) {
-      throw new Error(`${BUILT_ENGINE} is missing: build the engine first (npx tsc -p tsconfig.build.json)`);
-    }
-    const name = scope.name('stall-c2b');
-    const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    const job = await producer.add('long', { v: 2 });
+  it(
+    'a Conveyor worker (built engine) killed mid-job: a bullmq worker recovers the job (stalled, stc=1) and completes it',
+    async () => {
+      if (!existsSync(BUILT_ENGINE)) {
+        throw new Error(`${BUILT_ENGINE} is missing: build the engine first (npx tsc -p tsconfig.build.json)`);
+      }
+      const name = scope.name('stall-c2b');
+      const producer = scope.track(new Queue(name, { connection: conveyorConnection() }));
+      const job = await producer.add('long', { v: 2 });
 
-    await killMidJob(scope, CONVEYOR_FIXTURE, name, job.id!);
-    const worker = scope.track(
-      new BullWorker(name, (j: BullJob) => recover(j), { connection: bullConnection(), lockDuration: LOCK_DURATION, stalledInterval: STALLED_INTERVAL }),
-    );
-    await expectRecoveredOnce(scope, worker, producer, name, job.id!);
-  }, CHILD_TEST_TIMEOUT);
+      await killMidJob(scope, CONVEYOR_FIXTURE, name, job.id!);
+      const worker = scope.track(
+        new BullWorker(name, (j: BullJob) => recover(j), {
+          connection: bullConnection(),
+          lockDuration: LOCK_DURATION,
+          stalledInterval: STALLED_INTERVAL,
+        }),
+      );
+      await expectRecoveredOnce(scope, worker, producer, name, job.id!);
+    },
+    CHILD_TEST_TIMEOUT,
+  );
 
-  it('past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it', async () => {
-    const name = scope.name('stall-defa');
-    const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
-    const job = await producer.add('long', { v: 3 });
+  it(
+    'past maxStalledCount the Conveyor checker marks the job (defa) and a bullmq worker fails it without running it',
+    async () => {
+      const name = scope.name('stall-defa');
+      const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
+      const job = await producer.add('long', { v: 3 });
 
-    const child = scope.track(new ChildScript(BULLMQ_FIXTURE, childEnv(name)));
-    await child.message('active', 20_000);
-    await child.kill();
+      const child = scope.track(new ChildScript(BULLMQ_FIXTURE, childEnv(name)));
+      await child.message('active', 20_000);
+      await child.kill();
 
-    // a Conveyor worker that only runs the stalled checker, with no stall allowed
-    const checker = scope.track(
-      new Worker(name, null, { connection: conveyorConnection(), maxStalledCount: 0, stalledInterval: STALLED_INTERVAL }),
-    );
-    await until('the checker to recover the job', () => checker.checkStalled(), (ids) => ids.includes(job.id!), 10000);
-    const hash = await rawJob(scope.redis, name, job.id!);
-    expect(hash.stc).toBe('1');
-    expect(hash.defa).toBe('job stalled more than allowable limit');
-    expect(await scope.redis.lrange(`bull:${name}:wait`, 0, -1)).toEqual([job.id]);
+      // a Conveyor worker that only runs the stalled checker, with no stall allowed
+      const checker = scope.track(
+        new Worker(name, null, { connection: conveyorConnection(), maxStalledCount: 0, stalledInterval: STALLED_INTERVAL }),
+      );
+      await until(
+        'the checker to recover the job',
+        () => checker.checkStalled(),
+        (ids) => ids.includes(job.id!),
+        10000,
+      );
+      const hash = await rawJob(scope.redis, name, job.id!);
+      expect(hash.stc).toBe('1');
+      expect(hash.defa).toBe('job stalled more than allowable limit');
+      expect(await scope.redis.lrange(`bull:${name}:wait`, 0, -1)).toEqual([job.id]);
 
-    let ran = false;
-    const worker = scope.track(
-      new BullWorker(name, async () => {
-        ran = true;
-      }, { connection: bullConnection() }),
-    );
-    const [failed, error] = await once(worker, 'failed', 5000);
-    expect(failed.id).toBe(job.id);
-    expect(error.message).toBe('job stalled more than allowable limit');
-    expect(ran).toBe(false);
-    const after = await rawJob(scope.redis, name, job.id!);
-    expect(after.failedReason).toBe('job stalled more than allowable limit');
-    expect(after.defa).toBeUndefined();
-  }, CHILD_TEST_TIMEOUT);
+      let ran = false;
+      const worker = scope.track(
+        new BullWorker(
+          name,
+          async () => {
+            ran = true;
+          },
+          { connection: bullConnection() },
+        ),
+      );
+      const [failed, error] = await once(worker, 'failed', 5000);
+      expect(failed.id).toBe(job.id);
+      expect(error.message).toBe('job stalled more than allowable limit');
+      expect(ran).toBe(false);
+      const after = await rawJob(scope.redis, name, job.id!);
+      expect(after.failedReason).toBe('job stalled more than allowable limit');
+      expect(after.defa).toBeUndefined();
+    },
+    CHILD_TEST_TIMEOUT,
+  );
 });

@@ -2,15 +2,15 @@
 // BullMQ users configure it) over the OpenTelemetry SDK's in-memory span exporter and metric
 // reader: the same spans (names, kinds, parents, status, attributes and events, modulo ids and
 // clocks) and the same instruments (names, types, units, descriptions, attributes, counts).
-import { BullMQOtel } from 'bullmq-otel';
-import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { MetricNames, Queue, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { idOf, OtelHarness, parentOf, type ExportedMetric } from '../support/otel.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 const otel = new OtelHarness();
 afterAll(() => otel.shutdown());
@@ -48,21 +48,25 @@ function canonicalSpans(spans: ReadableSpan[], queue: string, workerId: string):
       const parentId = parentOf(s);
       const parent = parentId === undefined ? '-' : (byId.get(parentId)?.name ?? 'other');
       const events = s.events.map((e) => ({ name: e.name, attributes: values(e.attributes) }));
-      return mask(`${s.name} kind=${s.kind} parent=${parent} status=${s.status.code} ${JSON.stringify(values(s.attributes))} ${JSON.stringify(events)}`);
+      return mask(
+        `${s.name} kind=${s.kind} parent=${parent} status=${s.status.code} ${JSON.stringify(values(s.attributes))} ${JSON.stringify(events)}`,
+      );
     })
     .sort();
 }
 
 /** One line per instrument and attribute set: descriptor, attribute keys and values, count. */
 function canonicalMetrics(metrics: Map<string, ExportedMetric>, queue: string): string[] {
-  return [...metrics.values()].flatMap((m) =>
-    m.points.map((p) => {
-      const attributes = Object.fromEntries(Object.entries(p.attributes).sort(([a], [b]) => a.localeCompare(b)));
-      // a histogram's count, not its (timing dependent) sum
-      const value = typeof p.value === 'number' ? p.value : p.value.count;
-      return `${m.name} ${m.type} unit=${m.unit} "${m.description}" ${JSON.stringify(attributes).replaceAll(queue, 'Q')} ${value}`;
-    }),
-  ).sort();
+  return [...metrics.values()]
+    .flatMap((m) =>
+      m.points.map((p) => {
+        const attributes = Object.fromEntries(Object.entries(p.attributes).sort(([a], [b]) => a.localeCompare(b)));
+        // a histogram's count, not its (timing dependent) sum
+        const value = typeof p.value === 'number' ? p.value : p.value.count;
+        return `${m.name} ${m.type} unit=${m.unit} "${m.description}" ${JSON.stringify(attributes).replaceAll(queue, 'Q')} ${value}`;
+      }),
+    )
+    .sort();
 }
 
 describe('interop: bullmq-otel spans and metrics, bullmq 6.7 and Conveyor side by side', () => {
@@ -71,7 +75,12 @@ describe('interop: bullmq-otel spans and metrics, bullmq 6.7 and Conveyor side b
   it('add, process (ok, failed and retried, failed for good), complete: the same spans and instruments on both engines', async () => {
     const run = async (engine: Engine) => {
       const name = scope.name(`otel-parity-${engine}`);
-      const telemetry = new BullMQOtel({ tracerName: `${engine}-parity`, meterName: `${engine}-parity`, version: '1', enableMetrics: true });
+      const telemetry = new BullMQOtel({
+        tracerName: `${engine}-parity`,
+        meterName: `${engine}-parity`,
+        version: '1',
+        enableMetrics: true,
+      });
       const queue =
         engine === 'bullmq'
           ? scope.track(new BullQueue(name, { connection: bullConnection(), telemetry }))
@@ -91,7 +100,11 @@ describe('interop: bullmq-otel spans and metrics, bullmq 6.7 and Conveyor side b
           : scope.track(new Worker(name, processor, { connection: conveyorConnection(), ...opts }));
       await Promise.all([times(worker, 'completed', 2), times(worker, 'failed', 2)]);
       // the process span of the last attempt ends just after its event
-      await until('four process spans', async () => spansOf(engine).filter((s) => s.name === `process ${name}`).length, (n) => n === 4);
+      await until(
+        'four process spans',
+        async () => spansOf(engine).filter((s) => s.name === `process ${name}`).length,
+        (n) => n === 4,
+      );
       await worker.close();
       await queue.recordJobCountsMetric('completed', 'failed');
       return {
@@ -123,7 +136,9 @@ describe('interop: bullmq-otel spans and metrics, bullmq 6.7 and Conveyor side b
     );
     // an attempt's outcome is an event of its process span
     const events = (prefix: string) => ours.spans.filter((l) => l.startsWith(prefix)).map((l) => l.slice(l.lastIndexOf(' [') + 1));
-    expect(events('process Q kind=4 parent=add Q.bad')).toEqual(['[{"name":"job failed","attributes":{"bullmq.job.failed.reason":"bad input"}}]']);
+    expect(events('process Q kind=4 parent=add Q.bad')).toEqual([
+      '[{"name":"job failed","attributes":{"bullmq.job.failed.reason":"bad input"}}]',
+    ]);
     expect(events('process Q kind=4 parent=add Q.flaky').sort()).toEqual([
       '[{"name":"job completed","attributes":{"bullmq.job.result":"{\\"doubled\\":4}"}}]',
       '[{"name":"job failed","attributes":{"bullmq.job.failed.reason":"try again"}}]',

@@ -3,14 +3,14 @@
 // own OpenTelemetry SDK with OpenTelemetry's own W3C propagator) that sends its spans and metrics
 // back over stdout. The trace crosses the process boundary only through the job's `tm` in Redis.
 import { fileURLToPath } from 'node:url';
-import { BullMQOtel } from 'bullmq-otel';
 import { SpanKind as OtelSpanKind } from '@opentelemetry/api';
+import { BullMQOtel } from 'bullmq-otel';
 import { MetricNames, Queue, TelemetryAttributes as A } from '../../lib/index.js';
+import { ChildScript } from '../support/child-script.js';
 import { idOf, OtelHarness, traceOf } from '../support/otel.js';
 import { REDIS_URL } from '../support/redis.js';
-import { conveyorConnection } from './support.js';
-import { ChildScript } from '../support/child-script.js';
 import { scopePerTest } from '../support/scope.js';
+import { conveyorConnection } from './support.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/otel-conveyor-worker.mjs', import.meta.url));
 /** A child process loads the built engine and the OpenTelemetry SDK first: seconds on a busy machine. */
@@ -69,7 +69,9 @@ describe('interop: a trace continued by a worker in another process', () => {
       const failed = spans.find((s) => s.name === `process ${name}` && s.attributes[A.JobId] === bad.id)!;
       expect(failed.events).toEqual([{ name: 'job failed', attributes: { [A.JobFailedReason]: 'no such template' } }]);
 
-      const [{ metrics }] = child.received('metrics') as unknown as { metrics: { name: string; unit: string; attributes: Record<string, unknown>[] }[] }[];
+      const [{ metrics }] = child.received('metrics') as unknown as {
+        metrics: { name: string; unit: string; attributes: Record<string, unknown>[] }[];
+      }[];
       const recorded = Object.fromEntries(metrics.map((m) => [m.name, m]));
       expect(Object.keys(recorded).sort()).toEqual([MetricNames.JobDuration, MetricNames.JobsCompleted, MetricNames.JobsFailed].sort());
       expect(recorded[MetricNames.JobsCompleted].attributes).toEqual([

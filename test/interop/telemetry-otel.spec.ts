@@ -2,14 +2,14 @@
 // context): one trace from a bullmq producer through a Conveyor worker to a bullmq worker, job
 // scheduler iterations traced across engines, and the metrics both engines' workers record with
 // telemetry.meter (same instruments, units, descriptions, attributes and counts for the same work).
-import { BullMQOtel } from 'bullmq-otel';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { MetricNames, Queue, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { idOf, OtelHarness, parentOf, traceOf, type ExportedMetric } from '../support/otel.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 const otel = new OtelHarness();
 afterAll(() => otel.shutdown());
@@ -36,10 +36,16 @@ describe('interop: bullmq-otel on both engines', () => {
     const bullQueue = scope.track(new BullQueue(first, { connection: bullConnection(), telemetry: bullSide }));
     const nextQueue = scope.track(new Queue(second, { connection: conveyorConnection(), telemetry: conveyorSide }));
     await bullQueue.add('step1', {});
-    scope.track(new Worker(first, async () => (await nextQueue.add('step2', {})).id, { connection: conveyorConnection(), telemetry: conveyorSide }));
+    scope.track(
+      new Worker(first, async () => (await nextQueue.add('step2', {})).id, { connection: conveyorConnection(), telemetry: conveyorSide }),
+    );
     const bullWorker = scope.track(new BullWorker(second, async () => 'end', { connection: bullConnection(), telemetry: bullSide }));
     await times(bullWorker, 'completed', 1);
-    await until('the last process span', async () => otel.named(`process ${second}`).length, (n) => n === 1);
+    await until(
+      'the last process span',
+      async () => otel.named(`process ${second}`).length,
+      (n) => n === 1,
+    );
     const chain = [`add ${first}.step1`, `process ${first}`, `add ${second}.step2`, `process ${second}`].map(oneSpan);
     const trace = traceOf(chain[0]);
     for (const span of chain) expect(traceOf(span)).toBe(trace);
@@ -59,7 +65,11 @@ describe('interop: bullmq-otel on both engines', () => {
     const theirs = scope.track(new BullWorker(fromConveyor, async () => 1, { connection: bullConnection(), telemetry: bullSide }));
     await Promise.all([times(ours, 'completed', 1), times(theirs, 'completed', 1)]);
     for (const name of [fromBull, fromConveyor]) {
-      await until(`the process span of ${name}`, async () => otel.named(`process ${name}`).length, (n) => n === 1);
+      await until(
+        `the process span of ${name}`,
+        async () => otel.named(`process ${name}`).length,
+        (n) => n === 1,
+      );
       const process = oneSpan(`process ${name}`);
       // the upsert's span, made for the iteration the worker took
       const add = otel.named(`add ${name}.tick`).find((s) => s.attributes[A.JobId] === process.attributes[A.JobId])!;

@@ -6,8 +6,8 @@ import { FlowProducer as BullFlowProducer, Queue as BullQueue, Worker as BullWor
 import { FlowProducer, Queue, SpanKind, TelemetryAttributes as A, Worker } from '../../lib/index.js';
 import { times } from '../support/events.js';
 import { RecordingTelemetry, type RecordedSpan } from '../support/recording-telemetry.js';
-import { bullConnection, conveyorConnection } from './support.js';
 import { scopePerTest } from '../support/scope.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 function ended(recorder: RecordingTelemetry, spanName: string, count = 1): Promise<RecordedSpan[]> {
   return times<[RecordedSpan]>(recorder, 'end', count, 10000, (span) => span.name === spanName).then((all) => all.map(([s]) => s));
@@ -22,14 +22,19 @@ const BACKGROUND = ['moveStalledJobsToWait', 'startStalledCheckTimer', 'extendLo
  */
 function canonical(spans: RecordedSpan[], queue: string, workerId: string): string[] {
   const byId = new Map(spans.map((s) => [s.id, s]));
-  const mask = (text: string) => text.replaceAll(queue, 'Q').replaceAll(workerId, '<worker>').replace(/repeat:sch:\d+/g, 'repeat:sch:<ms>');
+  const mask = (text: string) =>
+    text
+      .replaceAll(queue, 'Q')
+      .replaceAll(workerId, '<worker>')
+      .replace(/repeat:sch:\d+/g, 'repeat:sch:<ms>');
   return spans
     .filter((s) => !BACKGROUND.some((op) => s.name.startsWith(`${op} `)))
     .map((s) => {
       const attributes: Record<string, unknown> = { ...s.attributes };
       delete attributes[A.QueueName];
       delete attributes[A.QueueOperation];
-      for (const key of [A.JobAttemptFinishedTimestamp, A.JobProcessedTimestamp]) if (key in attributes) attributes[key] = typeof attributes[key];
+      for (const key of [A.JobAttemptFinishedTimestamp, A.JobProcessedTimestamp])
+        if (key in attributes) attributes[key] = typeof attributes[key];
       const sorted = Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => a.localeCompare(b)));
       const parent = s.parentId === undefined ? '-' : (byId.get(s.parentId)?.name ?? 'other');
       return mask(`${s.name} kind=${s.kind} parent=${parent} ${JSON.stringify(sorted)} ${JSON.stringify(s.events)}`);
@@ -138,8 +143,23 @@ describe('interop: telemetry context carried between bullmq and Conveyor', () =>
     const ours = await run('conveyor');
     expect([...new Set(ours.map((line) => line.slice(0, line.indexOf(' kind='))))].sort()).toEqual(
       [
-        'add Q.ok', 'addBulk Q', 'process Q', 'complete Q', 'fail Q', 'retry Q', 'pause Q', 'resume Q', 'close Q', 'clean Q', 'add Q.tick',
-        'remove Q', 'promoteJobs Q', 'retryJobs Q', 'trimEvents Q', 'drain Q', 'obliterate Q',
+        'add Q.ok',
+        'addBulk Q',
+        'process Q',
+        'complete Q',
+        'fail Q',
+        'retry Q',
+        'pause Q',
+        'resume Q',
+        'close Q',
+        'clean Q',
+        'add Q.tick',
+        'remove Q',
+        'promoteJobs Q',
+        'retryJobs Q',
+        'trimEvents Q',
+        'drain Q',
+        'obliterate Q',
       ].sort(),
     );
     // bullmq's obliterate calls its own traced pause(); Conveyor's obliterate script pauses nothing first

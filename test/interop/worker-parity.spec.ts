@@ -3,10 +3,10 @@
 // clock values and queue names are masked: retention, retries, progress, logs, stack traces.
 import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Worker } from '../../lib/index.js';
-import { bullConnection, conveyorConnection } from './support.js';
-import { snapshot } from './keyspace.js';
 import { scopePerTest } from '../support/scope.js';
 import { until } from '../support/wait.js';
+import { snapshot } from './keyspace.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 type Side = 'bullmq' | 'conveyor';
 
@@ -67,9 +67,12 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
           : new Worker(name, processor, { connection: conveyorConnection(), name: 'w', skipStalledCheck: true });
       try {
         // every job finished once: its final completed/failed event is in the stream
-        await until(`${total} jobs finished on ${side}`, () => scope.redis.xrange(`bull:${name}:events`, '-', '+'), (entries) =>
-          entries.filter(([, f]) => f[1] === 'completed' || (f[1] === 'retries-exhausted')).length === total,
-        10000);
+        await until(
+          `${total} jobs finished on ${side}`,
+          () => scope.redis.xrange(`bull:${name}:events`, '-', '+'),
+          (entries) => entries.filter(([, f]) => f[1] === 'completed' || f[1] === 'retries-exhausted').length === total,
+          10000,
+        );
       } finally {
         await worker.close();
       }
@@ -79,18 +82,58 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
   });
   // The finish script's parent handling (wire-format §7.4 step 7, §7.10): the same flow, children
   // processed by either engine; parent queue and child queue must come out the same.
-  const FLOWS: Record<string, { parentOpts?: Record<string, unknown>; children: { id: string; fail: boolean; opts?: Record<string, unknown> }[] }> = {
-    'children complete: the parent is released to wait': { children: [{ id: 'a', fail: false }, { id: 'b', fail: false }] },
+  const FLOWS: Record<
+    string,
+    { parentOpts?: Record<string, unknown>; children: { id: string; fail: boolean; opts?: Record<string, unknown> }[] }
+  > = {
+    'children complete: the parent is released to wait': {
+      children: [
+        { id: 'a', fail: false },
+        { id: 'b', fail: false },
+      ],
+    },
     'the last child completes a prioritized parent': { parentOpts: { priority: 5 }, children: [{ id: 'a', fail: false }] },
     'the last child completes a delayed parent': { parentOpts: { delay: 5000 }, children: [{ id: 'a', fail: false }] },
-    'a child fails with failParentOnFailure': { children: [{ id: 'a', fail: true, opts: { failParentOnFailure: true } }, { id: 'b', fail: false }] },
-    'a child fails with continueParentOnFailure': { children: [{ id: 'a', fail: true, opts: { continueParentOnFailure: true } }, { id: 'b', fail: false }] },
-    'a child fails with ignoreDependencyOnFailure': { children: [{ id: 'a', fail: true, opts: { ignoreDependencyOnFailure: true } }, { id: 'b', fail: false }] },
-    'a child fails with removeDependencyOnFailure': { children: [{ id: 'a', fail: true, opts: { removeDependencyOnFailure: true } }, { id: 'b', fail: false }] },
-    'a child fails without a parent rule': { children: [{ id: 'a', fail: true }, { id: 'b', fail: false }] },
-    'a completed child removed at once still releases the parent': { children: [{ id: 'a', fail: false, opts: { removeOnComplete: true } }] },
+    'a child fails with failParentOnFailure': {
+      children: [
+        { id: 'a', fail: true, opts: { failParentOnFailure: true } },
+        { id: 'b', fail: false },
+      ],
+    },
+    'a child fails with continueParentOnFailure': {
+      children: [
+        { id: 'a', fail: true, opts: { continueParentOnFailure: true } },
+        { id: 'b', fail: false },
+      ],
+    },
+    'a child fails with ignoreDependencyOnFailure': {
+      children: [
+        { id: 'a', fail: true, opts: { ignoreDependencyOnFailure: true } },
+        { id: 'b', fail: false },
+      ],
+    },
+    'a child fails with removeDependencyOnFailure': {
+      children: [
+        { id: 'a', fail: true, opts: { removeDependencyOnFailure: true } },
+        { id: 'b', fail: false },
+      ],
+    },
+    'a child fails without a parent rule': {
+      children: [
+        { id: 'a', fail: true },
+        { id: 'b', fail: false },
+      ],
+    },
+    'a completed child removed at once still releases the parent': {
+      children: [{ id: 'a', fail: false, opts: { removeOnComplete: true } }],
+    },
     'a failed child without a rule, removed at once': { children: [{ id: 'a', fail: true, opts: { removeOnFail: true } }] },
-    'children trimmed by retention count': { children: [{ id: 'a', fail: false, opts: { removeOnComplete: 1 } }, { id: 'b', fail: false, opts: { removeOnComplete: 1 } }] },
+    'children trimmed by retention count': {
+      children: [
+        { id: 'a', fail: false, opts: { removeOnComplete: 1 } },
+        { id: 'b', fail: false, opts: { removeOnComplete: 1 } },
+      ],
+    },
   };
 
   it.each(Object.keys(FLOWS))('flow: %s', async (flowName) => {
@@ -105,7 +148,12 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
         queueName: parentQueue,
         data: {},
         opts: { jobId: 'parent', ...flow.parentOpts },
-        children: flow.children.map((c) => ({ name: c.fail ? 'bad' : 'ok', queueName: childQueue, data: { n: 1 }, opts: { jobId: c.id, ...c.opts } })),
+        children: flow.children.map((c) => ({
+          name: c.fail ? 'bad' : 'ok',
+          queueName: childQueue,
+          data: { n: 1 },
+          opts: { jobId: c.id, ...c.opts },
+        })),
       });
       const worker =
         side === 'bullmq'
@@ -113,9 +161,12 @@ describe('interop: bullmq and Conveyor workers leave the same keyspace', () => {
           : new Worker(childQueue, processor, { connection: conveyorConnection(), skipStalledCheck: true, autorun: false });
       try {
         void worker.run();
-        await until(`children finished on ${side}`, () => scope.redis.xrange(`bull:${childQueue}:events`, '-', '+'), (entries) =>
-          entries.filter(([, f]) => f[1] === 'completed' || f[1] === 'retries-exhausted').length === flow.children.length,
-        10000);
+        await until(
+          `children finished on ${side}`,
+          () => scope.redis.xrange(`bull:${childQueue}:events`, '-', '+'),
+          (entries) => entries.filter(([, f]) => f[1] === 'completed' || f[1] === 'retries-exhausted').length === flow.children.length,
+          10000,
+        );
       } finally {
         await worker.close();
       }

@@ -39,7 +39,11 @@ describe('the packed package', () => {
   let app: string;
   let engineApp: string;
   let boardApp: string;
-  let pkg: { dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+  let pkg: {
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
 
   /** An engine-only app as docs/engine-only.md sets one up: `omit=peer`, then `npm install`. */
   function npmInstall(name: string): string {
@@ -68,7 +72,11 @@ describe('the packed package', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'conveyor-pack-'));
     const [{ filename }] = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
     );
     tarball = path.join(dir, filename);
     pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -231,14 +239,19 @@ const name = process.env.QUEUE;
           files: ['typed.ts'],
         }),
       );
-      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', engineApp], { encoding: 'utf8' });
+      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', engineApp], {
+        encoding: 'utf8',
+      });
       expect(tsc.stdout + tsc.stderr).toBe('');
       expect(tsc.status).toBe(0);
     }, 60_000);
 
     it('has no @bull-board/api (an optional peer), and nestjs-conveyor/bull-board says it is missing', () => {
       expect(existsSync(path.join(engineApp, 'node_modules', '@bull-board'))).toBe(false);
-      writeFileSync(path.join(engineApp, 'board.mjs'), "import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';\nconsole.log(typeof ConveyorAdapter);\n");
+      writeFileSync(
+        path.join(engineApp, 'board.mjs'),
+        "import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';\nconsole.log(typeof ConveyorAdapter);\n",
+      );
       const out = run(engineApp, 'board.mjs');
       expect(out.status).not.toBe(0);
       expect(out.stderr).toMatch(/Cannot find (package|module) '@bull-board\/api/);
@@ -267,8 +280,16 @@ const connection = process.env.REDIS_URL;
 `;
 
     it.each([
-      ['ES module', 'board.mjs', "import { Queue } from 'nestjs-conveyor/engine';\nimport { BullMQAdapter, ConveyorAdapter } from 'nestjs-conveyor/bull-board';"],
-      ['CommonJS', 'board.cjs', "const { Queue } = require('nestjs-conveyor/engine');\nconst { BullMQAdapter, ConveyorAdapter } = require('nestjs-conveyor/bull-board');"],
+      [
+        'ES module',
+        'board.mjs',
+        "import { Queue } from 'nestjs-conveyor/engine';\nimport { BullMQAdapter, ConveyorAdapter } from 'nestjs-conveyor/bull-board';",
+      ],
+      [
+        'CommonJS',
+        'board.cjs',
+        "const { Queue } = require('nestjs-conveyor/engine');\nconst { BullMQAdapter, ConveyorAdapter } = require('nestjs-conveyor/bull-board');",
+      ],
     ])('loads nestjs-conveyor/bull-board from %s and acts on a queue through it', (_label, file, imports) => {
       writeFileSync(path.join(boardApp, file), boardProgram(imports));
       const out = run(boardApp, file);
@@ -289,17 +310,28 @@ const connection = process.env.REDIS_URL;
           "import { Queue } from 'nestjs-conveyor/engine';\n" +
           "import { BullMQAdapter, ConveyorAdapter } from 'nestjs-conveyor/bull-board';\n" +
           "const queue = new Queue<{ to: string }>('typed', { connection: { host: '127.0.0.1', port: 6379 } });\n" +
-          "const adapters: BaseAdapter[] = [new ConveyorAdapter(queue, { readOnlyMode: true }), new BullMQAdapter(queue)];\n" +
+          'const adapters: BaseAdapter[] = [new ConveyorAdapter(queue, { readOnlyMode: true }), new BullMQAdapter(queue)];\n' +
           'console.log(adapters.length);\n',
       );
       writeFileSync(
         path.join(boardApp, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] },
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            types: ['node'],
+            typeRoots: [path.join(root, 'node_modules', '@types')],
+          },
           files: ['typed.ts'],
         }),
       );
-      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', boardApp], { encoding: 'utf8' });
+      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', boardApp], {
+        encoding: 'utf8',
+      });
       expect(tsc.stdout + tsc.stderr).toBe('');
       expect(tsc.status).toBe(0);
     }, 120_000);

@@ -2,8 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { Queue } from 'nestjs-conveyor';
 import { freePort } from '../../scripts/redis-server.mjs';
-import { BaseScope, closedAfterAll } from '../support/scope.js';
 import { connection, rawClient, uniqueName } from '../support/redis.js';
+import { BaseScope, closedAfterAll } from '../support/scope.js';
 import {
   SampleProcess,
   alive,
@@ -113,7 +113,11 @@ describe('the sample, run as processes', () => {
   it('stops the sample when whoever started the runner dies without a signal (npm killed with SIGKILL)', async () => {
     buildSample(copy.dir);
     // dash keeps running as the runner's parent here, as npm would without exec
-    const shell = track(new SampleProcess(spawn('sh', ['-c', 'node scripts/run-sample.mjs'], { cwd: copy.dir, env: sampleEnv({ PORT: '0', QUEUE_PREFIX: prefix() }) })));
+    const shell = track(
+      new SampleProcess(
+        spawn('sh', ['-c', 'node scripts/run-sample.mjs'], { cwd: copy.dir, env: sampleEnv({ PORT: '0', QUEUE_PREFIX: prefix() }) }),
+      ),
+    );
     const [, pid] = await shell.waitFor(/pid (\d+)/);
     await shell.waitFor(/listening on/);
     shell.child.kill('SIGKILL');

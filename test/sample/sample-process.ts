@@ -9,7 +9,18 @@ import { until } from '../support/wait.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What `npm run sample` needs from the checkout (the rest of it plays no part). */
-const SAMPLE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', '.gitignore', 'lib', 'lua', 'scripts', 'sample/src', 'sample/tsconfig.json'];
+const SAMPLE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  '.gitignore',
+  'lib',
+  'lua',
+  'scripts',
+  'sample/src',
+  'sample/tsconfig.json',
+];
 
 /**
  * A copy of the checkout's sample, build files and scripts in a temp folder, committed to a git
@@ -109,5 +120,8 @@ export async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
 export function buildSample(dir: string): void {
   if (existsSync(path.join(dir, 'sample/dist/main.js')) && existsSync(path.join(dir, 'dist/index.js'))) return;
   execFileSync('npm', ['run', 'build'], { cwd: dir, stdio: 'ignore', env: sampleEnv({}) });
-  execFileSync(process.execPath, [path.join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'sample/tsconfig.json'], { cwd: dir, stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(dir, 'node_modules/typescript/bin/tsc'), '-p', 'sample/tsconfig.json'], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
 }

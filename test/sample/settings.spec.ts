@@ -17,7 +17,9 @@ describe("the sample's settings", () => {
   });
 
   it('reject a bad role or port, naming it', () => {
-    expect(() => readSettings({}, ['--role=boss'])).toThrow('role must be one of all, api, worker (--role=... or CONVEYOR_ROLE), got "boss"');
+    expect(() => readSettings({}, ['--role=boss'])).toThrow(
+      'role must be one of all, api, worker (--role=... or CONVEYOR_ROLE), got "boss"',
+    );
     expect(() => readSettings({ PORT: 'http' }, [])).toThrow('PORT must be a whole number >= 0, got "http"');
     expect(() => readSettings({}, ['--role=worker', '--port=-1'])).toThrow('--port must be a whole number >= 0, got "-1"');
   });

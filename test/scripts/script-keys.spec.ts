@@ -27,7 +27,9 @@ describe('key names', () => {
     expect(inlineKeyNames('return base .. QK.dedup .. id, jobKey .. JK.lock, Q.waitingChildren', 't.lua')).toBe(
       `return base .. "${QUEUE_KEY_FAMILY.dedup}" .. id, jobKey .. "${JOB_KEY.lock}", Q.waitingChildren`,
     );
-    expect(() => inlineKeyNames('return jobKey .. JK.lok', 't.lua')).toThrow(/t\.lua: JK\.lok is not a key name of lib\/engine\/core\/keys\.ts \(JK has lock, logs/);
+    expect(() => inlineKeyNames('return jobKey .. JK.lok', 't.lua')).toThrow(
+      /t\.lua: JK\.lok is not a key name of lib\/engine\/core\/keys\.ts \(JK has lock, logs/,
+    );
     for (const name of listScripts()) expect(loadScript(name).source).not.toMatch(/\b(QK|JK)\.\w/);
   });
 
@@ -83,11 +85,14 @@ describe('script headers', () => {
       for (const token of tokens) inHeader.add(token);
     }
     const inCode = keysInCode(flat);
-    expect({ notUsed, missingFromHeader: [...inCode].filter((k) => !inHeader.has(k)).sort(), notInCode: [...inHeader].filter((k) => !inCode.has(k)).sort() }).toEqual({
+    expect({
+      notUsed,
+      missingFromHeader: [...inCode].filter((k) => !inHeader.has(k)).sort(),
+      notInCode: [...inHeader].filter((k) => !inCode.has(k)).sort(),
+    }).toEqual({
       notUsed: [],
       missingFromHeader: [],
       notInCode: [],
     });
   });
 });
-

@@ -21,7 +21,9 @@ describe('Lua script loader', () => {
   });
 
   it('names the missing file and who included it', () => {
-    expect(() => flattenScript('missing.lua', fixtures)).toThrow(/Cannot read Lua file includes\/nowhere\.lua \(included from missing\.lua\)/);
+    expect(() => flattenScript('missing.lua', fixtures)).toThrow(
+      /Cannot read Lua file includes\/nowhere\.lua \(included from missing\.lua\)/,
+    );
   });
 
   it('loads every shipped script, each with a contract header and no include left', () => {
@@ -43,7 +45,9 @@ describe('Lua script loader', () => {
       for (const name of listScripts()) {
         const { source } = loadScript(name);
         // SCRIPT LOAD compiles without running: a syntax error fails here, naming the script
-        await expect(client.script('LOAD', source).catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`)))).resolves.toHaveLength(40);
+        await expect(
+          client.script('LOAD', source).catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`))),
+        ).resolves.toHaveLength(40);
       }
     });
 

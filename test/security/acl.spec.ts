@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { ACL_COMMANDS, aclRulesFor, Queue } from '../../lib/index.js';
 import { LUA_DIR } from '../../lib/engine/core/scripts.js';
+import { ACL_COMMANDS, aclRulesFor, Queue } from '../../lib/index.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,13 +19,44 @@ const ENGINE = { user: 'conveyor', password: 'conveyor-pw' };
  * bullmq workers; bullmq fixtures and assertions go through CONVEYOR_ADMIN_REDIS_URL).
  */
 const CORE_SUITES = [
-  'smoke', 'add-validation', 'queue-getters', 'queue-pause', 'queue-clean', 'queue-remove', 'queue-retry',
-  'job-methods', 'worker-processing', 'worker-retries', 'worker-retention', 'worker-events', 'worker-locks',
-  'worker-close', 'worker-batch-finish', 'queue-events', 'wait-until-finished', 'flow-producer', 'flow-dynamic',
-  'flow-get', 'flow-parent-options', 'flow-validation', 'job-scheduler', 'job-scheduler-validation', 'dedup',
-  'dedup-validation', 'rate-limit', 'global-concurrency', 'stalled-recovery', 'outcomes-job-moves',
-  'outcomes-processor', 'cancellation-signals', 'manual-processing', 'metrics', 'queue-workers', 'queue-orphans',
-  'queue-events-producer', 'prometheus',
+  'smoke',
+  'add-validation',
+  'queue-getters',
+  'queue-pause',
+  'queue-clean',
+  'queue-remove',
+  'queue-retry',
+  'job-methods',
+  'worker-processing',
+  'worker-retries',
+  'worker-retention',
+  'worker-events',
+  'worker-locks',
+  'worker-close',
+  'worker-batch-finish',
+  'queue-events',
+  'wait-until-finished',
+  'flow-producer',
+  'flow-dynamic',
+  'flow-get',
+  'flow-parent-options',
+  'flow-validation',
+  'job-scheduler',
+  'job-scheduler-validation',
+  'dedup',
+  'dedup-validation',
+  'rate-limit',
+  'global-concurrency',
+  'stalled-recovery',
+  'outcomes-job-moves',
+  'outcomes-processor',
+  'cancellation-signals',
+  'manual-processing',
+  'metrics',
+  'queue-workers',
+  'queue-orphans',
+  'queue-events-producer',
+  'prometheus',
 ].map((name) => `test/engine/${name}.spec.ts`);
 
 /** Tests that use prefixes other than `bull` on purpose: a one-prefix user is refused there, rightly. */
@@ -89,7 +120,7 @@ describe('Redis ACL user limited to the queue prefix', () => {
     expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain(`ACL SETUSER conveyor on >s3cret ${aclRulesFor('bull')}\n`);
   });
 
-  it('allows every command a Lua script calls (scripts run with their caller\'s permissions)', () => {
+  it("allows every command a Lua script calls (scripts run with their caller's permissions)", () => {
     const called = new Set<string>();
     const walk = (dir: string) => {
       for (const entry of readdirSync(dir)) {

@@ -3,10 +3,10 @@
 // server gets none.
 import type { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { EVICTION_POLICY_WARNING, Queue, QueueEvents, Worker, type RedisClient } from '../../lib/index.js';
 import { evictionPolicyChecked } from '../../lib/engine/connection/eviction-policy.js';
-import { uniqueName } from '../support/redis.js';
+import { EVICTION_POLICY_WARNING, Queue, QueueEvents, Worker, type RedisClient } from '../../lib/index.js';
 import { RedisServer } from '../../scripts/redis-server.mjs';
+import { uniqueName } from '../support/redis.js';
 
 interface Closable {
   close(): Promise<unknown>;

@@ -8,9 +8,9 @@ import type { Logger } from '@nestjs/common';
 import { FlowProducer, Queue, QueueEvents, Worker, type ConnectionOptions } from '../../lib/index.js';
 import { ModuleConnection } from '../../lib/nest/module-connection.js';
 import { resolveModuleOptions } from '../../lib/nest/module-options.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { RedisServer } from '../../scripts/redis-server.mjs';
 
 const SECRET = 'secret';
 
@@ -140,15 +140,25 @@ describe('passwords never appear in errors or logs', () => {
   // number (ioredis passes `?connectTimeout=` on as a string), so those cases wait the default 10 s
   const cases: [string, () => ConnectionOptions][] = [
     ['a wrong password for a user, in a redis:// URL', () => `redis://conveyor:${SECRET}@127.0.0.1:${server.port}`],
-    ['a wrong password for the default user, in { url }', () => ({ url: `redis://:${SECRET}@127.0.0.1:${server.port}`, connectTimeout: 1000 })],
-    ['a wrong password for a user, in ioredis options', () => ({ host: '127.0.0.1', port: server.port, username: 'conveyor', password: SECRET, connectTimeout: 1000 })],
+    [
+      'a wrong password for the default user, in { url }',
+      () => ({ url: `redis://:${SECRET}@127.0.0.1:${server.port}`, connectTimeout: 1000 }),
+    ],
+    [
+      'a wrong password for a user, in ioredis options',
+      () => ({ host: '127.0.0.1', port: server.port, username: 'conveyor', password: SECRET, connectTimeout: 1000 }),
+    ],
   ];
 
-  it.each(cases)('%s', async (_label, connection) => {
-    await exercise(connection, seen);
-    expect(seen.texts.some((t) => t.includes('WRONGPASS'))).toBe(true);
-    expect(seen.leaks()).toEqual([]);
-  }, 30_000);
+  it.each(cases)(
+    '%s',
+    async (_label, connection) => {
+      await exercise(connection, seen);
+      expect(seen.texts.some((t) => t.includes('WRONGPASS'))).toBe(true);
+      expect(seen.leaks()).toEqual([]);
+    },
+    30_000,
+  );
 
   it('an unreachable redis://user:secret@127.0.0.1:1', async () => {
     await exercise(() => `redis://user:${SECRET}@127.0.0.1:1`, seen);

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents, Worker, type ConnectionOptions } from '../../lib/index.js';
+import { RedisServer } from '../../scripts/redis-server.mjs';
 import { once } from '../support/events.js';
 import { uniqueName } from '../support/redis.js';
-import { RedisServer } from '../../scripts/redis-server.mjs';
 
 /** A CA and a server certificate for 127.0.0.1 / localhost, signed by it. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
@@ -20,10 +20,40 @@ function makeCertificates(dir: string): { ca: string; cert: string; key: string 
     }
     if (run.status !== 0) throw new Error(`openssl ${args[0]} failed: ${run.stderr}`);
   };
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=Conveyor test CA');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Conveyor test CA',
+  );
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(path.join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.cnf');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  );
   return { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key') };
 }
 
@@ -44,6 +74,7 @@ describe('TLS connections (rediss:// and tls options)', () => {
     } catch (err) {
       throw new Error(
         `the local redis-server cannot serve TLS (built without it, or it refused the options), so this suite cannot run: ${(err as Error).message}`,
+        { cause: err },
       );
     }
   });

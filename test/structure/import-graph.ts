@@ -31,7 +31,8 @@ export function readTree(root: string, dir: string): SourceTree {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
       const child = path.join(abs, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (/\.(ts|mts|mjs)$/.test(entry.name)) files.set(path.relative(root, child).split(path.sep).join('/'), readFileSync(child, 'utf8'));
+      else if (/\.(ts|mts|mjs)$/.test(entry.name))
+        files.set(path.relative(root, child).split(path.sep).join('/'), readFileSync(child, 'utf8'));
     }
   };
   walk(path.join(root, dir));
@@ -69,17 +70,34 @@ function isTypeOnlyExport(node: ts.ExportDeclaration): boolean {
 
 /** Every import of one file: declarations, re-exports, `import('x')` calls and `import('x').T` types. */
 export function importsOf(tree: SourceTree, file: string): ImportEdge[] {
-  const source = ts.createSourceFile(file, tree.files.get(file)!, ts.ScriptTarget.Latest, true, file.endsWith('.mjs') ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    file,
+    tree.files.get(file)!,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('.mjs') ? ts.ScriptKind.JS : ts.ScriptKind.TS,
+  );
   const edges: ImportEdge[] = [];
   const add = (specifier: string, type: boolean) => {
     const relative = specifier.startsWith('.');
     const resolved = relative ? resolve(tree, file, specifier) : undefined;
-    edges.push({ from: file, to: resolved ?? (relative ? `<unresolved ${specifier}>` : packageName(specifier)), internal: relative, type, specifier });
+    edges.push({
+      from: file,
+      to: resolved ?? (relative ? `<unresolved ${specifier}>` : packageName(specifier)),
+      internal: relative,
+      type,
+      specifier,
+    });
   };
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) add(node.moduleSpecifier.text, isTypeOnlyImport(node));
-    else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) add(node.moduleSpecifier.text, isTypeOnlyExport(node));
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+    else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier))
+      add(node.moduleSpecifier.text, isTypeOnlyExport(node));
+    else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    ) {
       add(node.moduleReference.expression.text, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
@@ -134,7 +152,8 @@ export function findCycles(edges: ImportEdge[]): ImportCycle[] {
         onStack.delete(w);
         component.push(w);
       } while (w !== v);
-      if (component.length > 1 || (next.get(v) ?? []).includes(v)) components.push({ files: component.sort(), loop: loopThrough(component, next) });
+      if (component.length > 1 || (next.get(v) ?? []).includes(v))
+        components.push({ files: component.sort(), loop: loopThrough(component, next) });
     }
   };
   for (const v of [...next.keys()].sort()) if (!index.has(v)) strongConnect(v);

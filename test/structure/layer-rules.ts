@@ -81,7 +81,9 @@ export function structureViolations(tree: SourceTree): string[] {
   for (const file of tree.files.keys()) {
     const part = partOf(file);
     if (part === 'loose') {
-      problems.push(`${file} is in no part of the engine: engine files live in lib/engine/<part>/ (${Object.keys(MAY_IMPORT).join(', ')}), besides the two doors`);
+      problems.push(
+        `${file} is in no part of the engine: engine files live in lib/engine/<part>/ (${Object.keys(MAY_IMPORT).join(', ')}), besides the two doors`,
+      );
     }
     const lines = lineCount(tree.files.get(file)!);
     if (lines > MAX_LINES) problems.push(`${file} has ${lines} lines (at most ${MAX_LINES}): split it along its responsibilities`);
@@ -103,7 +105,13 @@ export function structureViolations(tree: SourceTree): string[] {
         problems.push(`${describe(edge)}: the public door never hands out the internal one`);
       } else if (edge.internal && fromPart !== 'door' && toPart === 'door') {
         problems.push(`${describe(edge)}: engine parts import each other directly, never through a door`);
-      } else if (edge.internal && isPart(fromPart) && isPart(toPart) && fromPart !== toPart && !(MAY_IMPORT[fromPart] as readonly string[]).includes(toPart)) {
+      } else if (
+        edge.internal &&
+        isPart(fromPart) &&
+        isPart(toPart) &&
+        fromPart !== toPart &&
+        !(MAY_IMPORT[fromPart] as readonly string[]).includes(toPart)
+      ) {
         const allowed = MAY_IMPORT[fromPart].length > 0 ? MAY_IMPORT[fromPart].join(', ') : 'no other part';
         problems.push(`${describe(edge)}: ${fromPart} may import ${allowed}, not ${toPart}`);
       }

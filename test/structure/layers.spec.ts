@@ -24,7 +24,8 @@ describe('the structure check', () => {
     'lib/engine/queue/queue.ts': "import { Job } from '../job/job.js';\nexport class Queue { j = Job; }\n",
     'lib/engine/index.ts': "export { Queue } from './queue/queue.js';\n",
     'lib/engine/internal.ts': "export { E } from './core/errors.js';\n",
-    'lib/nest/module.ts': "import { Queue } from '../engine/index.js';\nimport { E } from '../engine/internal.js';\nexport const m = [Queue, E];\n",
+    'lib/nest/module.ts':
+      "import { Queue } from '../engine/index.js';\nimport { E } from '../engine/internal.js';\nexport const m = [Queue, E];\n",
     'lib/index.ts': "export * from './engine/index.js';\n",
   };
 
@@ -33,7 +34,10 @@ describe('the structure check', () => {
   });
 
   it('fails a wrong-way import between parts, type-only ones included', () => {
-    const wrong = { ...sound, 'lib/engine/job/job.ts': "import type { Queue } from '../queue/queue.js';\nexport class Job { q?: Queue; }\n" };
+    const wrong = {
+      ...sound,
+      'lib/engine/job/job.ts': "import type { Queue } from '../queue/queue.js';\nexport class Job { q?: Queue; }\n",
+    };
     expect(structureViolations(tree(wrong))).toEqual([
       'lib/engine/job/job.ts imports the types of lib/engine/queue/queue.ts: job may import core, telemetry, connection, events, not queue',
     ]);
@@ -45,8 +49,13 @@ describe('the structure check', () => {
       'lib/engine/job/moves.ts': "import { Job } from './job.js';\nexport const moves = () => Job;\n",
       'lib/engine/job/job.ts': "export class Job { static m = () => import('./moves.js'); }\n",
     };
-    expect(structureViolations(tree(cycle))).toEqual(['import cycle: lib/engine/job/job.ts -> lib/engine/job/moves.ts -> lib/engine/job/job.ts']);
-    const typesOnly = { ...cycle, 'lib/engine/job/moves.ts': "import type { Job } from './job.js';\nexport const moves = (j: Job) => j;\n" };
+    expect(structureViolations(tree(cycle))).toEqual([
+      'import cycle: lib/engine/job/job.ts -> lib/engine/job/moves.ts -> lib/engine/job/job.ts',
+    ]);
+    const typesOnly = {
+      ...cycle,
+      'lib/engine/job/moves.ts': "import type { Job } from './job.js';\nexport const moves = (j: Job) => j;\n",
+    };
     expect(structureViolations(tree(typesOnly))).toEqual([]);
   });
 
@@ -64,7 +73,8 @@ describe('the structure check', () => {
   it('fails an engine file that imports NestJS, bull-board or the Nest layer, or lies outside the parts', () => {
     const nest = {
       ...sound,
-      'lib/engine/queue/queue.ts': "import { Injectable } from '@nestjs/common';\nimport type { Board } from '@bull-board/api';\nexport const q = Injectable;\n",
+      'lib/engine/queue/queue.ts':
+        "import { Injectable } from '@nestjs/common';\nimport type { Board } from '@bull-board/api';\nexport const q = Injectable;\n",
       'lib/engine/job/job.ts': "import '../../nest/module.js';\nexport class Job {}\n",
       'lib/engine/helpers.ts': 'export const h = 1;\n',
     };
@@ -78,6 +88,8 @@ describe('the structure check', () => {
 
   it(`fails a file over ${MAX_LINES} lines`, () => {
     const long = { ...sound, 'lib/engine/core/errors.ts': 'export const x = 1;\n'.repeat(MAX_LINES + 1) };
-    expect(structureViolations(tree(long))).toEqual([`lib/engine/core/errors.ts has ${MAX_LINES + 1} lines (at most ${MAX_LINES}): split it along its responsibilities`]);
+    expect(structureViolations(tree(long))).toEqual([
+      `lib/engine/core/errors.ts has ${MAX_LINES + 1} lines (at most ${MAX_LINES}): split it along its responsibilities`,
+    ]);
   });
 });

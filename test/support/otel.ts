@@ -15,7 +15,13 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 class AsyncLocalStorageContextManager implements ContextManager {
@@ -23,7 +29,12 @@ class AsyncLocalStorageContextManager implements ContextManager {
   active(): Context {
     return this.storage.getStore() ?? ROOT_CONTEXT;
   }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     return this.storage.run(ctx, () => fn.apply(thisArg, args));
   }
   bind<T>(_ctx: Context, target: T): T {
@@ -109,10 +120,12 @@ export class OtelHarness {
       for (const m of scope.metrics) {
         const { name, unit, description } = m.descriptor;
         // what the instrument was made as (a counter exports monotonic sums)
-        const type = m.dataPointType === DataPointType.SUM ? (m.isMonotonic ? 'COUNTER' : 'UP_DOWN_COUNTER') : DataPointType[m.dataPointType];
+        const type =
+          m.dataPointType === DataPointType.SUM ? (m.isMonotonic ? 'COUNTER' : 'UP_DOWN_COUNTER') : DataPointType[m.dataPointType];
         const points = (m.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]).map((p) => ({
           attributes: p.attributes,
-          value: typeof p.value === 'number' ? p.value : { count: (p.value as { count: number }).count, sum: (p.value as { sum: number }).sum },
+          value:
+            typeof p.value === 'number' ? p.value : { count: (p.value as { count: number }).count, sum: (p.value as { sum: number }).sum },
         }));
         const seen = out.get(name);
         if (seen) seen.points.push(...points);

@@ -122,7 +122,8 @@ export class RecordingTelemetry extends EventEmitter {
   /** The span of that name, failing if there is not exactly one. */
   one(name: string): RecordedSpan {
     const found = this.spans.filter((s) => s.name === name);
-    if (found.length !== 1) throw new Error(`expected one span "${name}", found ${found.length}: ${this.spans.map((s) => s.name).join(', ')}`);
+    if (found.length !== 1)
+      throw new Error(`expected one span "${name}", found ${found.length}: ${this.spans.map((s) => s.name).join(', ')}`);
     return found[0];
   }
 

@@ -30,7 +30,11 @@ export class ScriptMonitor {
   private readonly sentinels = new Map<string, () => void>();
 
   /** `url`: the server to watch (ADMIN_REDIS_URL by default; a cluster test names one node). */
-  constructor(private readonly queue: string, scripts: string[], private readonly url = ADMIN_REDIS_URL) {
+  constructor(
+    private readonly queue: string,
+    scripts: string[],
+    private readonly url = ADMIN_REDIS_URL,
+  ) {
     for (const name of scripts) {
       const loaded = loadScript(name);
       this.bySha.set(loaded.sha, name);
@@ -62,8 +66,7 @@ export class ScriptMonitor {
         if (line === '+OK') {
           pendingOks -= 1;
           if (pendingOks === 0) ready();
-        }
-        else if (line.startsWith('+')) this.parseLine(line.slice(1));
+        } else if (line.startsWith('+')) this.parseLine(line.slice(1));
       }
     });
     socket.on('error', () => {});
@@ -99,7 +102,7 @@ export class ScriptMonitor {
             i += 4;
             continue;
           }
-          bytes.push((({ n: 10, r: 13, t: 9, a: 7, b: 8 }) as Record<string, number>)[next] ?? next.charCodeAt(0));
+          bytes.push(({ n: 10, r: 13, t: 9, a: 7, b: 8 } as Record<string, number>)[next] ?? next.charCodeAt(0));
           i += 2;
           continue;
         }

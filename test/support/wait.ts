@@ -7,12 +7,7 @@
  * Redis, a connection in CLIENT LIST). Resolves with that value; fails naming `what` and the last
  * value seen after `timeoutMs`. A probe that throws fails at once.
  */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T> | T,
-  accept: (value: T) => boolean,
-  timeoutMs = 5000,
-): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const last = await probe();

@@ -9,14 +9,14 @@ import {
   ClientType,
   CONNECTION_CLOSED_ERROR_MSG,
   ConnectionClosedError,
-  DELAYED_ERROR,
+  type DELAYED_ERROR,
   DelayedError,
   ErrorCode,
   FlowProducer,
   isNotConnectionError,
   isRedisCluster,
   isRedisInstance,
-  Job,
+  type Job,
   lengthInUtf8Bytes,
   Queue,
   QueueEvents,
@@ -79,7 +79,7 @@ import {
   type WorkerOptions,
 } from '../../lib/engine/index.js';
 // the package root: its `Processor` and `QueueEventsListener` are the Nest decorators' names too
-import * as Root from '../../lib/index.js';
+import type * as Root from '../../lib/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 /** A value of type `Given` can be used where `Wanted` is expected. */
@@ -129,7 +129,13 @@ export async function queues(): Promise<void> {
   );
 
   const defaults: DefaultJobOptions = { attempts: 5, removeOnComplete: true, removeOnFail: 1000 };
-  new Queue('Paint', { connection, prefix: '{paint}', defaultJobOptions: defaults, streams: { events: { maxLen: 100 } }, skipVersionCheck: true });
+  new Queue('Paint', {
+    connection,
+    prefix: '{paint}',
+    defaultJobOptions: defaults,
+    streams: { events: { maxLen: 100 } },
+    skipVersionCheck: true,
+  });
   await queue.obliterate({ force: true, count: 500 } satisfies ObliterateOpts);
   await queue.close();
 }
@@ -150,7 +156,8 @@ export function workers(): void {
       removeOnComplete: { count: 100 },
       lockDuration: 60_000,
       settings: {
-        backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => attemptsMade * 1000 + (job?.attemptsMade ?? 0),
+        backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) =>
+          attemptsMade * 1000 + (job?.attemptsMade ?? 0),
       },
     },
   );

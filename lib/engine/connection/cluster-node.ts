@@ -13,7 +13,9 @@ export function nodeForKey(cluster: Cluster, key: string): Redis {
   const node = masters.find((n) => `${n.options.host}:${n.options.port}` === owner);
   if (!node) {
     const known = masters.map((n) => `${n.options.host}:${n.options.port}`).join(', ') || 'none yet';
-    throw new Error(`no master of the Redis Cluster (${known}) is known to serve slot ${slot} of ${key}; try again once the cluster is ready`);
+    throw new Error(
+      `no master of the Redis Cluster (${known}) is known to serve slot ${slot} of ${key}; try again once the cluster is ready`,
+    );
   }
   return node;
 }

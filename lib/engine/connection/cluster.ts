@@ -45,10 +45,7 @@ export function isClusterClient(value: unknown): value is Cluster {
 export function isClusterOptions(value: unknown): value is ClusterConnectionOptions {
   // a plain ioredis client has a `cluster` command method, so rule clients out by shape first
   return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { duplicate?: unknown }).duplicate !== 'function' &&
-    'cluster' in value
+    typeof value === 'object' && value !== null && typeof (value as { duplicate?: unknown }).duplicate !== 'function' && 'cluster' in value
   );
 }
 
@@ -63,7 +60,8 @@ function checkClusterOptions(value: ClusterConnectionOptions): void {
     throw new ConveyorValidationError(`connection.cluster must be { nodes, options? }, got ${show(cluster)}`);
   }
   for (const key of Object.keys(cluster)) {
-    if (key !== 'nodes' && key !== 'options') throw new ConveyorValidationError(`connection.cluster.${key} is not a known option (nodes, options)`);
+    if (key !== 'nodes' && key !== 'options')
+      throw new ConveyorValidationError(`connection.cluster.${key} is not a known option (nodes, options)`);
   }
   if (!Array.isArray(cluster.nodes) || cluster.nodes.length === 0) {
     throw new ConveyorValidationError(`connection.cluster.nodes must be a non-empty array of startup nodes, got ${show(cluster.nodes)}`);
@@ -73,7 +71,8 @@ function checkClusterOptions(value: ClusterConnectionOptions): void {
       (typeof node === 'string' && node.length > 0) ||
       (typeof node === 'number' && Number.isInteger(node) && node > 0) ||
       (typeof node === 'object' && node !== null && !Array.isArray(node));
-    if (!ok) throw new ConveyorValidationError(`connection.cluster.nodes[${i}] must be { host, port }, a port or "host:port", got ${show(node)}`);
+    if (!ok)
+      throw new ConveyorValidationError(`connection.cluster.nodes[${i}] must be { host, port }, a port or "host:port", got ${show(node)}`);
   });
   const { options } = cluster;
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
@@ -141,7 +140,10 @@ export function describeCluster(client: Cluster): string {
 export function checkClusterBase(base: string, what: string): void {
   if (hashTag(base) !== undefined) return;
   const wait = base + QUEUE_KEY.wait;
-  const spread = [QUEUE_KEY.meta, QUEUE_KEY.events, QUEUE_KEY.marker, QUEUE_KEY.active, '1'].map((s) => base + s).find((k) => keySlot(k) !== keySlot(wait)) ?? base + QUEUE_KEY.meta;
+  const spread =
+    [QUEUE_KEY.meta, QUEUE_KEY.events, QUEUE_KEY.marker, QUEUE_KEY.active, '1']
+      .map((s) => base + s)
+      .find((k) => keySlot(k) !== keySlot(wait)) ?? base + QUEUE_KEY.meta;
   throw new ConveyorValidationError(
     `${what} cannot run on a Redis Cluster: its keys have no hash tag, so they land in different slots ` +
       `("${wait}" in slot ${keySlot(wait)}, "${spread}" in slot ${keySlot(spread)}) and its scripts would fail. ` +

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { type EventEmitter } from 'node:events';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import { ConveyorConnectionError, ConveyorValidationError } from '../core/errors.js';
 import { retryDelayMs } from '../core/timing.js';
@@ -106,7 +106,17 @@ const OWN_DEFAULTS: RedisOptions = {
   lazyConnect: false,
 };
 
-const TRANSIENT_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'];
+const TRANSIENT_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+];
 // Matched in the text too: an error from another realm (a test VM) reaches us as `new Error(String(err))`,
 // its code only in the message, after an "Error: " prefix.
 const TRANSIENT_TEXT = new RegExp(
@@ -165,7 +175,8 @@ export function openConnection(connection: ConnectionOptions | undefined, extra:
   if (typeof connection === 'string') return { client: fromUrl(connection, { ...OWN_DEFAULTS, ...extra }), owned: true };
   if (connection !== undefined && 'url' in connection) {
     const { url, ...options } = connection as UrlConnectionOptions;
-    if (typeof url !== 'string') throw new ConveyorValidationError(`connection.url must be a redis:// or rediss:// URL, got ${describe(url)}`);
+    if (typeof url !== 'string')
+      throw new ConveyorValidationError(`connection.url must be a redis:// or rediss:// URL, got ${describe(url)}`);
     return { client: fromUrl(url, { ...OWN_DEFAULTS, ...options, ...extra }), owned: true };
   }
   return { client: new Redis({ ...OWN_DEFAULTS, ...(connection ?? {}), ...extra }), owned: true };
@@ -263,7 +274,7 @@ async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<vo
   if (client.status === 'wait') void client.connect().catch(() => {});
   const cluster = isClusterClient(client);
   const reconnects = cluster ? client.options?.clusterRetryStrategy : client.options?.retryStrategy;
-  if (client.status === 'end' || client.status === 'close' && !reconnects) {
+  if (client.status === 'end' || (client.status === 'close' && !reconnects)) {
     throw new ConveyorConnectionError(`Connection to Redis at ${describeServer(client)} is closed`);
   }
   const limit = timeoutMs ?? (cluster ? client.options?.redisOptions?.connectTimeout : client.options?.connectTimeout) ?? 10_000;
@@ -296,10 +307,9 @@ async function waitForReady(client: RedisClient, timeoutMs?: number): Promise<vo
       cleanup();
       const why = reasons.length > 0 ? `: ${reasons.join('; then ')}` : '';
       reject(
-        new ConveyorConnectionError(
-          `Redis at ${describeServer(client)} is unreachable (no connection within ${limit} ms)${why}`,
-          { cause: lastError && redactError(lastError) },
-        ),
+        new ConveyorConnectionError(`Redis at ${describeServer(client)} is unreachable (no connection within ${limit} ms)${why}`, {
+          cause: lastError && redactError(lastError),
+        }),
       );
     }, limit);
     emitter.on('ready', onReady);

@@ -4,8 +4,8 @@
  * its internals and are not offered (see docs/compat.md).
  */
 import { DEFAULT_PREFIX } from '../core/defaults.js';
-import { sleep } from '../core/timing.js';
 import type { ParentOptions } from '../core/job-options.js';
+import { sleep } from '../core/timing.js';
 import type { IRedisClient } from './redis-client.js';
 
 export { randomUUID } from 'node:crypto';

@@ -136,22 +136,40 @@ export enum ErrorCode {
  * `parentKey` is the parent the command named (-5, -7): BullMQ names it in those two texts
  * (a caller that does not know it gets the job named instead).
  */
-export function scriptError(code: number, jobId: string | undefined, command: string, state = 'active', parentKey?: string): ConveyorScriptError {
+export function scriptError(
+  code: number,
+  jobId: string | undefined,
+  command: string,
+  state = 'active',
+  parentKey?: string,
+): ConveyorScriptError {
   const id = jobId ?? '?';
   const message = (() => {
     switch (code) {
-      case ErrorCode.JobNotExist: return `Missing key for job ${id}. ${command}`;
-      case ErrorCode.JobLockNotExist: return `Missing lock for job ${id}. ${command}`;
-      case ErrorCode.JobNotInState: return `Job ${id} is not in the ${state} state. ${command}`;
-      case ErrorCode.JobPendingChildren: return `Job ${id} has pending dependencies. ${command}`;
-      case ErrorCode.ParentJobNotExist: return `Missing key for parent job ${parentKey ?? `of ${id}`}. ${command}`;
-      case ErrorCode.JobLockMismatch: return `Lock mismatch for job ${id}. Cmd ${command} from ${state}`;
-      case ErrorCode.ParentJobCannotBeReplaced: return `The parent job ${parentKey ?? `of ${id}`} cannot be replaced. ${command}`;
-      case ErrorCode.JobBelongsToJobScheduler: return `Job ${id} belongs to a job scheduler and cannot be removed directly. ${command}`;
-      case ErrorCode.JobHasFailedChildren: return `Cannot complete job ${id} because it has at least one failed child. ${command}`;
-      case ErrorCode.SchedulerJobIdCollision: return `Cannot create job scheduler iteration - job ID already exists. ${command}`;
-      case ErrorCode.SchedulerJobSlotsBusy: return `Cannot create job scheduler iteration - current and next time slots already have jobs. ${command}`;
-      default: return `Unknown code ${code} error for ${id}. ${command}`;
+      case ErrorCode.JobNotExist:
+        return `Missing key for job ${id}. ${command}`;
+      case ErrorCode.JobLockNotExist:
+        return `Missing lock for job ${id}. ${command}`;
+      case ErrorCode.JobNotInState:
+        return `Job ${id} is not in the ${state} state. ${command}`;
+      case ErrorCode.JobPendingChildren:
+        return `Job ${id} has pending dependencies. ${command}`;
+      case ErrorCode.ParentJobNotExist:
+        return `Missing key for parent job ${parentKey ?? `of ${id}`}. ${command}`;
+      case ErrorCode.JobLockMismatch:
+        return `Lock mismatch for job ${id}. Cmd ${command} from ${state}`;
+      case ErrorCode.ParentJobCannotBeReplaced:
+        return `The parent job ${parentKey ?? `of ${id}`} cannot be replaced. ${command}`;
+      case ErrorCode.JobBelongsToJobScheduler:
+        return `Job ${id} belongs to a job scheduler and cannot be removed directly. ${command}`;
+      case ErrorCode.JobHasFailedChildren:
+        return `Cannot complete job ${id} because it has at least one failed child. ${command}`;
+      case ErrorCode.SchedulerJobIdCollision:
+        return `Cannot create job scheduler iteration - job ID already exists. ${command}`;
+      case ErrorCode.SchedulerJobSlotsBusy:
+        return `Cannot create job scheduler iteration - current and next time slots already have jobs. ${command}`;
+      default:
+        return `Unknown code ${code} error for ${id}. ${command}`;
     }
   })();
   return new ConveyorScriptError(message, code, jobId, command);

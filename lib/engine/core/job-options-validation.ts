@@ -77,7 +77,12 @@ export function validateJobOptions(
   checkDeduplication(o, rules.strict);
   if ('debounce' in o) fail(`Debounce option has been removed. Use deduplication option instead (got debounce ${show(o.debounce)})`);
   const backoff = o.backoff as { jitter?: unknown } | undefined;
-  if (typeof backoff === 'object' && backoff !== null && typeof backoff.jitter === 'number' && !(backoff.jitter >= 0 && backoff.jitter <= 1)) {
+  if (
+    typeof backoff === 'object' &&
+    backoff !== null &&
+    typeof backoff.jitter === 'number' &&
+    !(backoff.jitter >= 0 && backoff.jitter <= 1)
+  ) {
     fail(`Jitter should be between 0 and 1 (got backoff.jitter ${show(backoff.jitter)})`);
   }
   if (rules.strict || customBackoffTypes.length > 0) checkBackoff(o.backoff, customBackoffTypes);
@@ -85,10 +90,26 @@ export function validateJobOptions(
 }
 
 const KNOWN_JOB_OPTIONS = new Set([
-  'jobId', 'delay', 'priority', 'lifo', 'attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'keepLogs',
-  'stackTraceLimit', 'sizeLimit', 'timestamp', 'parent', ...PARENT_FLAGS, 'telemetry', 'deduplication',
+  'jobId',
+  'delay',
+  'priority',
+  'lifo',
+  'attempts',
+  'backoff',
+  'removeOnComplete',
+  'removeOnFail',
+  'keepLogs',
+  'stackTraceLimit',
+  'sizeLimit',
+  'timestamp',
+  'parent',
+  ...PARENT_FLAGS,
+  'telemetry',
+  'deduplication',
   // written by job schedulers (BullMQ and ours) and read back as they are
-  'repeat', 'repeatJobKey', 'prevMillis',
+  'repeat',
+  'repeatJobKey',
+  'prevMillis',
 ]);
 
 /** Conveyor's checks beyond BullMQ's (QueueOptions.strictJobOptions): types, ranges, names. */
@@ -193,9 +214,12 @@ export function checkDeduplication(opts: { deduplication?: unknown; parent?: unk
   }
   if (d.ttl !== undefined) checkInteger('deduplication.ttl', d.ttl, 1);
   for (const flag of DEDUPLICATION_FLAGS) if (d[flag] !== undefined) checkBoolean(`deduplication.${flag}`, d[flag]);
-  if (d.extend === true && d.ttl === undefined) fail(`deduplication.extend needs deduplication.ttl (the window it extends), got ${show(de)}`);
+  if (d.extend === true && d.ttl === undefined)
+    fail(`deduplication.extend needs deduplication.ttl (the window it extends), got ${show(de)}`);
   if (d.replace === true && d.reschedule === true) {
-    fail(`deduplication.replace and deduplication.reschedule exclude each other (one replaces the delayed owner, the other moves it), got ${show(de)}`);
+    fail(
+      `deduplication.replace and deduplication.reschedule exclude each other (one replaces the delayed owner, the other moves it), got ${show(de)}`,
+    );
   }
 }
 
@@ -205,7 +229,8 @@ export function checkDeduplication(opts: { deduplication?: unknown; parent?: unk
  */
 export function checkJobTelemetry(value: unknown): void {
   if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`telemetry must be { metadata?, omitContext? }, got ${show(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail(`telemetry must be { metadata?, omitContext? }, got ${show(value)}`);
   const t = value as Record<string, unknown>;
   for (const key of Object.keys(t)) {
     if (t[key] !== undefined && key !== 'metadata' && key !== 'omitContext') {
@@ -235,7 +260,8 @@ export function serializeData(data: unknown, jobName: unknown, sizeLimit?: unkno
   }
   if (sizeLimit) {
     const size = Buffer.byteLength(json);
-    if (size > (sizeLimit as number)) fail(`The size of job ${String(jobName)} exceeds the limit ${String(sizeLimit)} bytes (its data is ${size} bytes)`);
+    if (size > (sizeLimit as number))
+      fail(`The size of job ${String(jobName)} exceeds the limit ${String(sizeLimit)} bytes (its data is ${size} bytes)`);
   }
   return json;
 }

@@ -158,8 +158,12 @@ export class QueueKeys {
     return this[''] + QUEUE_KEY_FAMILY[family] + id;
   }
 
-  get waitingChildren() { return this['waiting-children']; }
-  get stalledCheck() { return this['stalled-check']; }
+  get waitingChildren() {
+    return this['waiting-children'];
+  }
+  get stalledCheck() {
+    return this['stalled-check'];
+  }
 }
 
 // the key map's properties, set in the constructor (declared here so they are not redefined)

@@ -10,8 +10,28 @@ export const LUA_KEYS_INCLUDE = 'includes/keys.lua';
 
 /** Lua words a table field cannot be named after with `t.name` syntax. */
 const LUA_KEYWORDS = new Set([
-  'and', 'break', 'do', 'else', 'elseif', 'end', 'false', 'for', 'function', 'goto', 'if', 'in',
-  'local', 'nil', 'not', 'or', 'repeat', 'return', 'then', 'true', 'until', 'while',
+  'and',
+  'break',
+  'do',
+  'else',
+  'elseif',
+  'end',
+  'false',
+  'for',
+  'function',
+  'goto',
+  'if',
+  'in',
+  'local',
+  'nil',
+  'not',
+  'or',
+  'repeat',
+  'return',
+  'then',
+  'true',
+  'until',
+  'while',
 ]);
 
 /** The Lua field name for a key name of keys.ts: `repeat` becomes `repeat_`. */
@@ -61,7 +81,9 @@ export function inlineKeyNames(source: string, script: string): string {
   return source.replace(KEY_NAME, (whole, table: 'QK' | 'JK', name: string) => {
     const suffix = Object.hasOwn(tables[table], name) ? tables[table][name] : undefined;
     if (suffix === undefined) {
-      throw new Error(`${script}: ${whole} is not a key name of lib/engine/core/keys.ts (${table} has ${Object.keys(tables[table]).join(', ')})`);
+      throw new Error(
+        `${script}: ${whole} is not a key name of lib/engine/core/keys.ts (${table} has ${Object.keys(tables[table]).join(', ')})`,
+      );
     }
     return luaString(suffix);
   });

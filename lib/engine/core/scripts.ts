@@ -23,7 +23,10 @@ export const GENERATED_INCLUDES: Readonly<Record<string, () => string>> = {
 };
 
 export class ScriptLoaderError extends Error {
-  constructor(message: string, readonly includeStack: string[]) {
+  constructor(
+    message: string,
+    readonly includeStack: string[],
+  ) {
     super(message);
     this.name = 'ScriptLoaderError';
   }
@@ -60,10 +63,10 @@ export function flattenScript(file: string, baseDir = LUA_DIR): string {
       const target = match[1].endsWith('.lua') ? match[1] : `${match[1]}.lua`;
       const where = `${rel}:${index + 1}:${line.indexOf('---') + 1}`;
       if (stack.includes(target)) {
-        throw new ScriptLoaderError(
-          `Circular include of ${target} at ${where} (chain: ${[...stack, rel, target].join(' -> ')})`,
-          [...stack, rel],
-        );
+        throw new ScriptLoaderError(`Circular include of ${target} at ${where} (chain: ${[...stack, rel, target].join(' -> ')})`, [
+          ...stack,
+          rel,
+        ]);
       }
       if (included.has(target)) return;
       included.add(target);
@@ -107,12 +110,7 @@ interface EvalClient {
   eval(script: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown>;
 }
 
-export async function runScript(
-  client: EvalClient,
-  name: string,
-  keys: string[],
-  args: (string | number | Buffer)[],
-): Promise<unknown> {
+export async function runScript(client: EvalClient, name: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
   const script = loadScript(name);
   try {
     return await client.evalsha(script.sha, keys.length, ...keys, ...args);

@@ -13,7 +13,11 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
     fail(`${name} must be an integer, got ${show(value)}`);
   }
   if (value < min || value > max) {
-    fail(max === Number.MAX_SAFE_INTEGER ? `${name} must be >= ${min}, got ${value}` : `${name} must be between ${min} and ${max}, got ${value}`);
+    fail(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${name} must be >= ${min}, got ${value}`
+        : `${name} must be between ${min} and ${max}, got ${value}`,
+    );
   }
 }
 

@@ -63,7 +63,8 @@ export function parseEventFields(fields: string[]): { event: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const field = fields[i];
     if (field === 'event' && event === undefined) event = fields[i + 1];
-    else if (field === '__proto__') Object.defineProperty(args, field, { value: fields[i + 1], enumerable: true, writable: true, configurable: true });
+    else if (field === '__proto__')
+      Object.defineProperty(args, field, { value: fields[i + 1], enumerable: true, writable: true, configurable: true });
     else args[field] = fields[i + 1];
   }
   if (event === 'completed' && typeof args.returnvalue === 'string') args.returnvalue = parseJsonOrRaw(args.returnvalue);
@@ -294,11 +295,20 @@ type KeyOf<T extends object> = Extract<keyof T, string>;
  * (`completed:<jobId>`) takes any listener.
  */
 export interface QueueEvents<ReturnType = any, B = RedisQueueBackend, ConnectionOptionsType = ConnectionOptions> {
-  on<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
+  on<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(
+    event: U,
+    listener: QEL[U],
+  ): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(event: U, listener: QEL[U]): this;
+  once<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(
+    event: U,
+    listener: QEL[U],
+  ): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
-  off<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(eventName: U, listener: QEL[U]): this;
+  off<QEL extends QueueEventsListener<ReturnType> = QueueEventsListener<ReturnType>, U extends KeyOf<QEL> = KeyOf<QEL>>(
+    eventName: U,
+    listener: QEL[U],
+  ): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 

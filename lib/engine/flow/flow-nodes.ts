@@ -130,7 +130,11 @@ export function checkFlowOpts(opts: unknown, customBackoffTypes: readonly string
  * options, and every node in the order the add script takes them (`nodes`, each with its
  * payload); throws before anything is written if any node is bad.
  */
-export function prepareFlows(flows: unknown[], ctx: FlowContext, label: (i: number) => string): { roots: PreparedNode[]; nodes: PreparedNode[] } {
+export function prepareFlows(
+  flows: unknown[],
+  ctx: FlowContext,
+  label: (i: number) => string,
+): { roots: PreparedNode[]; nodes: PreparedNode[] } {
   const roots = flows.map((flow, i) => prepareNode(flow, label(i), undefined, ctx, new Set(), new Map()));
   const nodes: PreparedNode[] = [];
   for (const root of roots) {

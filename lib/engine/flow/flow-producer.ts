@@ -6,10 +6,10 @@ import {
   openConnection,
   redactError,
   whenReady,
+  type ConnectionOptions,
   type HeldConnection,
   type RedisClient,
 } from '../connection/connection.js';
-import type { ConnectionOptions } from '../connection/connection.js';
 import type { QueueBaseOptions } from '../connection/queue-base.js';
 import { DEFAULT_PREFIX } from '../core/defaults.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
@@ -107,10 +107,14 @@ export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = Connect
 
   constructor(opts: FlowProducerOptions = {}) {
     super();
-    if (typeof opts !== 'object' || opts === null) throw new ConveyorValidationError(`FlowProducer options must be an object, got ${show(opts)}`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new ConveyorValidationError(`FlowProducer options must be an object, got ${show(opts)}`);
     const prefix = opts.prefix ?? DEFAULT_PREFIX;
     checkPrefix(prefix);
-    if (opts.customBackoffTypes !== undefined && (!Array.isArray(opts.customBackoffTypes) || opts.customBackoffTypes.some((t) => typeof t !== 'string'))) {
+    if (
+      opts.customBackoffTypes !== undefined &&
+      (!Array.isArray(opts.customBackoffTypes) || opts.customBackoffTypes.some((t) => typeof t !== 'string'))
+    ) {
       throw new ConveyorValidationError(`customBackoffTypes must be an array of strings, got ${show(opts.customBackoffTypes)}`);
     }
     checkTelemetry(opts.telemetry, 'FlowProducer');
@@ -166,9 +170,15 @@ export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = Connect
     const { roots, nodes } = prepareFlows(flows, ctx, label);
     const first = nodes[0].payload.base;
     // prepareFlows put every queue of a tagged flow in one slot; on a cluster untagged ones fail too
-    if (isClusterConnection(this.opts.connection)) checkClusterBase(first, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
+    if (isClusterConnection(this.opts.connection))
+      checkClusterBase(first, `FlowProducer: queue ${show(roots[0].queueName)} (prefix ${show(roots[0].prefix)})`);
     const client = await this.client;
-    const reply = (await runScript(client, 'addFlow', [first + QUEUE_KEY.meta], [JSON.stringify(nodes.map((n) => n.payload)), Date.now()])) as (number | string)[];
+    const reply = (await runScript(
+      client,
+      'addFlow',
+      [first + QUEUE_KEY.meta],
+      [JSON.stringify(nodes.map((n) => n.payload)), Date.now()],
+    )) as (number | string)[];
     const code = Number(reply[0]);
     if (code < 0) {
       const node = nodes[Number(reply[1]) - 1];
@@ -207,7 +217,8 @@ export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = Connect
    * no longer exist are left out.
    */
   async getFlow(opts: NodeOpts): Promise<JobNode | undefined> {
-    if (typeof opts !== 'object' || opts === null) throw new ConveyorValidationError(`getFlow takes { id, queueName, prefix?, depth?, maxChildren? }, got ${show(opts)}`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new ConveyorValidationError(`getFlow takes { id, queueName, prefix?, depth?, maxChildren? }, got ${show(opts)}`);
     const { id, queueName, prefix = this.prefix, depth = FLOW_DEFAULTS.depth, maxChildren = FLOW_DEFAULTS.maxChildren } = opts;
     if (typeof id !== 'string' || id === '') throw new ConveyorValidationError(`getFlow id must be a non-empty string, got ${show(id)}`);
     checkQueueName(queueName);
@@ -224,7 +235,12 @@ export class FlowProducer<B = RedisQueueBackend, ConnectionOptionsType = Connect
     const page = { cursor: 0, count: maxChildren };
     const deps = await readDependencies(await this.client, job.key, { processed: page, unprocessed: page, failed: page, ignored: page });
     // BullMQ's order: completed, pending, failed, ignored
-    const childKeys = [...Object.keys(deps.processed ?? {}), ...(deps.unprocessed ?? []), ...(deps.failed ?? []), ...Object.keys(deps.ignored ?? {})];
+    const childKeys = [
+      ...Object.keys(deps.processed ?? {}),
+      ...(deps.unprocessed ?? []),
+      ...(deps.failed ?? []),
+      ...Object.keys(deps.ignored ?? {}),
+    ];
     const children = await Promise.all(
       childKeys.map((childKey) => {
         const { queueKey, queueName, jobId } = parseJobKey(childKey);

@@ -68,12 +68,18 @@ export async function planRetry(
     delay = await backoffDelay(job.opts.backoff, attemptsMade, err, job, opts.strategy);
   } catch (thrown) {
     const why = thrown instanceof Error ? thrown.message : show(thrown);
-    return { retry: false, reason: `settings.backoffStrategy threw for backoff type ${show(type)}: ${why} (the attempt failed with: ${err.message})` };
+    return {
+      retry: false,
+      reason: `settings.backoffStrategy threw for backoff type ${show(type)}: ${why} (the attempt failed with: ${err.message})`,
+    };
   }
   if (delay === undefined) {
     // BullMQ's worker leaves such a job in active (an 'error' event, then the stalled checker):
     // failing it with a reason that says why is kinder than running it again later
-    return { retry: false, reason: `Unknown backoff type ${show(type)}: the worker has no settings.backoffStrategy (the attempt failed with: ${err.message})` };
+    return {
+      retry: false,
+      reason: `Unknown backoff type ${show(type)}: the worker has no settings.backoffStrategy (the attempt failed with: ${err.message})`,
+    };
   }
   // a numeric string counts as its number, as BullMQ takes it
   if (typeof delay === 'string' && (delay as string).trim() !== '' && Number.isFinite(Number(delay))) delay = Number(delay);

@@ -183,7 +183,8 @@ export async function readDependencies(client: RedisClient, jobKey: string, opts
 export async function countDependencies(client: RedisClient, jobKey: string, opts?: DependenciesCountOpts): Promise<DependenciesCount> {
   const o = checkKnownKeys('getDependenciesCount options', opts);
   for (const kind of KINDS) {
-    if (o[kind] !== undefined && typeof o[kind] !== 'boolean') fail(`getDependenciesCount options.${kind} must be a boolean, got ${show(o[kind])}`);
+    if (o[kind] !== undefined && typeof o[kind] !== 'boolean')
+      fail(`getDependenciesCount options.${kind} must be a boolean, got ${show(o[kind])}`);
   }
   const named = KINDS.filter((k) => o[k] === true);
   const kinds = KINDS.some((k) => o[k] !== undefined) ? named : [...KINDS];
@@ -213,7 +214,9 @@ const REMOVE_UNPROCESSED_PAGE = 1000;
 export async function removeUnprocessedChildren(client: RedisClient, jobKey: string, queueBase: string, jobId: string): Promise<void> {
   let cursor = '0';
   do {
-    cursor = String(await runScript(client, 'removeUnprocessedChildren', [jobKey], [queueBase, jobId, Date.now(), cursor, REMOVE_UNPROCESSED_PAGE]));
+    cursor = String(
+      await runScript(client, 'removeUnprocessedChildren', [jobKey], [queueBase, jobId, Date.now(), cursor, REMOVE_UNPROCESSED_PAGE]),
+    );
   } while (cursor !== '0');
 }
 

@@ -35,7 +35,13 @@ export async function planFailure(job: Job, thrown: unknown, withStack: boolean,
 }
 
 /** The retry a plan of kind 'delay' or 'retry' asks for: its script and ARGV (after KEYS = job key). */
-export function retryCall(base: string, job: Job, token: string, plan: FailurePlan, now: number): { script: 'moveToDelayed' | 'retryJob'; args: (string | number)[] } {
+export function retryCall(
+  base: string,
+  job: Job,
+  token: string,
+  plan: FailurePlan,
+  now: number,
+): { script: 'moveToDelayed' | 'retryJob'; args: (string | number)[] } {
   const stackJson = JSON.stringify(plan.stacktrace);
   if (plan.kind === 'delay') {
     return { script: 'moveToDelayed', args: [base, job.id!, token, now, now + plan.delay, plan.reason, stackJson, '1'] };

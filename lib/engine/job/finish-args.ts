@@ -53,11 +53,33 @@ export function nextAttemptsMade(job: Job): string {
  * moveToFinished's ARGV for the first job's arguments (finishJobArgs) and a fetch-next of `fetch`
  * jobs; arguments of further jobs finished in the same call go after it.
  */
-export function moveToFinishedArgs(base: string, first: (string | number)[], now: number, fetch: number, s: MoveSettings): (string | number)[] {
+export function moveToFinishedArgs(
+  base: string,
+  first: (string | number)[],
+  now: number,
+  fetch: number,
+  s: MoveSettings,
+): (string | number)[] {
   const [id, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, nextAtm] = first;
   return [
-    base, id, token, now, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace, fetch,
-    s.lockDuration, s.limiter?.max ?? 0, s.limiter?.duration ?? 0, s.name, s.maxDataPoints, nextAtm,
+    base,
+    id,
+    token,
+    now,
+    target,
+    value,
+    keepCount,
+    keepAge,
+    keepLimit,
+    attempts,
+    stacktrace,
+    fetch,
+    s.lockDuration,
+    s.limiter?.max ?? 0,
+    s.limiter?.duration ?? 0,
+    s.name,
+    s.maxDataPoints,
+    nextAtm,
   ];
 }
 

@@ -32,7 +32,6 @@ export interface JobJsonRaw {
   deferredFailure?: string;
 }
 
-
 const NUMERIC_FIELDS: Record<string, keyof JobJsonRaw> = {
   delay: 'delay',
   priority: 'priority',
@@ -88,4 +87,3 @@ export function hashFromJobData(json: JobJsonRaw): Record<string, string> {
   if (json.parent) hash.parent = JSON.stringify(json.parent);
   return hash;
 }
-

@@ -55,7 +55,12 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
    * Adds a job through the queue's add path, as `queue.add` does but without the queue's
    * defaultJobOptions, its trace span or its `waiting` event (BullMQ's Job.create).
    */
-  static async create<T = any, R = any, N extends string = string>(queue: JobHost, name: N, data: T, opts?: JobsOptions): Promise<Job<T, R, N>> {
+  static async create<T = any, R = any, N extends string = string>(
+    queue: JobHost,
+    name: N,
+    data: T,
+    opts?: JobsOptions,
+  ): Promise<Job<T, R, N>> {
     const [job] = await createJobs<T, R, N>(queue, [{ name, data, opts }]);
     return job;
   }
@@ -135,7 +140,6 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return Job.fromHash<T, R, N>(queue, hashFromJobData(json), (typeof id === 'string' && id) || jobId || '');
   }
 
-
   /** Re-reads the job's fields from Redis. */
   async refresh(): Promise<this> {
     const fresh = await Job.fromId(this.queue, this.id!);
@@ -151,12 +155,24 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return (await runScript(client, 'getState', [this.queue.keys.meta], [this.queue.keys.base, this.id!])) as JobState;
   }
 
-  async isCompleted(): Promise<boolean> { return (await this.getState()) === 'completed'; }
-  async isFailed(): Promise<boolean> { return (await this.getState()) === 'failed'; }
-  async isDelayed(): Promise<boolean> { return (await this.getState()) === 'delayed'; }
-  async isActive(): Promise<boolean> { return (await this.getState()) === 'active'; }
-  async isWaiting(): Promise<boolean> { return (await this.getState()) === 'waiting'; }
-  async isWaitingChildren(): Promise<boolean> { return (await this.getState()) === 'waiting-children'; }
+  async isCompleted(): Promise<boolean> {
+    return (await this.getState()) === 'completed';
+  }
+  async isFailed(): Promise<boolean> {
+    return (await this.getState()) === 'failed';
+  }
+  async isDelayed(): Promise<boolean> {
+    return (await this.getState()) === 'delayed';
+  }
+  async isActive(): Promise<boolean> {
+    return (await this.getState()) === 'active';
+  }
+  async isWaiting(): Promise<boolean> {
+    return (await this.getState()) === 'waiting';
+  }
+  async isWaitingChildren(): Promise<boolean> {
+    return (await this.getState()) === 'waiting-children';
+  }
 
   /**
    * Stores the progress (a number, string, boolean or object: anything JSON holds), emits
@@ -259,8 +275,6 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return extendJobLock(this, token, duration);
   }
 
-
-
   /**
    * Manual processing: completes the job (locked with `token`) and, with `fetchNext`, takes the
    * next job with the same token in the same call. Resolves with `[jobData, jobId, rateLimitTtl,
@@ -331,9 +345,6 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     return detachFromParent(this);
   }
 
-
-
-
   /**
    * Resolves with the return value when the job completes; rejects with an Error whose message is
    * its failedReason when it fails for good, or after `ttl` ms. Finishes before the call count too;
@@ -377,5 +388,9 @@ export function addedJob<T = any, R = any, N extends string = string>(added: Add
 
 /** The jobs a fetch-next took by hand get their scheduler's next iteration, as a worker's do (§7.12). */
 async function scheduleFetched(host: JobHost, reply: FetchedReply | undefined): Promise<void> {
-  if (reply) await scheduleNextIterations(host, reply.jobs.map((f) => Job.fromHash(host, f.hash, f.id)));
+  if (reply)
+    await scheduleNextIterations(
+      host,
+      reply.jobs.map((f) => Job.fromHash(host, f.hash, f.id)),
+    );
 }

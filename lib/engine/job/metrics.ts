@@ -82,7 +82,9 @@ export async function readMetrics(
   const { keys } = host;
   const metricsKey = keys.family('metrics', type);
   const dataKey = metricsKey + METRICS_DATA;
-  const replies = await (await host.client)
+  const replies = await (
+    await host.client
+  )
     .multi()
     .hmget(metricsKey, 'count', 'prevTS', 'prevCount')
     .lrange(dataKey, start as number, end as number)

@@ -114,7 +114,12 @@ export async function extendLocks(
 
 async function fetchNextJob(job: Job, token: string, s: MoveSettings): Promise<FetchedReply> {
   const keys = job.queue.keys;
-  const raw = (await runScript(await clientOf(job), 'moveToActive', [keys.meta], moveToActiveArgs(keys.base, token, s, Date.now(), 1))) as unknown[];
+  const raw = (await runScript(
+    await clientOf(job),
+    'moveToActive',
+    [keys.meta],
+    moveToActiveArgs(keys.base, token, s, Date.now(), 1),
+  )) as unknown[];
   return parseFetchReply(raw, 0);
 }
 
@@ -141,7 +146,12 @@ async function finishByHand(
  * `job.moveToCompleted(returnValue, token, fetchNext = true)`: completes a job processed by hand
  * and, with fetchNext, takes the next one with the same token in the same call.
  */
-export async function completeByHand(job: Job, returnValue: unknown, token: unknown, fetchNext: unknown): Promise<FetchedReply | undefined> {
+export async function completeByHand(
+  job: Job,
+  returnValue: unknown,
+  token: unknown,
+  fetchNext: unknown,
+): Promise<FetchedReply | undefined> {
   storedId(job, 'moveToCompleted');
   checkToken('token', token);
   checkBoolean('fetchNext', fetchNext);
@@ -199,7 +209,6 @@ export function failedReply(kind: FailurePlan['kind'], reply: FetchedReply | und
   return nextJobReply(reply);
 }
 
-
 /**
  * `job.moveToWaitingChildren(token, opts)`: moves the active job to waiting-children while it has
  * pending children (or while `child` is pending) and resolves true; false when nothing is pending.
@@ -214,12 +223,16 @@ export async function moveJobToWaitingChildren(job: Job, token: unknown, opts: u
   if (o.child !== undefined) {
     const c = o.child as { id?: unknown; queue?: unknown } | null;
     if (typeof c !== 'object' || c === null || typeof c.id !== 'string' || !c.id || typeof c.queue !== 'string' || !c.queue) {
-      throw new ConveyorValidationError(`moveToWaitingChildren options.child must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.child)}`);
+      throw new ConveyorValidationError(
+        `moveToWaitingChildren options.child must be { id: string, queue: '<prefix>:<queue>' }, got ${show(o.child)}`,
+      );
     }
     childKey = `${c.queue}:${c.id}`;
   }
   try {
-    return (await runOnJob(job, 'moveToWaitingChildren', 'moveToWaitingChildren', [job.queue.keys.base, id, token, childKey, Date.now()])) === 0;
+    return (
+      (await runOnJob(job, 'moveToWaitingChildren', 'moveToWaitingChildren', [job.queue.keys.base, id, token, childKey, Date.now()])) === 0
+    );
   } catch (err) {
     // as in BullMQ: a processor that lets this through fails the job without retries
     if (err instanceof ConveyorScriptError && err.code === ErrorCode.JobHasFailedChildren) throw new UnrecoverableError(err.message);

@@ -36,7 +36,12 @@ const SCAN_BATCH = 1_000;
  * state, so a job that finished before the call still settles it; one already removed rejects, as
  * in BullMQ, unless `opts.findInEvents`.
  */
-export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifier, ttl?: number, opts: WaitUntilFinishedOptions = {}): Promise<R> {
+export function waitUntilFinished<R>(
+  job: Job<any, R>,
+  queueEvents: FinishNotifier,
+  ttl?: number,
+  opts: WaitUntilFinishedOptions = {},
+): Promise<R> {
   const jobId = job.id;
   if (typeof jobId !== 'string' || jobId.length === 0) {
     return Promise.reject(new ConveyorValidationError(`waitUntilFinished needs a job with an id, got id ${show(jobId)}`));
@@ -84,14 +89,19 @@ export function waitUntilFinished<R>(job: Job<any, R>, queueEvents: FinishNotifi
     const onCompleted = (args: EventArgs) => finish({ completed: true, returnvalue: args.returnvalue });
     const onFailed = (args: EventArgs) => finish({ completed: false, failedReason: String(args.failedReason ?? '') });
     const onClosing = () =>
-      settle(() => reject(new Error(`waitUntilFinished: the QueueEvents of queue "${queueEvents.name}" closed before job ${jobId} finished`)));
+      settle(() =>
+        reject(new Error(`waitUntilFinished: the QueueEvents of queue "${queueEvents.name}" closed before job ${jobId} finished`)),
+      );
 
     queueEvents.on(completedEvent, onCompleted);
     queueEvents.on(failedEvent, onFailed);
     if (queueEvents instanceof QueueEvents) unwatchClose = queueEvents.onClosing(onClosing);
     if (ttl !== undefined) {
       timer = setTimeout(
-        () => settle(() => reject(new Error(`Job ${jobId} did not finish within the waitUntilFinished ttl of ${ttl} ms (queue "${job.queueName}")`))),
+        () =>
+          settle(() =>
+            reject(new Error(`Job ${jobId} did not finish within the waitUntilFinished ttl of ${ttl} ms (queue "${job.queueName}")`)),
+          ),
         ttl,
       );
     }

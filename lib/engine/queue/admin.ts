@@ -11,16 +11,7 @@ import { checkFinishedState, type FinishedStatus } from '../job/job-states.js';
  */
 
 /** States `clean` accepts; `waiting` is `wait`. */
-export type CleanType =
-  | 'completed'
-  | 'failed'
-  | 'wait'
-  | 'waiting'
-  | 'paused'
-  | 'active'
-  | 'delayed'
-  | 'prioritized'
-  | 'waiting-children';
+export type CleanType = 'completed' | 'failed' | 'wait' | 'waiting' | 'paused' | 'active' | 'delayed' | 'prioritized' | 'waiting-children';
 
 export interface ObliterateOptions {
   /** Also delete active jobs (their workers will fail to finish them). @default false */
@@ -73,7 +64,6 @@ function integerOption(o: Record<string, unknown>, key: string, fallback: number
   return value as number;
 }
 
-
 export async function pauseQueue(queue: QueueBase): Promise<void> {
   await queue.exec('pause', [queue.keys.meta], [queue.keys.base]);
   queue.emit('paused');
@@ -97,7 +87,11 @@ export async function cleanQueue(queue: QueueBase, grace: unknown, limit: unknow
   checkInteger('grace', grace, 0);
   checkInteger('limit', limit, 0);
   if (typeof type !== 'string' || !(type in CLEAN_TYPES)) {
-    fail(`type must be one of ${Object.keys(CLEAN_TYPES).map((t) => `'${t}'`).join(', ')}; got ${show(type)}`);
+    fail(
+      `type must be one of ${Object.keys(CLEAN_TYPES)
+        .map((t) => `'${t}'`)
+        .join(', ')}; got ${show(type)}`,
+    );
   }
   const ids = await cleanState(queue, CLEAN_TYPES[type as CleanType], {
     cutoff: Date.now() - (grace as number),
@@ -122,9 +116,11 @@ async function cleanState(
     if (batch <= 0) break;
     // "cleaned" once per clean even when nothing went, then once per batch that removed something
     const emit = !events ? 'never' : call === 0 ? 'always' : 'ifany';
-    const reply = (await queue.exec('cleanJobs', [queue.keys.meta], [
-      queue.keys.base, state, cutoff, all ? 1 : 0, batch, offset, CLEAN_WINDOW, Date.now(), emit,
-    ])) as (string | number)[];
+    const reply = (await queue.exec(
+      'cleanJobs',
+      [queue.keys.meta],
+      [queue.keys.base, state, cutoff, all ? 1 : 0, batch, offset, CLEAN_WINDOW, Date.now(), emit],
+    )) as (string | number)[];
     offset = Number(reply[0]);
     for (let i = 2; i < reply.length; i++) removed.push(String(reply[i]));
     if (Number(reply[1]) === 1) break;
@@ -163,4 +159,3 @@ export async function promoteQueueJobs(queue: QueueBase, opts: unknown): Promise
   const count = integerOption(o, 'count', 1000, 1);
   while (Number(await queue.exec('moveJobsToWait', [queue.keys.meta], [queue.keys.base, QUEUE_KEY.delayed, 0, count])) !== 0);
 }
-

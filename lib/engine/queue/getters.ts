@@ -16,16 +16,7 @@ import { exportPrometheus } from './prometheus.js';
  * The states a getter can be asked about. `waiting` and `wait` both mean the `wait` list;
  * `paused` is the legacy v5 list (v6 keeps paused jobs in `wait`).
  */
-export type JobType =
-  | 'active'
-  | 'completed'
-  | 'delayed'
-  | 'failed'
-  | 'prioritized'
-  | 'waiting'
-  | 'wait'
-  | 'waiting-children'
-  | 'paused';
+export type JobType = 'active' | 'completed' | 'delayed' | 'failed' | 'prioritized' | 'waiting' | 'wait' | 'waiting-children' | 'paused';
 
 /** BullMQ 6's default set for getJobCounts / getJobs (no legacy `paused`). */
 export const DEFAULT_JOB_TYPES: readonly JobType[] = [
@@ -64,7 +55,9 @@ export function checkJobTypes(name: string, types: unknown): JobType[] {
   for (const type of list) {
     if (typeof type !== 'string' || !(type in KEY_SUFFIX)) {
       throw new ConveyorValidationError(
-        `${name} must contain only ${Object.keys(KEY_SUFFIX).map((t) => `'${t}'`).join(', ')}; got ${show(type)}`,
+        `${name} must contain only ${Object.keys(KEY_SUFFIX)
+          .map((t) => `'${t}'`)
+          .join(', ')}; got ${show(type)}`,
       );
     }
   }
@@ -170,7 +163,7 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
     await Promise.all(
       suffixes.map(async (suffix, i) => {
         let from = end + 1;
-        for (let wanted = gone(pages[i]); wanted > 0; ) {
+        for (let wanted = gone(pages[i]); wanted > 0;) {
           const [more] = await this.readRanges([suffix], from, from + wanted - 1, asc);
           await this.readHashes(more, hashes);
           pages[i].push(...more);
@@ -202,20 +195,46 @@ export class QueueGetters<DataType = any, ResultType = any, NameType extends str
   }
 
   // BullMQ's per-state getters read oldest first, except completed and failed (newest first).
-  getWaiting(start = 0, end = -1) { return this.getJobs('waiting', start, end, true); }
-  getActive(start = 0, end = -1) { return this.getJobs('active', start, end, true); }
-  getDelayed(start = 0, end = -1) { return this.getJobs('delayed', start, end, true); }
-  getPrioritized(start = 0, end = -1) { return this.getJobs('prioritized', start, end, true); }
-  getWaitingChildren(start = 0, end = -1) { return this.getJobs('waiting-children', start, end, true); }
-  getCompleted(start = 0, end = -1) { return this.getJobs('completed', start, end, false); }
-  getFailed(start = 0, end = -1) { return this.getJobs('failed', start, end, false); }
+  getWaiting(start = 0, end = -1) {
+    return this.getJobs('waiting', start, end, true);
+  }
+  getActive(start = 0, end = -1) {
+    return this.getJobs('active', start, end, true);
+  }
+  getDelayed(start = 0, end = -1) {
+    return this.getJobs('delayed', start, end, true);
+  }
+  getPrioritized(start = 0, end = -1) {
+    return this.getJobs('prioritized', start, end, true);
+  }
+  getWaitingChildren(start = 0, end = -1) {
+    return this.getJobs('waiting-children', start, end, true);
+  }
+  getCompleted(start = 0, end = -1) {
+    return this.getJobs('completed', start, end, false);
+  }
+  getFailed(start = 0, end = -1) {
+    return this.getJobs('failed', start, end, false);
+  }
 
-  getWaitingCount() { return this.getJobCountByTypes('waiting'); }
-  getActiveCount() { return this.getJobCountByTypes('active'); }
-  getPrioritizedCount() { return this.getJobCountByTypes('prioritized'); }
-  getWaitingChildrenCount() { return this.getJobCountByTypes('waiting-children'); }
-  getCompletedCount() { return this.getJobCountByTypes('completed'); }
-  getFailedCount() { return this.getJobCountByTypes('failed'); }
+  getWaitingCount() {
+    return this.getJobCountByTypes('waiting');
+  }
+  getActiveCount() {
+    return this.getJobCountByTypes('active');
+  }
+  getPrioritizedCount() {
+    return this.getJobCountByTypes('prioritized');
+  }
+  getWaitingChildrenCount() {
+    return this.getJobCountByTypes('waiting-children');
+  }
+  getCompletedCount() {
+    return this.getJobCountByTypes('completed');
+  }
+  getFailedCount() {
+    return this.getJobCountByTypes('failed');
+  }
 
   /**
    * Delayed jobs; with `timestamp` (ms), only those due strictly before it. The delayed score is

@@ -88,7 +88,10 @@ export async function removeOrphans(
     let pending = [...ids];
     while (pending.length > 0) {
       const left = limit > 0 ? limit - removed : 0;
-      const [gone, judged] = (await runScript(client, 'removeOrphanedJobs', [keys.meta], [base, left, budget, ...pending])) as [number, number];
+      const [gone, judged] = (await runScript(client, 'removeOrphanedJobs', [keys.meta], [base, left, budget, ...pending])) as [
+        number,
+        number,
+      ];
       removed += gone;
       if (limit > 0 && removed >= limit) return removed;
       pending = pending.slice(judged);

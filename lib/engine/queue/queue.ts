@@ -121,7 +121,13 @@ export class Queue<
   private async writeMeta(): Promise<void> {
     try {
       const client = await this.client;
-      await client.hset(this.keys.meta, 'opts.maxLenEvents', this.opts.streams?.events?.maxLen ?? DEFAULT_MAX_LEN_EVENTS, 'version', LIBRARY_VERSION);
+      await client.hset(
+        this.keys.meta,
+        'opts.maxLenEvents',
+        this.opts.streams?.events?.maxLen ?? DEFAULT_MAX_LEN_EVENTS,
+        'version',
+        LIBRARY_VERSION,
+      );
     } catch (err) {
       this.emitError(err);
     }
@@ -183,7 +189,12 @@ export class Queue<
     const opts = { ...this.defaultJobOptions, ...(t.opts ?? {}) };
     await this.ready();
     return (await this.jobScheduler).upsertJobScheduler<DataType, ResultType, NameType>(
-      id, repeatOpts, (t.name ?? id) as NameType, t.data as DataType, opts, { override: true },
+      id,
+      repeatOpts,
+      (t.name ?? id) as NameType,
+      t.data as DataType,
+      opts,
+      { override: true },
     );
   }
 
@@ -357,16 +368,27 @@ export interface Queue<
   B = RedisQueueBackend,
   ConnectionOptionsType = ConnectionOptions,
 > {
-  on<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  on<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(
+    event: U,
+    listener: QueueListenerOf<DataType, ResultType, NameType>[U],
+  ): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(event: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  once<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(
+    event: U,
+    listener: QueueListenerOf<DataType, ResultType, NameType>[U],
+  ): this;
   once(event: string | symbol, listener: (...args: any[]) => void): this;
-  off<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(eventName: U, listener: QueueListenerOf<DataType, ResultType, NameType>[U]): this;
+  off<U extends keyof QueueListenerOf<DataType, ResultType, NameType>>(
+    eventName: U,
+    listener: QueueListenerOf<DataType, ResultType, NameType>[U],
+  ): this;
   off(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
 /** The template's parts; its shape is checked before anything else (its options with the job options). */
-function templateOf<DataType, NameType extends string>(template: JobSchedulerTemplate<DataType, NameType> | undefined): JobSchedulerTemplate<DataType, NameType> {
+function templateOf<DataType, NameType extends string>(
+  template: JobSchedulerTemplate<DataType, NameType> | undefined,
+): JobSchedulerTemplate<DataType, NameType> {
   if (template === undefined || template === null) return {};
   if (typeof template !== 'object' || Array.isArray(template)) {
     throw new ConveyorValidationError(`job scheduler template must be an object { name, data, opts }, got ${show(template)}`);

@@ -6,8 +6,8 @@
 //                 (child -> parent): ready | init-failed {error} | call {run, call, method, args}
 //                                  | done {run, ok, json | unstorable | error} | crash {error}
 // Thrown values travel as "wire" objects (see toWire); the parent keeps the same shape in wire.ts.
-import { parentPort } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { parentPort } from 'node:worker_threads';
 
 /** Where messages go: the parent thread's port, or the IPC channel of a forked process. */
 const channel = parentPort

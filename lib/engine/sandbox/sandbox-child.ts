@@ -197,7 +197,12 @@ export class SandboxChild {
       const error = new Error(`job.${msg.method}() was called after its job had finished in the sandboxed processor`);
       reply = { t: 'reply', call: msg.call, ok: false, error: toWire(error) };
     } else if (!run.methods.has(msg.method)) {
-      reply = { t: 'reply', call: msg.call, ok: false, error: toWire(new TypeError(`job.${msg.method}() is not available to a sandboxed processor`)) };
+      reply = {
+        t: 'reply',
+        call: msg.call,
+        ok: false,
+        error: toWire(new TypeError(`job.${msg.method}() is not available to a sandboxed processor`)),
+      };
     } else {
       try {
         const method = (run.job as unknown as Record<string, (...args: unknown[]) => unknown>)[msg.method];
@@ -273,7 +278,10 @@ export class SandboxChild {
 
 function crashedBetweenJobs(path: string, thrown: WireThrown): SandboxedProcessorError {
   const message = thrown.kind === 'error' ? thrown.message : String(thrown.value);
-  return new SandboxedProcessorError(`sandboxed processor ${path} crashed between jobs: ${message}`, thrown.kind === 'error' ? thrown.stack : undefined);
+  return new SandboxedProcessorError(
+    `sandboxed processor ${path} crashed between jobs: ${message}`,
+    thrown.kind === 'error' ? thrown.stack : undefined,
+  );
 }
 
 /**

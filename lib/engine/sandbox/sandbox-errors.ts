@@ -38,9 +38,7 @@ export function exitedWhileLoadingError(path: string, exit: ChildExit): Sandboxe
 
 export function loadError(path: string, thrown: WireThrown, typescript: boolean): SandboxedProcessorError {
   const message = thrown.kind === 'error' ? thrown.message : String(thrown.value);
-  const hint = typescript
-    ? ' (TypeScript processor files must be compiled first: pass the compiled .js, .mjs or .cjs file)'
-    : '';
+  const hint = typescript ? ' (TypeScript processor files must be compiled first: pass the compiled .js, .mjs or .cjs file)' : '';
   return new SandboxedProcessorError(
     `sandboxed processor ${path} could not be loaded: ${message}${hint}`,
     thrown.kind === 'error' ? thrown.stack : undefined,

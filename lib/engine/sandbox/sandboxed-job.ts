@@ -91,5 +91,4 @@ export function plainJob(job: Job): Record<string, unknown> {
  * `(job, token, signal)`: the callback form the type also allows is not called with a callback.
  */
 export type SandboxedJobProcessor<T = any, R = any> =
-  | ((job: SandboxedJob<T, R>) => R | PromiseLike<R>)
-  | ((job: SandboxedJob<T, R>, callback: (error: unknown, result: R) => void) => void);
+  ((job: SandboxedJob<T, R>) => R | PromiseLike<R>) | ((job: SandboxedJob<T, R>, callback: (error: unknown, result: R) => void) => void);

@@ -175,9 +175,11 @@ export class JobScheduler extends QueueBase {
       cronNext = String(next);
     }
     const create = async (tm: string | undefined) => {
-      const reply = await this.exec('updateJobScheduler', [this.keys.repeat], [
-        this.keys.base, id, producerId, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }), tm ?? '',
-      ]);
+      const reply = await this.exec(
+        'updateJobScheduler',
+        [this.keys.repeat],
+        [this.keys.base, id, producerId, now, cronNext, JSON.stringify({ ...repeat, count: count + 1 }), tm ?? ''],
+      );
       if (!Array.isArray(reply)) return undefined;
       const [jobId, hash] = reply as [string, string[]];
       return Job.fromHash<T, R, N>(this.host, hash, jobId);
@@ -253,7 +255,9 @@ export function checkRepeatSettings(settings: AdvancedRepeatOptions | undefined)
     throw new ConveyorValidationError(`settings must be an object such as { repeatStrategy }, got ${show(settings)}`);
   }
   if (settings.repeatStrategy !== undefined && typeof settings.repeatStrategy !== 'function') {
-    throw new ConveyorValidationError(`settings.repeatStrategy must be a function (millis, opts, name) => number | undefined, got ${show(settings.repeatStrategy)}`);
+    throw new ConveyorValidationError(
+      `settings.repeatStrategy must be a function (millis, opts, name) => number | undefined, got ${show(settings.repeatStrategy)}`,
+    );
   }
 }
 
@@ -359,5 +363,9 @@ export function jobSchedulerOf(owner: SchedulerOwner): Promise<JobScheduler> {
 /** Closes the owner's JobScheduler if it made one (the connection is the owner's to close). */
 export async function closeJobSchedulerOf(owner: SchedulerOwner): Promise<void> {
   const scheduler = schedulers.get(owner);
-  if (scheduler) await scheduler.then((s) => s.close(), () => undefined);
+  if (scheduler)
+    await scheduler.then(
+      (s) => s.close(),
+      () => undefined,
+    );
 }

@@ -159,10 +159,15 @@ export function checkSchedule(repeatOpts: unknown, now: number, customStrategy: 
   const hasEvery = Boolean(o.every);
   const hasPattern = Boolean(o.pattern);
   if (hasEvery && hasPattern) {
-    fail(`Both .pattern and .every options are defined for this repeatable job (got every ${show(o.every)} and pattern ${show(o.pattern)})`);
+    fail(
+      `Both .pattern and .every options are defined for this repeatable job (got every ${show(o.every)} and pattern ${show(o.pattern)})`,
+    );
   }
   if (!hasEvery && !hasPattern) {
-    const got = typeof repeatOpts === 'object' && repeatOpts !== null ? `every ${show(o.every)} and pattern ${show(o.pattern)}` : `repeat options ${show(repeatOpts)}`;
+    const got =
+      typeof repeatOpts === 'object' && repeatOpts !== null
+        ? `every ${show(o.every)} and pattern ${show(o.pattern)}`
+        : `repeat options ${show(repeatOpts)}`;
     fail(`Either .pattern or .every options must be defined for this repeatable job (got ${got})`);
   }
   if (o.immediately && o.startDate !== undefined && o.startDate !== null) {
@@ -191,7 +196,8 @@ export function checkSchedule(repeatOpts: unknown, now: number, customStrategy: 
     s.limit = o.limit;
   }
   if (o.count !== undefined && o.count !== null) {
-    if (typeof o.count !== 'number' || !Number.isInteger(o.count) || o.count < 0) fail(`count must be a whole number >= 0, got ${show(o.count)}`);
+    if (typeof o.count !== 'number' || !Number.isInteger(o.count) || o.count < 0)
+      fail(`count must be a whole number >= 0, got ${show(o.count)}`);
     s.count = o.count + 1;
   }
   // BullMQ takes an offset on a pattern too, and ignores it
@@ -212,9 +218,18 @@ export function checkSchedule(repeatOpts: unknown, now: number, customStrategy: 
   for (const [key, value] of Object.entries(o)) {
     if (value !== undefined && !NOT_CARRIED.has(key)) repeat[key] = value;
   }
-  Object.assign(repeat, dropUndefined({
-    every: s.every, pattern: s.pattern, tz: s.tz, limit: s.limit, startDate: s.startDate, endDate: s.endDate, offset: s.offset,
-  }));
+  Object.assign(
+    repeat,
+    dropUndefined({
+      every: s.every,
+      pattern: s.pattern,
+      tz: s.tz,
+      limit: s.limit,
+      startDate: s.startDate,
+      endDate: s.endDate,
+      offset: s.offset,
+    }),
+  );
   repeat.count = s.count;
   s.repeat = repeat;
   return s;

@@ -8,7 +8,9 @@ import type { RepeatOptions, RepeatStrategy } from './repeat-options.js';
 
 /** The first match of the pattern strictly after `after` (ms), in `tz`. */
 export function nextCronTime(pattern: string, tz: string | undefined, after: number): number {
-  return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz }).next().getTime();
+  return CronExpressionParser.parse(pattern, { currentDate: new Date(after), tz })
+    .next()
+    .getTime();
 }
 
 function millisOf(value: Date | string | number | undefined): number | undefined {
@@ -25,7 +27,9 @@ export const defaultRepeatStrategy = (millis: number, opts: RepeatOptions): numb
   const startDate = millisOf(opts.startDate);
   const from = startDate !== undefined && startDate > millis ? startDate : millis;
   // cron-parser reads a missing pattern as "every minute", as BullMQ's call does
-  const next = CronExpressionParser.parse(opts.pattern ?? '', { currentDate: new Date(from), tz: opts.tz }).next().getTime();
+  const next = CronExpressionParser.parse(opts.pattern ?? '', { currentDate: new Date(from), tz: opts.tz })
+    .next()
+    .getTime();
   const endDate = millisOf(opts.endDate);
   return endDate !== undefined && next > endDate ? undefined : next;
 };

@@ -78,7 +78,12 @@ export class CallTracer {
   /** The call's span with its first attributes, or undefined (reported) when the tracer failed. */
   open<A extends unknown[], R>(plan: CallPlan<A, R>, args: A): { span: Span; context: unknown } | undefined {
     try {
-      const started = this.tracing.start({ operation: plan.operation, kind: plan.kind, parent: plan.parent?.(), parentMetadata: plan.parentMetadata });
+      const started = this.tracing.start({
+        operation: plan.operation,
+        kind: plan.kind,
+        parent: plan.parent?.(),
+        parentMetadata: plan.parentMetadata,
+      });
       started.span.setAttributes({ ...this.common(), ...plan.before?.(...args) });
       return started;
     } catch (err) {

@@ -53,7 +53,10 @@ export class JobMetrics {
     }
     counter.add(1, attributes);
     if (job.processedOn) {
-      this.duration ??= instrument(this.meter, 'createHistogram', MetricNames.JobDuration, { description: 'Job processing duration', unit: 'ms' });
+      this.duration ??= instrument(this.meter, 'createHistogram', MetricNames.JobDuration, {
+        description: 'Job processing duration',
+        unit: 'ms',
+      });
       this.duration.record(now - job.processedOn, attributes);
     }
   }
@@ -70,8 +73,14 @@ export class JobMetrics {
   }
 }
 
-function instrument<K extends keyof Meter>(meter: Meter, method: K, name: string, options: { description: string; unit: string }): ReturnType<Meter[K]> {
+function instrument<K extends keyof Meter>(
+  meter: Meter,
+  method: K,
+  name: string,
+  options: { description: string; unit: string },
+): ReturnType<Meter[K]> {
   const create = meter[method] as unknown;
-  if (typeof create !== 'function') throw new TypeError(`telemetry.meter.${method} must be a function to record ${name}, got ${typeof create}`);
+  if (typeof create !== 'function')
+    throw new TypeError(`telemetry.meter.${method} must be a function to record ${name}, got ${typeof create}`);
   return (create as (n: string, o: object) => ReturnType<Meter[K]>).call(meter, name, options);
 }

@@ -16,7 +16,11 @@ const QUEUE_CALLS: Record<string, CallPlan<any[], any>> = {
   drain: { operation: 'drain', before: (delayed = false) => ({ [A.QueueDrainDelay]: delayed }) },
   clean: {
     operation: 'clean',
-    before: (grace: number, limit: number, type = 'completed') => ({ [A.QueueGrace]: grace, [A.JobType]: type, [A.QueueCleanLimit]: limit }),
+    before: (grace: number, limit: number, type = 'completed') => ({
+      [A.QueueGrace]: grace,
+      [A.JobType]: type,
+      [A.QueueCleanLimit]: limit,
+    }),
     // the count, not the ids: a clean can remove very many jobs
     after: (span, ids: string[]) => span.setAttributes({ [A.QueueCleanCount]: ids.length }),
   },
@@ -64,7 +68,11 @@ const gauges = new WeakMap<CountedQueue, JobMetrics>();
  * `queue.recordJobCountsMetric(...types)`: the counts getJobCounts gives, each also recorded in the
  * `bullmq.queue.jobs` gauge (attributes: queue name, state) when the queue's telemetry has a meter.
  */
-export async function recordJobCounts(queue: CountedQueue, telemetry: Telemetry | undefined, types: string[]): Promise<Record<string, number>> {
+export async function recordJobCounts(
+  queue: CountedQueue,
+  telemetry: Telemetry | undefined,
+  types: string[],
+): Promise<Record<string, number>> {
   const counts = await queue.getJobCounts(...types);
   const meter = telemetry?.meter;
   if (meter) {

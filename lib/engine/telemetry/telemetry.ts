@@ -72,12 +72,7 @@ export enum MetricNames {
 }
 
 export type AttributeValue =
-  | string
-  | number
-  | boolean
-  | Array<null | undefined | string>
-  | Array<null | undefined | number>
-  | Array<null | undefined | boolean>;
+  string | number | boolean | Array<null | undefined | string> | Array<null | undefined | number> | Array<null | undefined | boolean>;
 
 export interface Attributes {
   [attribute: string]: AttributeValue | undefined;

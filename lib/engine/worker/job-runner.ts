@@ -39,7 +39,9 @@ export class JobRunner {
   constructor(private readonly host: JobRunnerHost) {
     const { tracing } = host;
     this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
-    this.nextIteration = tracing ? (job) => tracing.tracing.within(tracing.base, () => host.scheduleNext(job)) : (job) => host.scheduleNext(job);
+    this.nextIteration = tracing
+      ? (job) => tracing.tracing.within(tracing.base, () => host.scheduleNext(job))
+      : (job) => host.scheduleNext(job);
   }
 
   /** Holds a job just taken and starts processing it; its chain settles once the outcome is stored. */
@@ -53,13 +55,16 @@ export class JobRunner {
       slots.changed.notify();
     };
     // one reaction for both outcomes (a job is on the hot path: every promise counts)
-    const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(settle, (err: unknown) => {
-      try {
-        reporter.emitError(err);
-      } finally {
-        settle();
-      }
-    });
+    const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(
+      settle,
+      (err: unknown) => {
+        try {
+          reporter.emitError(err);
+        } finally {
+          settle();
+        }
+      },
+    );
     slots.track(entry, done);
   }
 

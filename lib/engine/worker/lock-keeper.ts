@@ -57,7 +57,10 @@ export class LockKeeper {
       const lost = entries.filter((h) => lostIds.has(h.job.id!) && h.phase === 'running' && !h.abandoned && slots.holds(h));
       if (lost.length === 0) return;
       for (const h of lost) h.lockLost = true;
-      reporter.notify('lockRenewalFailed', lost.map((h) => h.job.id!));
+      reporter.notify(
+        'lockRenewalFailed',
+        lost.map((h) => h.job.id!),
+      );
       for (const h of lost) {
         const reason = new LockLostError(`Lock of job ${h.job.id} was lost (it expired or was taken over); another worker may run the job`);
         // an 'error' listener that throws must not keep the next job running on a lost lock

@@ -54,7 +54,9 @@ export async function takeNextJob(access: ManualAccess, token: unknown, opts?: u
   checkBoolean('block', block);
   const { worker } = access;
   if (access.isRunning()) {
-    throw new Error(`getNextJob() is for a worker driven by hand, but worker "${worker.name}" runs its own loop: create it with autorun: false and no processor`);
+    throw new Error(
+      `getNextJob() is for a worker driven by hand, but worker "${worker.name}" runs its own loop: create it with autorun: false and no processor`,
+    );
   }
   // as in BullMQ, a paused (or closing) worker hands out nothing
   if (access.isClosing() || access.isPaused()) return undefined;

@@ -83,7 +83,8 @@ function validateWorkerOptions(o: ResolvedWorkerOptions): void {
   checkAbove('drainDelay', o.drainDelay, 'must be greater than 0', false);
   checkAbove('maximumRateLimitDelay', o.maximumRateLimitDelay, 'must be a number of ms >= 0', true);
   if (o.limiter !== undefined) {
-    if (typeof o.limiter !== 'object' || o.limiter === null) throw new ConveyorValidationError(`limiter must be { max, duration }, got ${show(o.limiter)}`);
+    if (typeof o.limiter !== 'object' || o.limiter === null)
+      throw new ConveyorValidationError(`limiter must be { max, duration }, got ${show(o.limiter)}`);
     checkInteger('limiter.max', o.limiter.max, 1);
     checkInteger('limiter.duration', o.limiter.duration, 1);
   }

@@ -3,7 +3,6 @@ import { DelayedError, JobNotMovedError, WaitingChildrenError, WaitingError } fr
 import { jobSubKey } from '../core/keys.js';
 import type { Job } from '../job/job.js';
 
-
 /** What a processor throws after moving its job itself. */
 export function isMoveSignal(thrown: unknown): thrown is DelayedError | WaitingError | WaitingChildrenError {
   return thrown instanceof DelayedError || thrown instanceof WaitingError || thrown instanceof WaitingChildrenError;
@@ -36,4 +35,3 @@ export function notMovedError(thrown: DelayedError | WaitingError | WaitingChild
         : 'throw WaitingChildrenError only when job.moveToWaitingChildren(token) resolved true';
   return new JobNotMovedError(`The processor threw ${thrown.name} but job ${job.id} was not moved: ${how}`, { cause: thrown });
 }
-

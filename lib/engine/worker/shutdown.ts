@@ -31,7 +31,12 @@ export function closeRequeue(opts: unknown): boolean {
  * wait; without, they stay in active under their lock, which is no longer renewed (the stalled
  * checker recovers them). Jobs whose outcome is being stored are waited for all the same.
  */
-export async function letGoOfRunning(slots: Slots, heldMoves: Pick<HeldJobMoves, 'handBack'>, workerName: string, requeue: boolean): Promise<void> {
+export async function letGoOfRunning(
+  slots: Slots,
+  heldMoves: Pick<HeldJobMoves, 'handBack'>,
+  workerName: string,
+  requeue: boolean,
+): Promise<void> {
   const running = [...slots.entries()].filter((h) => h.phase === 'running' && !h.abandoned);
   for (const h of running) {
     h.abandoned = true;

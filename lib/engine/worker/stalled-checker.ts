@@ -60,9 +60,12 @@ export class StalledChecker {
    */
   async pass(): Promise<string[]> {
     const { connection, keys, opts, reporter } = this.host;
-    const ids = (await runScript(connection.client, 'moveStalledJobsToWait', [keys.stalledCheck], [
-      keys.base, opts.maxStalledCount, Date.now(), Math.ceil(opts.stalledInterval),
-    ])) as string[];
+    const ids = (await runScript(
+      connection.client,
+      'moveStalledJobsToWait',
+      [keys.stalledCheck],
+      [keys.base, opts.maxStalledCount, Date.now(), Math.ceil(opts.stalledInterval)],
+    )) as string[];
     for (const id of ids) reporter.notify('stalled', id, 'active');
     return ids;
   }

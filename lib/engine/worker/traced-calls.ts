@@ -50,7 +50,10 @@ export function traceWorkerCalls(worker: TracedWorkerCalls, t: WorkerTelemetry, 
   // bullmq gives this one the worker's id but not its name
   new CallTracer(tracing, report).async(worker, 'rateLimit', {
     operation: 'rateLimit',
-    before: (expireTimeMs: number) => ({ [TelemetryAttributes.WorkerId]: t.workerAttributes()[TelemetryAttributes.WorkerId], [TelemetryAttributes.WorkerRateLimit]: expireTimeMs }),
+    before: (expireTimeMs: number) => ({
+      [TelemetryAttributes.WorkerId]: t.workerAttributes()[TelemetryAttributes.WorkerId],
+      [TelemetryAttributes.WorkerRateLimit]: expireTimeMs,
+    }),
   });
   calls.async(worker, 'startStalledCheckTimer', { operation: 'startStalledCheckTimer' });
   // traced where every pass goes, the timer's (checkStalled) and a call by hand
@@ -68,7 +71,12 @@ export function traceWorkerCalls(worker: TracedWorkerCalls, t: WorkerTelemetry, 
     const ids = worker.activeJobs.map((job) => job.id as string);
     // nothing to renew, no call: bullmq makes no span then either
     const started =
-      ids.length > 0 ? calls.open({ operation: 'extendLocks', parent: background, before: () => ({ [TelemetryAttributes.WorkerJobsToExtendLocks]: ids }) }, []) : undefined;
+      ids.length > 0
+        ? calls.open(
+            { operation: 'extendLocks', parent: background, before: () => ({ [TelemetryAttributes.WorkerJobsToExtendLocks]: ids }) },
+            [],
+          )
+        : undefined;
     if (!started) return renewLocks.call(this);
     return tracing.within(started.context, () => renewLocks.call(this)).finally(() => started.span.end());
   });
@@ -81,7 +89,10 @@ export function traceWorkerCalls(worker: TracedWorkerCalls, t: WorkerTelemetry, 
       {
         operation: 'getNextJob',
         parentMetadata: job && storedMetadata(job.opts.telemetry),
-        before: () => ({ [TelemetryAttributes.WorkerOptions]: JSON.stringify({ block: opts?.block ?? true }), [TelemetryAttributes.JobId]: job?.id }),
+        before: () => ({
+          [TelemetryAttributes.WorkerOptions]: JSON.stringify({ block: opts?.block ?? true }),
+          [TelemetryAttributes.JobId]: job?.id,
+        }),
       },
       [],
     );

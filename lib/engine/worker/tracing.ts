@@ -2,7 +2,16 @@ import type { EventEmitter } from 'node:events';
 import { describeFailure } from '../core/failure.js';
 import type { Job } from '../job/job.js';
 import { JobMetrics } from '../telemetry/job-metrics.js';
-import { recordFailure, SpanKind, storedMetadata, TelemetryAttributes, Tracing, type Attributes, type Span, type Telemetry } from '../telemetry/telemetry.js';
+import {
+  recordFailure,
+  SpanKind,
+  storedMetadata,
+  TelemetryAttributes,
+  Tracing,
+  type Attributes,
+  type Span,
+  type Telemetry,
+} from '../telemetry/telemetry.js';
 import { traceWorkerCalls, type TracedWorkerCalls } from './traced-calls.js';
 import { failedAttemptState, FAIL_OPERATIONS, instrumentJob } from './traced-jobs.js';
 

@@ -26,11 +26,12 @@ export type { WorkerCloseOptions } from './shutdown.js';
  * The function a worker runs for each job. `ProgressType` is bullmq 6.7's fourth parameter, the
  * type of `job.updateProgress`'s value.
  */
-export type Processor<DataType = any, ResultType = any, NameType extends string = string, ProgressType extends JobProgress = JobProgress> = (
-  job: Job<DataType, ResultType, NameType, ProgressType>,
-  token?: string,
-  signal?: AbortSignal,
-) => Promise<ResultType> | ResultType;
+export type Processor<
+  DataType = any,
+  ResultType = any,
+  NameType extends string = string,
+  ProgressType extends JobProgress = JobProgress,
+> = (job: Job<DataType, ResultType, NameType, ProgressType>, token?: string, signal?: AbortSignal) => Promise<ResultType> | ResultType;
 
 /**
  * A worker: takes jobs of its queue and runs the processor on them, `concurrency` at a time. This
@@ -182,7 +183,8 @@ export class Worker<
 
   /** The loop, started unless it still runs (a resume() soon after a pause() finds it so). */
   private startLoop(): Promise<void> {
-    this.loopRun ??= this.parts.fetchLoop.run()
+    this.loopRun ??= this.parts.fetchLoop
+      .run()
       .then(() => this.parts.slots.whenIdle())
       .finally(() => {
         this.loopRun = undefined;
@@ -248,7 +250,11 @@ export class Worker<
    * moveToCompleted/moveToFailed and resolves with the next job the finish fetched, if
    * `fetchNextCallback()` asked for one (process-job.ts).
    */
-  async processJob(job: Job<DataType, ResultType, NameType>, token: string, fetchNextCallback?: () => boolean): Promise<void | Job<DataType, ResultType, NameType>> {
+  async processJob(
+    job: Job<DataType, ResultType, NameType>,
+    token: string,
+    fetchNextCallback?: () => boolean,
+  ): Promise<void | Job<DataType, ResultType, NameType>> {
     return (await processJobByHand(this.parts.hand, job, token, fetchNextCallback)) as Job<DataType, ResultType, NameType> | undefined;
   }
 

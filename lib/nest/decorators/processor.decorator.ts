@@ -1,7 +1,7 @@
 import { Injectable, SetMetadata } from '@nestjs/common';
 import type { JobProgress, Processor as ProcessorFunction } from '../../engine/index.js';
-import { PROCESSOR_METADATA } from '../queue.constants.js';
 import type { ProcessorMetadata, ProcessorOptions, ProcessorWorkerOptions } from '../interfaces/processor-options.interface.js';
+import { PROCESSOR_METADATA } from '../queue.constants.js';
 import { queueReference } from './queue-reference.js';
 
 /**

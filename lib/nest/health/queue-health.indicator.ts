@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { checkInteger, describeServer, show } from '../../engine/internal.js';
 import { ConveyorValidationError, type Queue } from '../../engine/index.js';
+import { checkInteger, describeServer, show } from '../../engine/internal.js';
 import type { ModuleConnection } from '../module-connection.js';
 import { QueueCatalog } from '../queue.catalog.js';
 import { DEFAULT_CONFIG_KEY } from '../queue.constants.js';
@@ -52,7 +52,8 @@ export class QueueHealthIndicator {
     // a queue may have several workers (processors option, BullModule): it is as healthy as its worst
     for (const entry of this.registry.all.filter((e) => e.configKey === configKey)) {
       const state = WorkerRegistry.stateOf(entry.worker);
-      if (details.workers[entry.queueName] === undefined || details.workers[entry.queueName] === 'running') details.workers[entry.queueName] = state;
+      if (details.workers[entry.queueName] === undefined || details.workers[entry.queueName] === 'running')
+        details.workers[entry.queueName] = state;
     }
     for (const [queueName, state] of Object.entries(details.workers)) {
       if (checkWorkers && state !== 'running') details.problems.push(WORKER_NOT_RUNNING(queueName, state));
@@ -107,7 +108,11 @@ async function measure(queue: Queue, thresholds: QueueThresholds, timeoutMs: num
     const client = await queue.client;
     // the failed set is scored by finishedOn (ms), so a range count is the recent failures
     const since = Date.now() - withinMinutes * 60_000;
-    report.failed = await withTimeout(client.zcount(queue.keys.failed, since, '+inf'), timeoutMs, `counting failed jobs of queue "${queue.name}"`);
+    report.failed = await withTimeout(
+      client.zcount(queue.keys.failed, since, '+inf'),
+      timeoutMs,
+      `counting failed jobs of queue "${queue.name}"`,
+    );
     report.withinMinutes = withinMinutes;
     if (report.failed > count) problems.push(TOO_MANY_FAILED(queue.name, report.failed, count, withinMinutes));
   }

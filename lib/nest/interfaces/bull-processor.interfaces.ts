@@ -24,7 +24,4 @@ export interface BullQueueAdvancedSeparateProcessor extends Partial<WorkerOption
 }
 
 export type BullQueueProcessor =
-  | BullQueueProcessorCallback
-  | BullQueueAdvancedProcessor
-  | BullQueueSeparateProcessor
-  | BullQueueAdvancedSeparateProcessor;
+  BullQueueProcessorCallback | BullQueueAdvancedProcessor | BullQueueSeparateProcessor | BullQueueAdvancedSeparateProcessor;

@@ -16,7 +16,8 @@ export function checkMetricsOptions<T extends QueueMetricsModuleOptions>(options
     throw new ConveyorValidationError(`${where}: takes { path?, globalVariables?, configKey? }, got ${show(options)}`);
   }
   const { path, configKey, globalVariables } = options;
-  if (path !== undefined && typeof path !== 'string') throw new ConveyorValidationError(`${where}: path must be a string, got ${show(path)}`);
+  if (path !== undefined && typeof path !== 'string')
+    throw new ConveyorValidationError(`${where}: path must be a string, got ${show(path)}`);
   if (configKey !== undefined && (typeof configKey !== 'string' || configKey === '')) {
     throw new ConveyorValidationError(`${where}: configKey must be a non-empty string, got ${show(configKey)}`);
   }
@@ -31,7 +32,9 @@ function checkLabels(globalVariables: QueueMetricsOptions['globalVariables'], wh
   }
   for (const [name, value] of Object.entries(globalVariables)) {
     if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new ConveyorValidationError(`${where}: globalVariables has "${name}", which is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)`);
+      throw new ConveyorValidationError(
+        `${where}: globalVariables has "${name}", which is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, no leading __)`,
+      );
     }
     if (OWN_LABELS.includes(name)) {
       throw new ConveyorValidationError(`${where}: globalVariables has "${name}", a label every queue series has already`);

@@ -2,8 +2,8 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { mergePrometheusMetrics, PROMETHEUS_CONTENT_TYPE, type Queue } from '../../engine/index.js';
 import { QueueCatalog } from '../queue.catalog.js';
 import type { QueueMetricsOptions } from './queue-metrics-options.interface.js';
-import { checkMetricsOptions } from './queue-metrics.options.js';
 import { QUEUE_METRICS_OPTIONS, SAME_QUEUE_ON_TWO_CONNECTIONS } from './queue-metrics.constants.js';
+import { checkMetricsOptions } from './queue-metrics.options.js';
 
 /**
  * The Prometheus metrics of every queue the module registered (QueueModule's and BullModule's

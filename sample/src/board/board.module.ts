@@ -2,8 +2,8 @@ import { Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectQueue, type Queue } from 'nestjs-conveyor';
-import { QueuesModule } from '../queues.module.js';
 import { EMAILS, REPORTS } from '../queues.js';
+import { QueuesModule } from '../queues.module.js';
 import { sampleConfig } from '../settings.js';
 import { BOARD_PATH, boardRouter } from './board.js';
 

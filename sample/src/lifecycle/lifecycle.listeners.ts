@@ -16,16 +16,24 @@ abstract class LifecyclePrinter {
     this.logger.log(`${this.queue}#${clip(jobId, 40)} ${what}`);
   }
 
-  @OnQueueEvent('added') added({ jobId, name }: { jobId: string; name: string }) { this.print(jobId, `added (${clip(name, 60)})`); }
-  @OnQueueEvent('active') active({ jobId }: { jobId: string }) { this.print(jobId, 'active'); }
-  @OnQueueEvent('progress') progress({ jobId, data }: { jobId: string; data: unknown }) { this.print(jobId, `progress ${clipJson(data)}`); }
+  @OnQueueEvent('added') added({ jobId, name }: { jobId: string; name: string }) {
+    this.print(jobId, `added (${clip(name, 60)})`);
+  }
+  @OnQueueEvent('active') active({ jobId }: { jobId: string }) {
+    this.print(jobId, 'active');
+  }
+  @OnQueueEvent('progress') progress({ jobId, data }: { jobId: string; data: unknown }) {
+    this.print(jobId, `progress ${clipJson(data)}`);
+  }
   @OnQueueEvent('delayed') delayed({ jobId, delay }: { jobId: string; delay: number }) {
     this.print(jobId, `delayed until ${new Date(delay).toISOString()} (retry)`);
   }
   @OnQueueEvent('completed') completed({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) {
     this.print(jobId, `completed -> ${clipJson(returnvalue)}`);
   }
-  @OnQueueEvent('failed') failed({ jobId, failedReason }: { jobId: string; failedReason: string }) { this.print(jobId, `failed: ${clip(failedReason)}`); }
+  @OnQueueEvent('failed') failed({ jobId, failedReason }: { jobId: string; failedReason: string }) {
+    this.print(jobId, `failed: ${clip(failedReason)}`);
+  }
 }
 
 @QueueEventsListener(EMAILS)

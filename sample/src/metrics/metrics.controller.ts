@@ -19,7 +19,8 @@ export class MetricsController {
   @Get()
   @Header('Content-Type', PROMETHEUS_CONTENT_TYPE)
   scrape(): Promise<string> {
-    if (this.settings.role === 'worker') throw new NotFoundException('a worker process serves no metrics: scrape the API (roles all and api)');
+    if (this.settings.role === 'worker')
+      throw new NotFoundException('a worker process serves no metrics: scrape the API (roles all and api)');
     return this.queueMetrics.metrics();
   }
 }

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { MetricsTime, OnJobFailed, Process, Processor, type Job } from 'nestjs-conveyor';
 import { clip } from '../logging/clip.js';
-import { integer } from '../settings.js';
 import { EMAILS, type EmailJob } from '../queues.js';
+import { integer } from '../settings.js';
 import { Mailer } from './mailer.service.js';
 
 /**

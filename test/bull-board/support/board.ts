@@ -48,7 +48,8 @@ export class BoardApi {
 
   /** The queue list with one queue active (its jobs of `status`, first page). */
   async queues(activeQueue?: string, status = 'latest', jobsPerPage = 50): Promise<any[]> {
-    const query = activeQueue === undefined ? '' : `?activeQueue=${encodeURIComponent(activeQueue)}&status=${status}&jobsPerPage=${jobsPerPage}&page=1`;
+    const query =
+      activeQueue === undefined ? '' : `?activeQueue=${encodeURIComponent(activeQueue)}&status=${status}&jobsPerPage=${jobsPerPage}&page=1`;
     const answer = await this.get<{ queues: any[] }>(`/api/queues${query}`);
     if (answer.status !== 200) throw new Error(`GET /api/queues answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body.queues;

@@ -18,7 +18,10 @@ export class ChildApp {
     });
     this.exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
     this.url = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${file} did not listen within ${timeoutMs} ms; stderr: ${this.stderr.slice(-2000)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${file} did not listen within ${timeoutMs} ms; stderr: ${this.stderr.slice(-2000)}`)),
+        timeoutMs,
+      );
       void this.exit.then(({ code }) => {
         clearTimeout(timer);
         reject(new Error(`${file} exited (${code}) before it listened; stderr: ${this.stderr.slice(-2000)}`));

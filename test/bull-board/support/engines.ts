@@ -1,5 +1,5 @@
-import type { BaseAdapter } from '@bull-board/api/dist/queueAdapters/base.js';
 import { BullMQAdapter as BullBoardBullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { BaseAdapter } from '@bull-board/api/dist/queueAdapters/base.js';
 import { Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from 'nestjs-conveyor';
 import { ConveyorAdapter } from 'nestjs-conveyor/bull-board';
@@ -46,7 +46,8 @@ const bullConnection = () => ({ ...connection(), maxRetriesPerRequest: null });
 export const BULLMQ: Engine = {
   label: 'bullmq',
   queue: (name, opts = {}) => new BullQueue(name, { connection: bullConnection(), ...opts }) as unknown as AnyQueue,
-  worker: (name, processor, opts = {}) => new BullWorker(name, processor, { connection: bullConnection(), ...opts }) as unknown as AnyWorker,
+  worker: (name, processor, opts = {}) =>
+    new BullWorker(name, processor, { connection: bullConnection(), ...opts }) as unknown as AnyWorker,
   adapter: (queue) => new BullBoardBullMQAdapter(queue as unknown as BullQueue),
 };
 

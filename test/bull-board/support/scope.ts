@@ -46,7 +46,10 @@ export class BoardScope extends BaseScope {
 
   /** A board showing `queues` through ConveyorAdapter. */
   async conveyorBoard(queues: Queue[], adapterOptions?: ConveyorAdapterOptions, options?: BoardOptions): Promise<ExpressBoard> {
-    return this.board(queues.map((q) => new ConveyorAdapter(q, adapterOptions)), options);
+    return this.board(
+      queues.map((q) => new ConveyorAdapter(q, adapterOptions)),
+      options,
+    );
   }
 }
 
@@ -64,7 +67,11 @@ export interface FilledQueue {
  * (reason, stack trace), run by a worker that is closed again; resolves with their ids. Call it
  * before adding jobs meant to stay waiting: its worker would take those too.
  */
-export async function finishJobs(scope: BoardScope, queue: Queue, counts: { completed: number; failed: number }): Promise<{ completed: string[]; failed: string[] }> {
+export async function finishJobs(
+  scope: BoardScope,
+  queue: Queue,
+  counts: { completed: number; failed: number },
+): Promise<{ completed: string[]; failed: string[] }> {
   const completed: string[] = [];
   const failed: string[] = [];
   for (let i = 0; i < counts.completed; i++) completed.push((await queue.add('ok', { a: 1, b: 2 })).id!);
@@ -76,7 +83,10 @@ export async function finishJobs(scope: BoardScope, queue: Queue, counts: { comp
     await job.updateProgress({ step: 2, of: 2 });
     return { sum: job.data.a + job.data.b };
   });
-  await Promise.all([counts.completed && times(worker, 'completed', counts.completed), counts.failed && times(worker, 'failed', counts.failed)]);
+  await Promise.all([
+    counts.completed && times(worker, 'completed', counts.completed),
+    counts.failed && times(worker, 'failed', counts.failed),
+  ]);
   await worker.close();
   return { completed, failed };
 }

@@ -17,7 +17,21 @@
 const LISTS = ['wait', 'paused', 'active'];
 const ZSETS = ['prioritized', 'delayed', 'completed', 'failed', 'waiting-children'];
 /** Queue-level key names that are not job ids. */
-const QUEUE_KEYS = new Set([...LISTS, ...ZSETS, 'pc', 'marker', 'meta', 'events', 'id', 'stalled', 'stalled-check', 'limiter', 'repeat', 'priority', 'delay']);
+const QUEUE_KEYS = new Set([
+  ...LISTS,
+  ...ZSETS,
+  'pc',
+  'marker',
+  'meta',
+  'events',
+  'id',
+  'stalled',
+  'stalled-check',
+  'limiter',
+  'repeat',
+  'priority',
+  'delay',
+]);
 const FINAL = new Set(['completed', 'failed']);
 
 /**
@@ -65,10 +79,16 @@ export async function check({ client, queue, prefix = 'bull', records }) {
       } else if (tag !== undefined && sentTags.has(tag)) {
         indeterminate += 1;
       } else {
-        details.unexpected.push({ id, why: tag === undefined ? `in ${where.join('+') || 'no state'}, never acknowledged, no payload` : `tag ${tag} was never sent` });
+        details.unexpected.push({
+          id,
+          why: tag === undefined ? `in ${where.join('+') || 'no state'}, never acknowledged, no payload` : `tag ${tag} was never sent`,
+        });
       }
     } else if (hash && hash.tag !== acked.get(id)) {
-      details.unexpected.push({ id, why: `holds the data of tag ${hash.tag}, but the add of tag ${acked.get(id)} was acknowledged with this id` });
+      details.unexpected.push({
+        id,
+        why: `holds the data of tag ${hash.tag}, but the add of tag ${acked.get(id)} was acknowledged with this id`,
+      });
     }
   }
 

@@ -34,7 +34,9 @@ export function openLedger(dir, role, pid = process.pid) {
 export function readLedger(dir) {
   const records = [];
   let torn = 0;
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     const role = name.replace(/-\d+\.jsonl$/, '');
     const lines = readFileSync(path.join(dir, name), 'utf8').split('\n');
     for (const line of lines) {

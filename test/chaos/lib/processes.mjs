@@ -100,7 +100,11 @@ export class Child extends EventEmitter {
       };
       const onExit = (info) => {
         cleanup();
-        reject(new Error(`${this.role} ${this.pid} exited (${info.code ?? info.signal}) while waiting for "${t}"; stderr: ${this.stderr.slice(-600)}`));
+        reject(
+          new Error(
+            `${this.role} ${this.pid} exited (${info.code ?? info.signal}) while waiting for "${t}"; stderr: ${this.stderr.slice(-600)}`,
+          ),
+        );
       };
       const timer = setTimeout(() => {
         cleanup();
@@ -124,7 +128,10 @@ export class Child extends EventEmitter {
   async waitExit(timeoutMs) {
     let timer;
     const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.role} ${this.pid} did not exit within ${timeoutMs} ms; stderr: ${this.stderr.slice(-600)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${this.role} ${this.pid} did not exit within ${timeoutMs} ms; stderr: ${this.stderr.slice(-600)}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);

@@ -109,12 +109,16 @@ export class Chaos {
       return [];
     }
     const gaps = await Promise.all(
-      workers.filter((w) => w.running).map((w) =>
-        w.waitFor('run', (m) => m.at >= since, timeoutMs).then(
-          (m) => m.at - since,
-          () => timeoutMs,
+      workers
+        .filter((w) => w.running)
+        .map((w) =>
+          w
+            .waitFor('run', (m) => m.at >= since, timeoutMs)
+            .then(
+              (m) => m.at - since,
+              () => timeoutMs,
+            ),
         ),
-      ),
     );
     into.push(...gaps);
     return gaps;
@@ -166,7 +170,14 @@ export class Chaos {
     const hung = stops.filter((s) => !s.graceful).length;
     if (hung) this.note(`${hung} worker(s) did not exit within 30 s of SIGTERM before the drain`);
 
-    const healthy = await this.worker({ concurrency: 8, jobMs: [1, 5], lockDuration: 5000, stalledInterval: 500, maxStalledCount: 5, drainDelay: 1 });
+    const healthy = await this.worker({
+      concurrency: 8,
+      jobMs: [1, 5],
+      lockDuration: 5000,
+      stalledInterval: 500,
+      maxStalledCount: 5,
+      drainDelay: 1,
+    });
     const deadline = Date.now() + timeoutMs;
     let last;
     for (;;) {

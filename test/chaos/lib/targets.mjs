@@ -50,19 +50,32 @@ export function evaluate(scenario, ctx, result, records, requestedFaults) {
   }
   if (scenario.refetchTarget) {
     need(m.refetchGaps.length > 0, 'no refetch measured');
-    need(!(row.refetchMaxMs > LIMITS.refetchGapMs), `refetch gap up to ${row.refetchMaxMs} ms (p50 ${pct(m.refetchGaps, 50)}, p90 ${pct(m.refetchGaps, 90)}, ${m.refetchGaps.filter((g) => g > LIMITS.refetchGapMs).length}/${m.refetchGaps.length} over ${LIMITS.refetchGapMs})`);
+    need(
+      !(row.refetchMaxMs > LIMITS.refetchGapMs),
+      `refetch gap up to ${row.refetchMaxMs} ms (p50 ${pct(m.refetchGaps, 50)}, p90 ${pct(m.refetchGaps, 90)}, ${m.refetchGaps.filter((g) => g > LIMITS.refetchGapMs).length}/${m.refetchGaps.length} over ${LIMITS.refetchGapMs})`,
+    );
   }
   if (scenario.oomTarget) {
     need(m.oomErrorRates.length > 0, 'no worker saw Redis refuse writes');
     need(!(row.oomErrorsPerSecond > LIMITS.oomErrorsPerSecond), `${round(row.oomErrorsPerSecond)} errors/s from one worker while OOM`);
     need(m.oomResumeGaps.length > 0, 'no resume measured after OOM');
-    need(!(row.oomResumeMaxMs > LIMITS.oomResumeMs), `resumed up to ${row.oomResumeMaxMs} ms after Redis accepted writes (${m.oomResumeGaps.join(', ')})`);
+    need(
+      !(row.oomResumeMaxMs > LIMITS.oomResumeMs),
+      `resumed up to ${row.oomResumeMaxMs} ms after Redis accepted writes (${m.oomResumeGaps.join(', ')})`,
+    );
   }
   if (scenario.recoveryBudgetMs) {
-    need(derived.unrecovered === 0, `${derived.unrecovered} killed job(s) never ran again (and were not killed more than maxStalledCount times)`);
-    need(!(derived.recoveryMaxMs > scenario.recoveryBudgetMs), `a killed job ran again only after ${derived.recoveryMaxMs} ms (budget ${scenario.recoveryBudgetMs})`);
+    need(
+      derived.unrecovered === 0,
+      `${derived.unrecovered} killed job(s) never ran again (and were not killed more than maxStalledCount times)`,
+    );
+    need(
+      !(derived.recoveryMaxMs > scenario.recoveryBudgetMs),
+      `a killed job ran again only after ${derived.recoveryMaxMs} ms (budget ${scenario.recoveryBudgetMs})`,
+    );
   }
-  if (scenario.name === 'kill-after-return') need(derived.notRerun === 0, `${derived.notRerun} job(s) killed after return were not run again`);
+  if (scenario.name === 'kill-after-return')
+    need(derived.notRerun === 0, `${derived.notRerun} job(s) killed after return were not run again`);
   if (scenario.name === 'worker-sigstop') need(!m.missedRefusals, `${m.missedRefusals} late finish(es) of the frozen worker not refused`);
   return { row, missed, derived };
 }

@@ -2,8 +2,8 @@
 // fail loudly and nothing may be half-written; a worker whose fetches are refused reports it at a
 // bounded rate and resumes by itself once Redis accepts writes again; the jobs in hand keep their
 // locks (renewals must not be refused) and run once.
-import { hold } from '../lib/scenario.mjs';
 import { loadScript } from '../../../dist/engine/core/scripts.js';
+import { hold } from '../lib/scenario.mjs';
 
 // jobs often outlive a lock without renewal, and the refusal outlives the lock
 const OPTS = { concurrency: 2, lockDuration: 2000, stalledInterval: 1000, maxStalledCount: 5, jobMs: [500, 2500] };
@@ -38,7 +38,7 @@ export default {
       const fetchRefused = [];
       for (const w of [...workers, fresh]) {
         // the fresh worker is counted from its start (its process took a while to load)
-        const from = w === fresh ? fresh.history.find((m) => m.t === 'ready')?.at ?? refusedAt : refusedAt;
+        const from = w === fresh ? (fresh.history.find((m) => m.t === 'ready')?.at ?? refusedAt) : refusedAt;
         const errors = w.history.filter((m) => m.t === 'error' && m.at >= from && m.at <= liftAt);
         if (errors.length) ctx.metrics.oomErrorRates.push(errors.length / ((liftAt - from) / 1000));
         if (errors.some((m) => /^OOM/.test(m.message) && m.message.includes(FETCH_SHA))) fetchRefused.push(w);

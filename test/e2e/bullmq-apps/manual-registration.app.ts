@@ -46,7 +46,10 @@ export class ImportsService {
 
   /** What exists before register(): the queue, but no worker and no queue events. */
   beforeRegister() {
-    for (const [what, read] of [['worker', () => this.consumer.worker], ['queueEvents', () => this.events.queueEvents]] as const) {
+    for (const [what, read] of [
+      ['worker', () => this.consumer.worker],
+      ['queueEvents', () => this.events.queueEvents],
+    ] as const) {
       try {
         read();
         this.recorder.record(`${what} exists`);

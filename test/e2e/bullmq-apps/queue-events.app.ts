@@ -1,15 +1,7 @@
 // Queue events as @nestjs/bullmq's documentation shows them: a @QueueEventsListener class that
 // extends QueueEventsHost, @OnQueueEvent handlers, and a service that waits for a job through the
 // listener's queueEvents.
-import {
-  BullModule,
-  InjectQueue,
-  OnQueueEvent,
-  Processor,
-  QueueEventsHost,
-  QueueEventsListener,
-  WorkerHost,
-} from '@nestjs/bullmq';
+import { BullModule, InjectQueue, OnQueueEvent, Processor, QueueEventsHost, QueueEventsListener, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Module } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { Recorder, appPrefix, redisConnection } from './support.js';

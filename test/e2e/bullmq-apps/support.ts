@@ -2,8 +2,8 @@
 // Recorder provider that notes what their processors and listeners saw. Nothing here imports
 // @nestjs/bullmq, bullmq or nestjs-conveyor: each app runs once on @nestjs/bullmq and once, with
 // only its imports changed, on Conveyor (see ../nest-bullmq-apps.spec.ts).
-import { Injectable } from '@nestjs/common';
 import { fileURLToPath } from 'node:url';
+import { Injectable } from '@nestjs/common';
 import { connection } from '../../support/redis.js';
 
 /** The Redis the test setup found, as `connection` options. */
@@ -39,7 +39,10 @@ export class Recorder {
   async until(count: number, timeoutMs = 10_000): Promise<string[]> {
     if (this.entries.length < count) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`saw ${this.entries.length} of ${count} entries: ${JSON.stringify(this.entries)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`saw ${this.entries.length} of ${count} entries: ${JSON.stringify(this.entries)}`)),
+          timeoutMs,
+        );
         this.waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
       });
     }

@@ -15,7 +15,7 @@ export class SmallImages extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ file: string }>): Promise<void> {
+  async process(_job: Job<{ file: string }>): Promise<void> {
     await bothRunning.arrive();
     this.recorder.record(`resized by SmallImages`);
   }
@@ -27,7 +27,7 @@ export class LargeImages extends WorkerHost {
     super();
   }
 
-  async process(job: Job<{ file: string }>): Promise<void> {
+  async process(_job: Job<{ file: string }>): Promise<void> {
     await bothRunning.arrive();
     this.recorder.record(`resized by LargeImages`);
   }

@@ -1,9 +1,9 @@
-import type { INestApplicationContext, Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { rawClient } from '../../support/redis.js';
 import { RecordingLogger } from './nest.js';
 
@@ -23,7 +23,10 @@ export const VARIANTS: Variant[] = ['bullmq', 'conveyor'];
 export function toConveyor(source: string, fromDir = CONVEYOR_DIR): string {
   return source
     .replace(/from '(@nestjs\/bullmq|bullmq)';/g, "from 'nestjs-conveyor';")
-    .replace(/from '(\.\/[^']+)';/g, (_, rel: string) => `from '${path.relative(fromDir, path.join(APPS_DIR, rel)).split(path.sep).join('/')}';`);
+    .replace(
+      /from '(\.\/[^']+)';/g,
+      (_, rel: string) => `from '${path.relative(fromDir, path.join(APPS_DIR, rel)).split(path.sep).join('/')}';`,
+    );
 }
 
 /** Writes the Conveyor copy of every app once per run; returns their paths. */
@@ -61,7 +64,9 @@ export async function loadApp<M>(file: string, variant: Variant): Promise<AppRun
 
 /** Boots a module of the app as an app of its own (with init hooks run). */
 export async function bootModule(run: AppRun<unknown>, module: Type<unknown>): Promise<INestApplicationContext> {
-  const app = await Test.createTestingModule({ imports: [module] }).setLogger(run.logger).compile();
+  const app = await Test.createTestingModule({ imports: [module] })
+    .setLogger(run.logger)
+    .compile();
   run.apps.push(app);
   await app.init();
   return app;

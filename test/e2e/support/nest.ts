@@ -6,9 +6,15 @@ import { BaseScope, closedAfterEach } from '../../support/scope.js';
 /** A logger that keeps what it was told, so tests can assert on logged errors. */
 export class RecordingLogger implements LoggerService {
   readonly entries: { level: string; message: string; detail: unknown[] }[] = [];
-  log(message: unknown, ...detail: unknown[]) { this.entries.push({ level: 'log', message: String(message), detail }); }
-  error(message: unknown, ...detail: unknown[]) { this.entries.push({ level: 'error', message: String(message), detail }); }
-  warn(message: unknown, ...detail: unknown[]) { this.entries.push({ level: 'warn', message: String(message), detail }); }
+  log(message: unknown, ...detail: unknown[]) {
+    this.entries.push({ level: 'log', message: String(message), detail });
+  }
+  error(message: unknown, ...detail: unknown[]) {
+    this.entries.push({ level: 'error', message: String(message), detail });
+  }
+  warn(message: unknown, ...detail: unknown[]) {
+    this.entries.push({ level: 'warn', message: String(message), detail });
+  }
   debug() {}
   verbose() {}
 
