@@ -244,8 +244,7 @@ describe('FlowProducer', () => {
 
   it("a job that gains a parent while it is active releases that parent when it finishes (bullmq's flow test)", async () => {
     const q = scope.name('fa');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    const { promise: held, resolve: release } = deferred();
     const started = deferred();
     const worker = scope.worker(q, async (job: Job) => {
       if (job.id === 'mon') {

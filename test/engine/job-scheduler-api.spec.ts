@@ -16,21 +16,17 @@ import {
 } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 
 const millisOf = (jobId: string) => Number(jobId.slice(jobId.lastIndexOf(':') + 1));
 
 describe('queue.jobScheduler and worker.jobScheduler', () => {
-  let scope: Scope;
+  const scope = scopePerTest('sched-api');
   let name: string;
   const key = (suffix: string) => `bull:${name}:${suffix}`;
 
   beforeEach(() => {
-    scope = new Scope();
-    name = scope.name('sched-api');
-  });
-  afterEach(async () => {
-    await scope.close();
+    name = scope.name();
   });
 
   it('is one JobScheduler per owner, ready on the owner connection; its errors reach the owner', async () => {

@@ -5,7 +5,7 @@
 import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection } from '../support/redis.js';
-import { Scope } from '../support/scope.js';
+import { scopePerTest } from '../support/scope.js';
 
 type Upsert = (...args: unknown[]) => Promise<unknown>;
 
@@ -22,16 +22,12 @@ async function replaceUpsert(
 }
 
 describe('a worker creating scheduler iterations', () => {
-  let scope: Scope;
+  const scope = scopePerTest('sched-worker');
   let name: string;
   const key = (suffix: string) => `bull:${name}:${suffix}`;
 
   beforeEach(() => {
-    scope = new Scope();
-    name = scope.name('sched-worker');
-  });
-  afterEach(async () => {
-    await scope.close();
+    name = scope.name();
   });
 
   it('passes its JobScheduler the iteration it took (bullmq arguments) and runs it after the successor exists', async () => {

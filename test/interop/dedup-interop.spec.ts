@@ -5,6 +5,7 @@ import { Queue, Worker, type Job, type JobsOptions } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
 import { type Scope, scopePerTest } from '../support/scope.js';
+import { deferred } from '../support/wait.js';
 import { snapshot } from './keyspace.js';
 import { bullConnection, conveyorConnection, sortKeys } from './support.js';
 
@@ -127,10 +128,7 @@ describe('interop: deduplication', () => {
       const name = scope.name(label);
       const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
       const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const { promise: held, resolve: release } = deferred();
       const seen: number[] = [];
       const worker = scope.track(
         new BullWorker(
@@ -173,10 +171,7 @@ describe('interop: deduplication', () => {
     const name = scope.name('keep-mixed');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: held, resolve: release } = deferred();
     const worker = scope.track(
       new Worker(
         name,

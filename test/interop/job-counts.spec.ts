@@ -3,6 +3,7 @@ import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { scopePerTest } from '../support/scope.js';
+import { deferred } from '../support/wait.js';
 import { bullConnection, bullCounts, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
@@ -20,10 +21,7 @@ describe('interop: job counts', () => {
     const producer = engine === 'bullmq' ? bullQueue : conveyorQueue;
 
     // a worker with one slot: two jobs complete, one fails, the fourth holds the slot until the end
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: held, resolve: release } = deferred();
     const processor = async (job: { name: string }) => {
       if (job.name === 'fail') throw new Error('failing on purpose');
       if (job.name === 'hold') await held;
