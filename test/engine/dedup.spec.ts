@@ -4,7 +4,7 @@ import { type Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { connection, streamEvents } from '../support/redis.js';
 import { type Scope, scopePerTest } from '../support/scope.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 
 /** Events as short lines: `<event> <jobId> [key=value ...]` (ids and fields that matter here). */
 async function eventLines(scope: Scope, name: string): Promise<string[]> {
@@ -18,8 +18,7 @@ async function eventLines(scope: Scope, name: string): Promise<string[]> {
 
 /** A worker whose jobs named 'hold' stay active until released. */
 function holdingWorker(scope: Scope, name: string) {
-  const { promise: held, resolve: release } = deferred();
-  scope.defer(release);
+  const { promise: held, resolve: release } = scope.gate();
   const worker = scope.track(
     new Worker(
       name,
@@ -344,8 +343,7 @@ describe('deduplication: keepLastIfActive', () => {
   it('queues the kept add when the owner fails too, and ignores ttl', async () => {
     const name = scope.name('dedup-keeplast-fail');
     const queue = scope.queue(name);
-    const { promise: held, resolve: release } = deferred();
-    scope.defer(release);
+    const { promise: held, resolve: release } = scope.gate();
     const worker = scope.track(
       new Worker(
         name,
@@ -421,8 +419,7 @@ describe('deduplication keys through the API', () => {
   it('a processor can free the id as soon as it starts ("deduplicate until active")', async () => {
     const name = scope.name('dedup-until-active');
     const queue = scope.queue(name);
-    const { promise: held, resolve: release } = deferred();
-    scope.defer(release);
+    const { promise: held, resolve: release } = scope.gate();
     const worker = scope.track(
       new Worker(
         name,

@@ -244,7 +244,7 @@ describe('FlowProducer', () => {
 
   it("a job that gains a parent while it is active releases that parent when it finishes (bullmq's flow test)", async () => {
     const q = scope.name('fa');
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const started = deferred();
     const worker = scope.worker(q, async (job: Job) => {
       if (job.id === 'mon') {

@@ -4,7 +4,6 @@ import { Job } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred } from '../support/wait.js';
 
 describe('Job.removeUnprocessedChildren', () => {
   const scope = scopePerTest('flow');
@@ -35,7 +34,7 @@ describe('Job.removeUnprocessedChildren', () => {
       ],
     });
     // done completes, bad fails (it stays a pending dependency: no parent rule), busy stays active
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const worker = scope.worker(qc, async (job: Job) => {
       if (job.id === 'bad') throw new Error('boom');
       if (job.id === 'busy') await held;
@@ -74,7 +73,7 @@ describe('Job.removeUnprocessedChildren', () => {
         { name: 'sub', queueName: qc, opts: { jobId: 'sub' }, children: [{ name: 'gbusy', queueName: qp, opts: { jobId: 'gbusy' } }] },
       ],
     });
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const worker = scope.worker(qp, async () => held);
     await once(worker, 'active', 5000);
     scope.track({ close: async () => release() });

@@ -6,7 +6,7 @@ import { work } from '../support/rates.js';
 import { connection } from '../support/redis.js';
 import { type Scope, scopePerTest } from '../support/scope.js';
 import { snapshotQueue } from '../support/snapshot.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 import { clientsNamed } from './queue-events.support.js';
 
 /**
@@ -24,8 +24,7 @@ async function blockedOnMarker(scope: Scope, name: string): Promise<void> {
 
 /** A worker whose jobs stay active until `release()`. */
 function holdingWorker(scope: Scope, name: string, concurrency: number) {
-  const { promise: held, resolve: release } = deferred();
-  scope.defer(release);
+  const { promise: held, resolve: release } = scope.gate();
   const worker = scope.track(new Worker(name, async () => held, { connection: connection(), concurrency }));
   return { worker, release };
 }

@@ -4,7 +4,7 @@ import { Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 import { bullConnection, conveyorConnection, expectCompletedOnce, expectThirdTimeLucky } from './support.js';
 
 describe('interop: bullmq producer -> Conveyor worker', () => {
@@ -200,7 +200,7 @@ describe('interop: bullmq producer -> Conveyor worker', () => {
   it('runs the job bullmq kept with keepLastIfActive once the active owner finishes (wire-format §7.2)', async () => {
     const name = scope.name('b2c-keeplast');
     const producer = scope.track(new BullQueue(name, { connection: bullConnection() }));
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const seen: number[] = [];
     const worker = scope.track(
       new Worker(

@@ -5,7 +5,6 @@ import { Queue, Worker, type Job, type JobsOptions } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
 import { type Scope, scopePerTest } from '../support/scope.js';
-import { deferred } from '../support/wait.js';
 import { snapshot } from './keyspace.js';
 import { bullConnection, conveyorConnection, sortKeys } from './support.js';
 
@@ -128,7 +127,7 @@ describe('interop: deduplication', () => {
       const name = scope.name(label);
       const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
       const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
-      const { promise: held, resolve: release } = deferred();
+      const { promise: held, resolve: release } = scope.gate();
       const seen: number[] = [];
       const worker = scope.track(
         new BullWorker(
@@ -171,7 +170,7 @@ describe('interop: deduplication', () => {
     const name = scope.name('keep-mixed');
     const bull = scope.track(new BullQueue(name, { connection: bullConnection() }));
     const ours = scope.track(new Queue(name, { connection: conveyorConnection() }));
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const worker = scope.track(
       new Worker(
         name,
@@ -183,8 +182,9 @@ describe('interop: deduplication', () => {
       ),
     );
     const opts = { deduplication: { id: 'M', keepLastIfActive: true } };
+    const active = once(worker, 'active', 15_000);
     const owner = await bull.add('k', { n: 1 }, opts);
-    await once(worker, 'active', 5000);
+    await active;
     expect((await ours.add('k', { n: 2 }, { ...opts, delay: 50 })).id).toBe(owner.id);
     const done = times(worker, 'completed', 2, 5000);
     release();

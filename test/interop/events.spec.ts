@@ -6,7 +6,7 @@ import { Queue, QueueEvents, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 import { bullConnection, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
@@ -193,7 +193,7 @@ describe('interop: queue events across engines', () => {
         const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));
         await queue.add('a', {});
         if (situation === 'delayed job pending') await queue.add('b', {}, { delay: 60_000 });
-        const { promise: held, resolve: release } = deferred();
+        const { promise: held, resolve: release } = scope.gate();
         const processor = async () => {
           await held;
           return 1;

@@ -3,7 +3,6 @@ import { FlowProducer, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
 import { Queue, Worker } from '../../lib/index.js';
 import { once } from '../support/events.js';
 import { scopePerTest } from '../support/scope.js';
-import { deferred } from '../support/wait.js';
 import { bullConnection, bullCounts, conveyorConnection } from './support.js';
 
 type Engine = 'bullmq' | 'conveyor';
@@ -21,7 +20,7 @@ describe('interop: job counts', () => {
     const producer = engine === 'bullmq' ? bullQueue : conveyorQueue;
 
     // a worker with one slot: two jobs complete, one fails, the fourth holds the slot until the end
-    const { promise: held, resolve: release } = deferred();
+    const { promise: held, resolve: release } = scope.gate();
     const processor = async (job: { name: string }) => {
       if (job.name === 'fail') throw new Error('failing on purpose');
       if (job.name === 'hold') await held;
