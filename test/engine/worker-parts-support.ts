@@ -13,6 +13,7 @@ import { moveSettingsOf } from '../../lib/engine/job/move-settings.js';
 import { Queue } from '../../lib/engine/queue/queue.js';
 import { WorkerState, type WorkerContext } from '../../lib/engine/worker/context.js';
 import { resolveWorkerOptions, type WorkerOptions } from '../../lib/engine/worker/options.js';
+import { FetchesInFlight } from '../../lib/engine/worker/reclaim.js';
 import { WorkerReporter } from '../../lib/engine/worker/reporter.js';
 import { heldEntry, Slots, type Held } from '../../lib/engine/worker/slots.js';
 import { connection } from '../support/redis.js';
@@ -152,6 +153,7 @@ export async function partsFixture(scope: Scope, opts: WorkerOptions = {}, onDel
       errors.push(err);
       if (events.listenerCount('error') > 0) events.emit('error', err);
     }),
+    fetches: new FetchesInFlight(),
     moves: () => moves,
     delay: async (ms) => {
       delays.push(ms);

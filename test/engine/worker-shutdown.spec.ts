@@ -16,7 +16,7 @@ function hold(slots: Slots, id: string, done: Promise<void>): Held {
 }
 
 describe('shutdown', () => {
-  it('goes step by step: closing, no stalled checks, waits ended, the loop and the jobs waited for, then sandbox, locks, connections, closed', async () => {
+  it('goes step by step: closing, no stalled checks, waits ended, the loop and the jobs waited for, then sandbox, locks, reclaim, connections, closed', async () => {
     const steps: string[] = [];
     const emitter = new EventEmitter();
     for (const event of ['closing', 'closed']) emitter.on(event, () => steps.push(event));
@@ -35,6 +35,11 @@ describe('shutdown', () => {
       wakeOnClose,
       stalled: { stop: () => steps.push('stalled checks stop') },
       locks: { stop: () => steps.push('locks no longer renewed') },
+      reclaim: {
+        stop: async () => {
+          steps.push('reclaim stopped');
+        },
+      },
       blocking: {
         disconnect: () => {
           disconnects += 1;
@@ -69,6 +74,7 @@ describe('shutdown', () => {
     expect(steps.slice(5)).toEqual([
       'sandbox closed',
       'locks no longer renewed',
+      'reclaim stopped',
       'blocking connection disconnected (2)',
       'command connection closed',
       'closed',
@@ -87,6 +93,7 @@ describe('shutdown', () => {
         wakeOnClose: new AbortController(),
         stalled: { stop: () => {} },
         locks: { stop: () => {} },
+        reclaim: { stop: async () => {} },
         blocking: { disconnect: () => undefined },
         loopRun: () => Promise.reject(new Error('loop broke')),
         forcing: () => undefined,

@@ -7,6 +7,7 @@ import type { HeldConnection } from '../connection/connection.js';
 import type { QueueKeys } from '../core/keys.js';
 import type { MoveSettings } from '../job/move-settings.js';
 import type { ResolvedWorkerOptions } from './options.js';
+import type { FetchesInFlight } from './reclaim.js';
 import type { WorkerReporter } from './reporter.js';
 import type { Slots } from './slots.js';
 
@@ -34,6 +35,8 @@ export interface WorkerContext {
   readonly state: WorkerState;
   readonly slots: Slots;
   readonly reporter: WorkerReporter;
+  /** The fetches in flight: each fetch call is counted there (reclaim.ts). */
+  readonly fetches: FetchesInFlight;
   /** Lock duration, limiter, name, retention and retry settings, as the move scripts take them. */
   moves(): MoveSettings;
   /**

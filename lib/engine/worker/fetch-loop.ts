@@ -23,7 +23,10 @@ export interface NextClaim {
   reserved: number;
 }
 
-export interface FetchLoopHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'state' | 'slots' | 'reporter' | 'moves'> {
+export interface FetchLoopHost extends Pick<
+  WorkerContext,
+  'connection' | 'keys' | 'opts' | 'state' | 'slots' | 'reporter' | 'moves' | 'fetches'
+> {
   /** The worker: jobs are made with it as their queue. */
   readonly jobHost: JobHost;
   /** Tokens are `<workerId>:<n>`. */
@@ -113,7 +116,15 @@ export class FetchLoop {
   async fetch(count: number, token = this.nextToken()): Promise<FetchReply> {
     const { host } = this;
     const args = moveToActiveArgs(host.keys.base, token, host.moves(), Date.now(), count);
-    const raw = (await runScript(host.connection.client, 'moveToActive', [host.keys.meta], args)) as unknown[];
+    const call = host.fetches.begin();
+    let raw: unknown[];
+    try {
+      raw = (await runScript(host.connection.client, 'moveToActive', [host.keys.meta], args)) as unknown[];
+    } catch (err) {
+      host.fetches.end(call, err);
+      throw err;
+    }
+    host.fetches.end(call);
     return this.parseFetch(raw, 0, token);
   }
 

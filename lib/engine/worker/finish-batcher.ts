@@ -39,7 +39,10 @@ export interface FetchNext {
   take(reply: FetchReply, requested: number, reserved: number): void;
 }
 
-export interface FinishBatcherHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'state' | 'slots' | 'reporter' | 'moves'> {
+export interface FinishBatcherHost extends Pick<
+  WorkerContext,
+  'connection' | 'keys' | 'opts' | 'state' | 'slots' | 'reporter' | 'moves' | 'fetches'
+> {
   readonly next: FetchNext;
   /** Waits before another try of a failed call, or says to give up (held-moves.ts). */
   retryPause(err: unknown, attempt: number, since: number): Promise<boolean>;
@@ -113,7 +116,7 @@ export class FinishBatcher {
    * ours; a script refusal (lock lost, job gone) is reported per job and not retried.
    */
   private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
-    const { connection, keys, slots, reporter, next } = this.host;
+    const { connection, keys, slots, reporter, next, fetches } = this.host;
     const jobKeys = batch.map((f) => f.entry.job.key);
     const since = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -122,15 +125,19 @@ export class FinishBatcher {
       const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
       for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
       let raw: unknown;
+      // counted as a fetch: its fetch-next takes jobs (reclaim.ts)
+      const call = fetches.begin();
       try {
         raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
       } catch (err) {
+        fetches.end(call, err);
         slots.release(reserved);
         reporter.reportRetried(err);
         // not cut short by close(): close() waits for work in hand to be stored
         if (!(await this.host.retryPause(err, attempt, since))) return reporter.reportGivingUp(err);
         continue;
       }
+      fetches.end(call);
       // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
       // call is taken before these jobs are settled (activeJobs stay in reply order)
       await null;

@@ -13,6 +13,7 @@ import { LockKeeper } from './lock-keeper.js';
 import type { ManualAccess } from './manual.js';
 import type { ResolvedWorkerOptions } from './options.js';
 import type { HandProcessing } from './process-job.js';
+import { FetchesInFlight, Reclaimer } from './reclaim.js';
 import { WorkerReporter } from './reporter.js';
 import { Slots } from './slots.js';
 import { StalledChecker } from './stalled-checker.js';
@@ -60,6 +61,8 @@ export interface WorkerParts {
   readonly heldMoves: HeldJobMoves;
   readonly locks: LockKeeper;
   readonly stalled: StalledChecker;
+  /** Takes back, after a reconnect, the jobs of fetch replies that were lost (reclaim.ts). */
+  readonly reclaim: Reclaimer;
   /** Aborted by close(): ends the waits of the loop and of getNextJob at once. */
   readonly wakeOnClose: AbortController;
   /** What getNextJob uses (manual.ts). */
@@ -87,6 +90,7 @@ export function assembleParts(shell: WorkerShell, internals: ShellInternals): Wo
     state: new WorkerState(shell),
     slots: new Slots(() => opts.concurrency),
     reporter: new WorkerReporter(shell, emitError),
+    fetches: new FetchesInFlight(),
     // read from the options on first use
     moves: () => (moveSettings ??= moveSettingsOf(shell)),
     delay: (ms, abort) => shell.delay(ms, abort),
@@ -130,6 +134,8 @@ export function assembleParts(shell: WorkerShell, internals: ShellInternals): Wo
     checkStalled: () => shell.checkStalled(),
     moveStalledJobsToWait: () => shell.moveStalledJobsToWait(),
   });
+  const reclaim = new Reclaimer({ ...context, workerId: shell.id });
+  context.fetches.onUnreadReply = () => reclaim.request(true);
   const { state, slots, reporter } = context;
   const notify = (event: string, ...args: unknown[]) => reporter.notify(event, ...args);
   const manual: ManualAccess = {
@@ -155,5 +161,5 @@ export function assembleParts(shell: WorkerShell, internals: ShellInternals): Wo
     isStopping: () => state.closing || state.paused,
     rateLimited: (ms) => fetchLoop.limitFor(ms),
   };
-  return { state, slots, reporter, blocking, fetchLoop, heldMoves, locks, stalled, wakeOnClose, manual, hand };
+  return { state, slots, reporter, blocking, fetchLoop, heldMoves, locks, stalled, reclaim, wakeOnClose, manual, hand };
 }

@@ -4,6 +4,7 @@ import type { BlockingConnection } from './blocking-connection.js';
 import type { HeldJobMoves } from './held-moves.js';
 import type { LockKeeper } from './lock-keeper.js';
 import type { WorkerParts } from './parts.js';
+import type { Reclaimer } from './reclaim.js';
 import type { Slots } from './slots.js';
 import type { StalledChecker } from './stalled-checker.js';
 
@@ -63,6 +64,7 @@ export async function letGoOfRunning(
 export interface ShutdownSteps extends Pick<WorkerParts, 'reporter' | 'slots' | 'wakeOnClose'> {
   readonly stalled: Pick<StalledChecker, 'stop'>;
   readonly locks: Pick<LockKeeper, 'stop'>;
+  readonly reclaim: Pick<Reclaimer, 'stop'>;
   readonly blocking: Pick<BlockingConnection, 'disconnect'>;
   /** The fetch loop's run, if it runs. */
   loopRun(): Promise<void> | undefined;
@@ -76,8 +78,8 @@ export interface ShutdownSteps extends Pick<WorkerParts, 'reporter' | 'slots' | 
 /**
  * close(), step by step: no more stalled checks; the loop's waits end (the blocking connection
  * goes, so a BZPOPMIN in progress ends at once) and the loop with them; the jobs in hand are
- * waited for (but those a forced close let go of); then the sandbox, the lock renewal and the
- * connections go. 'closing' first, 'closed' last.
+ * waited for (but those a forced close let go of); then the sandbox, the lock renewal, the
+ * reclaim (a pass under way ends first) and the connections go. 'closing' first, 'closed' last.
  */
 export async function shutdown(w: ShutdownSteps): Promise<void> {
   w.reporter.notify('closing', 'closing worker');
@@ -93,6 +95,8 @@ export async function shutdown(w: ShutdownSteps): Promise<void> {
   await w.closeSandbox();
   // the jobs close() waited for kept their locks until now
   w.locks.stop();
+  // a reclaim under way hands its jobs back before the connection goes
+  await w.reclaim.stop();
   await blockingClosed;
   // made while close() waited, if any (an ended one is left alone)
   const madeSince = w.blocking.disconnect();

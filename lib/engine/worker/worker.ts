@@ -288,6 +288,7 @@ export class Worker<
 
   private startTimers(): void {
     this.parts.locks.start();
+    this.parts.reclaim.start();
     void this.startStalledCheckTimer();
   }
 
