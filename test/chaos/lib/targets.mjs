@@ -40,6 +40,8 @@ export function evaluate(scenario, ctx, result, records, requestedFaults) {
   need(result.halfWritten === 0, `${result.halfWritten} half-written`);
   need(result.finishedTwice === 0, `${result.finishedTwice} finished twice`);
   if (!scenario.allowDuplicates) need(result.duplicated === 0, `${result.duplicated} duplicated where no lock expired`);
+  // jobs the stalled checker recovered; where no lock can run out, each one waited lockDuration for nothing
+  if (scenario.maxStalled !== undefined) need(result.stalled <= scenario.maxStalled, `${result.stalled} stalled`);
   if (scenario.zeroStalled) {
     need(result.stalled === 0, `${result.stalled} stalled`);
     need(m.leftActiveByClose === 0, `${m.leftActiveByClose} left in active by close()`);

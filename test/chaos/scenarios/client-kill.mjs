@@ -10,6 +10,9 @@ export default {
   faults: { short: 30, long: 500 },
   allowDuplicates: false,
   refetchTarget: true,
+  // a fetch whose reply a kill cut off is taken back after the reconnect (worker/reclaim.ts), not
+  // left to the stalled checker: no lock runs out here
+  maxStalled: 0,
   async run(ctx, faults) {
     await ctx.producer({ rate: 300, parallel: 4, backlog: 300 });
     const workers = [await ctx.worker(OPTS), await ctx.worker(OPTS)];
