@@ -188,7 +188,8 @@ export function renderReport(run) {
       'their range shows how much a single pair can be trusted. ' +
       '"cmds (scripts) per job" = Redis commands per job from `INFO commandstats` deltas over the measured region, including the commands scripts run ' +
       '(`redis.call`) and the script calls themselves; in brackets the script calls (EVALSHA/EVAL) alone. Per added job for the add cases, per processed job for ' +
-      'the process cases (the pre-loading adds are outside the measured region), per job for the steady case.',
+      'the process cases (the pre-loading adds are outside the measured region), per job for the steady case. ' +
+      'Node and Redis CPU per job: see "What each case measures".',
     '',
     resultsTable(run),
     '',
@@ -207,6 +208,13 @@ export function renderReport(run) {
   out.push(
     "- Throughput cases report jobs/s = N / time of the measured region. Pickup and steady latencies are computed over all samples of a round; the table shows the median of the rounds' percentiles.",
     '- Memory counts everything the adds left in Redis (job hashes, wait list, id counter, events stream capped near 10,000 entries), so small N overstates it.',
+    "- **Node CPU per job** (µs): `process.cpuUsage()` (user + system, every thread of the process: GC helpers and libuv's pool too) over the measured region, " +
+      'divided by the jobs of the region. Both engines run in this one Node process, one after the other, so the delta belongs to the engine under test: ' +
+      'the pre-loading producers finish before the region starts and a forced garbage collection clears their garbage first. ' +
+      'CPU time is what a job costs whatever the machine is doing (a process waiting for a core does not accumulate it), so it moves less than throughput on a busy machine, though neighbours still cost cache misses. ' +
+      "The harness's own INFO calls are outside the region.",
+    "- **Redis CPU per job** (µs): the Redis server's `used_cpu_user + used_cpu_sys` (INFO cpu, all its threads) over the region, divided by the jobs. " +
+      "Everything Redis does meanwhile counts: with `--redis-url`, other clients' commands too.",
     '',
   );
   const mix = commandMix(run);

@@ -1,25 +1,22 @@
 // @ts-check
 // Producer throughput: add one at a time, add with 100 in flight, addBulk in batches of 1,000.
-import { addInBulk, JOB_NAME, measured, perSecond } from './case.mjs';
+import { addInBulk, JOB_NAME, measured, THROUGHPUT_METRICS, throughput } from './case.mjs';
 
 /** Adds before the measured region: connection, queue meta and script cache are warm. */
 const WARM_UP_ADDS = 50;
 const IN_FLIGHT = 100;
-
-/** @type {import('./case.mjs').Metric[]} */
-const RATE = [{ key: 'rate', label: 'throughput', unit: 'jobs/s', better: 'higher' }];
 
 /**
  * @param {import('./case.mjs').CaseContext} ctx
  * @param {(queue: import('../sides.mjs').BenchQueue, n: number) => Promise<void>} addAll
  * @returns {Promise<import('./case.mjs').Measurement>}
  */
-async function measureAdds({ side, admin, scope, n }, addAll) {
+async function measureAdds(ctx, addAll) {
+  const { side, scope, n } = ctx;
   const queue = scope.track(side.queue(scope.queueName()));
   await queue.waitUntilReady();
   for (let i = 0; i < WARM_UP_ADDS; i++) await queue.add(JOB_NAME, { i: -1 });
-  const { ms, commands } = await measured(admin, () => addAll(queue, n));
-  return { values: { rate: perSecond(n, ms) }, commands, jobs: n };
+  return throughput(await measured(ctx, () => addAll(queue, n)), n);
 }
 
 /** @type {import('./case.mjs').BenchCase} */
@@ -29,7 +26,7 @@ export const addOneAtATime = {
   what: 'N sequential `queue.add()` calls, each awaited before the next',
   fullN: 5_000,
   quickN: 200,
-  metrics: RATE,
+  metrics: THROUGHPUT_METRICS,
   commandsPer: 'added job',
   run: (ctx) =>
     measureAdds(ctx, async (queue, n) => {
@@ -44,7 +41,7 @@ export const addInFlight = {
   what: `N \`queue.add()\` calls with ${IN_FLIGHT} outstanding at any time`,
   fullN: 20_000,
   quickN: 500,
-  metrics: RATE,
+  metrics: THROUGHPUT_METRICS,
   commandsPer: 'added job',
   run: (ctx) =>
     measureAdds(ctx, async (queue, n) => {
@@ -63,7 +60,7 @@ export const addBulk = {
   what: 'N jobs in sequential `queue.addBulk()` calls of 1,000 jobs',
   fullN: 50_000,
   quickN: 2_000,
-  metrics: RATE,
+  metrics: THROUGHPUT_METRICS,
   commandsPer: 'added job',
   run: (ctx) => measureAdds(ctx, (queue, n) => addInBulk(queue, 0, n)),
 };

@@ -1,6 +1,7 @@
 // @ts-check
 // What a benchmark case is, and the measured region every case times.
 import { performance } from 'node:perf_hooks';
+import { CPU_METRICS, cpuPerJob, nodeCpuUs, redisCpuUs, settle } from '../cpu.mjs';
 import { commandDelta } from '../redis-admin.mjs';
 
 /**
@@ -10,6 +11,7 @@ import { commandDelta } from '../redis-admin.mjs';
  *   commands?: import('../redis-admin.mjs').CommandDelta,
  *   jobs?: number,
  * }} Measurement  `commands` over the measured region; `jobs` it divides them by
+ * @typedef {{ ms: number, commands: import('../redis-admin.mjs').CommandDelta, cpu: import('../cpu.mjs').CpuDelta }} Region
  * @typedef {{
  *   side: import('../sides.mjs').Side,
  *   admin: import('../redis-admin.mjs').RedisAdmin,
@@ -38,17 +40,38 @@ export const JOB_NAME = 'bench';
 export const BULK_SIZE = 1000;
 
 /**
- * Times `fn` and counts the Redis commands run meanwhile (INFO commandstats before and after).
- * @param {import('../redis-admin.mjs').RedisAdmin} admin
+ * Times `fn`, counts the Redis commands run meanwhile (INFO commandstats before and after) and the
+ * CPU time of this process and of Redis. Node's clock brackets `fn` alone; Redis's INFO calls
+ * bracket the commandstats snapshots, so neither snapshot shows up in the other's delta.
+ * @param {{ admin: import('../redis-admin.mjs').RedisAdmin }} ctx
  * @param {() => Promise<void>} fn
+ * @returns {Promise<Region>}
  */
-export async function measured(admin, fn) {
+export async function measured({ admin }, fn) {
+  const redisBefore = await redisCpuUs(admin);
   const before = await admin.commandCounts();
+  settle();
+  const nodeBefore = nodeCpuUs();
   const start = performance.now();
   await fn();
   const ms = performance.now() - start;
+  const nodeUs = nodeCpuUs() - nodeBefore;
   const commands = commandDelta(before, await admin.commandCounts());
-  return { ms, commands };
+  const redisUs = (await redisCpuUs(admin)) - redisBefore;
+  return { ms, commands, cpu: { nodeUs, redisUs } };
+}
+
+/** @type {Metric[]} */
+export const THROUGHPUT_METRICS = [{ key: 'rate', label: 'throughput', unit: 'jobs/s', better: 'higher' }, ...CPU_METRICS];
+
+/**
+ * The measurement of a throughput case: jobs/s, CPU and commands per job.
+ * @param {Region} region
+ * @param {number} jobs
+ * @returns {Measurement}
+ */
+export function throughput(region, jobs) {
+  return { values: { rate: perSecond(jobs, region.ms), ...cpuPerJob(region.cpu, jobs) }, commands: region.commands, jobs };
 }
 
 /**

@@ -2,7 +2,33 @@
 // Worker throughput on a pre-loaded queue: N no-op jobs are waiting before the worker starts;
 // the clock runs from worker.run() to the N-th `completed`.
 import { Countdown } from '../waiting.mjs';
-import { addInBulk, measured, perSecond } from './case.mjs';
+import { addInBulk, measured, THROUGHPUT_METRICS, throughput } from './case.mjs';
+
+/**
+ * Starts one worker on queue `name`, whose jobs are already waiting, and measures the region from
+ * worker.run() to the n-th completion.
+ * @param {import('./case.mjs').CaseContext} ctx
+ * @param {string} name
+ * @param {number} concurrency
+ * @param {number} n
+ */
+export async function processWaiting(ctx, name, concurrency, n) {
+  const { side, scope, idleMs } = ctx;
+  const worker = scope.track(side.worker(name, async () => undefined, concurrency));
+  const done = new Countdown(n, 'completed jobs', idleMs, () => scope.lastError);
+  worker.on('completed', () => done.tick());
+  worker.on('failed', (/** @type {unknown} */ _job, /** @type {Error} */ err) => done.fail(`a no-op job failed: ${err?.message}`));
+  await worker.waitUntilReady();
+  try {
+    const region = await measured(ctx, async () => {
+      worker.run().catch((err) => done.fail(`worker.run() rejected: ${err?.message ?? err}`));
+      await done.promise;
+    });
+    return throughput(region, n);
+  } finally {
+    done.cancel();
+  }
+}
 
 /**
  * @param {number} concurrency
@@ -17,28 +43,14 @@ function processCase(concurrency, fullN, quickN) {
     what: `N pre-loaded no-op jobs, one worker with concurrency ${concurrency}; worker start to last completion`,
     fullN,
     quickN,
-    metrics: [{ key: 'rate', label: 'throughput', unit: 'jobs/s', better: 'higher' }],
+    metrics: THROUGHPUT_METRICS,
     commandsPer: 'processed job',
-    async run({ side, admin, scope, n, idleMs }) {
-      const name = scope.queueName();
-      const queue = scope.track(side.queue(name));
+    async run(ctx) {
+      const name = ctx.scope.queueName();
+      const queue = ctx.scope.track(ctx.side.queue(name));
       await queue.waitUntilReady();
-      await addInBulk(queue, 0, n);
-
-      const worker = scope.track(side.worker(name, async () => undefined, concurrency));
-      const done = new Countdown(n, 'completed jobs', idleMs, () => scope.lastError);
-      worker.on('completed', () => done.tick());
-      worker.on('failed', (/** @type {unknown} */ _job, /** @type {Error} */ err) => done.fail(`a no-op job failed: ${err?.message}`));
-      await worker.waitUntilReady();
-      try {
-        const { ms, commands } = await measured(admin, async () => {
-          worker.run().catch((err) => done.fail(`worker.run() rejected: ${err?.message ?? err}`));
-          await done.promise;
-        });
-        return { values: { rate: perSecond(n, ms) }, commands, jobs: n };
-      } finally {
-        done.cancel();
-      }
+      await addInBulk(queue, 0, ctx.n);
+      return processWaiting(ctx, name, concurrency, ctx.n);
     },
   };
 }

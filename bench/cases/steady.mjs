@@ -3,6 +3,7 @@
 // process. Latency runs from the moment each add was due (not when it was sent, so a producer that
 // falls behind shows up as latency) to that job's `completed`.
 import { performance } from 'node:perf_hooks';
+import { CPU_METRICS, cpuPerJob } from '../cpu.mjs';
 import { blockingClientName } from '../sides.mjs';
 import { percentile } from '../stats.mjs';
 import { Countdown, sleep } from '../waiting.mjs';
@@ -19,9 +20,11 @@ export const steadyLoad = {
     { key: 'p50', label: 'latency p50', unit: 'ms', better: 'lower' },
     { key: 'p99', label: 'latency p99', unit: 'ms', better: 'lower' },
     { key: 'rate', label: 'completed', unit: 'jobs/s', better: 'higher' },
+    ...CPU_METRICS,
   ],
   commandsPer: 'job (add + process)',
-  async run({ side, admin, scope, n, rate, steadyConcurrency, idleMs }) {
+  async run(ctx) {
+    const { side, admin, scope, n, rate, steadyConcurrency, idleMs } = ctx;
     const name = scope.queueName();
     const queue = scope.track(side.queue(name));
     const worker = scope.track(side.worker(name, async () => undefined, steadyConcurrency));
@@ -39,7 +42,7 @@ export const steadyLoad = {
 
     try {
       const intervalMs = 1000 / rate;
-      const { ms, commands } = await measured(admin, async () => {
+      const { ms, commands, cpu } = await measured(ctx, async () => {
         const start = performance.now();
         let sent = 0;
         while (sent < n) {
@@ -55,7 +58,7 @@ export const steadyLoad = {
       });
       const samples = Array.from(latency);
       return {
-        values: { p50: percentile(samples, 50), p99: percentile(samples, 99), rate: perSecond(n, ms) },
+        values: { p50: percentile(samples, 50), p99: percentile(samples, 99), rate: perSecond(n, ms), ...cpuPerJob(cpu, n) },
         commands,
         jobs: n,
       };
