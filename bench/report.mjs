@@ -79,6 +79,7 @@ function setupSection({ env, options, sides, elapsedS }) {
     `| Packages | nestjs-conveyor ${env.conveyor}; bullmq ${env.bullmq}; ioredis ${env.ioredis} |`,
     `| Rounds | ${options.rounds} per case and engine${options.warmup ? ', after one unrecorded warm-up pass' : ''}; order ${order.join(', ')} in odd rounds, reversed in even rounds |`,
     `| Steady case | offered ${options.rate} jobs/s, worker concurrency ${options.steadyConcurrency} |`,
+    `| Deep cases | ${options.depth.toLocaleString('en-US')} jobs waiting when the worker starts |`,
     `| Command | \`${commandLine(options.argv)}\` |`,
   ].join('\n');
 }
@@ -188,7 +189,7 @@ export function renderReport(run) {
       'their range shows how much a single pair can be trusted. ' +
       '"cmds (scripts) per job" = Redis commands per job from `INFO commandstats` deltas over the measured region, including the commands scripts run ' +
       '(`redis.call`) and the script calls themselves; in brackets the script calls (EVALSHA/EVAL) alone. Per added job for the add cases, per processed job for ' +
-      'the process cases (the pre-loading adds are outside the measured region), per job for the steady case. ' +
+      'the process and deep cases (the pre-loading adds are outside the measured region), per job for the steady case. ' +
       'Node and Redis CPU per job: see "What each case measures".',
     '',
     resultsTable(run),
@@ -214,7 +215,13 @@ export function renderReport(run) {
       'CPU time is what a job costs whatever the machine is doing (a process waiting for a core does not accumulate it), so it moves less than throughput on a busy machine, though neighbours still cost cache misses. ' +
       "The harness's own INFO calls are outside the region.",
     "- **Redis CPU per job** (µs): the Redis server's `used_cpu_user + used_cpu_sys` (INFO cpu, all its threads) over the region, divided by the jobs. " +
-      "Everything Redis does meanwhile counts: with `--redis-url`, other clients' commands too.",
+      "Everything Redis does meanwhile counts: with `--redis-url`, other clients' commands too." +
+      ' In the deep cases the worker goes on past the N-th completion until the closing INFO calls are answered: a few jobs against N = 50,000.',
+    '- **Deep cases**: the queue is filled to the depth before the region (`bench/fill.mjs`): the engine adds the first job itself, one script copies its hash ' +
+      'to the next ids (only `data` differs) and pushes them where the engine put the first (`wait`, or `prioritized` with the scores its next adds would get), ' +
+      'and a last add by the engine checks that it lands where the copies predicted, with the same fields. ' +
+      "So the jobs are what the engine's own add writes, several times faster than addBulk (BullMQ's adds one job per script call); only their `added`/`waiting` events are not written. " +
+      'The prioritized variant gives every job the same priority. `deep-10` (concurrency 10) is opt-in: `--cases deep-10` or `--cases all`.',
     '',
   );
   const mix = commandMix(run);

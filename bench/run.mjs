@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './cases/index.mjs';
 import { describeEnvironment } from './machine.mjs';
-import { parseOptions, USAGE } from './options.mjs';
+import { parseOptions, QUICK_DEPTH, usage } from './options.mjs';
 import { RedisAdmin, targetFromUrl } from './redis-admin.mjs';
 import { startRedisServer } from './redis-server.mjs';
 import { formatPerJob, formatValue, renderReport, sampleKey } from './report.mjs';
@@ -28,13 +28,14 @@ const messageOf = (err) => (err instanceof Error ? err.message : String(err));
  * One measurement of one case on one engine, in its own scope (queues removed, clients closed).
  * @param {import('./cases/case.mjs').BenchCase} benchCase
  * @param {import('./sides.mjs').Side} side
- * @param {number} n
+ * @param {{ n: number, depth: number }} size
  * @param {{ admin: RedisAdmin, options: import('./options.mjs').BenchOptions, warnings: string[] }} ctx
  */
-async function measureOnce(benchCase, side, n, { admin, options, warnings }) {
+async function measureOnce(benchCase, side, { n, depth }, { admin, options, warnings }) {
   const scope = new Scope(admin, `${benchCase.id}-${side.id}`);
   try {
-    const run = benchCase.run({ side, admin, scope, n, rate: options.rate, steadyConcurrency: options.steadyConcurrency, idleMs: IDLE_MS });
+    const { rate, steadyConcurrency } = options;
+    const run = benchCase.run({ side, admin, scope, n, depth, rate, steadyConcurrency, idleMs: IDLE_MS });
     // the watchdogs inside the cases catch stalls; this only bounds a call that never returns
     return await withTimeout(run, 120_000 + n * 5, `${benchCase.id} on ${side.label}`);
   } catch (err) {
@@ -54,6 +55,7 @@ function summary(benchCase, m) {
       `${formatPerJob(m.commands.commands / m.jobs)} cmds, ${formatPerJob(m.commands.scripts / m.jobs)} scripts per ${benchCase.commandsPer}`,
     );
   }
+  if (m.setupMs) values.push(`setup ${(m.setupMs / 1000).toFixed(1)} s`);
   return values.join(', ');
 }
 
@@ -64,11 +66,11 @@ async function main() {
   try {
     options = parseOptions(process.argv.slice(2), CASES);
   } catch (err) {
-    console.error(`${messageOf(err)}\n\n${USAGE.replace('{CASES}', CASES.map((c) => c.id).join(','))}`);
+    console.error(`${messageOf(err)}\n\n${usage(CASES)}`);
     return 2;
   }
   if (options.help) {
-    console.log(USAGE.replace('{CASES}', CASES.map((c) => c.id).join(',')));
+    console.log(usage(CASES));
     return 0;
   }
   const conveyorEntry = options.conveyor ?? fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -84,7 +86,8 @@ async function main() {
   const own = options.redisUrl ? undefined : await startRedisServer();
   const url = options.redisUrl ?? /** @type {NonNullable<typeof own>} */ (own).url;
   const target = targetFromUrl(url);
-  const admin = new RedisAdmin(target);
+  // on its own server the harness empties the whole database between measurements
+  const admin = new RedisAdmin(target, { ownsServer: own !== undefined });
   try {
     const redisVersion = await admin.serverVersion();
     const [major, minor] = redisVersion.split('.').map(Number);
@@ -124,8 +127,9 @@ async function main() {
           const key = sampleKey(benchCase.id, side.id);
           if (failed.has(key)) continue;
           const n = record ? options.n[benchCase.id] : Math.min(options.n[benchCase.id], benchCase.quickN);
+          const depth = record ? options.depth : Math.min(options.depth, QUICK_DEPTH);
           try {
-            const m = await measureOnce(benchCase, side, n, ctx);
+            const m = await measureOnce(benchCase, side, { n, depth }, ctx);
             log(`${label} ${benchCase.id} ${side.label}: ${summary(benchCase, m)}`);
             if (record) measurements.set(key, [...(measurements.get(key) ?? []), m]);
           } catch (err) {

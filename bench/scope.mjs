@@ -59,7 +59,7 @@ export class Scope {
       }
     }
     this.closables = [];
-    for (const name of this.queueNames) await this.admin.removeQueue(PREFIX, name);
+    await this.admin.removeQueues(PREFIX, this.queueNames);
     this.queueNames = [];
   }
 }

@@ -12,7 +12,7 @@ export const PREFIX = 'bench';
  * @typedef {import('./redis-admin.mjs').RedisTarget} RedisTarget
  * @typedef {{ id?: string | null, data: any }} BenchJob
  * @typedef {{
- *   add(name: string, data: unknown): Promise<unknown>,
+ *   add(name: string, data: unknown, opts?: { priority?: number }): Promise<{ id?: string | null }>,
  *   addBulk(jobs: { name: string, data: unknown }[]): Promise<unknown[]>,
  *   waitUntilReady(): Promise<unknown>,
  *   close(): Promise<void>,

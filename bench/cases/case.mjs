@@ -10,7 +10,9 @@ import { commandDelta } from '../redis-admin.mjs';
  *   values: Record<string, number>,
  *   commands?: import('../redis-admin.mjs').CommandDelta,
  *   jobs?: number,
- * }} Measurement  `commands` over the measured region; `jobs` it divides them by
+ *   setupMs?: number,
+ * }} Measurement  `commands` over the measured region; `jobs` it divides them by; `setupMs`: time of
+ *   a long preparation before the region (the deep cases' fill), for the log
  * @typedef {{ ms: number, commands: import('../redis-admin.mjs').CommandDelta, cpu: import('../cpu.mjs').CpuDelta }} Region
  * @typedef {{
  *   side: import('../sides.mjs').Side,
@@ -19,8 +21,9 @@ import { commandDelta } from '../redis-admin.mjs';
  *   n: number,
  *   rate: number,
  *   steadyConcurrency: number,
+ *   depth: number,
  *   idleMs: number,
- * }} CaseContext
+ * }} CaseContext  `depth`: jobs waiting in the deep cases
  * @typedef {{
  *   id: string,
  *   title: string,
@@ -29,8 +32,10 @@ import { commandDelta } from '../redis-admin.mjs';
  *   quickN: number,
  *   metrics: Metric[],
  *   commandsPer?: string,
+ *   optIn?: boolean,
  *   run(ctx: CaseContext): Promise<Measurement>,
- * }} BenchCase  `commandsPer` names what the command counts are per ("added job", …)
+ * }} BenchCase  `commandsPer` names what the command counts are per ("added job", …); an `optIn`
+ *   case runs only when --cases names it (or says "all")
  */
 
 /** The job name every case adds. */
