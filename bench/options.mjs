@@ -26,6 +26,13 @@ Conveyor (this repo's dist/) and bullmq against the same Redis, alternating, sev
   --note <text>            a line for the top of the results (e.g. "preliminary: machine busy")
   --conveyor <file>        the built Conveyor entry to load (default dist/index.js)
   --no-warmup              skip the unrecorded warm-up pass before the rounds
+  --profile <dir>          run the V8 CPU profiler over each measured region (one engine at a
+                           time, 1 round unless --rounds) and write <case>.<engine>.cpuprofile,
+                           a .txt summary of each and SUMMARY.md (where Node's time goes, by
+                           package, file and function) to <dir>; the report goes to
+                           <dir>/RESULTS.md. The profiler slows Node down: compare engines within
+                           a profile run, not against a normal run.
+  --profile-interval <µs>  sampling interval of --profile (default 200)
   --quick                  tiny N and --depth, 1 round, no warm-up, every case (the opt-in ones
                            too) unless --cases; writes to a temporary file and stdout, never
                            to bench/RESULTS.md
@@ -44,6 +51,8 @@ Conveyor (this repo's dist/) and bullmq against the same Redis, alternating, sev
  *   note: string | undefined,
  *   conveyor: string | undefined,
  *   warmup: boolean,
+ *   profile: string | undefined,
+ *   profileIntervalUs: number,
  *   quick: boolean,
  *   help: boolean,
  *   argv: string[],
@@ -106,6 +115,8 @@ export function parseOptions(argv, cases) {
       note: { type: 'string' },
       conveyor: { type: 'string' },
       'no-warmup': { type: 'boolean' },
+      profile: { type: 'string' },
+      'profile-interval': { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -142,22 +153,30 @@ export function parseOptions(argv, cases) {
     throw new Error('--quick never writes bench/RESULTS.md; drop --out or name another file');
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profile = values.profile ? path.resolve(values.profile) : undefined;
+  const defaultOut = profile
+    ? path.join(profile, 'RESULTS.md')
+    : quick
+      ? path.join(os.tmpdir(), `conveyor-bench-quick-${stamp}.md`)
+      : RESULTS_FILE;
   const depth = values.depth ? integer('--depth', values.depth, 2) : quick ? QUICK_DEPTH : 1_000_000;
   for (const id of caseIds) {
     if (id.startsWith('deep-') && n[id] > depth) throw new Error(`--n ${id}=${n[id]} is more than --depth ${depth} jobs waiting`);
   }
   return {
     caseIds,
-    rounds: values.rounds ? integer('--rounds', values.rounds, 1) : quick ? 1 : 5,
+    rounds: values.rounds ? integer('--rounds', values.rounds, 1) : quick || profile ? 1 : 5,
     n,
     depth,
     rate: values.rate ? integer('--rate', values.rate, 1) : 1000,
     steadyConcurrency: values['steady-concurrency'] ? integer('--steady-concurrency', values['steady-concurrency'], 1) : 10,
     redisUrl: values['redis-url'],
-    out: values.out ? path.resolve(values.out) : quick ? path.join(os.tmpdir(), `conveyor-bench-quick-${stamp}.md`) : RESULTS_FILE,
+    out: values.out ? path.resolve(values.out) : defaultOut,
     note: values.note,
     conveyor: values.conveyor ? path.resolve(values.conveyor) : undefined,
     warmup: !quick && values['no-warmup'] !== true,
+    profile,
+    profileIntervalUs: values['profile-interval'] ? integer('--profile-interval', values['profile-interval'], 1) : 200,
     quick,
     help: values.help === true,
     argv,

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { CASES } from './cases/index.mjs';
 import { describeEnvironment } from './machine.mjs';
 import { parseOptions, QUICK_DEPTH, usage } from './options.mjs';
+import { ProfileOutput } from './profile-output.mjs';
+import { RegionProfiler } from './profiler.mjs';
 import { RedisAdmin, targetFromUrl } from './redis-admin.mjs';
 import { startRedisServer } from './redis-server.mjs';
 import { formatPerJob, formatValue, renderReport, sampleKey } from './report.mjs';
@@ -28,14 +30,14 @@ const messageOf = (err) => (err instanceof Error ? err.message : String(err));
  * One measurement of one case on one engine, in its own scope (queues removed, clients closed).
  * @param {import('./cases/case.mjs').BenchCase} benchCase
  * @param {import('./sides.mjs').Side} side
- * @param {{ n: number, depth: number }} size
+ * @param {{ n: number, depth: number, profiler?: RegionProfiler }} size  `profiler` profiles the measured region
  * @param {{ admin: RedisAdmin, options: import('./options.mjs').BenchOptions, warnings: string[] }} ctx
  */
-async function measureOnce(benchCase, side, { n, depth }, { admin, options, warnings }) {
+async function measureOnce(benchCase, side, { n, depth, profiler }, { admin, options, warnings }) {
   const scope = new Scope(admin, `${benchCase.id}-${side.id}`);
   try {
     const { rate, steadyConcurrency } = options;
-    const run = benchCase.run({ side, admin, scope, n, depth, rate, steadyConcurrency, idleMs: IDLE_MS });
+    const run = benchCase.run({ side, admin, scope, n, depth, rate, steadyConcurrency, idleMs: IDLE_MS, profiler });
     // the watchdogs inside the cases catch stalls; this only bounds a call that never returns
     return await withTimeout(run, 120_000 + n * 5, `${benchCase.id} on ${side.label}`);
   } catch (err) {
@@ -88,6 +90,10 @@ async function main() {
   const target = targetFromUrl(url);
   // on its own server the harness empties the whole database between measurements
   const admin = new RedisAdmin(target, { ownsServer: own !== undefined });
+  const profiler = options.profile ? new RegionProfiler(options.profileIntervalUs) : undefined;
+  const profiles = options.profile
+    ? new ProfileOutput(options.profile, { rounds: options.rounds, intervalUs: options.profileIntervalUs })
+    : undefined;
   try {
     const redisVersion = await admin.serverVersion();
     const [major, minor] = redisVersion.split('.').map(Number);
@@ -119,9 +125,9 @@ async function main() {
     /**
      * Every case once on each engine, the engines in turn.
      * @param {string} label  e.g. "round 2/5"
-     * @param {{ record: boolean, reversed: boolean }} how  warm-up passes are not recorded
+     * @param {{ record: boolean, reversed: boolean, round: number }} how  warm-up passes are not recorded
      */
-    const pass = async (label, { record, reversed }) => {
+    const pass = async (label, { record, reversed, round }) => {
       for (const benchCase of cases) {
         for (const side of reversed ? [...sides].reverse() : sides) {
           const key = sampleKey(benchCase.id, side.id);
@@ -129,9 +135,11 @@ async function main() {
           const n = record ? options.n[benchCase.id] : Math.min(options.n[benchCase.id], benchCase.quickN);
           const depth = record ? options.depth : Math.min(options.depth, QUICK_DEPTH);
           try {
-            const m = await measureOnce(benchCase, side, { n, depth }, ctx);
+            const m = await measureOnce(benchCase, side, { n, depth, profiler: record ? profiler : undefined }, ctx);
             log(`${label} ${benchCase.id} ${side.label}: ${summary(benchCase, m)}`);
             if (record) measurements.set(key, [...(measurements.get(key) ?? []), m]);
+            const profile = profiler?.take();
+            if (profile && profiles) log(`profile written to ${profiles.save(profile, { caseId: benchCase.id, side, round, m })}`);
           } catch (err) {
             // a broken case is reported once and skipped afterwards; the other cases go on
             failed.add(key);
@@ -142,9 +150,9 @@ async function main() {
       }
     };
 
-    if (options.warmup) await pass('warm-up', { record: false, reversed: false });
+    if (options.warmup) await pass('warm-up', { record: false, reversed: false, round: 0 });
     // odd rounds run Conveyor first, even rounds bullmq first, so neither always goes second
-    for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds}`, { record: true, reversed: r % 2 === 0 });
+    for (let r = 1; r <= options.rounds; r++) await pass(`round ${r}/${options.rounds}`, { record: true, reversed: r % 2 === 0, round: r });
 
     env.loadAtEnd = os.loadavg();
     const markdown = renderReport({
@@ -158,11 +166,14 @@ async function main() {
       elapsedS: (performance.now() - started) / 1000,
     });
     writeFileSync(options.out, markdown);
+    const summaryFile = profiles?.finish();
+    if (summaryFile) log(`profile summary written to ${summaryFile}`);
     if (options.quick) process.stdout.write(`${markdown}\n`);
     log(`results written to ${options.out}`);
     if (failures.length) log(`${failures.length} measurement(s) failed; see "Failures" in the report`);
     return failures.length ? 1 : 0;
   } finally {
+    profiler?.close();
     await admin.close();
     await own?.stop();
   }

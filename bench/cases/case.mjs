@@ -23,7 +23,8 @@ import { commandDelta } from '../redis-admin.mjs';
  *   steadyConcurrency: number,
  *   depth: number,
  *   idleMs: number,
- * }} CaseContext  `depth`: jobs waiting in the deep cases
+ *   profiler?: import('../profiler.mjs').RegionProfiler,
+ * }} CaseContext  `depth`: jobs waiting in the deep cases; `profiler`: set by --profile
  * @typedef {{
  *   id: string,
  *   title: string,
@@ -46,21 +47,30 @@ export const BULK_SIZE = 1000;
 
 /**
  * Times `fn`, counts the Redis commands run meanwhile (INFO commandstats before and after) and the
- * CPU time of this process and of Redis. Node's clock brackets `fn` alone; Redis's INFO calls
- * bracket the commandstats snapshots, so neither snapshot shows up in the other's delta.
- * @param {{ admin: import('../redis-admin.mjs').RedisAdmin }} ctx
+ * CPU time of this process and of Redis; under --profile, profiles it. Node's clock and profiler
+ * bracket `fn` alone; Redis's INFO calls bracket the commandstats snapshots, so neither snapshot
+ * shows up in the other's delta.
+ * @param {{ admin: import('../redis-admin.mjs').RedisAdmin, profiler?: import('../profiler.mjs').RegionProfiler }} ctx
  * @param {() => Promise<void>} fn
  * @returns {Promise<Region>}
  */
-export async function measured({ admin }, fn) {
+export async function measured({ admin, profiler }, fn) {
   const redisBefore = await redisCpuUs(admin);
   const before = await admin.commandCounts();
   settle();
+  await profiler?.start();
   const nodeBefore = nodeCpuUs();
   const start = performance.now();
-  await fn();
-  const ms = performance.now() - start;
-  const nodeUs = nodeCpuUs() - nodeBefore;
+  let ms;
+  let nodeUs;
+  try {
+    await fn();
+  } finally {
+    ms = performance.now() - start;
+    nodeUs = nodeCpuUs() - nodeBefore;
+    // a region that failed still ends the profile, so the next one can start
+    await profiler?.stop();
+  }
   const commands = commandDelta(before, await admin.commandCounts());
   const redisUs = (await redisCpuUs(admin)) - redisBefore;
   return { ms, commands, cpu: { nodeUs, redisUs } };
