@@ -67,12 +67,14 @@ describe('dynamic children', () => {
       throw new WaitingChildrenError();
     });
     await scope.queue(qp).add('parent', {}, { jobId: 'PP' });
+    // the processor's answers, not the key: Redis may show the move before the reply is read
     await until(
-      'parent waiting for its child',
-      () => scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP'),
-      (s) => s !== null,
+      'both answers of moveToWaitingChildren',
+      () => answers.length,
+      (n) => n === 2,
     );
     expect(answers).toEqual([false, true]);
+    expect(await scope.redis.zscore(`bull:${qp}:waiting-children`, 'PP')).not.toBeNull();
     expect(await scope.redis.lrange(`bull:${qp}:active`, 0, -1)).toEqual([]);
   });
 
