@@ -42,6 +42,14 @@ describe('JobIdReserve', () => {
     expect(c.asked).toEqual([1, 1500]);
   });
 
+  it('a take of 1,000 or more uses the rest of the block first, so a take after it gets later ids', async () => {
+    const c = counter();
+    for (let i = 0; i < 50; i++) await c.reserve.take(1);
+    const [big, small] = await Promise.all([c.reserve.take(1000), c.reserve.take(3)]);
+    const all = [...big, ...small].map(Number);
+    all.forEach((id, i) => i > 0 && expect(id).toBe(all[i - 1] + 1));
+  });
+
   it('a take larger than what is left of the block uses the rest first: a lone producer leaves no gap', async () => {
     const c = counter();
     const realNow = Date.now;

@@ -33,11 +33,6 @@ export class JobIdReserve {
    * goes first, so a lone producer's ids follow each other without gaps, as BullMQ's do.
    */
   async take(count: number): Promise<string[]> {
-    if (count >= BLOCK_MAX) {
-      // a big addBulk: a block of its own, exactly its size
-      const last = await this.reserve(count);
-      return ids(last - count + 1, count);
-    }
     const taken: string[] = [];
     for (;;) {
       if (Date.now() - this.filledAt > BLOCK_MAX_AGE_MS) this.next = this.last + 1;
@@ -47,8 +42,14 @@ export class JobIdReserve {
         this.next += now;
       }
       if (taken.length === count) return taken;
-      // callers waiting together share one refill, then take from it in turn
       const missing = count - taken.length;
+      if (missing >= BLOCK_MAX) {
+        // a big add: a block of its own, exactly its size; the rest of the current one went first,
+        // so a take that comes after it cannot get earlier ids from there
+        const last = await this.reserve(missing);
+        return taken.concat(ids(last - missing + 1, missing));
+      }
+      // callers waiting together share one refill, then take from it in turn
       await (this.filling ??= this.fill(missing).finally(() => (this.filling = undefined)));
     }
   }
