@@ -75,6 +75,48 @@ describe('Redis Cluster: queues, workers and events', () => {
     for (const port of cluster.ports.filter((p) => p !== owner)) expect(byNode[port]).toEqual([]);
   });
 
+  it('sends the adds of one tick together to the node of the slot: in order, a refused one alone, a child of a parent of the same burst', async () => {
+    const name = taggedName();
+    const queue = track(new Queue(name, { connection: cluster.connection() }));
+    await queue.waitUntilReady();
+    const port = await cluster.portOfKey(`bull:${name}:meta`);
+    const monitor = await new ScriptMonitor(name, ['addJobs'], `redis://127.0.0.1:${port}`).start();
+    try {
+      const parentQueue = `bull:${name}`;
+      const ended = await Promise.all(
+        [
+          queue.add('a', { n: 1 }),
+          queue.add('parent', {}, { jobId: 'p' }),
+          queue.add('child', {}, { jobId: 'c', parent: { id: 'p', queue: parentQueue } }),
+          queue.add('orphan', {}, { parent: { id: 'gone', queue: parentQueue } }),
+          queue.add('b', { n: 2 }),
+        ].map((add) =>
+          add.then(
+            (job) => job.id!,
+            (err: Error) => err.message,
+          ),
+        ),
+      );
+      expect(ended[3]).toBe(`Missing key for parent job ${parentQueue}:gone. addJob`);
+      expect(ended.slice(1, 3)).toEqual(['p', 'c']);
+      const wait = (await queue.getWaiting()).map((job) => job.id);
+      expect(wait).toEqual([ended[0], 'p', 'c', ended[4]]);
+      expect(await cluster.node(port).smembers(`${parentQueue}:p:dependencies`)).toEqual([`${parentQueue}:c`]);
+      await until(
+        'the addJobs call in MONITOR',
+        () => monitor.of('addJobs'),
+        (calls) => calls.filter((call) => call.command === 'evalsha').length >= 2,
+        3000,
+      );
+      // the first add at once, the others together (an EVAL follows an EVALSHA the node had no
+      // script for)
+      const sent = monitor.of('addJobs').filter((call) => call.command === 'evalsha');
+      expect(sent.map((call) => (JSON.parse(call.args[1]) as unknown[]).length)).toEqual([1, 4]);
+    } finally {
+      await monitor.close();
+    }
+  });
+
   it('finishes jobs that end together in one call with several job keys, all of one slot', async () => {
     const name = taggedName();
     const queue = track(new Queue(name, { connection: cluster.connection() }));

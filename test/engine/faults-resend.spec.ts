@@ -7,10 +7,14 @@ import { connection } from '../support/redis.js';
 import { Scope } from '../support/scope.js';
 import { until } from '../support/wait.js';
 
-/** Forwards to Redis; armed, it swallows the reply to the next EVALSHA/EVAL and drops the client. */
+/**
+ * Forwards to Redis; armed, it swallows the reply to the next EVALSHA/EVAL (whose request matches
+ * `pattern`) and drops the client.
+ */
 class ReplyLosingProxy {
   readonly server = net.createServer((client) => this.accept(client));
   private armed = false;
+  private pattern = /\b(evalsha|eval)\b/i;
   lost = 0;
   connections = 0;
 
@@ -19,7 +23,8 @@ class ReplyLosingProxy {
     return (this.server.address() as net.AddressInfo).port;
   }
 
-  arm(): void {
+  arm(pattern = /\b(evalsha|eval)\b/i): void {
+    this.pattern = pattern;
     this.armed = true;
   }
 
@@ -29,7 +34,7 @@ class ReplyLosingProxy {
     const upstream = net.connect(port, host);
     let cutNextReply = false;
     client.on('data', (chunk) => {
-      if (this.armed && /\b(evalsha|eval)\b/i.test(chunk.toString('latin1'))) {
+      if (this.armed && this.pattern.test(chunk.toString('latin1'))) {
         this.armed = false;
         cutNextReply = true;
       }
@@ -112,5 +117,25 @@ describe('an add resent after its reply was lost', () => {
       expect(events.filter((e) => e === `added ${id}`)).toHaveLength(1);
       expect(events.filter((e) => e === `duplicated ${id}`)).toHaveLength(1);
     }
+  });
+
+  it('a batch of single adds (add-batcher.ts): one job per add, and every add resolves with its id', async () => {
+    const queue = scope.track(new Queue(scope.name('resend'), { connection: await through() }));
+    queue.on('error', () => {});
+    await queue.add('warm-up', {});
+    const base = `bull:${queue.name}:`;
+    // the batch's call, not the lone add that goes first: only a batch carries "each"
+    proxy.arm(/\beach\b/);
+    const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.add('burst', { i })));
+    expect(proxy.lost).toBe(1);
+    const ids = jobs.map((j) => j.id!);
+    expect(new Set(ids).size).toBe(20);
+    const waiting = (await scope.redis.lrange(`${base}wait`, 0, -1)).reverse();
+    expect(waiting).toEqual([expect.any(String), ...ids]);
+    jobs.forEach((job, i) => expect(job.data).toEqual({ i }));
+    const events = (await scope.redis.xrange(`${base}events`, '-', '+')).map(([, f]) => `${f[1]} ${f[3]}`);
+    for (const id of ids) expect(events.filter((e) => e === `added ${id}`)).toHaveLength(1);
+    // the batch ran twice: its jobs were found in place the second time
+    for (const id of ids.slice(1)) expect(events.filter((e) => e === `duplicated ${id}`)).toHaveLength(1);
   });
 });

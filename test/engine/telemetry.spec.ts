@@ -115,6 +115,31 @@ describe('telemetry', () => {
     expect(await storedOpts(scope, name, job.id!)).toEqual({ tm: metadata, attempts: 0 });
   });
 
+  it('adds of one tick go together, each in its own span whose context its own job carries', async () => {
+    const name = scope.name();
+    const recorder = new RecordingTelemetry('p');
+    const queue = scope.track(new Queue(name, { connection: connection(), telemetry: recorder }));
+    await queue.waitUntilReady();
+    let calls = 0;
+    const exec = queue.exec.bind(queue);
+    queue.exec = (script, keys, args) => {
+      if (script === 'addJobs') calls += 1;
+      return exec(script, keys, args);
+    };
+    const jobs = await Promise.all(['a', 'b', 'c'].map((jobName) => queue.add(jobName, {})));
+    // the first at once, the other two together (add-batcher.ts)
+    expect(calls).toBe(2);
+    for (const job of jobs) {
+      const span = recorder.one(`add ${name}.${job.name}`);
+      expect(span).toMatchObject({ kind: SpanKind.PRODUCER, ended: true, parentId: undefined, exceptions: [] });
+      expect(span.attributes[A.JobId]).toBe(job.id);
+      const metadata = RecordingTelemetry.metadataOf(span);
+      expect(job.opts.telemetry).toEqual({ metadata });
+      expect(await storedOpts(scope, name, job.id!)).toEqual({ tm: metadata, attempts: 0 });
+    }
+    expect(new Set(jobs.map((j) => j.opts.telemetry?.metadata)).size).toBe(3);
+  });
+
   it('addBulk: one "addBulk <queue>" span whose context every job carries, except those that omit it', async () => {
     const name = scope.name();
     const recorder = new RecordingTelemetry('p');

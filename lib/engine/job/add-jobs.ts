@@ -1,7 +1,9 @@
 /**
  * The one add path: Queue.add, Queue.addBulk, Job.create and Job.createBulk all end here. Every job
  * is checked and encoded before anything reaches Redis; then one addJobs.lua call writes all of
- * them or none (wire-format §7.1).
+ * them or none (wire-format §7.1), or, for a single add on a target that batches, the job joins
+ * the other single adds of the same tick in one call where each job succeeds or fails on its own
+ * (add-batcher.ts).
  */
 import { checkParentSlot } from '../connection/cluster.js';
 import { ConveyorValidationError, scriptError } from '../core/errors.js';
@@ -31,6 +33,8 @@ export interface AddMode {
   single: boolean;
   /** The Queue or Worker the returned jobs belong to (the queue itself when not set). */
   host?: JobHost;
+  /** One job that may travel with the other single adds of its tick (Queue.add, Job.create). */
+  batch?: boolean;
 }
 
 /**
@@ -62,6 +66,16 @@ export interface AddTarget {
   /** Settles once the add may be sent (a Queue: its connection is ready and its meta written). */
   ready(): Promise<void>;
   exec(script: string, keys: string[], args: (string | number)[]): Promise<unknown>;
+  /** Batches single adds and keeps every add in call order (add-batcher.ts); absent: each call alone. */
+  batches?: AddSender;
+}
+
+/** What sends a target's adds when it batches them (add-batcher.ts). */
+export interface AddSender {
+  /** A single add, together with the others of its tick: resolves with its job, or rejects alone. */
+  add(job: PreparedJob): Promise<AddedJob>;
+  /** An all-or-nothing add, after the adds made before it: resolves with addJobs.lua's reply. */
+  bulk(jobs: PreparedJob[]): Promise<unknown>;
 }
 
 /** A job the add path wrote: what its Job is made of (`addedJob` in job.ts). */
@@ -77,19 +91,24 @@ export interface AddedJob {
   parent?: ParentReference;
 }
 
-/** Adds `jobs` to `target`: all or none. */
+/** A job checked and encoded for the add script, and what its Job is made of once written. */
+export interface PreparedJob {
+  payload: JobPayload;
+  added: Omit<AddedJob, 'id'>;
+}
+
+/** Adds `jobs` to `target`: all or none (a single add that batches: on its own, add-batcher.ts). */
 export async function addJobs(target: AddTarget, jobs: NewJob[], mode: AddMode): Promise<AddedJob[]> {
   // validate and encode everything first: nothing reaches Redis if any job is bad
   const prepared = jobs.map((job) => prepare(target, job, mode));
-  await target.ready();
-  // every add takes one value of the counter, as each of BullMQ's adds INCRs it; a job without
-  // a jobId gets it as its id
-  const reserved = await target.ids.take(prepared.length);
-  prepared.forEach((p, i) => {
-    p.payload.id ??= reserved[i];
-    p.payload.rid = 1;
-  });
-  const result = await target.exec('addJobs', [target.keys.meta], [target.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
+  const { batches } = target;
+  if (batches && mode.batch && prepared.length === 1) return [await batches.add(prepared[0])];
+  let result: unknown;
+  if (batches) result = await batches.bulk(prepared);
+  else {
+    await reserveIds(target, prepared);
+    result = await target.exec('addJobs', [target.keys.meta], [target.keys.base, JSON.stringify(prepared.map((p) => p.payload))]);
+  }
   if (Array.isArray(result) && typeof result[0] === 'number') {
     // { code, i }: the i-th job (1-based) was refused, and nothing was written
     const { payload } = prepared[Number(result[1]) - 1] ?? prepared[0];
@@ -100,10 +119,24 @@ export async function addJobs(target: AddTarget, jobs: NewJob[], mode: AddMode):
 }
 
 /**
+ * Once the target is ready, gives each job its value of the counter: every add takes one, as each
+ * of BullMQ's adds INCRs it, and a job without a jobId gets it as its id (ids.ts says why before
+ * the add is sent).
+ */
+export async function reserveIds(target: AddTarget, prepared: PreparedJob[]): Promise<void> {
+  await target.ready();
+  const reserved = await target.ids.take(prepared.length);
+  prepared.forEach((p, i) => {
+    p.payload.id ??= reserved[i];
+    p.payload.rid = 1;
+  });
+}
+
+/**
  * Checks one job as BullMQ does, in its order (plus Conveyor's checks with strictJobOptions),
  * and encodes it for the add script. Throws before anything reaches Redis.
  */
-function prepare(target: AddTarget, input: NewJob, mode: AddMode): { payload: JobPayload; added: Omit<AddedJob, 'id'> } {
+function prepare(target: AddTarget, input: NewJob, mode: AddMode): PreparedJob {
   if (typeof input !== 'object' || input === null) {
     throw new ConveyorValidationError(`each job to add must be { name, data, opts }, got ${show(input)}`);
   }

@@ -61,7 +61,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     data: T,
     opts?: JobsOptions,
   ): Promise<Job<T, R, N>> {
-    const [job] = await createJobs<T, R, N>(queue, [{ name, data, opts }]);
+    const [job] = await createJobs<T, R, N>(queue, [{ name, data, opts }], true);
     return job;
   }
 
@@ -366,11 +366,11 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
 }
 
 /**
- * Job.create / Job.createBulk: through the Queue's add path, or (another host, a Worker say) the
- * add path on the host's connection; the jobs belong to the host.
+ * Job.create / Job.createBulk: through the Queue's add path (Job.create batched as queue.add is), or
+ * (another host, a Worker say) the add path on the host's connection; the jobs belong to the host.
  */
-async function createJobs<T, R, N extends string>(host: JobHost, jobs: NewJob<T, N>[]): Promise<Job<T, R, N>[]> {
-  if (isAdder(host)) return (await host[ADD_JOBS](jobs, { asQueue: false, single: false })) as Job<T, R, N>[];
+async function createJobs<T, R, N extends string>(host: JobHost, jobs: NewJob<T, N>[], batch = false): Promise<Job<T, R, N>[]> {
+  if (isAdder(host)) return (await host[ADD_JOBS](jobs, { asQueue: false, single: false, batch })) as Job<T, R, N>[];
   return (await addThroughHost(host, jobs)).map((added) => addedJob<T, R, N>(added));
 }
 

@@ -9,6 +9,7 @@ import { LEGACY_QUEUE_KEY } from '../core/keys.js';
 import { show } from '../core/show.js';
 import { checkInteger } from '../core/validation.js';
 import { LIBRARY_VERSION } from '../core/version.js';
+import { batchingAdds } from '../job/add-batcher.js';
 import { ADD_JOBS, addJobs, type AddMode, type AddTarget, type NewJob } from '../job/add-jobs.js';
 import { JobIdReserve } from '../job/ids.js';
 import type { JobProgress } from '../job/job-shapes.js';
@@ -41,7 +42,7 @@ import type { QueueOptions } from './queue-options.js';
 
 export type BulkJob<DataType = any, NameType extends string = string> = NewJob<DataType, NameType>;
 
-const QUEUE_ADD: AddMode = { asQueue: true, single: true };
+const QUEUE_ADD: AddMode = { asQueue: true, single: true, batch: true };
 const QUEUE_ADD_BULK: AddMode = { asQueue: true, single: false };
 
 function checkQueueOptions(opts: QueueOptions): void {
@@ -73,7 +74,7 @@ export class Queue<
   readonly opts: QueueOptions;
   readonly defaultJobOptions: JobsOptions;
   private readonly metaWritten: Promise<void>;
-  /** What the add path writes with: this queue's keys, connection, defaults and reserved ids. */
+  /** What the add path writes with: keys, connection, defaults, reserved ids, batched single adds. */
   private readonly addTarget: AddTarget;
   /** addJobs, inside a span when the queue has telemetry (chosen once: no tracing code otherwise). */
   private readonly insert: (jobs: BulkJob<DataType, NameType>[], bulk: boolean) => Promise<Job<DataType, ResultType, NameType>[]>;
@@ -89,7 +90,7 @@ export class Queue<
     this.opts = opts;
     this.defaultJobOptions = { ...(opts.defaultJobOptions ?? {}) };
     this.metaWritten = opts.skipMetasUpdate ? Promise.resolve() : this.writeMeta();
-    this.addTarget = {
+    this.addTarget = batchingAdds({
       host: this,
       keys: this.keys,
       connection: this.connection.client,
@@ -104,7 +105,7 @@ export class Queue<
       ids: new JobIdReserve(async (count) => Number(await (await this.client).incrby(this.keys.id, count))),
       ready: () => this.ready(),
       exec: (script, keys, args) => this.exec(script, keys, args),
-    };
+    });
     const add = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD);
     const addBulk = (jobs: BulkJob<DataType, NameType>[]) => this.addJobs(jobs, QUEUE_ADD_BULK);
     const tracing = opts.telemetry && new Tracing(opts.telemetry, name);
@@ -162,8 +163,7 @@ export class Queue<
 
   /** Queue.add, Queue.addBulk, Job.create and Job.createBulk all go the one add path (add-jobs.ts). */
   private async addJobs(jobs: BulkJob<DataType, NameType>[], mode: AddMode): Promise<Job<DataType, ResultType, NameType>[]> {
-    const added = await addJobs(this.addTarget, jobs, mode);
-    return added.map((a) => {
+    return (await addJobs(this.addTarget, jobs, mode)).map((a) => {
       const job = addedJob<DataType, ResultType, NameType>(a);
       if (mode.asQueue) this.emit('waiting', job);
       return job;
