@@ -12,7 +12,9 @@ import type { WorkerTracing } from './tracing.js';
 
 export interface JobRunnerHost extends Pick<WorkerContext, 'connection' | 'keys' | 'opts' | 'slots' | 'reporter' | 'moves'> {
   /** Runs the worker's processor (with the worker as `this`, as a method call would). */
-  process(job: Job, token: string, signal: AbortSignal): unknown;
+  process(job: Job, token: string, signal: AbortSignal | undefined): unknown;
+  /** The processor can see its signal (processor-arity.ts); when false it is given none. Default true. */
+  readonly takesSignal?: boolean;
   readonly tracing: WorkerTracing | undefined;
   /** Creates a taken scheduler iteration's successor; false: it could not be, leave the job. */
   scheduleNext(job: Job): Promise<boolean>;
@@ -35,9 +37,11 @@ export class JobRunner {
   private readonly processEntry: (entry: Held) => Promise<void>;
   /** scheduleNext, with telemetry in the worker's own context: bullmq's span for it is no child of any job's. */
   private readonly nextIteration: (job: Job) => Promise<boolean>;
+  private readonly takesSignal: boolean;
 
   constructor(private readonly host: JobRunnerHost) {
     const { tracing } = host;
+    this.takesSignal = host.takesSignal !== false;
     this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
     this.nextIteration = tracing
       ? (job) => tracing.tracing.within(tracing.base, () => host.scheduleNext(job))
@@ -90,7 +94,7 @@ export class JobRunner {
     } else {
       this.host.reporter.notify('active', job, 'waiting');
       try {
-        const value = await this.host.process(job, entry.token, entry.controller.signal);
+        const value = await this.host.process(job, entry.token, this.takesSignal ? entry.controller.signal : undefined);
         outcome = { ok: true, value };
       } catch (thrown) {
         outcome = { ok: false, thrown, withStack: true };

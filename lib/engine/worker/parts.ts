@@ -43,7 +43,9 @@ export interface ShellInternals {
   emitError(err: unknown): void;
   readonly tracing: WorkerTracing | undefined;
   /** Runs the worker's processor on a job. */
-  process(job: Job, token: string, signal: AbortSignal): unknown;
+  process(job: Job, token: string, signal: AbortSignal | undefined): unknown;
+  /** The processor can see its third argument (processor-arity.ts). */
+  readonly takesSignal: boolean;
   /** The processor as given, for processJob (undefined: none). */
   readonly processor: HandProcessing['processor'];
   /** The fetch loop is about to fetch for the first time since it (re)started. */
@@ -122,6 +124,7 @@ export function assembleParts(shell: WorkerShell, internals: ShellInternals): Wo
   const runner = new JobRunner({
     ...context,
     process: internals.process,
+    takesSignal: internals.takesSignal,
     tracing: internals.tracing,
     scheduleNext: (job) => scheduleNextIteration(shell, job, emitError),
     batcher,

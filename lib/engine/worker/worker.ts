@@ -15,6 +15,7 @@ import { checkCancelArgs, extendJobLocks, takeNextJob, type GetNextJobOptions } 
 import { checkConcurrency, resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { assembleParts, type WorkerParts } from './parts.js';
 import { processJobByHand, type HandProcessing } from './process-job.js';
+import { takesSignal } from './processor-arity.js';
 import { closeRequeue, letGoOfRunning, shutdown, type WorkerCloseOptions } from './shutdown.js';
 import { WorkerTracing } from './tracing.js';
 
@@ -88,6 +89,7 @@ export class Worker<
       tracing: this.tracing,
       // a method call: a processor declared as a function gets the worker as `this`
       process: (job, token, signal) => this.processor!(job as Job<DataType, ResultType, NameType>, token, signal),
+      takesSignal: takesSignal(this.processor),
       processor: this.processor as HandProcessing['processor'],
       isStarted: () => this.started,
       loopStarted: () => {

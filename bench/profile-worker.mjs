@@ -1,0 +1,163 @@
+// @ts-check
+// Where a worker's Node time goes: N pre-loaded no-op jobs (as the process-* cases), one worker,
+// the V8 CPU profiler on over worker start .. N-th completion. Prints jobs/s, Node CPU per job
+// (process.cpuUsage) and self time by function and by file; writes the .cpuprofile to .prof/.
+//
+//   npm run build && node bench/profile-worker.mjs --concurrency 10 --n 50000 [--engine bullmq]
+//   [--redis-url redis://...] [--top 25] [--no-profile] [--conveyor other/dist/index.js]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { addInBulk } from './cases/case.mjs';
+import { startRedisServer } from './redis-server.mjs';
+import { loadSides } from './sides.mjs';
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'conveyor' },
+    concurrency: { type: 'string', default: '10' },
+    n: { type: 'string', default: '50000' },
+    'redis-url': { type: 'string' },
+    top: { type: 'string', default: '25' },
+    'no-profile': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '5000' },
+    conveyor: { type: 'string' },
+  },
+});
+const concurrency = Number(values.concurrency);
+const n = Number(values.n);
+const top = Number(values.top);
+
+const own = values['redis-url'] ? undefined : await startRedisServer();
+const url = new URL(values['redis-url'] ?? own?.url ?? '');
+const target = { host: url.hostname, port: Number(url.port) };
+const sides = await loadSides(target, values.conveyor);
+const side = sides.find((s) => s.id === values.engine);
+if (!side) throw new Error(`no engine ${values.engine}`);
+
+let queueCounter = 0;
+/** @param {number} count  @param {boolean} profile */
+async function pass(count, profile) {
+  const name = `prof-${process.pid}-${queueCounter++}`;
+  const queue = side.queue(name);
+  await queue.waitUntilReady();
+  await addInBulk(queue, 0, count);
+  const worker = side.worker(name, async () => undefined, concurrency);
+  let seen = 0;
+  /** @type {() => void} */
+  let finished = () => {};
+  const all = new Promise((resolve) => (finished = () => resolve(undefined)));
+  worker.on('completed', () => {
+    if (++seen === count) finished();
+  });
+  worker.on('failed', (_job, err) => {
+    throw err;
+  });
+  await worker.waitUntilReady();
+  const session = new Session();
+  if (profile) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  void worker.run();
+  await all;
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  /** @type {any} */
+  let prof;
+  if (profile) {
+    prof = (await session.post('Profiler.stop')).profile;
+    session.disconnect();
+  }
+  await worker.close();
+  await queue.close();
+  return { ms, cpuUs: cpu.user + cpu.system, prof };
+}
+
+if (Number(values.warmup) > 0) await pass(Number(values.warmup), false);
+const { ms, cpuUs, prof } = await pass(n, !values['no-profile']);
+console.log(
+  `${side.id} c=${concurrency} n=${n}: ${Math.round((n * 1000) / ms)} jobs/s, Node CPU ${(cpuUs / n).toFixed(1)} µs/job ` +
+    `(${Math.round((cpuUs / 1000 / ms) * 100)}% of one core)`,
+);
+if (prof) {
+  mkdirSync('.prof', { recursive: true });
+  const file = `.prof/${side.id}-c${concurrency}-${Date.now()}.cpuprofile`;
+  writeFileSync(file, JSON.stringify(prof));
+  summarise(prof, file);
+}
+await own?.stop();
+
+/** @param {any} prof  @param {string} file */
+function summarise(prof, file) {
+  /** @type {Map<number, any>} */
+  const nodes = new Map(prof.nodes.map((/** @type {any} */ node) => [node.id, node]));
+  /** @type {Map<number, number>} */
+  const self = new Map();
+  const deltas = prof.timeDeltas;
+  for (let i = 0; i < prof.samples.length; i++) {
+    // a sample's time is the delta to the next one
+    const dt = deltas[i + 1] ?? 0;
+    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + dt);
+  }
+  let total = 0;
+  /** @type {Map<string, number>} */
+  const byFn = new Map();
+  /** @type {Map<string, number>} */
+  const byFile = new Map();
+  /** @type {Map<string, number>} */
+  const byKind = new Map();
+  let idle = 0;
+  for (const [id, us] of self) {
+    const { callFrame } = nodes.get(id);
+    // waiting on Redis is not Node's cost: percentages are of the busy time
+    if (callFrame.functionName === '(idle)') {
+      idle += us;
+      continue;
+    }
+    total += us;
+    const where = shortFile(callFrame.url);
+    const fn = `${callFrame.functionName || '(anon)'} ${where}${callFrame.url ? `:${callFrame.lineNumber + 1}` : ''}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+    byFile.set(where || callFrame.functionName, (byFile.get(where || callFrame.functionName) ?? 0) + us);
+    const kind = kindOf(callFrame.url, callFrame.functionName);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + us);
+  }
+  const show = (/** @type {Map<string, number>} */ m, /** @type {number} */ k) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([what, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${what}`)
+      .join('\n');
+  console.log(
+    `profile ${file}: ${(total / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle\nself time by function:\n${show(byFn, top)}`,
+  );
+  console.log(`self time by file:\n${show(byFile, top)}`);
+  console.log(`self time by kind:\n${show(byKind, top)}`);
+}
+
+/** @param {string} url  @param {string} fn */
+function kindOf(url, fn) {
+  if (url.includes('/ioredis/') || url.includes('/redis-parser/') || url.includes('/standard-as-callback/')) return 'ioredis';
+  if (url.includes('/bullmq/') || url.includes('/msgpackr/')) return 'bullmq';
+  if (url.includes('/dist/')) return 'engine (dist/)';
+  if (url.includes('/bench/')) return 'bench harness';
+  if (url.startsWith('node:')) return 'node internals';
+  if (fn === '(garbage collector)') return 'GC';
+  return `native: ${fn}`;
+}
+
+/** @param {string} url */
+function shortFile(url) {
+  if (!url) return '';
+  const i = url.indexOf('node_modules/');
+  if (i >= 0) return url.slice(i + 'node_modules/'.length);
+  const d = url.indexOf('/dist/');
+  if (d >= 0) return url.slice(d + 1);
+  return url.replace(/^file:\/\//, '').replace(/^node:/, 'node:');
+}
