@@ -23,6 +23,7 @@ const { values } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     warmup: { type: 'string', default: '5000' },
     conveyor: { type: 'string' },
+    heap: { type: 'boolean', default: false },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -35,6 +36,15 @@ const target = { host: url.hostname, port: Number(url.port) };
 const sides = await loadSides(target, values.conveyor);
 const side = sides.find((s) => s.id === values.engine);
 if (!side) throw new Error(`no engine ${values.engine}`);
+
+const { Redis } = await import('ioredis');
+const admin = new Redis({ ...target, lazyConnect: false });
+/** Redis's own CPU so far, µs (INFO cpu: main thread and others, user and system). */
+async function redisCpuUs() {
+  const info = await admin.info('cpu');
+  const field = (/** @type {string} */ name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
 
 let queueCounter = 0;
 /** @param {number} count  @param {boolean} profile */
@@ -56,41 +66,58 @@ async function pass(count, profile) {
   });
   await worker.waitUntilReady();
   const session = new Session();
-  if (profile) {
+  if (profile && values.heap) {
+    // allocations instead of time: what the garbage collector has to clear up
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else if (profile) {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
     await session.post('Profiler.start');
   }
+  const redis0 = await redisCpuUs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   void worker.run();
   await all;
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const redisUs = (await redisCpuUs()) - redis0;
   /** @type {any} */
   let prof;
-  if (profile) {
+  if (profile && values.heap) {
+    prof = { heap: (await session.post('HeapProfiler.stopSampling')).profile };
+    session.disconnect();
+  } else if (profile) {
     prof = (await session.post('Profiler.stop')).profile;
     session.disconnect();
   }
   await worker.close();
   await queue.close();
-  return { ms, cpuUs: cpu.user + cpu.system, prof };
+  return { ms, cpuUs: cpu.user + cpu.system, redisUs, prof };
 }
 
 if (Number(values.warmup) > 0) await pass(Number(values.warmup), false);
-const { ms, cpuUs, prof } = await pass(n, !values['no-profile']);
+const { ms, cpuUs, redisUs, prof } = await pass(n, !values['no-profile']);
 console.log(
   `${side.id} c=${concurrency} n=${n}: ${Math.round((n * 1000) / ms)} jobs/s, Node CPU ${(cpuUs / n).toFixed(1)} µs/job ` +
-    `(${Math.round((cpuUs / 1000 / ms) * 100)}% of one core)`,
+    `(${Math.round((cpuUs / 1000 / ms) * 100)}% of one core), Redis CPU ${(redisUs / n).toFixed(1)} µs/job`,
 );
-if (prof) {
+if (prof?.heap) {
+  summariseHeap(prof.heap, n);
+} else if (prof) {
   mkdirSync('.prof', { recursive: true });
   const file = `.prof/${side.id}-c${concurrency}-${Date.now()}.cpuprofile`;
   writeFileSync(file, JSON.stringify(prof));
   summarise(prof, file);
 }
+admin.disconnect();
 await own?.stop();
 
 /** @param {any} prof  @param {string} file */
@@ -139,6 +166,29 @@ function summarise(prof, file) {
   );
   console.log(`self time by file:\n${show(byFile, top)}`);
   console.log(`self time by kind:\n${show(byKind, top)}`);
+}
+
+/** @param {any} heap  @param {number} jobs */
+function summariseHeap(heap, jobs) {
+  /** @type {Map<string, number>} */
+  const byFn = new Map();
+  let total = 0;
+  /** @param {any} node  @param {string} parent */
+  const walk = (node, parent) => {
+    const { callFrame } = node;
+    const own = `${callFrame.functionName || '(anon)'} ${shortFile(callFrame.url)}${callFrame.url ? `:${callFrame.lineNumber + 1}` : ''}`;
+    const self = node.selfSize ?? 0;
+    // a builtin (no file) is charged with its JS caller too, to say who allocated
+    const key = callFrame.url ? own : `${own} <- ${parent}`;
+    if (self) byFn.set(key, (byFn.get(key) ?? 0) + self);
+    total += self;
+    for (const child of node.children ?? []) walk(child, callFrame.url ? own : parent);
+  };
+  walk(heap.head, '(root)');
+  console.log(`allocated ${(total / jobs).toFixed(0)} bytes/job (sampled); by function:`);
+  for (const [what, bytes] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`  ${(bytes / jobs).toFixed(0).padStart(6)} B/job ${((bytes / total) * 100).toFixed(1).padStart(5)}%  ${what}`);
+  }
 }
 
 /** @param {string} url  @param {string} fn */

@@ -13,7 +13,7 @@
   ARGV[6] worker limiter duration ms (0 = none)
   ARGV[7] worker name ("" = none)
   ARGV[8] how many jobs to take at most
-  Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } (see includes/fetchJobs).
+  Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1 (JSON), ... } (see includes/fetchJobs).
 ]]
 --- @include "includes/keys"
 --- @include "includes/fetchJobs"

@@ -37,7 +37,7 @@
   The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
   value, keep count, keep age, keep limit, attempts, stacktrace and next atm (as ARGV[2], [3],
   [5]-[11], [18]).
-  Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... } or a negative
+  Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1 (JSON), ... } or a negative
           error code (-1 no job, -2 no lock, -3 not active, -4 pending children, -6 lock mismatch,
           -9 failed children);
           for several: { codes, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, ... }, codes

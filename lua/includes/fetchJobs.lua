@@ -5,7 +5,9 @@
   the calling script. `lockDuration` and `now` are the ARGV strings as the caller got them: they go
   to Redis as they are (a Lua number passed to redis.call is formatted with printf each time).
 
-  Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }.
+  Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }, each
+  jobHash the HGETALL flat array as one JSON text (cjson): one bulk string instead of two per field
+  is far less work for the worker to decode, and no more for Redis to encode.
 ]]
 --- @include "includes/keys"
 --- @include "includes/readQueueMeta"
@@ -110,7 +112,7 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
         redis.call("HSET", jobKey, "processedOn", now, "ats", ats)
       end
       result[#result + 1] = jobId
-      result[#result + 1] = hash
+      result[#result + 1] = cjson.encode(hash)
       if maxJobs and started >= maxJobs then break end
     end
   end

@@ -2,6 +2,7 @@
 // loop, the queue's state lists at a glance, and the events stream.
 import type { Redis } from 'ioredis';
 import { runScript } from '../../lib/engine/core/scripts.js';
+import { parseFetchReply } from '../../lib/engine/job/fetch-reply.js';
 import { Job, type Queue } from '../../lib/index.js';
 import { streamEvents } from '../support/redis.js';
 
@@ -14,8 +15,9 @@ export async function activate(queue: Queue, token: string, lockDuration = 30000
     [queue.keys.meta],
     [queue.keys.base, token, lockDuration, Date.now(), 0, 0, '', 1],
   )) as unknown[];
-  if (raw.length < 4) throw new Error(`no job to activate in ${queue.name}`);
-  const job = Job.fromHash(queue, raw[3] as string[], String(raw[2]));
+  const [fetched] = parseFetchReply(raw, 0).jobs;
+  if (!fetched) throw new Error(`no job to activate in ${queue.name}`);
+  const job = Job.fromHash(queue, fetched.hash, fetched.id);
   job.token = token;
   return job;
 }

@@ -3,7 +3,7 @@ import { jobDataFromHash, type JobJsonRaw } from './job-data.js';
 
 export interface FetchedJob {
   id: string;
-  /** HGETALL as a flat array. */
+  /** HGETALL as a flat array (the script sends it as JSON text: see lua/includes/fetchJobs.lua). */
   hash: string[];
 }
 
@@ -18,7 +18,7 @@ export interface FetchedReply {
 /** A moveToActive reply (offset 0) or a moveToFinished one (offset 1: its status comes first). */
 export function parseFetchReply(raw: unknown[], offset: number): FetchedReply {
   const jobs: FetchedJob[] = [];
-  for (let i = offset + 2; i < raw.length; i += 2) jobs.push({ id: String(raw[i]), hash: raw[i + 1] as string[] });
+  for (let i = offset + 2; i < raw.length; i += 2) jobs.push({ id: String(raw[i]), hash: JSON.parse(raw[i + 1] as string) as string[] });
   return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
 }
 

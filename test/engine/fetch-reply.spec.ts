@@ -1,0 +1,38 @@
+// A fetched job's hash travels from the script as one JSON text (lua/includes/fetchJobs.lua): what
+// the worker builds from it must be what HGETALL of the same hash gives, whatever the fields hold.
+import { Job } from '../../lib/engine/job/job.js';
+import { scopePerTest } from '../support/scope.js';
+import { partsFixture, takeJobs } from './worker-parts-support.js';
+
+describe('fetch reply', () => {
+  const scope = scopePerTest();
+
+  const odd = 'quote " backslash \\ slash / nul \u0000 newline \n tab \t del \u007f é ß 中文 😀 \ud7ff';
+
+  it('a job taken holds the same fields as the stored hash, odd characters and all', async () => {
+    const fx = await partsFixture(scope, { name: `worker ${odd}` });
+    await fx.queue.add(`name ${odd}`, { text: odd, list: [odd, 1, null], nested: { [odd]: true } }, { jobId: `id ${odd}`, attempts: 3 });
+    await fx.queue.add('plain', 42);
+    const taken = await takeJobs(fx, 2);
+    expect(taken.map((j) => j.id)).toEqual([`id ${odd}`, expect.any(String)]);
+    for (const job of taken) {
+      const stored = await Job.fromId(fx.queue, job.id!);
+      const { token: _t, ...fields } = job;
+      const { token: _s, ...storedFields } = stored!;
+      expect(fields).toEqual(storedFields);
+    }
+    expect(taken[0].name).toBe(`name ${odd}`);
+    expect(taken[0].data).toEqual({ text: odd, list: [odd, 1, null], nested: { [odd]: true } });
+    expect(taken[0].processedBy).toBe(`worker ${odd}`);
+    expect(taken[1].data).toBe(42);
+  });
+
+  it('bytes that are not UTF-8 read as they do through HGETALL', async () => {
+    const fx = await partsFixture(scope);
+    const job = await fx.queue.add('bytes', {});
+    await scope.redis.hset(job.key, 'failedReason', Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xe2, 0x82]));
+    const [taken] = await takeJobs(fx, 1);
+    const stored = await Job.fromId(fx.queue, job.id!);
+    expect(taken.failedReason).toBe(stored!.failedReason);
+  });
+});
