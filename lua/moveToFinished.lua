@@ -34,9 +34,10 @@
            one), if it had no parent and no deduplication id then and can never get either (a
            generated id: a flow attaches an existing job as a child by its custom id);
            "" = read the job's fields here
-  The last 10 * (n - 1) ARGV: for each further job, in KEYS order, its id, lock token, target,
-  value, keep count, keep age, keep limit, attempts, stacktrace and next atm (as ARGV[2], [3],
-  [5]-[11], [18]).
+  ARGV[19..] a record for each further job, in KEYS order (its id is its key without ARGV[1]):
+           "=<next atm>" and its value when its lock token, target, keep count, keep age, keep
+           limit, attempts and stacktrace are those of the job before it; else "*<next atm>", its
+           value and those seven (as ARGV[18], [6], [3], [5], [7]-[11]).
   Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1 (JSON), ... } or a negative
           error code (-1 no job, -2 no lock, -3 not active, -4 pending children, -6 lock mismatch,
           -9 failed children);
@@ -169,13 +170,23 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   return 0
 end
 
-local codes = { finishJob(KEYS[1], ARGV[2], ARGV[3], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]),
-  tonumber(ARGV[9]), tonumber(ARGV[10]) or 0, ARGV[11], ARGV[18] or "") }
-local further = #ARGV - 10 * (#KEYS - 1)
+local token, target, keepCount, keepAge, keepLimit, attempts, stacktrace = ARGV[3], ARGV[5], tonumber(ARGV[7]),
+  tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]) or 0, ARGV[11]
+local codes = { finishJob(KEYS[1], ARGV[2], token, target, ARGV[6], keepCount, keepAge, keepLimit, attempts, stacktrace,
+  ARGV[18] or "") }
+local a = 19
+local baseLength = #ARGV[1]
 for k = 2, #KEYS do
-  local a = further + 10 * (k - 2)
-  codes[k] = finishJob(KEYS[k], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], tonumber(ARGV[a + 5]),
-    tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8]) or 0, ARGV[a + 9], ARGV[a + 10])
+  local head, value = ARGV[a], ARGV[a + 1]
+  if string.byte(head, 1) == 42 then -- "*": the job's own token, target, retention, attempts, stacktrace
+    token, target, keepCount, keepAge, keepLimit, attempts, stacktrace = ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]),
+      tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]) or 0, ARGV[a + 8]
+    a = a + 9
+  else
+    a = a + 2
+  end
+  codes[k] = finishJob(KEYS[k], string.sub(KEYS[k], baseLength + 1), token, target, value, keepCount, keepAge, keepLimit,
+    attempts, stacktrace, string.sub(head, 2))
 end
 local finished = 0
 for _, code in ipairs(codes) do

@@ -72,7 +72,7 @@ describe('a worker whose processor takes no signal', () => {
     const queue = scope.queue();
     const started = deferred<void>();
     const release = scope.gate();
-    const worker = scope.worker(queue, async (job) => {
+    const worker = scope.worker(queue, async (job: Job) => {
       started.resolve();
       await release.promise;
       return job.data.n;

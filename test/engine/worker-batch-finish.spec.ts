@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { loadScript } from '../../lib/engine/core/scripts.js';
 import { Queue, Worker, type Job } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
-import { connection, REDIS_URL } from '../support/redis.js';
+import { connection, REDIS_URL, streamEvents } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { ScriptMonitor } from '../support/script-monitor.js';
 
@@ -71,6 +71,81 @@ describe('Worker: finishes of one tick in one call', () => {
       ]);
     }
     expect(await scope.redis.zcard(`bull:${name}:completed`)).toBe(8);
+    expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
+  });
+
+  it('jobs of one call each keep their own token, retention, attempts, outcome and stacktrace', async () => {
+    const name = scope.name();
+    const queue = scope.track(new Queue(name, { connection: connection() }));
+    const calls = await monitor(name, ['moveToFinished']);
+    const odd = 'id "with" \\ odd chars é 😀';
+    const specs: { name: string; opts: Record<string, unknown> }[] = [
+      { name: 'plain-1', opts: {} },
+      { name: 'plain-2', opts: {} },
+      { name: 'gone', opts: { removeOnComplete: true } },
+      { name: 'odd', opts: { jobId: odd } },
+      { name: 'fail', opts: { attempts: 1 } },
+      { name: 'fail-kept-2', opts: { removeOnFail: 2 } },
+      { name: 'plain-3', opts: { attempts: 3 } },
+      { name: 'aged', opts: { removeOnComplete: { age: 3600, count: 100 } } },
+    ];
+    // two fetches (tokens) for the eight: the first takes four, the second the other four
+    await queue.addBulk(specs.slice(0, 4).map((s) => ({ name: s.name, data: {}, opts: s.opts })));
+    const gate = scope.gate();
+    const processor = async (job: Job) => {
+      await gate.promise;
+      if (job.name.startsWith('fail')) throw new Error(`boom ${job.name}`);
+      return { done: job.name };
+    };
+    const worker = scope.track(new Worker(name, processor, { connection: connection(), concurrency: 16, autorun: false }));
+    const firstFour = times(worker, 'active', 4);
+    const outcomes = times<[Job, unknown]>(worker, 'completed', 6);
+    const failures = times<[Job, Error]>(worker, 'failed', 2);
+    void worker.run();
+    await firstFour;
+    const more = times(worker, 'active', 4);
+    await queue.addBulk(specs.slice(4).map((s) => ({ name: s.name, data: {}, opts: s.opts })));
+    await more;
+    gate.resolve();
+    const [done, failed] = await Promise.all([outcomes, failures]);
+    await calls.settle(scope.redis);
+
+    expect(done.map(([job, value]) => [job.name, value]).sort()).toEqual(
+      specs
+        .filter((s) => !s.name.startsWith('fail'))
+        .map((s) => [s.name, { done: s.name }])
+        .sort(),
+    );
+    expect(failed.map(([job, err]) => [job.name, err.message]).sort()).toEqual([
+      ['fail', 'boom fail'],
+      ['fail-kept-2', 'boom fail-kept-2'],
+    ]);
+    // they all ended in one tick (failures too: nothing they do before finishing waits for I/O),
+    // so one call for the eight (half the slots is 8), with jobs of other settings than the one
+    // before them ("*" records)
+    const finishes = calls.of('moveToFinished');
+    expect(finishes.map((c) => c.keys.length)).toEqual([8]);
+    expect(finishes[0].args.filter((arg) => arg.startsWith('*')).length).toBeGreaterThanOrEqual(4);
+    const byName = new Map(done.concat(failed as never).map(([job]) => [job.name, job]));
+    const stored = async (n: string, ...fields: string[]) => scope.redis.hmget(byName.get(n)!.key, ...fields);
+    for (const n of ['plain-1', 'plain-2', 'odd', 'plain-3', 'aged']) {
+      expect(await stored(n, 'atm', 'returnvalue', 'finishedOn')).toEqual(['1', JSON.stringify({ done: n }), expect.any(String)]);
+    }
+    expect(byName.get('odd')!.id).toBe(odd);
+    expect(await scope.redis.exists(byName.get('gone')!.key)).toBe(0);
+    for (const n of ['fail', 'fail-kept-2']) {
+      const [atm, reason, stack] = await stored(n, 'atm', 'failedReason', 'stacktrace');
+      expect([atm, reason]).toEqual(['1', `boom ${n}`]);
+      expect(JSON.parse(stack!)[0]).toContain(`boom ${n}`);
+    }
+    expect((await scope.redis.zrange(`bull:${name}:completed`, 0, -1)).sort()).toEqual(
+      ['plain-1', 'plain-2', 'odd', 'plain-3', 'aged'].map((n) => byName.get(n)!.id).sort(),
+    );
+    expect((await scope.redis.zrange(`bull:${name}:failed`, 0, -1)).sort()).toEqual(
+      [byName.get('fail')!.id, byName.get('fail-kept-2')!.id].sort(),
+    );
+    const exhausted = (await streamEvents(scope.redis, name)).filter((e) => e.event === 'retries-exhausted').map((e) => e.jobId);
+    expect(exhausted.sort()).toEqual([byName.get('fail')!.id, byName.get('fail-kept-2')!.id].sort());
     expect(await scope.redis.llen(`bull:${name}:active`)).toBe(0);
   });
 

@@ -69,10 +69,17 @@ export function normalizeBackoff(backoff: number | BackoffOptions | undefined): 
   return backoff;
 }
 
-/** keepJobs as the finish script takes it: count (-1 = all), age in s (0 = none), limit. */
-export function keepJobsArgs(keep: KeepJobs | undefined): [number, number, number] {
-  if (keep === undefined || keep === false) return [-1, 0, 1000];
-  if (keep === true) return [0, 0, 1000];
+const KEEP_ALL = Object.freeze([-1, 0, 1000] as const);
+const KEEP_NONE = Object.freeze([0, 0, 1000] as const);
+
+/**
+ * keepJobs as the finish script takes it: count (-1 = all), age in s (0 = none), limit. The usual
+ * settings (keep all, keep none) give the same frozen triple each time: one allocation less per
+ * finished job.
+ */
+export function keepJobsArgs(keep: KeepJobs | undefined): readonly [number, number, number] {
+  if (keep === undefined || keep === false) return KEEP_ALL;
+  if (keep === true) return KEEP_NONE;
   if (typeof keep === 'number') return [keep, 0, 1000];
   return [keep.count ?? -1, keep.age ?? 0, keep.limit ?? 1000];
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, scriptError, type ConveyorScriptError } from '../core/errors.js';
 import type { KeepJobs } from '../core/job-options.js';
 import { runScript } from '../core/scripts.js';
-import { finishJobArgs, moveToFinishedArgs } from '../job/finish-args.js';
+import { appendFurtherJob, finishJobArgs, moveToFinishedArgs, type FinishJobArgs } from '../job/finish-args.js';
 import type { Job } from '../job/job.js';
 import type { WorkerContext } from './context.js';
 import type { FetchReply, NextClaim } from './fetch-loop.js';
@@ -22,8 +22,8 @@ export type FinishResult = 'finished' | ConveyorScriptError | undefined;
 /** A finish waiting for the others of its tick: they all go to Redis in one moveToFinished call. */
 interface PendingFinish {
   entry: Held;
-  /** The job's part of the call: id, token, target, value, keep count/age/limit, attempts, stacktrace, next atm. */
-  args: (string | number)[];
+  /** The job's part of the call. */
+  args: FinishJobArgs;
   /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
   onFinished: (now: number) => void;
   resolve: (result: FinishResult) => void;
@@ -123,7 +123,7 @@ export class FinishBatcher {
       const { requested, reserved } = next.claimNext(batch.length);
       const now = Date.now();
       const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
-      for (let i = 1; i < batch.length; i++) args.push(...batch[i].args);
+      for (let i = 1; i < batch.length; i++) appendFurtherJob(args, batch[i].args, batch[i - 1].args);
       let raw: unknown;
       // counted as a fetch: its fetch-next takes jobs (reclaim.ts)
       const call = fetches.begin();
