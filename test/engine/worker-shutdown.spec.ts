@@ -64,7 +64,7 @@ describe('shutdown', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(steps).toHaveLength(5);
     // the job settles: dropped and untracked, as the runner does
-    slots.untrack(job.promise);
+    slots.untrack(slots.get('1')!);
     slots.drop(slots.get('1')!);
     // a forced close came meanwhile: its letting go is waited for too
     await new Promise((resolve) => setImmediate(resolve));

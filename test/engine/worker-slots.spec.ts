@@ -89,11 +89,11 @@ describe('Slots', () => {
     expect(await settlesSoon(idle)).toBe(false);
 
     // a chain settles: untracked and dropped, then `changed` says so
-    slots.untrack(doneA.promise);
+    slots.untrack(a);
     slots.drop(a);
     expect(await settlesSoon(idle)).toBe(false);
     // a forced close lets go of the other
-    slots.untrack(doneB.promise);
+    slots.untrack(b);
     slots.changed.notify();
     await within(idle, 1000, 'whenIdle()');
     expect(slots.processingCount).toBe(0);

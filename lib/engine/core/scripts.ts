@@ -110,8 +110,15 @@ interface EvalClient {
   eval(script: string, numKeys: number, ...args: (string | number | Buffer)[]): Promise<unknown>;
 }
 
+/** The scripts of LUA_DIR by name: runScript looks one up per call, without building a cache key. */
+const shipped = new Map<string, LoadedScript>();
+
 export async function runScript(client: EvalClient, name: string, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
-  const script = loadScript(name);
+  let script = shipped.get(name);
+  if (script === undefined) {
+    script = loadScript(name);
+    shipped.set(name, script);
+  }
   try {
     return await client.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (err) {

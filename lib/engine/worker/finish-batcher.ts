@@ -25,8 +25,23 @@ interface PendingFinish {
   /** The job's part of the call. */
   args: FinishJobArgs;
   /** Runs as soon as the job is finished in Redis, before the jobs fetched with it start. */
-  onFinished: (now: number) => void;
-  resolve: (result: FinishResult) => void;
+  onFinished: (entry: Held, now: number) => void;
+}
+
+/**
+ * The finishes of a tick that go in one call, and the one promise they all wait on (one per call
+ * rather than one per job: each outcome is left on its entry, `entry.finished`).
+ */
+interface FinishCall {
+  finishes: PendingFinish[];
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+function finishCall(): FinishCall {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  return { finishes: [], done, resolve };
 }
 
 /** The fetch loop's side of a finish's fetch-next (FetchLoop has it). */
@@ -71,15 +86,16 @@ export interface FinishBatcherHost extends Pick<
  *   callers' own continuations run once the next jobs are under way.
  */
 export class FinishBatcher {
-  /** Finishes of the current tick, sent together once it ends. */
-  private pending: PendingFinish[] = [];
+  /** Finishes of the current tick, in calls, sent together once it ends. */
+  private calls: FinishCall[] = [];
+  private readonly sendAll = (): void => this.send();
 
   constructor(private readonly host: FinishBatcherHost) {}
 
   /**
    * Stores a held job's outcome (`target` with `value`, retention `keep`, the `stacktrace` JSON).
    * Resolves once the reply is handled and the fetched jobs started (or, while closing, were
-   * handed back); `onFinished` runs before they start.
+   * handed back), with the outcome in `entry.finished`; `onFinished` runs before they start.
    */
   finish(
     entry: Held,
@@ -87,87 +103,100 @@ export class FinishBatcher {
     value: string,
     keep: KeepJobs | undefined,
     stacktrace: string,
-    onFinished: (now: number) => void,
-  ): Promise<FinishResult> {
-    const { job, token } = entry;
-    const args = finishJobArgs(job, token, target, value, keep, stacktrace, entry.nextAtm);
-    return new Promise((resolve) => {
-      if (this.pending.push({ entry, args, onFinished, resolve }) === 1) process.nextTick(() => this.send());
-    });
-  }
-
-  private send(): void {
-    const all = this.pending;
-    this.pending = [];
+    onFinished: (entry: Held, now: number) => void,
+  ): Promise<void> {
+    const args = finishJobArgs(entry.job, entry.token, target, value, keep, stacktrace, entry.nextAtm);
+    entry.finished = undefined;
     // calls of at most a share of the slots: Redis runs one while this process starts the jobs
     // another brought, and those groups keep their size from one round to the next
     const size = Math.min(Math.ceil(this.host.opts.concurrency / FINISH_GROUPS), FINISH_MAX_JOBS);
-    for (let from = 0; from < all.length; from += size) {
-      const batch = all.slice(from, from + size);
-      const results: FinishResult[] = [];
-      this.finishBatch(batch, results)
-        .catch((err) => this.host.reporter.report(err))
-        .finally(() => batch.forEach((f, i) => f.resolve(results[i])));
+    let call = this.calls[this.calls.length - 1];
+    if (call === undefined || call.finishes.length >= size) {
+      if (call === undefined) process.nextTick(this.sendAll);
+      call = finishCall();
+      this.calls.push(call);
     }
+    call.finishes.push({ entry, args, onFinished });
+    return call.done;
+  }
+
+  private send(): void {
+    const calls = this.calls;
+    this.calls = [];
+    for (let i = 0; i < calls.length; i++) void this.finishBatch(calls[i]);
   }
 
   /**
-   * One moveToFinished call for the batch. Connection errors are retried while the jobs are still
-   * ours; a script refusal (lock lost, job gone) is reported per job and not retried.
+   * One moveToFinished call for the batch; its finish() promise resolves at the end, whatever
+   * happened. Connection errors are retried while the jobs are still ours; a script refusal (lock
+   * lost, job gone) is reported per job and not retried. Then each job's outcome in order, and the
+   * fetched jobs take over the freed slots: the loop hears of a free slot only if one is left once
+   * they have (a finish that fills its own slot again must not wake it for nothing). While
+   * closing, the fetched jobs are handed back instead.
    */
-  private async finishBatch(batch: PendingFinish[], results: FinishResult[]): Promise<void> {
+  private async finishBatch(call: FinishCall): Promise<void> {
     const { connection, keys, slots, reporter, next, fetches } = this.host;
-    const jobKeys = batch.map((f) => f.entry.job.key);
-    const since = Date.now();
-    for (let attempt = 1; ; attempt++) {
-      const { requested, reserved } = next.claimNext(batch.length);
-      const now = Date.now();
-      const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
-      for (let i = 1; i < batch.length; i++) appendFurtherJob(args, batch[i].args, batch[i - 1].args);
-      let raw: unknown;
-      // counted as a fetch: its fetch-next takes jobs (reclaim.ts)
-      const call = fetches.begin();
-      try {
-        raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
-      } catch (err) {
-        fetches.end(call, err);
-        slots.release(reserved);
-        reporter.reportRetried(err);
-        // not cut short by close(): close() waits for work in hand to be stored
-        if (!(await this.host.retryPause(err, attempt, since))) return reporter.reportGivingUp(err);
-        continue;
+    const batch = call.finishes;
+    try {
+      const jobKeys = batch.map((f) => f.entry.job.key);
+      const since = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        const { requested, reserved } = next.claimNext(batch.length);
+        const now = Date.now();
+        const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
+        for (let i = 1; i < batch.length; i++) appendFurtherJob(args, batch[i].args, batch[i - 1].args);
+        let raw: unknown;
+        // counted as a fetch: its fetch-next takes jobs (reclaim.ts)
+        const fetch = fetches.begin();
+        try {
+          raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
+        } catch (err) {
+          fetches.end(fetch, err);
+          slots.release(reserved);
+          reporter.reportRetried(err);
+          // not cut short by close(): close() waits for work in hand to be stored
+          if (!(await this.host.retryPause(err, attempt, since))) return reporter.reportGivingUp(err);
+          continue;
+        }
+        fetches.end(fetch);
+        // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
+        // call is taken before these jobs are settled (activeJobs stay in reply order)
+        await null;
+        let handBack: Job[] | undefined;
+        try {
+          handBack = this.settleOutcomes(batch, raw, now, requested, reserved);
+        } finally {
+          if (slots.free() > 0) slots.changed.notify();
+        }
+        if (handBack) {
+          await this.host.handBackAll(handBack);
+          slots.release(reserved);
+        }
+        return;
       }
-      fetches.end(call);
-      // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
-      // call is taken before these jobs are settled (activeJobs stay in reply order)
-      await null;
-      await this.settleBatch(batch, results, raw, now, requested, reserved);
-      return;
+    } catch (err) {
+      reporter.report(err);
+    } finally {
+      call.resolve();
     }
   }
 
-  /** Each job's outcome in order, then the fetched jobs take over the freed slots. */
-  private async settleBatch(
-    batch: PendingFinish[],
-    results: FinishResult[],
-    raw: unknown,
-    now: number,
-    requested: number,
-    reserved: number,
-  ): Promise<void> {
+  /** finishBatch's settling, up to the jobs fetched: those to hand back while closing, if any. */
+  private settleOutcomes(batch: PendingFinish[], raw: unknown, now: number, requested: number, reserved: number): Job[] | undefined {
     const { state, slots, reporter, next } = this.host;
     // one job: 0 (then the fetch) or its error code; several: a list of codes first
     const head = typeof raw === 'number' ? raw : (raw as unknown[])[0];
-    const codes = Array.isArray(head) ? (head as number[]) : [Number(head)];
+    const codes = Array.isArray(head) ? (head as number[]) : undefined;
     let finished = 0;
-    batch.forEach((f, i) => {
-      const code = Number(codes[i]);
+    for (let i = 0; i < batch.length; i++) {
+      const f = batch[i];
+      const code = Number(codes ? codes[i] : head);
       if (code === 0) {
         finished += 1;
-        slots.drop(f.entry);
-        f.onFinished(now);
-        results[i] = 'finished';
-        return;
+        slots.drop(f.entry, false);
+        f.entry.finished = 'finished';
+        f.onFinished(f.entry, now);
+        continue;
       }
       // refused before the lock was released: the job is still ours (its caller fails it)
       const refused = code === ErrorCode.JobPendingChildren || code === ErrorCode.JobHasFailedChildren;
@@ -175,14 +204,14 @@ export class FinishBatcher {
       const err = scriptError(code, f.entry.job.id, 'moveToFinished');
       reporter.report(err);
       if (refused) {
-        results[i] = err;
+        f.entry.finished = err;
       } else {
-        slots.drop(f.entry);
+        slots.drop(f.entry, false);
       }
-    });
+    }
     if (finished === 0) {
       slots.release(reserved);
-      return;
+      return undefined;
     }
     let reply: FetchReply;
     try {
@@ -191,12 +220,9 @@ export class FinishBatcher {
       slots.release(reserved);
       throw err;
     }
-    if (state.closing) {
-      await this.host.handBackAll(reply.jobs);
-      slots.release(reserved);
-      return;
-    }
+    if (state.closing) return reply.jobs;
     // the script fetched nothing for the slots of jobs it could not finish
     next.take(reply, Math.max(requested - (batch.length - finished), 0), reserved);
+    return undefined;
   }
 }

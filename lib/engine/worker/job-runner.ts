@@ -24,8 +24,6 @@ export interface JobRunnerHost extends Pick<WorkerContext, 'connection' | 'keys'
   rateLimited(ms: number): void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; withStack: boolean };
-
 /**
  * Runs the jobs the worker took: each is held, goes through the processor (or fails without it:
  * failed while waiting, or started too often), and its outcome is stored: completed or failed
@@ -33,16 +31,26 @@ type Outcome = { ok: true; value: unknown } | { ok: false; thrown: unknown; with
  * when the processor moved it itself.
  */
 export class JobRunner {
-  /** processHeld, inside a span when the worker has telemetry (chosen once: no tracing code otherwise). */
+  /** processHeld, inside a span when the worker has telemetry (the slot is given back by the caller). */
   private readonly processEntry: (entry: Held) => Promise<void>;
   /** scheduleNext, with telemetry in the worker's own context: bullmq's span for it is no child of any job's. */
   private readonly nextIteration: (job: Job) => Promise<boolean>;
   private readonly takesSignal: boolean;
+  /** A completion stored: the job's fields as Redis has them now, and 'completed'. */
+  private readonly completed = (entry: Held, now: number): void => {
+    const { job } = entry;
+    job.returnvalue = entry.result;
+    job.finishedOn = now;
+    job.attemptsMade += 1;
+    this.host.reporter.notify('completed', job, entry.result, 'active');
+  };
 
   constructor(private readonly host: JobRunnerHost) {
     const { tracing } = host;
     this.takesSignal = host.takesSignal !== false;
-    this.processEntry = tracing ? (entry) => tracing.process(entry.job, () => this.processHeld(entry)) : (entry) => this.processHeld(entry);
+    this.processEntry = tracing
+      ? (entry) => tracing.process(entry.job, () => this.processHeld(entry, false))
+      : (entry) => this.processHeld(entry, false);
     this.nextIteration = tracing
       ? (job) => tracing.tracing.within(tracing.base, () => host.scheduleNext(job))
       : (job) => host.scheduleNext(job);
@@ -50,26 +58,33 @@ export class JobRunner {
 
   /** Holds a job just taken and starts processing it; its chain settles once the outcome is stored. */
   start(job: Job): void {
-    const { slots, reporter } = this.host;
+    const { slots } = this.host;
     const entry = heldEntry(job, nextAttemptsMade(job));
     slots.hold(entry);
-    const settle = (): void => {
-      slots.untrack(done);
-      slots.drop(entry);
-      slots.changed.notify();
-    };
-    // one reaction for both outcomes (a job is on the hot path: every promise counts)
-    const done: Promise<void> = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(
-      settle,
+    slots.track(entry);
+    // the usual job takes one async function from here to its slot given back: every promise,
+    // closure and reaction less counts on this path
+    if (!this.host.tracing && !job.repeatJobKey) {
+      entry.done = this.processHeld(entry, true);
+      return;
+    }
+    entry.done = (job.repeatJobKey ? this.iterateThenProcess(entry) : this.processEntry(entry)).then(
+      () => this.settle(entry),
       (err: unknown) => {
         try {
-          reporter.emitError(err);
+          this.host.reporter.emitError(err);
         } finally {
-          settle();
+          this.settle(entry);
         }
       },
     );
-    slots.track(entry, done);
+  }
+
+  /** The job's processing is over: its slot is free, and close() no longer waits for it. */
+  private settle(entry: Held): void {
+    const { slots } = this.host;
+    slots.untrack(entry);
+    slots.drop(entry);
   }
 
   /**
@@ -80,55 +95,68 @@ export class JobRunner {
     if (await this.nextIteration(entry.job)) await this.processEntry(entry);
   }
 
-  private async processHeld(entry: Held): Promise<void> {
+  /**
+   * Runs the processor and stores the outcome. With `settles` it also gives the slot back and
+   * reports its own errors (the usual job: no reaction of start()'s needed); else its caller does.
+   */
+  private async processHeld(entry: Held, settles: boolean): Promise<void> {
     const { job } = entry;
-    const { opts } = this.host;
-    // a forced close may have let go of the job meanwhile
-    if (entry.abandoned) return;
-    let outcome: Outcome;
-    if (job.deferredFailure) {
-      // failed while waiting (stalled too often, or a child failed): fail it without running it
-      outcome = { ok: false, thrown: new UnrecoverableError(job.deferredFailure), withStack: false };
-    } else if (opts.maxStartedAttempts !== undefined && job.attemptsStarted > opts.maxStartedAttempts) {
-      outcome = { ok: false, thrown: new UnrecoverableError('job started more than allowable limit'), withStack: false };
-    } else {
-      this.host.reporter.notify('active', job, 'waiting');
-      try {
-        const value = await this.host.process(job, entry.token, this.takesSignal ? entry.controller.signal : undefined);
-        outcome = { ok: true, value };
-      } catch (thrown) {
-        outcome = { ok: false, thrown, withStack: true };
+    const { opts, reporter } = this.host;
+    try {
+      // a forced close may have let go of the job meanwhile
+      if (entry.abandoned) return;
+      if (job.deferredFailure) {
+        // failed while waiting (stalled too often, or a child failed): fail it without running it
+        await this.failUnrun(entry, job.deferredFailure);
+        return;
       }
+      if (opts.maxStartedAttempts !== undefined && job.attemptsStarted > opts.maxStartedAttempts) {
+        await this.failUnrun(entry, 'job started more than allowable limit');
+        return;
+      }
+      reporter.notify('active', job, 'waiting');
+      let result: unknown;
+      try {
+        result = await this.host.process(job, entry.token, this.takesSignal ? entry.controller.signal : undefined);
+      } catch (thrown) {
+        if (entry.abandoned) return;
+        entry.phase = 'finishing';
+        await this.fail(entry, thrown, true);
+        return;
+      }
+      if (entry.abandoned) return;
+      entry.phase = 'finishing';
+      // completing, written out here: a function of its own would be one more promise per job
+      let returnvalue: string;
+      try {
+        returnvalue = encodeReturnValue(job, result);
+      } catch (err) {
+        await this.fail(entry, err, false);
+        return;
+      }
+      const keep = job.opts.removeOnComplete ?? opts.removeOnComplete;
+      entry.result = result;
+      await this.host.batcher.finish(entry, 'completed', returnvalue, keep, '', this.completed);
+      const { finished } = entry;
+      if (finished instanceof ConveyorScriptError) {
+        // a parent with pending or failed children cannot complete; it is still ours, so it fails
+        // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
+        const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
+        await this.fail(entry, thrown, true);
+        return;
+      }
+      this.host.slots.drop(entry);
+    } catch (err) {
+      if (!settles) throw err;
+      reporter.emitError(err);
+    } finally {
+      if (settles) this.settle(entry);
     }
-    if (entry.abandoned) return;
-    entry.phase = 'finishing';
-    if (outcome.ok) await this.complete(entry, outcome.value);
-    else await this.fail(entry, outcome.thrown, outcome.withStack);
   }
 
-  private async complete(entry: Held, result: unknown): Promise<void> {
-    const { opts, slots, reporter, batcher } = this.host;
-    const { job } = entry;
-    let returnvalue: string;
-    try {
-      returnvalue = encodeReturnValue(job, result);
-    } catch (err) {
-      return this.fail(entry, err, false);
-    }
-    const keep = job.opts.removeOnComplete ?? opts.removeOnComplete;
-    const finished = await batcher.finish(entry, 'completed', returnvalue, keep, '', (now) => {
-      job.returnvalue = result;
-      job.finishedOn = now;
-      job.attemptsMade += 1;
-      reporter.notify('completed', job, result, 'active');
-    });
-    if (finished instanceof ConveyorScriptError) {
-      // a parent with pending or failed children cannot complete; it is still ours, so it fails
-      // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
-      const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
-      return this.fail(entry, thrown, true);
-    }
-    slots.drop(entry);
+  private async failUnrun(entry: Held, reason: string): Promise<void> {
+    entry.phase = 'finishing';
+    await this.fail(entry, new UnrecoverableError(reason), false);
   }
 
   private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
@@ -167,7 +195,7 @@ export class JobRunner {
       return;
     }
     const keep = job.opts.removeOnFail ?? opts.removeOnFail;
-    await batcher.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (now) => {
+    await batcher.finish(entry, 'failed', plan.reason, keep, JSON.stringify(plan.stacktrace), (_, now) => {
       job.failedReason = plan.reason;
       job.stacktrace = plan.stacktrace;
       job.finishedOn = now;

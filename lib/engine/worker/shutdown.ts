@@ -41,7 +41,7 @@ export async function letGoOfRunning(
   const running = [...slots.entries()].filter((h) => h.phase === 'running' && !h.abandoned);
   for (const h of running) {
     h.abandoned = true;
-    if (h.done) slots.untrack(h.done);
+    slots.untrack(h);
   }
   slots.changed.notify();
   if (!requeue) {

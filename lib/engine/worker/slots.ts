@@ -1,5 +1,6 @@
 import { Signal } from '../core/timing.js';
 import type { Job } from '../job/job.js';
+import type { FinishResult } from './finish-batcher.js';
 
 /** A job this worker holds (its lock is ours). */
 export interface Held {
@@ -14,8 +15,12 @@ export interface Held {
   abandoned: boolean;
   /** Renewal found the lock gone; no more renewals for it. */
   lockLost: boolean;
-  /** The job's processing chain (see Slots.track). */
+  /** The job's processing chain; it gives the slot back (untrack, drop) as it ends. */
   done?: Promise<void>;
+  /** What the processor returned, once it did. */
+  result?: unknown;
+  /** How the last finish of the job ended (FinishBatcher.finish). */
+  finished?: FinishResult;
 }
 
 /** A new entry for a job just taken, locked with its own token. */
@@ -36,10 +41,12 @@ export function heldEntry(job: Job, nextAtm: string): Held {
 export class Slots {
   /** Anything the fetch loop may be waiting for changed: a slot, pause, resume, close. */
   readonly changed = new Signal();
+  /** The last processing chain was untracked (whenIdle). */
+  private readonly idle = new Signal();
   private readonly held = new Map<string, Held>();
   private reserved = 0;
-  /** Processing chains close() waits for (a forced close lets go of some: untrack). */
-  private readonly processing = new Set<Promise<void>>();
+  /** Jobs whose processing chains close() waits for (a forced close lets go of some: untrack). */
+  private readonly processing = new Set<Held>();
 
   constructor(private readonly concurrency: () => number) {}
 
@@ -98,22 +105,29 @@ export class Slots {
     this.held.set(entry.job.id!, entry);
   }
 
-  /** The job leaves this worker's hands (only this entry: a newer one may hold the same id). */
-  drop(entry: Held): void {
+  /**
+   * The job leaves this worker's hands (only this entry: a newer one may hold the same id). With
+   * `notify` false the caller says `changed` itself once it knows whether a slot stays free (a
+   * finish whose fetch-next fills the slot again must not wake the loop for nothing).
+   */
+  drop(entry: Held, notify = true): void {
     if (this.held.get(entry.job.id!) === entry) {
       this.held.delete(entry.job.id!);
-      this.changed.notify();
+      if (notify) this.changed.notify();
     }
   }
 
-  /** The entry's processing chain, which close() waits for until it settles or is untracked. */
-  track(entry: Held, done: Promise<void>): void {
-    entry.done = done;
-    this.processing.add(done);
+  /**
+   * The entry's processing, which close() waits for until it is untracked (its chain ends, or a
+   * forced close lets go of it). `done` is the chain, when known.
+   */
+  track(entry: Held, done?: Promise<void>): void {
+    if (done) entry.done = done;
+    this.processing.add(entry);
   }
 
-  untrack(done: Promise<void>): void {
-    this.processing.delete(done);
+  untrack(entry: Held): void {
+    if (this.processing.delete(entry) && this.processing.size === 0) this.idle.notify();
   }
 
   /** Processing chains still tracked. */
@@ -123,6 +137,6 @@ export class Slots {
 
   /** Resolves when no job is in hand any more (jobs a forced close let go of do not count). */
   async whenIdle(): Promise<void> {
-    while (this.processing.size > 0) await this.changed.wait();
+    while (this.processing.size > 0) await this.idle.wait();
   }
 }
