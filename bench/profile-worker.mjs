@@ -24,6 +24,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5000' },
     conveyor: { type: 'string' },
     heap: { type: 'boolean', default: false },
+    commands: { type: 'boolean', default: false },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -44,6 +45,15 @@ async function redisCpuUs() {
   const info = await admin.info('cpu');
   const field = (/** @type {string} */ name) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
+/** INFO commandstats as { command: { calls, usec } }. */
+async function commandStats() {
+  const info = await admin.info('commandstats');
+  /** @type {Record<string, { calls: number, usec: number }>} */
+  const out = {};
+  for (const m of info.matchAll(/cmdstat_([a-z|]+):calls=(\d+),usec=(\d+)/g)) out[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+  return out;
 }
 
 let queueCounter = 0;
@@ -82,6 +92,7 @@ async function pass(count, profile) {
     await session.post('Profiler.start');
   }
   const redis0 = await redisCpuUs();
+  const stats0 = await commandStats();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   void worker.run();
@@ -89,6 +100,18 @@ async function pass(count, profile) {
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const redisUs = (await redisCpuUs()) - redis0;
+  const stats1 = await commandStats();
+  /** @type {[string, number, number][]} */
+  const commands = Object.keys(stats1)
+    .map(
+      (c) =>
+        /** @type {[string, number, number]} */ ([
+          c,
+          (stats1[c].calls - (stats0[c]?.calls ?? 0)) / count,
+          (stats1[c].usec - (stats0[c]?.usec ?? 0)) / count,
+        ]),
+    )
+    .filter(([c, calls]) => calls > 0 && c !== 'info');
   /** @type {any} */
   let prof;
   if (profile && values.heap) {
@@ -100,15 +123,22 @@ async function pass(count, profile) {
   }
   await worker.close();
   await queue.close();
-  return { ms, cpuUs: cpu.user + cpu.system, redisUs, prof };
+  return { ms, cpuUs: cpu.user + cpu.system, sysUs: cpu.system, redisUs, commands, prof };
 }
 
 if (Number(values.warmup) > 0) await pass(Number(values.warmup), false);
-const { ms, cpuUs, redisUs, prof } = await pass(n, !values['no-profile']);
+const { ms, cpuUs, sysUs, redisUs, commands, prof } = await pass(n, !values['no-profile']);
 console.log(
   `${side.id} c=${concurrency} n=${n}: ${Math.round((n * 1000) / ms)} jobs/s, Node CPU ${(cpuUs / n).toFixed(1)} µs/job ` +
+    `(system ${(sysUs / n).toFixed(1)}) ` +
     `(${Math.round((cpuUs / 1000 / ms) * 100)}% of one core), Redis CPU ${(redisUs / n).toFixed(1)} µs/job`,
 );
+if (values.commands) {
+  // usec of a script call includes the commands it ran
+  console.log('Redis commands per job (calls, usec):');
+  for (const [c, calls, usec] of commands.sort((a, b) => b[2] - a[2]))
+    console.log(`  ${c.padEnd(16)} ${calls.toFixed(3).padStart(7)} ${usec.toFixed(2).padStart(7)} µs`);
+}
 if (prof?.heap) {
   summariseHeap(prof.heap, n);
 } else if (prof) {

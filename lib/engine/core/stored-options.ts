@@ -49,8 +49,17 @@ export function decodeStoredOptions(json: string | undefined): JobsOptions {
   } catch {
     return {};
   }
+  // for..in rather than Object.entries: this runs for every job a worker takes. Usually no key is
+  // abbreviated: the parsed object is the answer as it is
+  let renames = false;
+  for (const key in raw) {
+    if (EXPANSIONS.has(key) || key === 'tm' || key === 'omc' || key === '__proto__') {
+      renames = true;
+      break;
+    }
+  }
+  if (!renames && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return raw as JobsOptions;
   const out: Record<string, unknown> = {};
-  // for..in rather than Object.entries: this runs for every job a worker takes
   for (const key in raw) {
     const value = raw[key];
     if (key === 'tm' || key === 'omc') {

@@ -17,8 +17,17 @@ export interface FetchedReply {
 
 /** A moveToActive reply (offset 0) or a moveToFinished one (offset 1: its status comes first). */
 export function parseFetchReply(raw: unknown[], offset: number): FetchedReply {
-  const jobs: FetchedJob[] = [];
-  for (let i = offset + 2; i < raw.length; i += 2) jobs.push({ id: String(raw[i]), hash: JSON.parse(raw[i + 1] as string) as string[] });
+  return parseFetchReplyAs(raw, offset, (id, hash) => ({ id, hash }));
+}
+
+/** parseFetchReply, each job made by `make` straight from its id and hash (the worker's Jobs). */
+export function parseFetchReplyAs<J>(
+  raw: unknown[],
+  offset: number,
+  make: (id: string, hash: string[]) => J,
+): { rateLimitTtl: number; nextDelayed: number; jobs: J[] } {
+  const jobs: J[] = [];
+  for (let i = offset + 2; i < raw.length; i += 2) jobs.push(make(String(raw[i]), JSON.parse(raw[i + 1] as string) as string[]));
   return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
 }
 

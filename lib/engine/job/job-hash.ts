@@ -18,6 +18,22 @@ export function parseJson<T>(text: string | undefined, fallback: T): T {
   }
 }
 
+/**
+ * parseJson whose fallback is made only when needed (`fallback()`): a job taken builds none of
+ * the `{}` and `[]` it would otherwise throw away.
+ */
+export function parseJsonElse<T>(text: string | undefined, fallback: () => T): T {
+  if (text === undefined) return fallback();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback();
+  }
+}
+
+export const newObject = (): any => ({});
+export const newArray = (): any[] => [];
+
 /** A stored number field, or `fallback` when it is missing or no number. */
 export function toInt(text: string | undefined, fallback = 0): number {
   if (text === undefined) return fallback;

@@ -22,7 +22,7 @@ import {
 import { nextJobReply, type FetchedReply, type NextJobReply } from './fetch-reply.js';
 import type { JobHost } from './host.js';
 import { hashFromJobData, type JobJsonRaw } from './job-data.js';
-import { flatToHash, parseJson, toInt, type JobHash } from './job-hash.js';
+import { flatToHash, newArray, newObject, parseJson, parseJsonElse, toInt, type JobHash } from './job-hash.js';
 import { JobRecord } from './job-record.js';
 import type { JobProgress, MinimalJob } from './job-shapes.js';
 import type { FinishedStatus, JobState } from './job-states.js';
@@ -100,7 +100,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     id: string,
   ): Job<T, R, N, P> {
     const h = Array.isArray(hash) ? flatToHash(hash) : hash;
-    const job = new Job<T, R, N, P>(queue, (h.name ?? '') as N, parseJson(h.data, {} as T), decodeStoredOptions(h.opts), id);
+    const job = new Job<T, R, N, P>(queue, (h.name ?? '') as N, parseJsonElse<T>(h.data, newObject), decodeStoredOptions(h.opts), id);
     job.timestamp = toInt(h.timestamp);
     job.delay = toInt(h.delay);
     job.priority = toInt(h.priority);
@@ -108,7 +108,7 @@ export class Job<DataType = any, ReturnType = any, NameType extends string = str
     job.progress = parseJson<P | null>(h.progress, null) ?? (0 as P);
     job.returnvalue = (h.returnvalue === undefined ? null : parseJson(h.returnvalue, null)) as R;
     job.failedReason = h.failedReason;
-    job.stacktrace = parseJson(h.stacktrace, [] as string[]) ?? [];
+    job.stacktrace = parseJsonElse<string[]>(h.stacktrace, newArray) ?? [];
     job.attemptsMade = toInt(h.atm ?? h.attemptsMade);
     job.attemptsStarted = toInt(h.ats);
     job.stalledCounter = toInt(h.stc);

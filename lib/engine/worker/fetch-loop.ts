@@ -1,7 +1,7 @@
 import { retryDelayAfter } from '../connection/connection.js';
 import { runScript } from '../core/scripts.js';
 import { retryDelayMs } from '../core/timing.js';
-import { parseFetchReply } from '../job/fetch-reply.js';
+import { parseFetchReplyAs } from '../job/fetch-reply.js';
 import { moveToActiveArgs } from '../job/finish-args.js';
 import type { JobHost } from '../job/host.js';
 import { Job } from '../job/job.js';
@@ -130,13 +130,12 @@ export class FetchLoop {
 
   /** A fetch reply (a moveToActive one at offset 0, a moveToFinished one at 1) as jobs. */
   parseFetch(raw: unknown[], offset: number, token: string): FetchReply {
-    const { rateLimitTtl, nextDelayed, jobs } = parseFetchReply(raw, offset);
-    const taken = jobs.map(({ id, hash }) => {
-      const job = Job.fromHash(this.host.jobHost, hash, id);
+    const { jobHost } = this.host;
+    return parseFetchReplyAs(raw, offset, (id, hash) => {
+      const job = Job.fromHash(jobHost, hash, id);
       job.token = token;
       return job;
     });
-    return { rateLimitTtl, nextDelayed, jobs: taken };
   }
 
   /**

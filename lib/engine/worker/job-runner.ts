@@ -100,63 +100,86 @@ export class JobRunner {
    * reports its own errors (the usual job: no reaction of start()'s needed); else its caller does.
    */
   private async processHeld(entry: Held, settles: boolean): Promise<void> {
-    const { job } = entry;
-    const { opts, reporter } = this.host;
+    // kept small: an async function's locals live in a frame allocated for each job; the steps
+    // around the two waits are plain methods
     try {
-      // a forced close may have let go of the job meanwhile
-      if (entry.abandoned) return;
-      if (job.deferredFailure) {
-        // failed while waiting (stalled too often, or a child failed): fail it without running it
-        await this.failUnrun(entry, job.deferredFailure);
+      const refused = this.refusal(entry);
+      if (refused !== undefined) {
+        await refused;
         return;
       }
-      if (opts.maxStartedAttempts !== undefined && job.attemptsStarted > opts.maxStartedAttempts) {
-        await this.failUnrun(entry, 'job started more than allowable limit');
-        return;
-      }
-      reporter.notify('active', job, 'waiting');
       let result: unknown;
       try {
-        result = await this.host.process(job, entry.token, this.takesSignal ? entry.controller.signal : undefined);
+        result = await this.host.process(entry.job, entry.token, this.takesSignal ? entry.controller.signal : undefined);
       } catch (thrown) {
         if (entry.abandoned) return;
         entry.phase = 'finishing';
         await this.fail(entry, thrown, true);
         return;
       }
-      if (entry.abandoned) return;
-      entry.phase = 'finishing';
-      // completing, written out here: a function of its own would be one more promise per job
-      let returnvalue: string;
-      try {
-        returnvalue = encodeReturnValue(job, result);
-      } catch (err) {
-        await this.fail(entry, err, false);
-        return;
-      }
-      const keep = job.opts.removeOnComplete ?? opts.removeOnComplete;
-      entry.result = result;
-      await this.host.batcher.finish(entry, 'completed', returnvalue, keep, '', this.completed);
-      const { finished } = entry;
-      if (finished instanceof ConveyorScriptError) {
-        // a parent with pending or failed children cannot complete; it is still ours, so it fails
-        // as if the processor had thrown (as in BullMQ: a failed child allows no retry)
-        const thrown = finished.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(finished.message) : finished;
-        await this.fail(entry, thrown, true);
-        return;
-      }
-      this.host.slots.drop(entry);
+      await this.complete(entry, result);
+      if (entry.finished instanceof ConveyorScriptError) await this.completionRefused(entry, entry.finished);
+      else this.host.slots.drop(entry);
     } catch (err) {
       if (!settles) throw err;
-      reporter.emitError(err);
+      this.host.reporter.emitError(err);
     } finally {
       if (settles) this.settle(entry);
     }
   }
 
-  private async failUnrun(entry: Held, reason: string): Promise<void> {
+  /**
+   * Before the processor: a job let go of by a forced close is left alone (a resolved promise); one
+   * that failed while waiting (stalled too often, a child failed) or was started too often fails
+   * without running (its failure's promise). Otherwise 'active', and undefined: run it.
+   */
+  private refusal(entry: Held): Promise<void> | undefined {
+    const { job } = entry;
+    const { maxStartedAttempts } = this.host.opts;
+    if (entry.abandoned) return Promise.resolve();
+    let reason: string | undefined;
+    if (job.deferredFailure) reason = job.deferredFailure;
+    else if (maxStartedAttempts !== undefined && job.attemptsStarted > maxStartedAttempts) reason = 'job started more than allowable limit';
+    if (reason === undefined) {
+      this.host.reporter.notify('active', job, 'waiting');
+      return undefined;
+    }
     entry.phase = 'finishing';
-    await this.fail(entry, new UnrecoverableError(reason), false);
+    return this.fail(entry, new UnrecoverableError(reason), false);
+  }
+
+  /**
+   * The processor returned: the completion goes to the batcher (entry.finished says how it went),
+   * or a return value that cannot be stored fails the attempt. Nothing for a job let go of.
+   */
+  private complete(entry: Held, result: unknown): Promise<void> | undefined {
+    if (entry.abandoned) return undefined;
+    entry.phase = 'finishing';
+    const { job } = entry;
+    let returnvalue: string;
+    try {
+      returnvalue = encodeReturnValue(job, result);
+    } catch (err) {
+      return this.fail(entry, err, false);
+    }
+    entry.result = result;
+    return this.host.batcher.finish(
+      entry,
+      'completed',
+      returnvalue,
+      job.opts.removeOnComplete ?? this.host.opts.removeOnComplete,
+      '',
+      this.completed,
+    );
+  }
+
+  /**
+   * A parent with pending or failed children cannot complete; it is still ours, so it fails as if
+   * the processor had thrown (as in BullMQ: a failed child allows no retry).
+   */
+  private completionRefused(entry: Held, refusal: ConveyorScriptError): Promise<void> {
+    const thrown = refusal.code === ErrorCode.JobHasFailedChildren ? new UnrecoverableError(refusal.message) : refusal;
+    return this.fail(entry, thrown, true);
   }
 
   private async fail(entry: Held, thrown: unknown, withStack: boolean): Promise<void> {
