@@ -6,46 +6,26 @@
   to Redis as they are (a Lua number passed to redis.call is formatted with printf each time).
 
   Returns { rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1, jobId2, jobHash2, ... }, each
-  jobHash the HGETALL flat array as one JSON text (cjson): one bulk string instead of two per field
-  is far less work for the worker to decode, and no more for Redis to encode.
+  jobHash the job's hash as one JSON object (cjson; field order is not kept): one bulk string
+  instead of two per field is far less work for the worker to decode, and no more for Redis to
+  encode.
 ]]
 --- @include "includes/keys"
 --- @include "includes/readQueueMeta"
 --- @include "includes/promoteDelayedJobs"
 --- @include "includes/addBaseMarkerIfNeeded"
 
--- The fetched job's hash as the HSET of processedOn/pb/ats left it: read before that write, so the
--- ats counter needs no HINCRBY of its own. Returns the new ats, as text.
-local function withStartFields(hash, now, workerName)
-  local ats, seenProcessedOn, seenPb, seenAts = "1", false, workerName == "", false
-  for i = 1, #hash, 2 do
-    local field = hash[i]
-    if field == "ats" then
-      ats = tostring((tonumber(hash[i + 1]) or 0) + 1)
-      hash[i + 1] = ats
-      seenAts = true
-    elseif field == "processedOn" then
-      hash[i + 1] = now
-      seenProcessedOn = true
-    elseif field == "pb" and workerName ~= "" then
-      hash[i + 1] = workerName
-      seenPb = true
-    end
-  end
-  -- new fields come last, in the order the HSET creates them
-  if not seenProcessedOn then
-    hash[#hash + 1] = "processedOn"
-    hash[#hash + 1] = now
-  end
-  if not seenPb then
-    hash[#hash + 1] = "pb"
-    hash[#hash + 1] = workerName
-  end
-  if not seenAts then
-    hash[#hash + 1] = "ats"
-    hash[#hash + 1] = "1"
-  end
-  return ats
+-- The fetched job's hash (HGETALL's flat array) as a table by field, as the HSET of
+-- processedOn/pb/ats leaves it: read before that write, so the ats counter needs no HINCRBY of its
+-- own. Returns the table and the new ats, as text.
+local function withStartFields(flat, now, workerName)
+  local fields = {}
+  for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
+  local ats = tostring((tonumber(fields.ats) or 0) + 1)
+  fields.ats = ats
+  fields.processedOn = now
+  if workerName ~= "" then fields.pb = workerName end
+  return fields, ats
 end
 
 local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuration, workerName, count, meta)
@@ -104,8 +84,7 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
         redis.call("SET", jobKey .. JK.lock, token, "PX", lockDuration)
       end
       redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "active", "jobId", jobId, "prev", "waiting")
-      local hash = redis.call("HGETALL", jobKey)
-      local ats = withStartFields(hash, now, workerName)
+      local hash, ats = withStartFields(redis.call("HGETALL", jobKey), now, workerName)
       if workerName ~= "" then
         redis.call("HSET", jobKey, "processedOn", now, "pb", workerName, "ats", ats)
       else

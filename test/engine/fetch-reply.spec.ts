@@ -1,6 +1,9 @@
 // A fetched job's hash travels from the script as one JSON text (lua/includes/fetchJobs.lua): what
 // the worker builds from it must be what HGETALL of the same hash gives, whatever the fields hold.
+import { jobDataFromHash } from '../../lib/engine/job/job-data.js';
 import { Job } from '../../lib/engine/job/job.js';
+import { Worker } from '../../lib/index.js';
+import { connection } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { partsFixture, takeJobs } from './worker-parts-support.js';
 
@@ -34,5 +37,21 @@ describe('fetch reply', () => {
     const [taken] = await takeJobs(fx, 1);
     const stored = await Job.fromId(fx.queue, job.id!);
     expect(taken.failedReason).toBe(stored!.failedReason);
+  });
+
+  it("a fetch-next's job data (moveToCompleted) is what the stored hash gives, flat or by field", async () => {
+    const queue = scope.queue();
+    const w = scope.track(new Worker(queue.name, null, { connection: connection(), autorun: false, name: 'hand' }));
+    await queue.addBulk([
+      { name: 'first', data: {} },
+      { name: `second ${odd}`, data: { text: odd }, opts: { attempts: 3, backoff: 10, removeOnComplete: { count: 5 } } },
+    ]);
+    const job = (await w.getNextJob('tok'))!;
+    const [data, id] = await job.moveToCompleted('ok', 'tok', true);
+    const key = `bull:${queue.name}:${id}`;
+    const flat = (await scope.redis.call('HGETALL', key)) as string[];
+    expect(data).toEqual(jobDataFromHash(flat));
+    expect(data).toEqual(jobDataFromHash(await scope.redis.hgetall(key)));
+    expect(data).toMatchObject({ name: `second ${odd}`, data: JSON.stringify({ text: odd }), attemptsStarted: 1, processedBy: 'hand' });
   });
 });

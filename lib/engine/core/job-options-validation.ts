@@ -31,7 +31,20 @@ export interface JobOptionsRules {
  * it is never a flow child's id given by hand.
  */
 export function isIntegerId(jobId: string): boolean {
-  return String(parseInt(jobId, 10)) === jobId;
+  // a worker asks for every job it takes: up to 15 digits the answer is read off the characters
+  // (`-`, then no leading zero), beyond it parseInt decides as ever (rounding, exponents)
+  const length = jobId.length;
+  if (length === 0 || length > 15) return String(parseInt(jobId, 10)) === jobId;
+  let i = jobId.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === length) return false;
+  const first = jobId.charCodeAt(i);
+  if (first === 48) return length === 1;
+  if (first < 49 || first > 57) return false;
+  for (i += 1; i < length; i++) {
+    const c = jobId.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**

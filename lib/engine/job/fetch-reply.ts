@@ -1,10 +1,11 @@
 /** What a fetch (moveToActive, or moveToFinished's fetch-next) brings back (wire-format §7.4). */
 import { jobDataFromHash, type JobJsonRaw } from './job-data.js';
+import type { JobHash } from './job-hash.js';
 
 export interface FetchedJob {
   id: string;
-  /** HGETALL as a flat array (the script sends it as JSON text: see lua/includes/fetchJobs.lua). */
-  hash: string[];
+  /** The job's hash (the script sends it as a JSON object: see lua/includes/fetchJobs.lua). */
+  hash: JobHash;
 }
 
 export interface FetchedReply {
@@ -24,10 +25,10 @@ export function parseFetchReply(raw: unknown[], offset: number): FetchedReply {
 export function parseFetchReplyAs<J>(
   raw: unknown[],
   offset: number,
-  make: (id: string, hash: string[]) => J,
+  make: (id: string, hash: JobHash) => J,
 ): { rateLimitTtl: number; nextDelayed: number; jobs: J[] } {
   const jobs: J[] = [];
-  for (let i = offset + 2; i < raw.length; i += 2) jobs.push(make(String(raw[i]), JSON.parse(raw[i + 1] as string) as string[]));
+  for (let i = offset + 2; i < raw.length; i += 2) jobs.push(make(String(raw[i]), JSON.parse(raw[i + 1] as string) as JobHash));
   return { rateLimitTtl: Number(raw[offset]) || 0, nextDelayed: Number(raw[offset + 1]) || 0, jobs };
 }
 

@@ -2,6 +2,7 @@ import { ConveyorValidationError } from '../core/errors.js';
 import type { JobsOptions } from '../core/job-options.js';
 import { show } from '../core/show.js';
 import { decodeStoredOptions, encodeStoredOptions } from '../core/stored-options.js';
+import type { JobHash } from './job-hash.js';
 
 /**
  * A fetched job as `job.moveToCompleted`/`moveToFailed` hand it over (BullMQ's shape, observed on
@@ -58,19 +59,25 @@ function parseOr<T>(text: string, fallback: T): T {
   }
 }
 
-export function jobDataFromHash(flat: string[]): JobJsonRaw {
+/** Job data from a job hash: HGETALL's flat array, or the hash by field. */
+export function jobDataFromHash(hash: string[] | JobHash): JobJsonRaw {
   const out: Record<string, unknown> = { progress: 0, delay: 0, priority: 0, attemptsStarted: 0, attemptsMade: 0, stalledCounter: 0 };
-  for (let i = 0; i < flat.length; i += 2) {
-    const [field, value] = [flat[i], flat[i + 1]];
-    if (field in NUMERIC_FIELDS) out[NUMERIC_FIELDS[field]] = Number(value);
-    else if (field in RENAMED_FIELDS) out[RENAMED_FIELDS[field]] = value;
-    else if (TEXT_FIELDS.has(field)) out[field] = value;
-    else if (field === 'opts') out.opts = decodeStoredOptions(value);
-    else if (field === 'progress') out.progress = parseOr(value, 0);
-    else if (field === 'parent') out.parent = parseOr(value, undefined);
+  if (Array.isArray(hash)) {
+    for (let i = 0; i < hash.length; i += 2) putField(out, hash[i], hash[i + 1]);
+  } else {
+    for (const field of Object.keys(hash)) putField(out, field, hash[field]);
   }
   out.opts ??= {};
   return out as unknown as JobJsonRaw;
+}
+
+function putField(out: Record<string, unknown>, field: string, value: string): void {
+  if (field in NUMERIC_FIELDS) out[NUMERIC_FIELDS[field]] = Number(value);
+  else if (field in RENAMED_FIELDS) out[RENAMED_FIELDS[field]] = value;
+  else if (TEXT_FIELDS.has(field)) out[field] = value;
+  else if (field === 'opts') out.opts = decodeStoredOptions(value);
+  else if (field === 'progress') out.progress = parseOr(value, 0);
+  else if (field === 'parent') out.parent = parseOr(value, undefined);
 }
 
 /** The way back: job data as a stored hash, so Job.fromJSON reads it as Job.fromHash does. */
