@@ -62,24 +62,73 @@ local maxDataPoints = tonumber(ARGV[17]) or 0
 -- read once the first job is finished (a call that finishes nothing writes nothing)
 local meta
 
+-- The writes of a usual finish that nothing later in this call reads (the lock's DEL, the SREM
+-- from stalled, the ZADD to completed/failed) are gathered and made together: one command for the
+-- call instead of one per job. flush() makes them before anything that might read them (a parent's
+-- update, deduplication, retention that trims, the fetch) and before the script returns; the
+-- outcome is what one command per job would have left.
+local pendingLocks, pendingStalled, pendingTargets = {}, {}, {}
+local function flush()
+  if #pendingLocks > 0 then
+    redis.call("DEL", unpack(pendingLocks))
+    pendingLocks = {}
+  end
+  if #pendingStalled > 0 then
+    redis.call("SREM", Q.stalled, unpack(pendingStalled))
+    pendingStalled = {}
+  end
+  for targetKey, members in pairs(pendingTargets) do
+    redis.call("ZADD", targetKey, unpack(members))
+  end
+  pendingTargets = {}
+end
+
+-- Whether any job of the call may have dependencies (or failed ones): one EXISTS for all of them
+-- when the first completion asks, valid until this call touches a parent (a child's finish can
+-- add to its parent's ":unsuccessful"); then each job asks for itself again.
+local depsCheckedForAll, anyDeps = false, true
+local function touchesParents()
+  depsCheckedForAll, anyDeps = true, true
+end
+local function mayHaveDeps(depsKey, unsuccessfulKey)
+  if not depsCheckedForAll then
+    depsCheckedForAll = true
+    if #KEYS > 1 then
+      local all = {}
+      for k = 1, #KEYS do
+        all[#all + 1] = KEYS[k] .. JK.dependencies
+        all[#all + 1] = KEYS[k] .. JK.unsuccessful
+      end
+      anyDeps = redis.call("EXISTS", unpack(all)) > 0
+      return anyDeps
+    end
+  end
+  if not anyDeps then return false end
+  return redis.call("EXISTS", depsKey, unsuccessfulKey) > 0
+end
+
 -- a job deleted by retention also leaves its parent's dependencies (a failed child without a parent
--- rule releases a parent that waited only for it, as in BullMQ)
+-- rule releases a parent that waited only for it, as in BullMQ). Nothing gathered is read here, and
+-- a parent only loses dependencies.
 local function removeFinishedJob(key)
   removeParentDependency(key, now)
   removeJobKeys(key)
 end
 
+local NO_PARENT = { false, false, false }
+
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
     nextAtm)
+  local lockKey = jobKey .. JK.lock
   local holder = false
-  if token ~= "0" then holder = redis.call("GET", jobKey .. JK.lock) end
+  if token ~= "0" then holder = redis.call("GET", lockKey) end
   -- parentKey, parent and deid, and what atm becomes
   local fields, attemptsMadeText
   if holder == token and nextAtm ~= "" then
     -- the usual case: still our lock, so the job exists (a locked job cannot be removed), and the
-    -- worker knows the rest
-    fields, attemptsMadeText = { false, false, false }, nextAtm
+    -- worker knows the rest (no parent, no deduplication id)
+    fields, attemptsMadeText = NO_PARENT, nextAtm
   else
     -- with two fields every job hash has (name, timestamp): one read instead of an EXISTS before it
     fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
@@ -87,16 +136,22 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
     attemptsMadeText = tostring((tonumber(fields[4]) or 0) + 1)
   end
   if target == "completed" then
-    -- a job without pending or failed children (the usual case) has neither key: one EXISTS for both
+    -- a job without pending or failed children (the usual case) has neither key
     local depsKey, unsuccessfulKey = jobKey .. JK.dependencies, jobKey .. JK.unsuccessful
-    if redis.call("EXISTS", depsKey, unsuccessfulKey) > 0 then
+    if mayHaveDeps(depsKey, unsuccessfulKey) then
       if redis.call("SCARD", depsKey) ~= 0 then return -4 end
       if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
     end
   end
-  local released = releaseLockHeldBy(jobKey, holder, Q.stalled, Q.active, jobId, token)
-  if released < 0 then return released end
-  if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
+  if token ~= "0" and holder == token then
+    pendingLocks[#pendingLocks + 1] = lockKey
+    pendingStalled[#pendingStalled + 1] = jobId
+  else
+    local released = releaseLockHeldBy(jobKey, holder, Q.stalled, Q.active, jobId, token)
+    if released < 0 then return released end
+  end
+  -- numbers given to redis.call are formatted with printf("%.17g") each time: constants go as text
+  if redis.call("LREM", Q.active, "-1", jobId) == 0 then return -3 end
 
   if not meta then
     meta = readQueueMeta(Q.meta, true)
@@ -111,6 +166,8 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
 
   -- a simple (no TTL) deduplication key is released when its owner finishes
   if fields[3] then
+    flush()
+    touchesParents()
     local dedupKey = Q.base .. QK.dedup .. fields[3]
     local owner = redis.call("GET", dedupKey)
     if owner == jobId and redis.call("PTTL", dedupKey) == -1 then
@@ -119,6 +176,8 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
     if owner == jobId or not owner then requeueKeptJob(Q, fields[3], now, maxEvents) end
   end
   if fields[1] or fields[2] then
+    flush()
+    touchesParents()
     updateParentOnFinish(jobKey, fields[1], fields[2], target, value, now)
   end
 
@@ -128,9 +187,26 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   if target == "failed" then targetKey = Q.failed end
 
   if keepCount == 0 then
-    removeFinishedJob(jobKey)
+    if fields == NO_PARENT then
+      -- no parent to leave: the keys go, nothing else to do
+      removeJobKeys(jobKey)
+    else
+      removeFinishedJob(jobKey)
+    end
   else
-    redis.call("ZADD", targetKey, nowText, jobId)
+    if keepAge > 0 or keepCount > 0 then
+      -- retention reads the set: everything gathered goes first
+      flush()
+      redis.call("ZADD", targetKey, nowText, jobId)
+    else
+      local members = pendingTargets[targetKey]
+      if not members then
+        members = {}
+        pendingTargets[targetKey] = members
+      end
+      members[#members + 1] = nowText
+      members[#members + 1] = jobId
+    end
     if target == "completed" then
       redis.call("HSET", jobKey, "atm", attemptsMadeText, "returnvalue", value, "finishedOn", nowText)
     else
@@ -188,6 +264,8 @@ for k = 2, #KEYS do
   codes[k] = finishJob(KEYS[k], string.sub(KEYS[k], baseLength + 1), token, target, value, keepCount, keepAge, keepLimit,
     attempts, stacktrace, string.sub(head, 2))
 end
+-- a job refused after its lock was released (not active any more) leaves its writes gathered too
+flush()
 local finished = 0
 for _, code in ipairs(codes) do
   if code == 0 then finished = finished + 1 end
@@ -214,6 +292,6 @@ if redis.call("LLEN", Q.wait) == 0 and redis.call("LLEN", Q.active) == 0 and red
   redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "drained")
 end
 local nextDelayed = 0
-local first = redis.call("ZRANGE", Q.delayed, 0, 0, "WITHSCORES")
+local first = redis.call("ZRANGE", Q.delayed, "0", "0", "WITHSCORES")
 if first[2] then nextDelayed = math.floor(tonumber(first[2]) / 0x1000) end
 return { status, 0, nextDelayed }

@@ -21,11 +21,40 @@
 local function withStartFields(flat, now, workerName)
   local fields = {}
   for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
-  local ats = tostring((tonumber(fields.ats) or 0) + 1)
+  local ats = (tonumber(fields.ats) or 0) + 1
+  -- tostring formats with printf("%.14g"), costly for a float; an integer below 1e14 reads the
+  -- same through "%d"
+  if ats == math.floor(ats) and ats > -1e14 and ats < 1e14 then
+    ats = string.format("%d", ats)
+  else
+    ats = tostring(ats)
+  end
   fields.ats = ats
   fields.processedOn = now
   if workerName ~= "" then fields.pb = workerName end
   return fields, ats
+end
+
+-- Up to `count` ids from the right of wait, pushed to the left of active as that many RPOPLPUSH
+-- would leave them, legacy marker ids ("0:...") dropped on the way: one RPOP and one LPUSH (per
+-- 1000) instead of a command per job.
+local function takeFromWait(Q, count)
+  local ids = {}
+  while #ids < count do
+    local want = math.min(count - #ids, 1000)
+    local popped = redis.call("RPOP", Q.wait, want)
+    if not popped then break end
+    local fresh = {}
+    for _, id in ipairs(popped) do
+      if string.sub(id, 1, 2) ~= "0:" then
+        ids[#ids + 1] = id
+        fresh[#fresh + 1] = id
+      end
+    end
+    if #fresh > 0 then redis.call("LPUSH", Q.active, unpack(fresh)) end
+    if #popped < want then break end
+  end
+  return ids
 end
 
 local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuration, workerName, count, meta)
@@ -58,12 +87,25 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
 
   local result = { 0, 0 }
   local taken = 0
+  -- without a rate limit, the jobs wait can give are taken in one go; with one, job by job (a job
+  -- carrying "defa" does not count against it)
+  local fromWait, used = nil, 0
+  if not maxJobs and slots > 1 then fromWait = takeFromWait(Q, slots) end
   while taken < slots do
-    local jobId = redis.call("RPOPLPUSH", Q.wait, Q.active)
-    if jobId and string.sub(jobId, 1, 2) == "0:" then
-      -- a legacy marker id: drop it and look again
-      redis.call("LREM", Q.active, 1, jobId)
+    local jobId, marker = nil, false
+    if fromWait then
+      -- once these are used up, wait is empty
+      used = used + 1
+      jobId = fromWait[used]
     else
+      jobId = redis.call("RPOPLPUSH", Q.wait, Q.active)
+      if jobId and string.sub(jobId, 1, 2) == "0:" then
+        -- a legacy marker id: drop it and look again
+        redis.call("LREM", Q.active, 1, jobId)
+        marker = true
+      end
+    end
+    if not marker then
       if not jobId then
         local popped = redis.call("ZPOPMIN", Q.prioritized)
         if popped[1] then
@@ -101,7 +143,7 @@ local function fetchJobs(Q, token, lockDuration, now, limiterMax, limiterDuratio
     addBaseMarkerIfNeeded(Q.marker, false)
     return result
   end
-  local first = redis.call("ZRANGE", Q.delayed, 0, 0, "WITHSCORES")
+  local first = redis.call("ZRANGE", Q.delayed, "0", "0", "WITHSCORES")
   if first[2] then result[2] = math.floor(tonumber(first[2]) / 0x1000) end
   return result
 end

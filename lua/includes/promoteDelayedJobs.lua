@@ -5,7 +5,13 @@
 --- @include "includes/getPriorityScore"
 --- @include "includes/addBaseMarkerIfNeeded"
 local function promoteDelayedJobs(Q, now, isPausedOrMaxed, maxEvents)
-  local due = redis.call("ZRANGEBYSCORE", Q.delayed, 0, (now + 1) * 0x1000 - 1, "LIMIT", 0, 1000)
+  -- a fetch runs this every time: numbers given to redis.call are formatted with printf("%.17g"),
+  -- so the bound goes as the integer text it is
+  local maxScore = (now + 1) * 0x1000 - 1
+  if maxScore == math.floor(maxScore) and maxScore > -2 ^ 53 and maxScore < 2 ^ 53 then
+    maxScore = string.format("%d", maxScore)
+  end
+  local due = redis.call("ZRANGEBYSCORE", Q.delayed, "0", maxScore, "LIMIT", "0", "1000")
   if #due == 0 then return 0 end
   redis.call("ZREM", Q.delayed, unpack(due))
   for _, jobId in ipairs(due) do
