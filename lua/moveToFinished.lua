@@ -90,7 +90,7 @@ local depsCheckedForAll, anyDeps = false, true
 local function touchesParents()
   depsCheckedForAll, anyDeps = true, true
 end
-local function mayHaveDeps(depsKey, unsuccessfulKey)
+local function mayHaveDeps(jobKey)
   if not depsCheckedForAll then
     depsCheckedForAll = true
     if #KEYS > 1 then
@@ -104,7 +104,7 @@ local function mayHaveDeps(depsKey, unsuccessfulKey)
     end
   end
   if not anyDeps then return false end
-  return redis.call("EXISTS", depsKey, unsuccessfulKey) > 0
+  return redis.call("EXISTS", jobKey .. JK.dependencies, jobKey .. JK.unsuccessful) > 0
 end
 
 -- a job deleted by retention also leaves its parent's dependencies (a failed child without a parent
@@ -137,10 +137,9 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   end
   if target == "completed" then
     -- a job without pending or failed children (the usual case) has neither key
-    local depsKey, unsuccessfulKey = jobKey .. JK.dependencies, jobKey .. JK.unsuccessful
-    if mayHaveDeps(depsKey, unsuccessfulKey) then
-      if redis.call("SCARD", depsKey) ~= 0 then return -4 end
-      if redis.call("ZCARD", unsuccessfulKey) ~= 0 then return -9 end
+    if mayHaveDeps(jobKey) then
+      if redis.call("SCARD", jobKey .. JK.dependencies) ~= 0 then return -4 end
+      if redis.call("ZCARD", jobKey .. JK.unsuccessful) ~= 0 then return -9 end
     end
   end
   if token ~= "0" and holder == token then
