@@ -238,6 +238,26 @@ describe('Worker events and lifecycle', () => {
     expect((await completed)[0].name).toBe('later');
   });
 
+  it('isRunning() after pause(true) on an idle worker: true until the loop has ended; after pause(): false (as bullmq)', async () => {
+    const name = scope.name();
+    const queue = scope.queue(name);
+    const worker = scope.track(new Worker(name, async () => 'ok', { connection: connection() }));
+    const completed = once(worker, 'completed');
+    await queue.add('first', {});
+    await completed;
+    await worker.pause(true);
+    expect([worker.isPaused(), worker.isRunning()]).toEqual([true, true]);
+    await until(
+      'the loop ended',
+      () => worker.isRunning(),
+      (running) => !running,
+    );
+    await worker.resume();
+    expect([worker.isPaused(), worker.isRunning()]).toEqual([false, true]);
+    await worker.pause();
+    expect([worker.isPaused(), worker.isRunning()]).toEqual([true, false]);
+  });
+
   it('with streams.events.maxLen 0 QueueEvents still gets each completion, and the stream keeps only the last finish (as bullmq)', async () => {
     const name = scope.name();
     const events = scope.track(new QueueEvents(name, { connection: connection() }));

@@ -156,9 +156,12 @@ export class Worker<
     return jobSchedulerOf(this);
   }
 
-  /** As in BullMQ: false once closing, or paused with no job in hand (pause(true) counts them). */
+  /**
+   * As in BullMQ: true while the loop runs, false once closing. After pause(true) it stays true
+   * until the loop has ended and the jobs in hand are done; pause() resolves after both.
+   */
   isRunning(): boolean {
-    return this.loopRun !== undefined && !this.closing && !(this.parts.state.paused && this.parts.slots.processingCount === 0);
+    return this.loopRun !== undefined && !this.closing;
   }
 
   isPaused(): boolean {
@@ -204,7 +207,11 @@ export class Worker<
     if (this.parts.state.paused) return;
     this.parts.state.paused = true;
     this.parts.slots.changed.notify();
-    if (!doNotWaitActive) await this.parts.slots.whenIdle();
+    if (!doNotWaitActive) {
+      await this.parts.slots.whenIdle();
+      // the loop ends right after (it was woken above): isRunning() is false once pause() returns
+      await this.loopRun?.catch(() => undefined);
+    }
     this.parts.reporter.notify('paused');
   }
 
