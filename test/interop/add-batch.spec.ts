@@ -4,9 +4,9 @@
 import { Queue as BullQueue, QueueEvents as BullQueueEvents, Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Queue, type JobsOptions } from '../../lib/index.js';
 import { times } from '../support/events.js';
-import { type Scope, scopePerTest } from '../support/scope.js';
-import { snapshot } from './keyspace.js';
-import { bullConnection, conveyorConnection, sortKeys } from './support.js';
+import { scopePerTest } from '../support/scope.js';
+import { normalizedSnapshot } from './keyspace.js';
+import { bullConnection, conveyorConnection } from './support.js';
 
 type Adder = (name: string, data: unknown, opts: JobsOptions) => Promise<{ id?: string }>;
 
@@ -35,16 +35,6 @@ function burst(parentQueue: string): [string, JobsOptions][] {
   ];
 }
 
-/** Keyspace with `opts` JSON key-sorted: Lua cjson (bullmq) and JSON.stringify order keys differently. */
-async function normalizedSnapshot(scope: Scope, name: string): Promise<Record<string, unknown>> {
-  const space = await snapshot(scope.redis, { queues: { [name]: 'Q' } });
-  for (const value of Object.values(space)) {
-    const hash = (value as { hash?: Record<string, string> }).hash;
-    if (hash?.opts) hash.opts = JSON.stringify(sortKeys(JSON.parse(hash.opts)));
-  }
-  return space;
-}
-
 describe('interop: single adds of one tick', () => {
   const scope = scopePerTest('interop');
 
@@ -60,7 +50,7 @@ describe('interop: single adds of one tick', () => {
           ),
         ),
       );
-      return { outcomes, space: await normalizedSnapshot(scope, name) };
+      return { outcomes, space: await normalizedSnapshot(scope.redis, name) };
     };
     const bull = await run('batch-bull', async (name) => {
       const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));

@@ -4,8 +4,8 @@ import { Queue as BullQueue, Worker as BullWorker, type Job as BullJob } from 'b
 import { Queue, Worker, type Job, type JobsOptions } from '../../lib/index.js';
 import { once, times } from '../support/events.js';
 import { streamEvents } from '../support/redis.js';
-import { type Scope, scopePerTest } from '../support/scope.js';
-import { snapshot } from './keyspace.js';
+import { scopePerTest } from '../support/scope.js';
+import { normalizedSnapshot } from './keyspace.js';
 import { bullConnection, conveyorConnection, sortKeys } from './support.js';
 
 type Adder = (name: string, data: unknown, opts: JobsOptions) => Promise<{ id?: string }>;
@@ -35,16 +35,6 @@ const SCRIPT: [string, JobsOptions][] = [
   ['prioritized', { priority: 1, deduplication: { id: 'P' } }],
 ];
 
-/** Keyspace with `opts` JSON key-sorted: Lua cjson (bullmq) and JSON.stringify order keys differently. */
-async function normalizedSnapshot(scope: Scope, name: string): Promise<Record<string, unknown>> {
-  const space = await snapshot(scope.redis, { queues: { [name]: 'Q' } });
-  for (const value of Object.values(space)) {
-    const hash = (value as { hash?: Record<string, string> }).hash;
-    if (hash?.opts) hash.opts = JSON.stringify(sortKeys(JSON.parse(hash.opts)));
-  }
-  return space;
-}
-
 describe('interop: deduplication', () => {
   const scope = scopePerTest('interop');
 
@@ -60,7 +50,7 @@ describe('interop: deduplication', () => {
       const adder = add(name);
       const ids: (string | undefined)[] = [];
       for (const [i, [jobName, opts]] of SCRIPT.entries()) ids.push((await adder(jobName, { i }, opts)).id);
-      return { ids, space: await normalizedSnapshot(scope, name) };
+      return { ids, space: await normalizedSnapshot(scope.redis, name) };
     };
     const bull = await run('dedup-bull', (name) => {
       const queue = scope.track(new BullQueue(name, { connection: bullConnection() }));

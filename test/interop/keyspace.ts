@@ -1,6 +1,7 @@
 // A queue's keyspace as comparable data: two queues brought to the same state by different
 // engines must snapshot the same once names and clock values are masked.
 import type { Redis } from 'ioredis';
+import { sortKeys } from './support.js';
 
 /** 13-digit millisecond timestamps (this century), anywhere in a text. */
 const MS = /\b1\d{12}\b/g;
@@ -99,4 +100,14 @@ function stackHeads(json: string): string {
   } catch {
     return json;
   }
+}
+
+/** snapshot() of one queue with `opts` JSON key-sorted: Lua cjson (bullmq) and JSON.stringify order keys differently. */
+export async function normalizedSnapshot(redis: Redis, name: string): Promise<Record<string, unknown>> {
+  const space = await snapshot(redis, { queues: { [name]: 'Q' } });
+  for (const value of Object.values(space)) {
+    const hash = (value as { hash?: Record<string, string> }).hash;
+    if (hash?.opts) hash.opts = JSON.stringify(sortKeys(JSON.parse(hash.opts)));
+  }
+  return space;
 }
