@@ -63,6 +63,8 @@ export class Worker<
   private started = false;
   /** The fetch loop, until it ends (pause, close) and its jobs are finished. */
   private loopRun: Promise<void> | undefined;
+  /** The last pause() waited for the jobs in hand: isRunning() is false from then on, as in BullMQ. */
+  private pauseDrained = false;
   /** The loop's start-up (timers, 'ready') happened. */
   private loopStarted = false;
   private connectionClosed = false;
@@ -158,10 +160,10 @@ export class Worker<
 
   /**
    * As in BullMQ: true while the loop runs, false once closing. After pause(true) it stays true
-   * until the loop has ended and the jobs in hand are done; pause() resolves after both.
+   * until the loop has ended and the jobs in hand are done; after pause() it is false.
    */
   isRunning(): boolean {
-    return this.loopRun !== undefined && !this.closing;
+    return this.loopRun !== undefined && !this.closing && !(this.parts.state.paused && this.pauseDrained);
   }
 
   isPaused(): boolean {
@@ -209,8 +211,8 @@ export class Worker<
     this.parts.slots.changed.notify();
     if (!doNotWaitActive) {
       await this.parts.slots.whenIdle();
-      // the loop ends right after (it was woken above): isRunning() is false once pause() returns
-      await this.loopRun?.catch(() => undefined);
+      // the loop ends a moment later (it was woken above); isRunning() says so already
+      if (this.parts.state.paused) this.pauseDrained = true;
     }
     this.parts.reporter.notify('paused');
   }
@@ -218,6 +220,7 @@ export class Worker<
   async resume(): Promise<void> {
     if (!this.parts.state.paused) return;
     this.parts.state.paused = false;
+    this.pauseDrained = false;
     if (this.started && !this.closing) this.startLoop().catch((err) => this.emitError(err));
     this.parts.slots.changed.notify();
     this.parts.reporter.notify('resumed');
