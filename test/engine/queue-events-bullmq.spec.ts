@@ -86,8 +86,10 @@ describe('QueueEvents compared with bullmq', () => {
     await queue.clean(0, 0, 'completed');
 
     // stalled: the lock of a running job "expires" and the checker recovers it
-    const stuck = await queue.add('hang', {});
-    await once(ours, `active:${stuck.id}`);
+    // listening before the add: on a busy machine the job may be active before add() returns
+    const stuckActive = once(ours, 'active:stuck-1', 10_000);
+    const stuck = await queue.add('hang', {}, { jobId: 'stuck-1' });
+    await stuckActive;
     await scope.redis.del(`bull:${name}:${stuck.id}:lock`);
     const checker = open(new Worker(name, null, { connection: connection() }));
     await checker.checkStalled();
