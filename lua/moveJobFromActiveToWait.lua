@@ -17,6 +17,7 @@
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/releaseLock"
 --- @include "includes/addBaseMarkerIfNeeded"
+--- @include "includes/pushBackInFront"
 
 local jobKey = KEYS[1]
 local Q = queueKeys(ARGV[1])
@@ -27,12 +28,7 @@ local released = releaseLock(jobKey, Q.stalled, Q.active, jobId, ARGV[3])
 if released < 0 then return released end
 if redis.call("LREM", Q.active, -1, jobId) == 0 then return -3 end
 
-local priority = tonumber(redis.call("HGET", jobKey, "priority") or 0) or 0
-if priority > 0 then
-  redis.call("ZADD", Q.prioritized, priority * 0x100000000, jobId)
-else
-  redis.call("RPUSH", Q.wait, jobId)
-end
+pushBackInFront(Q, jobKey, jobId)
 addBaseMarkerIfNeeded(Q.marker, isQueuePausedOrMaxed(Q.meta, Q.active))
 redis.call("XADD", Q.events, "MAXLEN", "~", getOrSetMaxEvents(Q.meta), "*", "event", "waiting", "jobId", jobId,
   "prev", "active")

@@ -16,6 +16,7 @@
 --- @include "includes/getOrSetMaxEvents"
 --- @include "includes/isQueuePausedOrMaxed"
 --- @include "includes/addBaseMarkerIfNeeded"
+--- @include "includes/pushBackInFront"
 
 local Q = queueKeys(ARGV[1])
 local handed = {}
@@ -30,12 +31,7 @@ for i = 2, #ARGV, 3 do
     if holder then redis.call("DEL", lockKey) end
     redis.call("SREM", Q.stalled, jobId)
     -- newest first: the job taken first ends up at the very front, as it was in the queue
-    local priority = tonumber(redis.call("HGET", jobKey, "priority") or 0) or 0
-    if priority > 0 then
-      redis.call("ZADD", Q.prioritized, priority * 0x100000000, jobId)
-    else
-      redis.call("RPUSH", Q.wait, jobId)
-    end
+    pushBackInFront(Q, jobKey, jobId)
     maxEvents = maxEvents or getOrSetMaxEvents(Q.meta)
     redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId, "prev", "active")
     handed[#handed + 1] = jobId

@@ -16,7 +16,7 @@ describe('Cancellation', () => {
     processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>,
     opts: Record<string, unknown> = {},
   ): Worker {
-    const w = scope.track(new Worker(name, (job, token, signal) => processor(job, token, signal!), { connection: connection(), ...opts }));
+    const w = scope.worker(name, (job, token, signal) => processor(job, token, signal!), opts);
     w.on('error', () => {});
     return w;
   }

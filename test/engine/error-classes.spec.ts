@@ -2,9 +2,17 @@
 // exported from the package root and the engine, with the names and messages they had, so that
 // `instanceof` tells them apart where a user meets them.
 import * as engine from '../../lib/engine/index.js';
-import { DelayedError, JobNotMovedError, LockLostError, NonErrorThrown, Worker, WorkerClosedError, type Job } from '../../lib/index.js';
+import {
+  DelayedError,
+  JobNotMovedError,
+  LockLostError,
+  NonErrorThrown,
+  type Worker,
+  WorkerClosedError,
+  type Job,
+} from '../../lib/index.js';
 import { once } from '../support/events.js';
-import { connection, takeJobAway } from '../support/redis.js';
+import { takeJobAway } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { aborted, deferred } from '../support/wait.js';
 
@@ -16,7 +24,7 @@ describe("Conveyor's error classes", () => {
     processor: (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>,
     opts: Record<string, unknown> = {},
   ): Worker {
-    const w = scope.track(new Worker(name, (job, token, signal) => processor(job, token, signal!), { connection: connection(), ...opts }));
+    const w = scope.worker(name, (job, token, signal) => processor(job, token, signal!), opts);
     w.on('error', () => {});
     return w;
   }
