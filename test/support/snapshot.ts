@@ -16,5 +16,7 @@ export async function snapshotQueue(client: Redis, name: string, prefix = 'bull'
       out[key] = `${dump?.toString('base64')}|ttl:${ttl > 0 ? 'yes' : ttl}`;
     }
   } while (cursor !== '0');
-  return out;
+  // SCAN's order follows Redis's hash table, which a rehash between two snapshots reshuffles:
+  // keys sorted, so snapshots compare (also as JSON) by content alone
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
