@@ -78,35 +78,42 @@ describe('Redis refusing writes (maxmemory, noeviction)', () => {
     expect(stalled).toEqual([]);
   });
 
-  it('a worker whose fetches are refused reports it about once a second and takes jobs again as soon as writes are accepted', async () => {
-    const queue = scope.track(new Queue(scope.name(), { connection: conn() }));
-    await queue.addBulk([
-      { name: 'a', data: {} },
-      { name: 'b', data: {} },
-    ]);
-    await refuseWrites();
-    const worker = scope.track(new Worker(queue.name, async () => 'ok', { connection: conn(), autorun: false }));
-    const errors = recordErrors(worker);
-    // every wait of the worker loop goes through delay(): here, the pauses between refused fetches
-    const waits: number[] = [];
-    const delay = worker.delay.bind(worker);
-    worker.delay = (ms?: number, controller?: AbortController) => {
-      waits.push(ms ?? 0);
-      return delay(ms, controller);
-    };
-    void worker.run();
-    // until a refusal is reported again: the same error goes out at most once a second, while the
-    // fetch is retried every 50 ms meanwhile (never backing off towards the 2 s cap)
-    const reports = await expectBoundedRepeats(errors, 0);
-    expect(reports.every((e) => /^OOM/.test(e.message))).toBe(true);
-    expect(waits.length).toBeGreaterThan(2 * reports.length);
-    expect(Math.max(...waits)).toBeLessThanOrEqual(REFUSAL_RETRY_MS);
+  // concurrency 1 takes job by job, more takes several from wait in one go: both must be refused
+  it.each([1, 4])(
+    'a worker (concurrency %i) whose fetches are refused reports it about once a second, takes nothing, and takes jobs again as soon as writes are accepted',
+    async (concurrency) => {
+      const queue = scope.track(new Queue(scope.name(), { connection: conn() }));
+      const added = await queue.addBulk([
+        { name: 'a', data: {} },
+        { name: 'b', data: {} },
+      ]);
+      await refuseWrites();
+      const worker = scope.track(new Worker(queue.name, async () => 'ok', { connection: conn(), autorun: false, concurrency }));
+      const errors = recordErrors(worker);
+      // every wait of the worker loop goes through delay(): here, the pauses between refused fetches
+      const waits: number[] = [];
+      const delay = worker.delay.bind(worker);
+      worker.delay = (ms?: number, controller?: AbortController) => {
+        waits.push(ms ?? 0);
+        return delay(ms, controller);
+      };
+      void worker.run();
+      // until a refusal is reported again: the same error goes out at most once a second, while the
+      // fetch is retried every 50 ms meanwhile (never backing off towards the 2 s cap)
+      const reports = await expectBoundedRepeats(errors, 0);
+      expect(reports.every((e) => /^OOM/.test(e.message))).toBe(true);
+      expect(waits.length).toBeGreaterThan(2 * reports.length);
+      expect(Math.max(...waits)).toBeLessThanOrEqual(REFUSAL_RETRY_MS);
+      // a refused fetch took nothing: Redis refuses a script at its first write only
+      expect(await admin.lrange(`bull:${queue.name}:wait`, 0, -1)).toEqual(added.map((j) => j.id).reverse());
+      expect(await admin.llen(`bull:${queue.name}:active`)).toBe(0);
 
-    // as soon as writes are accepted: the next try (one pause at most) takes a job
-    const active = once<[Job]>(worker, 'active', 5000);
-    await acceptWrites();
-    const waitsBefore = waits.length;
-    await within(active, 5000, 'the first job after writes were accepted');
-    expect(waits.length - waitsBefore).toBeLessThanOrEqual(1);
-  });
+      // as soon as writes are accepted: the next try (one pause at most) takes a job
+      const active = once<[Job]>(worker, 'active', 5000);
+      await acceptWrites();
+      const waitsBefore = waits.length;
+      await within(active, 5000, 'the first job after writes were accepted');
+      expect(waits.length - waitsBefore).toBeLessThanOrEqual(1);
+    },
+  );
 });

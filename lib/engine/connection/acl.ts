@@ -53,8 +53,6 @@ export const ACL_COMMANDS: readonly string[] = [
   'pexpire',
   'pttl',
   'rename',
-  // the fetch takes several jobs from wait at once (bullmq's own scripts call RPOP too)
-  'rpop',
   'rpoplpush',
   'rpush',
   'sadd',
