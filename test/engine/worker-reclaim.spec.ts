@@ -177,6 +177,14 @@ describe('watchConnection', () => {
 describe('Reclaimer', () => {
   const scope = scopePerTest();
 
+  /** Until the job `id` is back in the queue's wait list. */
+  const backInWait = (fx: PartsFixture, id: string) =>
+    until(
+      `${id} back in wait`,
+      () => scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1),
+      (ids) => ids.includes(id),
+    );
+
   function reclaimerOf(fx: PartsFixture, opts: { lockDuration?: number } = {}) {
     const reclaimer = new Reclaimer({ ...fx.context, opts: { ...fx.context.opts, ...opts }, workerId: 'w1' });
     scope.onClose(() => reclaimer.stop());
@@ -249,11 +257,7 @@ describe('Reclaimer', () => {
     await turn();
     expect(fx.scripts.of('findJobsLockedBy')).toEqual([]);
     fx.client.disconnect(true);
-    await until(
-      'a back in wait',
-      () => scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1),
-      (ids) => ids.includes(a.id!),
-    );
+    await backInWait(fx, a.id!);
     expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(1);
     await reclaimer.stop();
     // stopped: a reconnect no longer asks
@@ -272,11 +276,7 @@ describe('Reclaimer', () => {
     fx.context.fetches.onUnreadReply = () => reclaimer.request(true);
     reclaimer.start();
     fx.context.fetches.end(fx.context.fetches.begin(), new Error('Command timed out'));
-    await until(
-      'a back in wait',
-      () => scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1),
-      (ids) => ids.includes(a.id!),
-    );
+    await backInWait(fx, a.id!);
   });
 
   it('stop() runs the pass a drop left owed (its pass gave up) when the connection is up, and waits for it', async () => {
