@@ -1,7 +1,7 @@
 // Single adds made in the same tick go to Redis as one addJobs call (job/add-batcher.ts), and
 // each still ends as its own add would have alone: the same ids, order, events and errors.
 import { ReplyError } from 'ioredis';
-import { MAX_BATCH_CHARS, MAX_BATCH_JOBS } from '../../lib/engine/job/add-batcher.js';
+import { MAX_BATCH_CHARS, MAX_BATCH_JOBS, SPLIT_MIN_JOBS } from '../../lib/engine/job/add-batcher.js';
 import { ConveyorConnectionError, ConveyorScriptError, ConveyorValidationError, Job, Queue, type JobsOptions } from '../../lib/index.js';
 import { freePort } from '../../scripts/redis-server.mjs';
 import { type Scope, scopePerTest } from '../support/scope.js';
@@ -202,6 +202,25 @@ describe('single adds of one tick travel together', () => {
     expect(second.id).toBe(first.id);
     expect(await scope.redis.llen(`bull:${queue.name}:wait`)).toBe(1);
     expect(await scope.redis.get(`bull:${queue.name}:de:same`)).toBe(first.id);
+  });
+
+  it(`once adds come together, a tick's adds made with nothing out go as two calls from ${SPLIT_MIN_JOBS} on, in order`, async () => {
+    const queue = await readyQueue();
+    // a first burst: adds now come together, and nothing is out once it is written
+    await Promise.all([queue.add('a', {}), queue.add('b', {}), queue.add('c', {})]);
+    const calls = recordAddCalls(queue);
+    const small = await Promise.all(Array.from({ length: SPLIT_MIN_JOBS - 1 }, (_, i) => queue.add('s', { i })));
+    const n = 2 * SPLIT_MIN_JOBS + 1;
+    const split = await Promise.all(Array.from({ length: n }, (_, i) => queue.add('t', { i })));
+    expect(calls).toEqual([
+      { jobs: SPLIT_MIN_JOBS - 1, each: true },
+      { jobs: SPLIT_MIN_JOBS + 1, each: true },
+      { jobs: SPLIT_MIN_JOBS, each: true },
+    ]);
+    const ids = [...small, ...split].map((j) => Number(j.id));
+    ids.forEach((id, i) => i > 0 && expect(id).toBeGreaterThan(ids[i - 1]));
+    expect(split.map((j) => j.data)).toEqual(Array.from({ length: n }, (_, i) => ({ i })));
+    expect((await scope.redis.lrange(`bull:${queue.name}:wait`, 0, -1)).reverse().slice(3)).toEqual(ids.map(String));
   });
 
   it(`a burst over ${MAX_BATCH_JOBS} jobs is cut into calls of at most that many, in order`, async () => {
