@@ -279,6 +279,21 @@ describe('Reclaimer', () => {
     await backInWait(fx, a.id!);
   });
 
+  it('stop() during the wait between two tries of a failing pass ends it there: no further call', async () => {
+    let stopping: Promise<void> | undefined;
+    const fx = await partsFixture(scope, {}, () => (stopping ??= reclaimer.stop()));
+    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
+    const reclaimer = reclaimerOf(fx);
+    reclaimer.start();
+    const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
+    fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES);
+    reclaimer.request(true);
+    await until('stop() called in the first wait', () => stopping !== undefined, Boolean);
+    await stopping;
+    expect(fx.delays).toHaveLength(1);
+    expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(1);
+  });
+
   it('stop() runs the pass a drop left owed (its pass gave up) when the connection is up, and waits for it', async () => {
     const fx = await partsFixture(scope);
     fx.scripts.know('findJobsLockedBy', 'reclaimJobs');

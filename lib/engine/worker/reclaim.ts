@@ -207,6 +207,8 @@ export class Reclaimer {
           return false;
         }
         await this.host.delay(retryDelayAfter(err, attempt), this.abort);
+        // stop() ended the wait: no call after it (with Redis away, one would wait for its return)
+        if (!this.detach) return false;
       }
     }
   }
