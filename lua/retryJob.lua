@@ -22,6 +22,7 @@
 --- @include "includes/promoteDelayedJobs"
 --- @include "includes/releaseLock"
 --- @include "includes/pushToWait"
+--- @include "includes/pushBackInFront"
 
 local jobKey = KEYS[1]
 local Q = queueKeys(ARGV[1])
@@ -41,14 +42,12 @@ if ARGV[6] ~= "" then redis.call("HSET", jobKey, "failedReason", ARGV[6]) end
 if ARGV[7] ~= "" then redis.call("HSET", jobKey, "stacktrace", ARGV[7]) end
 if ARGV[8] == "1" then redis.call("HINCRBY", jobKey, "atm", 1) end
 
-local priority = tonumber(redis.call("HGET", jobKey, "priority") or 0) or 0
-if priority > 0 and ARGV[9] == "1" then
-  redis.call("ZADD", Q.prioritized, priority * 0x100000000, jobId)
+if ARGV[9] == "1" then
+  pushBackInFront(Q, jobKey, jobId)
   addBaseMarkerIfNeeded(Q.marker, pausedOrMaxed)
 else
-  local pushCmd = ARGV[5]
-  if ARGV[9] == "1" then pushCmd = "RPUSH" end
-  pushToWait(Q, jobId, priority, pushCmd, pausedOrMaxed)
+  local priority = tonumber(redis.call("HGET", jobKey, "priority") or 0) or 0
+  pushToWait(Q, jobId, priority, ARGV[5], pausedOrMaxed)
 end
 redis.call("XADD", Q.events, "MAXLEN", "~", maxEvents, "*", "event", "waiting", "jobId", jobId, "prev", "active")
 return 0
