@@ -62,6 +62,8 @@ describe('takesSignal', () => {
       ),
     ).toBe(true);
     expect(takesSignal(undefined)).toBe(true);
+    // an arrow in a comment before the parameter list is not the function's own
+    expect(takesSignal(new Function('return async /* => */ (job, token, signal = 1) => signal')())).toBe(true);
   });
 });
 

@@ -24,8 +24,9 @@ export function takesSignal(fn: unknown): boolean {
   if (/\barguments\b|\beval\b|\.\.\.|\[native code\]/.test(source)) return true;
   const open = source.indexOf('(');
   const arrow = source.indexOf('=>');
-  // `job => ...` or `async job => ...`: one plain parameter
-  if (arrow >= 0 && (open < 0 || arrow < open)) return false;
+  // `job => ...` or `async job => ...`: one plain parameter (and nothing else before the arrow,
+  // which a comment holding "=>" could otherwise fake)
+  if (arrow >= 0 && (open < 0 || arrow < open)) return !/^(?:async\s+)?[\w$]+\s*$/.test(source.slice(0, arrow));
   if (open < 0) return true;
   const close = source.indexOf(')', open);
   if (close < 0) return true;
