@@ -146,19 +146,19 @@ export class FinishBatcher {
         const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
         for (let i = 1; i < batch.length; i++) appendFurtherJob(args, batch[i].args, batch[i - 1].args);
         let raw: unknown;
-        // counted as a fetch: its fetch-next takes jobs (reclaim.ts)
-        const fetch = fetches.begin();
+        // counted as a fetch when its fetch-next may take jobs (reclaim.ts)
+        const fetch = requested > 0 ? fetches.begin() : undefined;
         try {
           raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
         } catch (err) {
-          fetches.end(fetch, err);
+          if (fetch !== undefined) fetches.end(fetch, err);
           slots.release(reserved);
           reporter.reportRetried(err);
           // not cut short by close(): close() waits for work in hand to be stored
           if (!(await this.host.retryPause(err, attempt, since))) return reporter.reportGivingUp(err);
           continue;
         }
-        fetches.end(fetch);
+        if (fetch !== undefined) fetches.end(fetch);
         // one step later, as many as the loop takes for a fetch reply: a fetch answered before this
         // call is taken before these jobs are settled (activeJobs stay in reply order)
         await null;
