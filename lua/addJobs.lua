@@ -136,13 +136,20 @@ local function addJob(job)
   return jobId, nil, went
 end
 
+-- "each" mode: a job checked right before it is written, as addJob's results; run under pcall,
+-- so an error its check raises (a key of another type) is its own as much as its writes' errors
+local function checkThenAddJob(job)
+  local code = job.parentKey and refusal(job)
+  if code then return nil, code end
+  return addJob(job)
+end
+
 -- the markers are written once, after the jobs: one went to wait (or prioritized), one to delayed
 local results, ready, delayed = {}, false, false
 for i, job in ipairs(jobs) do
   local ok, jobId, code, went = true, nil, nil, nil
   if each then
-    code = job.parentKey and refusal(job)
-    if not code then ok, jobId, code, went = pcall(addJob, job) end
+    ok, jobId, code, went = pcall(checkThenAddJob, job)
   else
     jobId, code, went = addJob(job)
   end

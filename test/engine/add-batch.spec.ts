@@ -183,6 +183,23 @@ describe('single adds of one tick travel together', () => {
     expect(wait.filter((id) => id === ended[0] || id === ended[2])).toEqual([ended[0], ended[2]]);
   });
 
+  it('a job whose parent check raises an error rejects alone; the others of the call are written and resolve', async () => {
+    const queue = await readyQueue();
+    const parentQueue = `bull:${queue.name}`;
+    await queue.add('parent', {}, { jobId: 'p' });
+    // the child's custom id names a key that is no hash: reading its current parent fails
+    await scope.redis.set(`${parentQueue}:clash`, 'x');
+    const child = { jobId: 'clash', parent: { id: 'p', queue: parentQueue } };
+    const calls = recordAddCalls(queue);
+    const ended = await outcomes([queue.add('a', {}), queue.add('b', {}), queue.add('child', {}, child), queue.add('d', {})]);
+    expect(calls).toEqual(burst(4));
+    expect(ended[2]).toBeInstanceOf(ReplyError);
+    expect((ended[2] as Error).message).toMatch(/WRONGTYPE/);
+    expect([typeof ended[1], typeof ended[3]]).toEqual(['string', 'string']);
+    const wait = (await scope.redis.lrange(`${parentQueue}:wait`, 0, -1)).reverse();
+    expect(wait.slice(-3)).toEqual([ended[0], ended[1], ended[3]]);
+  });
+
   it('two adds of one burst with the same custom id: one job, the first one\'s, and a "duplicated" event', async () => {
     const queue = await readyQueue();
     const calls = recordAddCalls(queue);
