@@ -1,5 +1,6 @@
 --[[
-  pushToWait without the base marker: for a script that adds many jobs and writes the marker once.
+  Puts a ready job in `wait` or `prioritized` (pushToWait without the base marker): for a script
+  that adds many jobs and writes the marker once.
 ]]
 --- @include "includes/getPriorityScore"
 local function pushReady(Q, jobId, priority, pushCmd)
