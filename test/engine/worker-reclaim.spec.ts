@@ -318,4 +318,31 @@ describe('Reclaimer', () => {
     await reclaimer.stop();
     expect(await scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1)).toEqual([a.id]);
   });
+
+  it('stop() after a drop that came once the running pass had scanned runs one more pass for it', async () => {
+    const fx = await partsFixture(scope);
+    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
+    await fx.queue.addBulk(['a', 'b', 'c'].map((name) => ({ name, data: {} })));
+    // a: a lost reply's job; the pass for it waits on a fetch still in flight
+    const [a] = await takeJobs(fx, 1, 'w1:1');
+    const inFlight = fx.context.fetches.begin();
+    const reclaimer = reclaimerOf(fx);
+    reclaimer.start();
+    reclaimer.request(true);
+    await until(
+      'the scan',
+      () => fx.scripts.of('findJobsLockedBy').length,
+      (n) => n === 1,
+    );
+    // b: another reply lost after that scan, then close() begins
+    const [b] = await takeJobs(fx, 1, 'w1:2');
+    reclaimer.request(true);
+    const stopping = reclaimer.stop();
+    fx.context.fetches.end(inFlight);
+    await stopping;
+    expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(2);
+    expect(await scope.redis.lrange(`bull:${fx.name}:active`, 0, -1)).toEqual([]);
+    // each pass puts its jobs in front: b, handed back last, runs first
+    expect((await scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1)).slice(-2)).toEqual([a.id, b.id]);
+  });
 });

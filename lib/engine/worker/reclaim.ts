@@ -137,6 +137,8 @@ export class Reclaimer {
   /** Drops (and fetches failed without a reply) seen, and how many of them the last pass that went through covered. */
   private drops = 0;
   private covered = 0;
+  /** The drops the pass under way (or the last one) is to cover. */
+  private passDrops = 0;
   /** Ends a wait between tries at stop(). */
   private abort = new AbortController();
 
@@ -155,16 +157,25 @@ export class Reclaimer {
   /**
    * Stops watching. A pass under way, or one owed for a drop whose reconnect came before the
    * pass could (close() began meanwhile), runs to its end first if the connection is up: close()
-   * leaves nothing in active that it could hand back. With the connection down it owes nothing:
-   * the stalled checker has those jobs.
+   * leaves nothing in active that it could hand back. So does one more pass when a drop came
+   * after the running pass had scanned (that pass cannot see what the drop left), unless the
+   * running pass gave up. With the connection down it owes nothing: the stalled checker has
+   * those jobs.
    */
   async stop(): Promise<void> {
-    if (this.detach && this.drops > this.covered && this.host.connection.client.status === 'ready') this.request();
+    const ready = () => this.host.connection.client.status === 'ready';
+    const watching = this.detach !== undefined;
+    if (watching && !this.running && this.drops > this.covered && ready()) this.request();
+    const after = this.running !== undefined && this.drops > this.passDrops;
     this.detach?.();
     this.detach = undefined;
     this.again = false;
     this.abort.abort();
     await this.running;
+    if (after && this.covered >= this.passDrops && this.drops > this.covered && ready()) {
+      this.running = this.passes().finally(() => (this.running = undefined));
+      await this.running;
+    }
   }
 
   /**
@@ -189,6 +200,7 @@ export class Reclaimer {
     do {
       this.again = false;
       const drops = this.drops;
+      this.passDrops = drops;
       if (await this.passRetried()) this.covered = Math.max(this.covered, drops);
     } while (this.again && this.detach);
   }
