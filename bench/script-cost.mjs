@@ -34,6 +34,42 @@ const scripts = { fetch: loadScript('moveToActive'), finish: loadScript('moveToF
 for (const s of Object.values(scripts)) await admin.script('LOAD', s.source);
 const settings = { lockDuration: 30_000, name: '', maxDataPoints: 0 };
 
+// The floor: one script that takes up to ARGV[3] jobs and completes them with only what the layout
+// and BullMQ's events need (wait to active, lock, start fields, 'active' event, the job's hash read
+// for the worker; then out of active, finish fields, 'completed' event, lock gone, into completed)
+// and no check at all: no lock check, no pause, rate limit, delayed jobs, parents, retention or
+// metrics, not even the reply's encoding. What the worker's two scripts cost above it is what a
+// rewrite of their Lua could at most win.
+const FLOOR = `
+local base, now = ARGV[1], ARGV[2]
+local ids = redis.call("LRANGE", base .. "wait", -tonumber(ARGV[3]), -1)
+if #ids == 0 then return 0 end
+redis.call("LPUSH", base .. "active", unpack(ids))
+redis.call("LTRIM", base .. "wait", 0, -#ids - 1)
+local locks, done = {}, {}
+for i = #ids, 1, -1 do
+  local id = ids[i]
+  local key = base .. id
+  redis.call("SET", key .. ":lock", "t", "PX", "30000")
+  redis.call("HSET", key, "processedOn", now, "ats", "1")
+  redis.call("XADD", base .. "events", "MAXLEN", "~", "10000", "*", "event", "active", "jobId", id, "prev", "waiting")
+  redis.call("HGETALL", key)
+end
+for i = #ids, 1, -1 do
+  local id = ids[i]
+  local key = base .. id
+  redis.call("LREM", base .. "active", "-1", id)
+  redis.call("HSET", key, "atm", "1", "returnvalue", "null", "finishedOn", now)
+  redis.call("XADD", base .. "events", "MAXLEN", "~", "10000", "*", "event", "completed", "jobId", id, "returnvalue", "null", "prev", "active")
+  locks[#locks + 1] = key .. ":lock"
+  done[#done + 1] = now
+  done[#done + 1] = id
+end
+redis.call("DEL", unpack(locks))
+redis.call("ZADD", base .. "completed", unpack(done))
+return #ids`;
+const floorSha = /** @type {string} */ (await admin.script('LOAD', FLOOR));
+
 /** @returns {Promise<Stats>} */
 async function commandStats() {
   const info = await admin.info('commandstats');
@@ -108,21 +144,57 @@ async function measure(batch) {
   return { jobs, phases };
 }
 
+/**
+ * The floor script over `n` jobs added the same way, `batch` at a time.
+ * @param {number} batch
+ */
+async function measureFloor(batch) {
+  const name = `script-floor-${batch}`;
+  const queue = new Queue(name, { connection });
+  await addInBulk(queue, 0, n);
+  const stats = new Map();
+  let jobs = 0;
+  for (;;) {
+    const s0 = await commandStats();
+    const took = Number(await admin.evalsha(floorSha, 0, `bull:${name}:`, Date.now(), batch));
+    addDelta(stats, s0, await commandStats());
+    if (took === 0) break;
+    jobs += took;
+  }
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { jobs, stats };
+}
+
 const lines = ['| batch | script | µs per job | of it in commands | Lua and conversion | commands per job |', '|--:|---|--:|--:|--:|---|'];
+/**
+ * A table row: µs per job of the script calls in `stats`, of it in the commands they ran, and the
+ * commands run once a job or more.
+ * @param {number} batch  @param {string} label  @param {Stats} stats  @param {number} jobs
+ */
+function row(batch, label, stats, jobs) {
+  const script = stats.get('evalsha') ?? { calls: 0, usec: 0 };
+  const inner = [...stats].filter(([c]) => c !== 'evalsha').sort((a, b) => b[1].usec - a[1].usec);
+  const innerUs = inner.reduce((sum, [, s]) => sum + s.usec, 0);
+  const mix = inner
+    .filter(([, s]) => s.calls / jobs >= 0.5)
+    .map(([c, s]) => `${c} ${(s.usec / jobs).toFixed(1)}`)
+    .join(', ');
+  const us = (/** @type {number} */ v) => (v / jobs).toFixed(1);
+  return `| ${batch} | ${label} | ${us(script.usec)} | ${us(innerUs)} | ${us(script.usec - innerUs)} | ${mix} |`;
+}
+
 for (const batch of batches) {
   const { jobs, phases } = await measure(batch);
-  for (const [phase, stats] of Object.entries(phases)) {
-    const script = stats.get('evalsha');
-    const inner = [...stats].filter(([c]) => c !== 'evalsha').sort((a, b) => b[1].usec - a[1].usec);
-    const innerUs = inner.reduce((sum, [, s]) => sum + s.usec, 0);
-    const mix = inner
-      .filter(([, s]) => s.calls / jobs >= 0.5)
-      .map(([c, s]) => `${c} ${(s.usec / jobs).toFixed(1)}`)
-      .join(', ');
-    lines.push(
-      `| ${batch} | ${phase} | ${(script.usec / jobs).toFixed(1)} | ${(innerUs / jobs).toFixed(1)} | ${((script.usec - innerUs) / jobs).toFixed(1)} | ${mix} |`,
-    );
-  }
+  const both = new Map();
+  for (const stats of Object.values(phases)) addDelta(both, new Map(), stats);
+  lines.push(
+    row(batch, 'fetch', phases.fetch, jobs),
+    row(batch, 'finish', phases.finish, jobs),
+    row(batch, '**fetch + finish**', both, jobs),
+  );
+  const floor = await measureFloor(batch);
+  lines.push(row(batch, '**floor** (take and complete, one script)', floor.stats, floor.jobs));
 }
 console.log(
   `Redis-side cost of the worker's scripts, ${n} no-op jobs per batch size (µs per job; commands run once a job or more, with their µs)\n`,
