@@ -246,7 +246,7 @@ describe('Reclaimer', () => {
     expect(fx.scripts.of('reclaimJobs')).toEqual([]);
   });
 
-  it('runs a pass on each reconnect of the command connection, and none otherwise', async () => {
+  it('runs a pass on each reconnect after a drop with a fetch in flight, and none otherwise', async () => {
     const fx = await partsFixture(scope);
     fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
     await fx.queue.add('a', {});
@@ -256,7 +256,20 @@ describe('Reclaimer', () => {
     await fx.queue.add('b', {});
     await turn();
     expect(fx.scripts.of('findJobsLockedBy')).toEqual([]);
+    // no fetch in flight: the drop lost no reply
     fx.client.disconnect(true);
+    await fx.client.ping();
+    await turn();
+    expect(fx.scripts.of('findJobsLockedBy')).toEqual([]);
+    // a fetch in flight: its reply may be lost; its resend's reply settles it
+    const inFlight = fx.context.fetches.begin();
+    fx.client.disconnect(true);
+    await until(
+      'the scan',
+      () => fx.scripts.of('findJobsLockedBy').length,
+      (n) => n === 1,
+    );
+    fx.context.fetches.end(inFlight);
     await backInWait(fx, a.id!);
     expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(1);
     await reclaimer.stop();
@@ -303,7 +316,14 @@ describe('Reclaimer', () => {
     reclaimer.start();
     const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
     fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES);
+    const inFlight = fx.context.fetches.begin();
     fx.client.disconnect(true);
+    await until(
+      'the first try',
+      () => fx.scripts.of('findJobsLockedBy').length,
+      (n) => n >= 1,
+    );
+    fx.context.fetches.end(inFlight);
     await until(
       'the pass to give up',
       () => fx.delays.length,

@@ -43,6 +43,11 @@ export class FetchesInFlight {
     if (err !== undefined && (err as { name?: unknown } | null)?.name !== 'ReplyError') this.onUnreadReply?.();
   }
 
+  /** Whether a fetch has begun and not settled. */
+  any(): boolean {
+    return this.current + this.older > 0;
+  }
+
   /** Resolves once every fetch begun before this call has settled (later ones are not waited for). */
   settled(): Promise<void> {
     this.older += this.current;
@@ -120,7 +125,8 @@ export interface ReclaimHost extends Pick<
  * reconnected, and that second run takes other jobs: the first ones sit in active, locked with this
  * worker's token, held by no one, until the lock runs out and the stalled checker moves them.
  *
- * After a reconnect (and after a fetch that failed without a Redis reply), one pass:
+ * After a reconnect that followed a drop with a fetch in flight (and after a fetch that failed
+ * without a Redis reply), one pass:
  * 1. findJobsLockedBy lists the jobs in active whose lock holds one of this worker's tokens, with
  *    their `ats`. It goes out after the calls ioredis sends again, so it sees what they did.
  * 2. Any fetch that ran before that script was sent before its reply came back: once every fetch
@@ -128,7 +134,8 @@ export interface ReclaimHost extends Pick<
  *    loop: a reply is handled in microtasks), a job the worker does not hold is nobody's.
  * 3. reclaimJobs hands those back in front of the queue, as a graceful close does, each only if it
  *    is still in the activation seen in step 1 (same `ats`, same token or no lock).
- * Nothing runs while no connection dropped: no command, no timer.
+ * Nothing runs while no connection dropped with a fetch in flight: no command, no timer (after a
+ * Redis restart, the workers that were idle or busy with their jobs scan nothing).
  */
 export class Reclaimer {
   private detach: (() => void) | undefined;
@@ -149,8 +156,14 @@ export class Reclaimer {
     if (this.detach) return;
     this.abort = new AbortController();
     this.detach = watchConnection(this.host.connection.client, {
-      dropped: () => (this.drops += 1),
-      back: () => this.request(),
+      // a drop can lose a reply only if a fetch was waiting for one (ioredis keeps such a call
+      // pending to send it again); a fetch that fails outright counts its own drop (request(true))
+      dropped: () => {
+        if (this.host.fetches.any()) this.drops += 1;
+      },
+      back: () => {
+        if (this.drops > this.covered) this.request();
+      },
     });
   }
 
