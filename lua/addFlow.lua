@@ -84,8 +84,9 @@ end
 local function insert(Q, node, jobKey)
   local delay = tonumber(node.delay) or 0
   local priority = tonumber(node.priority) or 0
+  -- numbers the producer sent as text are written as they are (see payload.ts scriptNumber)
   local fields = { "name", node.name, "data", node.data, "opts", node.opts, "timestamp", node.timestamp,
-    "delay", delay, "priority", priority }
+    "delay", node.delay or delay, "priority", node.priority or priority }
   if node.parentKey then
     fields[#fields + 1] = "parentKey"; fields[#fields + 1] = node.parentKey
     fields[#fields + 1] = "parent"; fields[#fields + 1] = node.parent

@@ -14,10 +14,11 @@
   KEYS[1] meta key of the queue (routes the call; every other key derives from ARGV[1])
   ARGV[1] queue base "<prefix>:<queue>:"
   ARGV[2] JSON array of jobs, each:
-          { name, data (JSON text), opts (JSON text, stored as is), timestamp, delay, priority,
-            lifo (bool), id (custom id or absent), rid? (set: the add's counter value was
-            reserved beforehand and id is set, do not INCR the counter), parentKey?,
-            parent? (JSON text), rjk?, de? (deduplication options, never with a parent) }
+          { name, data (JSON text), opts (JSON text, stored as is), timestamp, delay, priority
+            (each text or number), lifo (bool), id (custom id or absent), rid? (set: the add's
+            counter value was reserved beforehand and id is set, do not INCR the counter),
+            parentKey?, parent? (JSON text), rjk?, de? (deduplication options, never with a
+            parent) }
   ARGV[3] "each" for each job on its own, else absent
   Returns one entry per job: its id (an existing id for a duplicate custom id, the owner's id for
           a deduplicated add). Refusals: -5 its parent does not exist, -7 its custom id is a job
@@ -102,8 +103,9 @@ local function addJob(job)
   end
   local delay = tonumber(job.delay) or 0
   local priority = tonumber(job.priority) or 0
+  -- numbers the producer sent as text are written as they are (see payload.ts scriptNumber)
   local fields = { "name", job.name, "data", job.data, "opts", job.opts, "timestamp", job.timestamp,
-    "delay", delay, "priority", priority }
+    "delay", job.delay or delay, "priority", job.priority or priority }
   if job.parentKey then
     fields[#fields + 1] = "parentKey"; fields[#fields + 1] = job.parentKey
     fields[#fields + 1] = "parent"; fields[#fields + 1] = job.parent

@@ -16,6 +16,10 @@ const ACCEPTED: { label: string; name?: unknown; data?: unknown; opts?: unknown 
   { label: 'a jitter given as text', opts: { backoff: { type: 'fixed', jitter: 'x' } } },
   { label: 'a negative delay', opts: { delay: -5 } },
   { label: 'a fractional delay', opts: { delay: 1.5 } },
+  // Conveyor sends an integer below 1e14 as text, anything else (the fractional delay above) as a
+  // number for Lua to format
+  { label: 'a delay just below 1e14 ms', opts: { delay: 1e14 - 1 } },
+  { label: 'a priority of -0', opts: { priority: -0 } },
   { label: 'negative attempts', opts: { attempts: -1 } },
   { label: 'fractional attempts', opts: { attempts: 1.5 } },
   { label: 'priority null', opts: { priority: null } },

@@ -12,9 +12,10 @@ export interface JobPayload {
   data: string;
   /** The options as the hash stores them (core/stored-options.ts). */
   opts: string;
-  timestamp: number;
-  delay: number;
-  priority: number;
+  /** These three as scriptNumber gives them. */
+  timestamp: number | string;
+  delay: number | string;
+  priority: number | string;
   lifo?: true;
   /** A custom id, or one reserved before the add (ids.ts). */
   id?: string;
@@ -44,6 +45,17 @@ function finiteOr(value: unknown, fallback: number): number {
 }
 
 /**
+ * A number as the add scripts take it. An integer that Lua's own formatting ("%.14g", how a
+ * script writes a number) prints as JavaScript does goes as text, which the script writes as it
+ * is: formatting a number costs a script about as much as a command's argument, and every add
+ * writes three (timestamp, delay, priority). Anything else goes as a number, which the script
+ * writes as BullMQ's scripts write theirs.
+ */
+export function scriptNumber(n: number): number | string {
+  return Number.isInteger(n) && Math.abs(n) < 1e14 && !Object.is(n, -0) ? String(n) : n;
+}
+
+/**
  * The payload of one job: `opts` steers the add (delay, priority, lifo, deduplication), `stored`
  * is what the hash keeps of the options (the add path leaves the scheduler key out of it).
  */
@@ -52,9 +64,9 @@ export function jobPayload(name: string, data: string, opts: JobsOptions, stored
     name,
     data,
     opts: encodeStoredOptions(stored),
-    timestamp,
-    delay: finiteOr(opts.delay, 0),
-    priority: finiteOr(opts.priority, 0),
+    timestamp: scriptNumber(timestamp),
+    delay: scriptNumber(finiteOr(opts.delay, 0)),
+    priority: scriptNumber(finiteOr(opts.priority, 0)),
   };
   if (opts.lifo) payload.lifo = true;
   if (opts.deduplication) payload.de = opts.deduplication;
