@@ -35,8 +35,9 @@ const own = values['redis-url'] ? undefined : await startRedisServer();
 const url = new URL(values['redis-url'] ?? own?.url ?? '');
 const target = { host: url.hostname, port: Number(url.port) };
 const sides = await loadSides(target, values.conveyor);
-const side = sides.find((s) => s.id === values.engine);
-if (!side) throw new Error(`no engine ${values.engine}`);
+const found = sides.find((s) => s.id === values.engine);
+if (!found) throw new Error(`no engine ${values.engine}`);
+const side = found;
 
 const { Redis } = await import('ioredis');
 const admin = new Redis({ ...target, lazyConnect: false });
