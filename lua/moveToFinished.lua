@@ -117,6 +117,18 @@ end
 
 local NO_PARENT = { false, false, false }
 
+-- reads meta once a job is finished
+local function loadMeta()
+  if meta then return end
+  meta = readQueueMeta(Q.meta, true)
+  -- a cap of 0 would delete each entry as it is added, before any reader saw it: as BullMQ, empty
+  -- the stream first and add this call's entries uncapped
+  if tonumber(meta.maxEvents) == 0 then
+    redis.call("XTRIM", Q.events, "MAXLEN", 0)
+    meta.maxEvents = 2147483647
+  end
+end
+
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
     nextAtm)
@@ -131,8 +143,14 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
     fields, attemptsMadeText = NO_PARENT, nextAtm
   else
     -- with two fields every job hash has (name, timestamp): one read instead of an EXISTS before it
-    fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp")
+    fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp", "finishedOn")
     if not fields[5] and not fields[6] then return -1 end
+    if not holder and token ~= "0" and fields[7] == nowText and (nextAtm == "" or fields[4] == nextAtm) then
+      -- this very call finished the job already: ioredis sent it again after a reconnect because
+      -- its reply was lost. The job is finished as asked; writing it again would duplicate events
+      loadMeta()
+      return 0
+    end
     attemptsMadeText = tostring((tonumber(fields[4]) or 0) + 1)
   end
   if target == "completed" then
@@ -152,15 +170,7 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
   -- numbers given to redis.call are formatted with printf("%.17g") each time: constants go as text
   if redis.call("LREM", Q.active, "-1", jobId) == 0 then return -3 end
 
-  if not meta then
-    meta = readQueueMeta(Q.meta, true)
-    -- a cap of 0 would delete each entry as it is added, before any reader saw it: as BullMQ, empty
-    -- the stream first and add this call's entries uncapped
-    if tonumber(meta.maxEvents) == 0 then
-      redis.call("XTRIM", Q.events, "MAXLEN", 0)
-      meta.maxEvents = 2147483647
-    end
-  end
+  loadMeta()
   local maxEvents = meta.maxEvents
 
   -- a simple (no TTL) deduplication key is released when its owner finishes

@@ -71,6 +71,39 @@ describe('moveToFinished and the fetch with several jobs per call', () => {
     expect([...scores]).toEqual([finishedOn]);
   });
 
+  it('the same call run again (ioredis sends it again when its reply was lost) finds its jobs finished: 0 each, nothing written twice', async () => {
+    const queue = scope.queue();
+    await queue.addBulk(['a', 'b', 'c'].map((name) => ({ name, data: {} })));
+    const a = await activate(queue, 'tok');
+    const b = await activate(queue, 'tok');
+    // a with the atm its finish writes (the worker's usual case), b read by the script
+    const each = [
+      finishJobArgs(a, 'tok', 'completed', '"x"', undefined, '', '1'),
+      finishJobArgs(b, 'tok', 'failed', 'boom', undefined, ''),
+    ];
+    const callAt = (now: number) => {
+      const args = moveToFinishedArgs(queue.keys.base, each[0], now, 0, moves);
+      appendFurtherJob(args, each[1], each[0]);
+      return runScript(scope.redis, 'moveToFinished', [a.key, b.key], args);
+    };
+    const now = Date.now();
+    expect(codesOf(await callAt(now))).toEqual([0, 0]);
+    const written = async () => ({
+      hashes: [await scope.redis.hgetall(a.key), await scope.redis.hgetall(b.key)],
+      events: await scope.redis.xrange(`bull:${queue.name}:events`, '-', '+'),
+      lists: await lists(scope.redis, queue.name),
+    });
+    const before = await written();
+    expect(before.hashes.map((h) => [h.atm, h.finishedOn])).toEqual([
+      ['1', String(now)],
+      ['1', String(now)],
+    ]);
+    expect(codesOf(await callAt(now))).toEqual([0, 0]);
+    expect(await written()).toEqual(before);
+    // another call (another instant) finds their locks gone, as before
+    expect(codesOf(await callAt(now + 1))).toEqual([-2, -2]);
+  });
+
   it("a job held by another worker keeps that lock; the others' locks go; one no longer active still lets go of its lock", async () => {
     const queue = scope.queue();
     await queue.addBulk(['a', 'b', 'c'].map((name) => ({ name, data: {} })));

@@ -12,7 +12,7 @@ import { heldEntry, type Held } from '../../lib/engine/worker/slots.js';
 import { takeJobAway } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { deferred, type Deferred } from '../support/wait.js';
-import { holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
+import { closedConnection, holdJobs, oom, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 
 describe('FinishBatcher', () => {
   const scope = scopePerTest();
@@ -208,6 +208,23 @@ describe('FinishBatcher', () => {
     expect(pauses).toHaveLength(3);
     expect(fx.context.slots.holds(c)).toBe(true);
     expect(fx.context.slots.free()).toBe(2);
+  });
+
+  it('a try that failed without a reply goes again at its instant (the script knows the jobs it finished then); a refused one at a new instant', async () => {
+    const { fx, batcher, log } = await batcherOf({ concurrency: 4 });
+    // calls at least a millisecond apart
+    fx.scripts.during('moveToFinished', () => {
+      const t = Date.now();
+      while (Date.now() === t);
+    });
+    const instants = () => fx.scripts.of('moveToFinished').map((c) => c.args[3]);
+    const [a, b] = await take(fx, ['a', 'b'], 2);
+    fx.scripts.fail('moveToFinished', closedConnection, 1);
+    expect(await complete(batcher, a, log)).toBe('finished');
+    expect(instants()[1]).toBe(instants()[0]);
+    fx.scripts.fail('moveToFinished', () => Object.assign(oom(), { name: 'ReplyError' }), 1);
+    expect(await complete(batcher, b, log)).toBe('finished');
+    expect(Number(instants()[3])).toBeGreaterThan(Number(instants()[2]));
   });
 
   it('while closing: nothing is fetched, and jobs a call fetched anyway are handed back', async () => {

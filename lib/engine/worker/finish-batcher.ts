@@ -140,9 +140,12 @@ export class FinishBatcher {
     try {
       const jobKeys = batch.map((f) => f.entry.job.key);
       const since = Date.now();
+      // a try that failed without a Redis reply may have run: the next one keeps its instant, by
+      // which the script knows the jobs it finished then (moveToFinished.lua)
+      let now = 0;
       for (let attempt = 1; ; attempt++) {
         const { requested, reserved } = next.claimNext(batch.length);
-        const now = Date.now();
+        if (now === 0) now = Date.now();
         const args = moveToFinishedArgs(keys.base, batch[0].args, now, requested, this.host.moves());
         for (let i = 1; i < batch.length; i++) appendFurtherJob(args, batch[i].args, batch[i - 1].args);
         let raw: unknown;
@@ -152,6 +155,7 @@ export class FinishBatcher {
           raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
         } catch (err) {
           if (fetch !== undefined) fetches.end(fetch, err);
+          if ((err as { name?: unknown } | null)?.name === 'ReplyError') now = 0;
           slots.release(reserved);
           reporter.reportRetried(err);
           // not cut short by close(): close() waits for work in hand to be stored
