@@ -9,7 +9,7 @@ import { FetchesInFlight, RECLAIM_RETRIES, Reclaimer, watchConnection } from '..
 import { connection } from '../support/redis.js';
 import { scopePerTest } from '../support/scope.js';
 import { until, within } from '../support/wait.js';
-import { holdJobs, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
+import { closedConnection, holdJobs, partsFixture, takeJobs, type PartsFixture } from './worker-parts-support.js';
 
 /** A turn of the event loop. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -314,8 +314,7 @@ describe('Reclaimer', () => {
     const [a] = await takeJobs(fx, 1, 'w1:1');
     const reclaimer = reclaimerOf(fx);
     reclaimer.start();
-    const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
-    fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES);
+    fx.scripts.fail('findJobsLockedBy', closedConnection, RECLAIM_RETRIES);
     const inFlight = fx.context.fetches.begin();
     fx.client.disconnect(true);
     await until(
@@ -337,6 +336,20 @@ describe('Reclaimer', () => {
     expect(await scope.redis.lrange(`bull:${fx.name}:active`, 0, -1)).toEqual([a.id]);
     await reclaimer.stop();
     expect(await scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1)).toEqual([a.id]);
+  });
+
+  it('a pass Redis refuses (LOADING, OOM) is tried for the refusal window, past RECLAIM_RETRIES tries', async () => {
+    const fx = await partsFixture(scope);
+    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
+    await fx.queue.add('a', {});
+    const [a] = await takeJobs(fx, 1, 'w1:1');
+    const reclaimer = reclaimerOf(fx);
+    reclaimer.start();
+    const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
+    fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES + 5);
+    reclaimer.request(true);
+    await backInWait(fx, a.id!);
+    expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(RECLAIM_RETRIES + 6);
   });
 
   it('stop() after a drop that came once the running pass had scanned runs one more pass for it', async () => {

@@ -1,10 +1,15 @@
 import type { EventEmitter } from 'node:events';
 import { isClusterClient } from '../connection/cluster.js';
-import { retryDelayAfter, type RedisClient } from '../connection/connection.js';
+import { isRedisRefusal, retryDelayAfter, type RedisClient } from '../connection/connection.js';
 import { runScript } from '../core/scripts.js';
 import type { WorkerContext } from './context.js';
+import { REFUSAL_RETRY_WINDOW_MS } from './held-moves.js';
 
-/** How often a reclaim whose calls fail is tried again before the jobs are left to the stalled checker. */
+/**
+ * How often a reclaim whose calls fail is tried again before the jobs are left to the stalled
+ * checker; a refusal (OOM, LOADING...) is tried for REFUSAL_RETRY_WINDOW_MS instead, as the moves
+ * of held jobs are.
+ */
 export const RECLAIM_RETRIES = 20;
 
 /**
@@ -221,13 +226,15 @@ export class Reclaimer {
   /** A pass, tried again while its calls fail (the connection may be flapping); false if it gave up. */
   private async passRetried(): Promise<boolean> {
     const { state, reporter } = this.host;
+    const since = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.pass();
         return true;
       } catch (err) {
         reporter.reportRetried(err);
-        if (attempt >= RECLAIM_RETRIES || !this.detach || state.forceClosing) {
+        const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= RECLAIM_RETRIES;
+        if (spent || !this.detach || state.forceClosing) {
           reporter.reportGivingUp(err);
           return false;
         }
