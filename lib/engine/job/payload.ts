@@ -45,11 +45,11 @@ function finiteOr(value: unknown, fallback: number): number {
 }
 
 /**
- * A number as the add scripts take it. An integer that Lua's own formatting ("%.14g", how a
- * script writes a number) prints as JavaScript does goes as text, which the script writes as it
- * is: formatting a number costs a script about as much as a command's argument, and every add
- * writes three (timestamp, delay, priority). Anything else goes as a number, which the script
- * writes as BullMQ's scripts write theirs.
+ * A number as the add scripts take it. Redis formats a number a script hands to a command
+ * ("%.17g" on Redis 7.0; newer versions may print the shortest exact form), which costs about as
+ * much as the argument itself, and every add writes three (timestamp, delay, priority). An integer
+ * below 1e14 prints the same digits in JavaScript and in any of those, so it goes as text and is
+ * written as it is. Anything else goes as a number, written as BullMQ's scripts write theirs.
  */
 export function scriptNumber(n: number): number | string {
   return Number.isInteger(n) && Math.abs(n) < 1e14 && !Object.is(n, -0) ? String(n) : n;
