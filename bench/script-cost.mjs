@@ -128,6 +128,7 @@ async function measure(batch) {
       attempts: 0,
       stacktrace: '',
       nextAtm: '1',
+      ats: '1',
     }));
     const args = moveToFinishedArgs(base, each[0], Date.now(), 0, settings);
     for (let i = 1; i < each.length; i++) appendFurtherJob(args, each[i], each[i - 1]);

@@ -30,14 +30,15 @@
   ARGV[15] worker limiter duration ms
   ARGV[16] worker name ("" = none)
   ARGV[17] metrics: max data points (0 = metrics off, nothing is recorded)
-  ARGV[18] the job's "atm" once this finish counts (the one it had when the worker took it, plus
-           one), if it had no parent and no deduplication id then and can never get either (a
-           generated id: a flow attaches an existing job as a child by its custom id);
-           "" = read the job's fields here
+  ARGV[18] "<next atm>:<ats>": the job's "atm" once this finish counts (the one it had when the
+           worker took it, plus one), if it had no parent and no deduplication id then and can
+           never get either (a generated id: a flow attaches an existing job as a child by its
+           custom id), "" = read the job's fields here; and its "ats" when the worker took it (its
+           activation), "" = unknown
   ARGV[19..] a record for each further job, in KEYS order (its id is its key without ARGV[1]):
-           "=<next atm>" and its value when its lock token, target, keep count, keep age, keep
-           limit, attempts and stacktrace are those of the job before it; else "*<next atm>", its
-           value and those seven (as ARGV[18], [6], [3], [5], [7]-[11]).
+           "=<next atm>:<ats>" and its value when its lock token, target, keep count, keep age,
+           keep limit, attempts and stacktrace are those of the job before it; else
+           "*<next atm>:<ats>", its value and those seven (as ARGV[18], [6], [3], [5], [7]-[11]).
   Returns, for one job: { 0, rateLimitTtlMs, nextDelayedDueMs, jobId1, jobHash1 (JSON), ... } or a negative
           error code (-1 no job, -2 no lock, -3 not active, -4 pending children, -6 lock mismatch,
           -9 failed children);
@@ -129,9 +130,16 @@ local function loadMeta()
   end
 end
 
+-- "<next atm>:<ats>" (ARGV[18]) from position `from` of `text`: the two as text
+local function atmAndAts(text, from)
+  local colon = string.find(text, ":", from, true)
+  if not colon then return string.sub(text, from), "" end
+  return string.sub(text, from, colon - 1), string.sub(text, colon + 1)
+end
+
 -- No XTRIM before the events: every XADD here trims the stream (MAXLEN ~) as it adds.
 local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge, keepLimit, attempts, stacktrace,
-    nextAtm)
+    nextAtm, ats)
   local lockKey = jobKey .. JK.lock
   local holder = false
   if token ~= "0" then holder = redis.call("GET", lockKey) end
@@ -143,11 +151,13 @@ local function finishJob(jobKey, jobId, token, target, value, keepCount, keepAge
     fields, attemptsMadeText = NO_PARENT, nextAtm
   else
     -- with two fields every job hash has (name, timestamp): one read instead of an EXISTS before it
-    fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp", "finishedOn")
+    fields = redis.call("HMGET", jobKey, "parentKey", "parent", "deid", "atm", "name", "timestamp", "finishedOn", "ats")
     if not fields[5] and not fields[6] then return -1 end
-    if not holder and token ~= "0" and fields[7] == nowText and (nextAtm == "" or fields[4] == nextAtm) then
-      -- this very call finished the job already: ioredis sent it again after a reconnect because
-      -- its reply was lost. The job is finished as asked; writing it again would duplicate events
+    if not holder and token ~= "0" and ats ~= "" and fields[7] == nowText and fields[8] == ats then
+      -- this very call finished the job already (its instant, and the activation this worker took:
+      -- any later fetch of the job counts ats on), and ioredis sent it again after a reconnect
+      -- because its reply was lost. The job is finished as asked; writing it again would
+      -- duplicate events
       loadMeta()
       return 0
     end
@@ -257,8 +267,9 @@ end
 
 local token, target, keepCount, keepAge, keepLimit, attempts, stacktrace = ARGV[3], ARGV[5], tonumber(ARGV[7]),
   tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]) or 0, ARGV[11]
+local firstAtm, firstAts = atmAndAts(ARGV[18] or "", 1)
 local codes = { finishJob(KEYS[1], ARGV[2], token, target, ARGV[6], keepCount, keepAge, keepLimit, attempts, stacktrace,
-  ARGV[18] or "") }
+  firstAtm, firstAts) }
 local a = 19
 local baseLength = #ARGV[1]
 for k = 2, #KEYS do
@@ -270,8 +281,9 @@ for k = 2, #KEYS do
   else
     a = a + 2
   end
+  local nextAtm, ats = atmAndAts(head, 2)
   codes[k] = finishJob(KEYS[k], string.sub(KEYS[k], baseLength + 1), token, target, value, keepCount, keepAge, keepLimit,
-    attempts, stacktrace, string.sub(head, 2))
+    attempts, stacktrace, nextAtm, ats)
 end
 -- a job refused after its lock was released (not active any more) leaves its writes gathered too
 flush()

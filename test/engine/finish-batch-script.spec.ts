@@ -104,6 +104,28 @@ describe('moveToFinished and the fetch with several jobs per call', () => {
     expect(codesOf(await callAt(now + 1))).toEqual([-2, -2]);
   });
 
+  it('a late finish of an older activation at the same instant is refused: the instant alone does not name the call', async () => {
+    const queue = scope.queue();
+    await queue.add('a', {});
+    const stale = await activate(queue, 'frozen');
+    // its lock ran out and the job went back to wait; another worker took it (ats 2) and finished it
+    await scope.redis.del(`${stale.key}:lock`);
+    await scope.redis.lrem(`bull:${queue.name}:active`, 0, stale.id!);
+    await scope.redis.rpush(`bull:${queue.name}:wait`, stale.id!);
+    const winner = await activate(queue, 'winner');
+    expect([stale.attemptsStarted, winner.attemptsStarted]).toEqual([1, 2]);
+    const now = Date.now();
+    const finishAt = (job: Job) =>
+      runScript(
+        scope.redis,
+        'moveToFinished',
+        [job.key],
+        moveToFinishedArgs(queue.keys.base, finishJobArgs(job, job.token!, 'completed', '"same"', undefined, '', '1'), now, 0, moves),
+      );
+    expect(codesOf(await finishAt(winner))).toEqual([0]);
+    expect(codesOf(await finishAt(stale))).toEqual([-2]);
+  });
+
   it("a job held by another worker keeps that lock; the others' locks go; one no longer active still lets go of its lock", async () => {
     const queue = scope.queue();
     await queue.addBulk(['a', 'b', 'c'].map((name) => ({ name, data: {} })));

@@ -16,8 +16,10 @@ export function moveToActiveArgs(base: string, token: string, s: MoveSettings, n
 }
 
 /**
- * What moveToFinished takes per job: id, token, target, value, keep*, attempts, stacktrace and the
- * atm the finish writes (see nextAttemptsMade; '' = the script reads the job's fields).
+ * What moveToFinished takes per job: id, token, target, value, keep*, attempts, stacktrace, the
+ * atm the finish writes (see nextAttemptsMade; '' = the script reads the job's fields) and the
+ * job's ats when it was taken (its activation: a finish sent again after a lost reply knows its
+ * job by it, see moveToFinished.lua).
  */
 export interface FinishJobArgs {
   id: string;
@@ -28,6 +30,7 @@ export interface FinishJobArgs {
   attempts: number;
   stacktrace: string;
   nextAtm: string;
+  ats: string;
 }
 
 export function finishJobArgs(
@@ -39,7 +42,17 @@ export function finishJobArgs(
   stacktrace: string,
   nextAtm = '',
 ): FinishJobArgs {
-  return { id: job.id!, token, target, value, keep: keepJobsArgs(keep), attempts: Number(job.opts.attempts ?? 0), stacktrace, nextAtm };
+  return {
+    id: job.id!,
+    token,
+    target,
+    value,
+    keep: keepJobsArgs(keep),
+    attempts: Number(job.opts.attempts ?? 0),
+    stacktrace,
+    nextAtm,
+    ats: String(job.attemptsStarted),
+  };
 }
 
 /**
@@ -82,15 +95,15 @@ export function moveToFinishedArgs(base: string, first: FinishJobArgs, now: numb
     s.limiter?.duration ?? 0,
     s.name,
     s.maxDataPoints,
-    first.nextAtm,
+    `${first.nextAtm}:${first.ats}`,
   ];
 }
 
 /**
  * Appends a further job of a moveToFinished call to its ARGV (the job's key is in KEYS, its id is
- * the key without the base): "=<nextAtm>" and the value when its token, target, retention, attempts
+ * the key without the base): "=<nextAtm>:<ats>" and the value when its token, target, retention, attempts
  * and stacktrace are those of the job before it (the jobs of a batch usually share them all), else
- * "*<nextAtm>", the value and those seven. Every argument costs the client a string or two to
+ * "*<nextAtm>:<ats>", the value and those seven. Every argument costs the client a string or two to
  * build and Redis one to parse: two instead of ten per job.
  */
 export function appendFurtherJob(args: (string | number)[], job: FinishJobArgs, previous: FinishJobArgs): void {
@@ -103,11 +116,11 @@ export function appendFurtherJob(args: (string | number)[], job: FinishJobArgs, 
     job.attempts === previous.attempts &&
     job.stacktrace === previous.stacktrace
   ) {
-    args.push(`=${job.nextAtm}`, job.value);
+    args.push(`=${job.nextAtm}:${job.ats}`, job.value);
     return;
   }
   const { keep } = job;
-  args.push(`*${job.nextAtm}`, job.value, job.token, job.target, keep[0], keep[1], keep[2], job.attempts, job.stacktrace);
+  args.push(`*${job.nextAtm}:${job.ats}`, job.value, job.token, job.target, keep[0], keep[1], keep[2], job.attempts, job.stacktrace);
 }
 
 /** A job's return value as stored (JSON; undefined is stored as null, as BullMQ does). */
