@@ -13,6 +13,8 @@ import { closedConnection, holdJobs, partsFixture, takeJobs, type PartsFixture }
 
 /** A turn of the event loop. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** Redis refusing a call while it loads its data (a refusal: retried, not counted as a try). */
+const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
 
 describe('reclaim scripts', () => {
   const scope = scopePerTest();
@@ -191,6 +193,25 @@ describe('Reclaimer', () => {
     return reclaimer;
   }
 
+  /** A started reclaimer of worker w1, and job a taken with its token w1:1 (a lost reply's job). */
+  async function startedWithLostJob() {
+    const fx = await partsFixture(scope);
+    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
+    await fx.queue.add('a', {});
+    const [a] = await takeJobs(fx, 1, 'w1:1');
+    const reclaimer = reclaimerOf(fx);
+    reclaimer.start();
+    return { fx, a, reclaimer };
+  }
+
+  /** Until findJobsLockedBy has been called `count` times. */
+  const scans = (fx: PartsFixture, count: number) =>
+    until(
+      `${count} scans`,
+      () => fx.scripts.of('findJobsLockedBy').length,
+      (n) => n >= count,
+    );
+
   it('hands back what it does not hold; the jobs it holds stay', async () => {
     const fx = await partsFixture(scope);
     fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
@@ -211,11 +232,7 @@ describe('Reclaimer', () => {
     const inFlight = fx.context.fetches.begin();
     const [b] = await takeJobs(fx, 1, 'w1:1');
     const pass = reclaimerOf(fx).pass();
-    await until(
-      'the scan',
-      () => fx.scripts.of('findJobsLockedBy').length,
-      (n) => n === 1,
-    );
+    await scans(fx, 1);
     for (let i = 0; i < 5; i++) await turn();
     expect(fx.scripts.of('reclaimJobs')).toEqual([]);
     // the reply comes in: the job is held, then the call counts as settled
@@ -247,12 +264,7 @@ describe('Reclaimer', () => {
   });
 
   it('runs a pass on each reconnect after a drop with a fetch in flight, and none otherwise', async () => {
-    const fx = await partsFixture(scope);
-    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
-    await fx.queue.add('a', {});
-    const [a] = await takeJobs(fx, 1, 'w1:1');
-    const reclaimer = reclaimerOf(fx);
-    reclaimer.start();
+    const { fx, a, reclaimer } = await startedWithLostJob();
     await fx.queue.add('b', {});
     await turn();
     expect(fx.scripts.of('findJobsLockedBy')).toEqual([]);
@@ -264,11 +276,7 @@ describe('Reclaimer', () => {
     // a fetch in flight: its reply may be lost; its resend's reply settles it
     const inFlight = fx.context.fetches.begin();
     fx.client.disconnect(true);
-    await until(
-      'the scan',
-      () => fx.scripts.of('findJobsLockedBy').length,
-      (n) => n === 1,
-    );
+    await scans(fx, 1);
     fx.context.fetches.end(inFlight);
     await backInWait(fx, a.id!);
     expect(fx.scripts.of('findJobsLockedBy')).toHaveLength(1);
@@ -281,13 +289,8 @@ describe('Reclaimer', () => {
   });
 
   it('a fetch failed without a reply while the connection is up (a timeout) asks for a pass', async () => {
-    const fx = await partsFixture(scope);
-    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
-    await fx.queue.add('a', {});
-    const [a] = await takeJobs(fx, 1, 'w1:1');
-    const reclaimer = reclaimerOf(fx);
+    const { fx, a, reclaimer } = await startedWithLostJob();
     fx.context.fetches.onUnreadReply = () => reclaimer.request(true);
-    reclaimer.start();
     fx.context.fetches.end(fx.context.fetches.begin(), new Error('Command timed out'));
     await backInWait(fx, a.id!);
   });
@@ -298,7 +301,6 @@ describe('Reclaimer', () => {
     fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
     const reclaimer = reclaimerOf(fx);
     reclaimer.start();
-    const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
     fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES);
     reclaimer.request(true);
     await until('stop() called in the first wait', () => stopping !== undefined, Boolean);
@@ -308,44 +310,25 @@ describe('Reclaimer', () => {
   });
 
   it('stop() runs the pass a drop left owed (its pass gave up) when the connection is up, and waits for it', async () => {
-    const fx = await partsFixture(scope);
-    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
-    await fx.queue.add('a', {});
-    const [a] = await takeJobs(fx, 1, 'w1:1');
-    const reclaimer = reclaimerOf(fx);
-    reclaimer.start();
+    const { fx, a, reclaimer } = await startedWithLostJob();
     fx.scripts.fail('findJobsLockedBy', closedConnection, RECLAIM_RETRIES);
     const inFlight = fx.context.fetches.begin();
     fx.client.disconnect(true);
-    await until(
-      'the first try',
-      () => fx.scripts.of('findJobsLockedBy').length,
-      (n) => n >= 1,
-    );
+    await scans(fx, 1);
     fx.context.fetches.end(inFlight);
     await until(
       'the pass to give up',
       () => fx.delays.length,
       (n) => n === RECLAIM_RETRIES - 1,
     );
-    await until(
-      'its last try',
-      () => fx.scripts.of('findJobsLockedBy').length,
-      (n) => n === RECLAIM_RETRIES,
-    );
+    await scans(fx, RECLAIM_RETRIES);
     expect(await scope.redis.lrange(`bull:${fx.name}:active`, 0, -1)).toEqual([a.id]);
     await reclaimer.stop();
     expect(await scope.redis.lrange(`bull:${fx.name}:wait`, 0, -1)).toEqual([a.id]);
   });
 
   it('a pass Redis refuses (LOADING, OOM) is tried for the refusal window, past RECLAIM_RETRIES tries', async () => {
-    const fx = await partsFixture(scope);
-    fx.scripts.know('findJobsLockedBy', 'reclaimJobs');
-    await fx.queue.add('a', {});
-    const [a] = await takeJobs(fx, 1, 'w1:1');
-    const reclaimer = reclaimerOf(fx);
-    reclaimer.start();
-    const loading = () => Object.assign(new Error('LOADING Redis is loading the dataset in memory'), { name: 'ReplyError' });
+    const { fx, a, reclaimer } = await startedWithLostJob();
     fx.scripts.fail('findJobsLockedBy', loading, RECLAIM_RETRIES + 5);
     reclaimer.request(true);
     await backInWait(fx, a.id!);
@@ -362,11 +345,7 @@ describe('Reclaimer', () => {
     const reclaimer = reclaimerOf(fx);
     reclaimer.start();
     reclaimer.request(true);
-    await until(
-      'the scan',
-      () => fx.scripts.of('findJobsLockedBy').length,
-      (n) => n === 1,
-    );
+    await scans(fx, 1);
     // b: another reply lost after that scan, then close() begins
     const [b] = await takeJobs(fx, 1, 'w1:2');
     reclaimer.request(true);
