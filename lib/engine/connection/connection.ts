@@ -153,6 +153,14 @@ export function retryDelayAfter(err: unknown, failures: number): number {
   return isRedisRefusal(err) ? Math.min(REFUSAL_RETRY_MS, retryDelayMs(failures)) : retryDelayMs(failures);
 }
 
+/**
+ * Redis answered the call with an error (ioredis's ReplyError): its reply was read. Any other
+ * failure (a dropped connection, a timeout) may hide a call Redis ran.
+ */
+export function isRedisReply(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'ReplyError';
+}
+
 /** Redis answered, refusing the call for a server-wide reason that passes (OOM, BUSY, LOADING...). */
 export function isRedisRefusal(err: unknown): boolean {
   return err instanceof Error && REFUSAL_TEXT.test(err.message);

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { describeServer, type RedisClient } from './connection.js';
+import { describeServer, isRedisReply, type RedisClient } from './connection.js';
 
 /** `code` of the process warning, so apps can filter it (`process.on('warning', ...)`). */
 export const EVICTION_POLICY_WARNING = 'CONVEYOR_EVICTION_POLICY';
@@ -36,7 +36,7 @@ function startCheck(client: RedisClient): void {
     (err: unknown) => {
       // a refusal (say, an ACL without INFO) will not change; a dropped connection may: try again
       // on this client's next ready
-      if ((err as Error)?.name === 'ReplyError') return;
+      if (isRedisReply(err)) return;
       checks.delete(server);
       (client as unknown as EventEmitter).once('ready', () => startCheck(client));
     },

@@ -1,3 +1,4 @@
+import { isRedisReply } from '../connection/connection.js';
 import { ErrorCode, scriptError, type ConveyorScriptError } from '../core/errors.js';
 import type { KeepJobs } from '../core/job-options.js';
 import { runScript } from '../core/scripts.js';
@@ -155,7 +156,7 @@ export class FinishBatcher {
           raw = await runScript(connection.client, 'moveToFinished', jobKeys, args);
         } catch (err) {
           if (fetch !== undefined) fetches.end(fetch, err);
-          if ((err as { name?: unknown } | null)?.name === 'ReplyError') now = 0;
+          if (isRedisReply(err)) now = 0;
           slots.release(reserved);
           reporter.reportRetried(err);
           // not cut short by close(): close() waits for work in hand to be stored

@@ -11,6 +11,14 @@ export const FINISH_RETRIES = 20;
 /** How long a move Redis refuses (out of memory...) keeps being tried, every REFUSAL_RETRY_MS. */
 export const REFUSAL_RETRY_WINDOW_MS = 60_000;
 
+/**
+ * Whether a call that failed `attempt` times since `since` has had its tries: a refusal (OOM...)
+ * for REFUSAL_RETRY_WINDOW_MS, any other error `tries` times.
+ */
+export function triesSpent(err: unknown, attempt: number, since: number, tries: number): boolean {
+  return isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= tries;
+}
+
 export type HeldMovesHost = Pick<WorkerContext, 'connection' | 'keys' | 'state' | 'reporter' | 'delay'>;
 
 /**
@@ -31,8 +39,7 @@ export class HeldJobMoves {
   async retryPause(err: unknown, attempt: number, since: number): Promise<boolean> {
     const { state } = this.host;
     if (state.forceClosing) return false;
-    const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= FINISH_RETRIES;
-    if (spent) return false;
+    if (triesSpent(err, attempt, since, FINISH_RETRIES)) return false;
     // not ended by close(): close() waits for work in hand to be stored
     await this.host.delay(retryDelayAfter(err, attempt));
     return !state.forceClosing;

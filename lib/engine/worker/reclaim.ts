@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { isClusterClient } from '../connection/cluster.js';
-import { isRedisRefusal, retryDelayAfter, type RedisClient } from '../connection/connection.js';
+import { isRedisReply, retryDelayAfter, type RedisClient } from '../connection/connection.js';
 import { runScript } from '../core/scripts.js';
 import type { WorkerContext } from './context.js';
-import { REFUSAL_RETRY_WINDOW_MS } from './held-moves.js';
+import { triesSpent } from './held-moves.js';
 
 /**
  * How often a reclaim whose calls fail is tried again before the jobs are left to the stalled
@@ -45,7 +45,7 @@ export class FetchesInFlight {
       this.waiters = [];
       for (const wake of waiters) wake();
     }
-    if (err !== undefined && (err as { name?: unknown } | null)?.name !== 'ReplyError') this.onUnreadReply?.();
+    if (err !== undefined && !isRedisReply(err)) this.onUnreadReply?.();
   }
 
   /** Whether a fetch has begun and not settled. */
@@ -233,8 +233,7 @@ export class Reclaimer {
         return true;
       } catch (err) {
         reporter.reportRetried(err);
-        const spent = isRedisRefusal(err) ? Date.now() - since >= REFUSAL_RETRY_WINDOW_MS : attempt >= RECLAIM_RETRIES;
-        if (spent || !this.detach || state.forceClosing) {
+        if (triesSpent(err, attempt, since, RECLAIM_RETRIES) || !this.detach || state.forceClosing) {
           reporter.reportGivingUp(err);
           return false;
         }
